@@ -1,0 +1,40 @@
+#pragma once
+// Subcommand registry of the `reram` CLI. Each cli/cmd_<verb>.cpp registers itself with
+// a static RegisterCommand; main() dispatches. Commands parse their own options
+// (Boost.Program_options), call the libraries, and write outputs atomically.
+#include <boost/program_options.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pruning/arch/arch_config.h"
+#include "pruning/graph/network.h"
+
+namespace reram::cli {
+
+namespace po = boost::program_options;
+
+struct Command {
+  std::string name;
+  std::string summary;
+  // argv[0] is the verb; returns the exit status. Throwing reram::Error prints
+  // "reram <verb>: error: <message>" and exits 1.
+  std::function<int(int argc, char** argv)> run;
+};
+
+std::vector<Command>& registry();
+
+struct RegisterCommand {
+  RegisterCommand(std::string name, std::string summary, std::function<int(int, char**)> run);
+};
+
+// Parses argv with `desc`; prints help and returns false when --help was given.
+// Unknown options and missing values are errors (thrown as ConfigError).
+bool parse_options(int argc, char** argv, const po::options_description& desc, po::variables_map& vm,
+                   const std::string& usage);
+
+// Common option groups.
+void add_arch_options(po::options_description& desc);  // --arch, --set
+ArchConfig arch_from_options(const po::variables_map& vm);
+
+}  // namespace reram::cli

@@ -1,0 +1,92 @@
+#pragma once
+// The training backend: a LibTorch module built from a Network, behind this narrow
+// pimpl header (no torch type here, so only pruning/train/*.cpp pay torch's compile
+// time). Used by `reram train`, by fine-tuning after pruning, and by the lgd/admm
+// optimisers through the step hook, masks and proximal terms.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pruning/graph/network.h"
+
+namespace reram {
+
+// Images as float [N][C][H][W] (normalised), labels in [0, classes).
+struct Dataset {
+  NdArray images;
+  std::vector<int> labels;
+  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  // The first n samples (or all).
+  Dataset head(int64_t n) const;
+};
+
+// Loads Fashion-MNIST IDX files (.gz or plain) from `dir` ("train" or "test" split);
+// `limit` > 0 keeps the first `limit` samples. Missing files are an InputError.
+Dataset load_fashion_mnist(const std::string& dir, const std::string& split, int64_t limit = -1);
+// Resolves a --data argument ("fashion-mnist" or a directory) to a directory.
+std::string resolve_dataset_dir(const std::string& name);
+
+struct TrainOptions {
+  int epochs = 10;
+  int batch_size = 128;
+  std::string optimizer = "sgd";   // sgd (with momentum) | adam
+  double lr = 0.05;
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  std::string schedule = "cosine"; // cosine | step | constant
+  int step_size = 10;              // step schedule: epochs per decay
+  double gamma = 0.1;              // step schedule: decay factor
+  uint64_t seed = 1;               // init, shuffling, augmentation
+  bool augment = false;            // random crop (pad 2) + horizontal flip
+  bool progress = true;            // one line per epoch on stderr
+  int threads = 0;                 // 0: torch default
+};
+
+struct EpochStats {
+  int epoch = 0;
+  double loss = 0, train_accuracy = 0, test_accuracy = -1, seconds = 0;
+};
+
+class Trainer {
+ public:
+  // Builds the module; copies the network's weights when present, else seeded init.
+  Trainer(const Network& net, const TrainOptions& opt);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // One epoch over `train` (seeded shuffle); `epoch` (0-based) drives the schedule over
+  // options().epochs. Calls the step hook after every optimiser step.
+  EpochStats train_epoch(const Dataset& train, int epoch);
+  // Runs all epochs, evaluating on `test` after each (progress line per epoch).
+  std::vector<EpochStats> fit(const Dataset& train, const Dataset& test);
+  double evaluate(const Dataset& data);           // top-1 accuracy in [0, 1]
+  std::vector<int> predict(const Dataset& data);  // argmax per sample
+
+  // Access to conv/linear weights by network layer index, in the layer's own shape.
+  NdArray weight(int layer_index) const;
+  NdArray grad(int layer_index) const;  // gradient of the last step (zeros before any)
+  void set_weight(int layer_index, const NdArray& w);
+  // A fixed 0/1 mask: weights and their gradients are multiplied by it after every step.
+  void set_mask(int layer_index, const NdArray& mask);
+  void clear_masks();
+  // Adds rho/2 * ||W - target||^2 to the loss for this layer (ADMM W-step); rho 0 removes it.
+  void set_proximal(int layer_index, const NdArray& target, double rho);
+  // Optional noise injection on weights in the forward pass (relative sigma; 0 = off).
+  void set_weight_noise(double relative_sigma);
+  // Called after every optimiser step with the global step count.
+  void set_step_hook(std::function<void(Trainer&, int64_t step)> hook);
+
+  // Copies every trained parameter (conv/linear/batchnorm) back into `net`.
+  void export_weights(Network& net) const;
+  const TrainOptions& options() const;
+  int64_t steps_per_epoch(const Dataset& train) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reram
