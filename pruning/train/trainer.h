@@ -9,24 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "pruning/core/dataset.h"
 #include "pruning/graph/network.h"
 
 namespace reram {
-
-// Images as float [N][C][H][W] (normalised), labels in [0, classes).
-struct Dataset {
-  NdArray images;
-  std::vector<int> labels;
-  int64_t size() const { return static_cast<int64_t>(labels.size()); }
-  // The first n samples (or all).
-  Dataset head(int64_t n) const;
-};
-
-// Loads Fashion-MNIST IDX files (.gz or plain) from `dir` ("train" or "test" split);
-// `limit` > 0 keeps the first `limit` samples. Missing files are an InputError.
-Dataset load_fashion_mnist(const std::string& dir, const std::string& split, int64_t limit = -1);
-// Resolves a --data argument ("fashion-mnist" or a directory) to a directory.
-std::string resolve_dataset_dir(const std::string& name);
 
 struct TrainOptions {
   int epochs = 10;
