@@ -1,0 +1,89 @@
+// The `reram` command line: `reram <verb> [options]`. Each verb lives in cli/cmd_<verb>.cpp.
+#include <algorithm>
+#include <iomanip>
+#include <iostream>
+
+#include "cli/command.h"
+#include "pruning/core/error.h"
+#include "pruning/core/version.h"
+
+namespace reram::cli {
+
+std::vector<Command>& registry() {
+  static std::vector<Command> r;
+  return r;
+}
+
+RegisterCommand::RegisterCommand(std::string name, std::string summary, std::function<int(int, char**)> run) {
+  registry().push_back({std::move(name), std::move(summary), std::move(run)});
+}
+
+bool parse_options(int argc, char** argv, const po::options_description& desc, po::variables_map& vm,
+                   const std::string& usage) {
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).run(), vm);
+    if (vm.count("help")) {
+      std::cout << usage << "\n\n" << desc << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw ConfigError(std::string(e.what()) + " (see reram " + argv[0] + " --help)");
+  }
+  return true;
+}
+
+void add_arch_options(po::options_description& desc) {
+  desc.add_options()("arch", po::value<std::string>()->required(), "architecture config (JSON), e.g. arch_configs/isaac.json")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "override an arch key, e.g. --set crossbar.rows=64 (repeatable)");
+}
+
+ArchConfig arch_from_options(const po::variables_map& vm) {
+  std::vector<std::string> sets;
+  if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
+  ArchConfig a = load_arch(vm["arch"].as<std::string>(), sets);
+  for (const auto& w : a.warnings()) std::cerr << "reram: warning: " << w << "\n";
+  return a;
+}
+
+namespace {
+void print_help() {
+  std::cout << "reram " << version()
+            << " - crossbar-aware pruning and cycle-level simulation of ReRAM accelerators\n\n"
+               "usage: reram <command> [options]   (reram <command> --help for its options)\n\ncommands:\n";
+  auto cmds = registry();
+  std::sort(cmds.begin(), cmds.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
+  for (const auto& c : cmds) std::cout << "  " << std::left << std::setw(12) << c.name << c.summary << "\n";
+  std::cout << "\ndocs: README.md and docs/ in the source tree\n";
+}
+}  // namespace
+
+}  // namespace reram::cli
+
+int main(int argc, char** argv) {
+  using namespace reram::cli;
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+    print_help();
+    return argc < 2 ? 1 : 0;
+  }
+  std::string verb = argv[1];
+  if (verb == "--version" || verb == "version") {
+    std::cout << "reram " << reram::version() << "\n";
+    return 0;
+  }
+  for (const auto& c : registry()) {
+    if (c.name != verb) continue;
+    try {
+      return c.run(argc - 1, argv + 1);
+    } catch (const reram::Error& e) {
+      std::cerr << "reram " << verb << ": error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "reram " << verb << ": internal error: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  std::cerr << "reram: unknown command '" << verb << "' (see reram --help)\n";
+  return 1;
+}

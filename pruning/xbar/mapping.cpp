@@ -1,0 +1,476 @@
+#include "pruning/xbar/mapping.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "pruning/core/error.h"
+#include "pruning/core/version.h"
+
+namespace reram {
+
+namespace {
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+std::vector<int64_t> iota_range(int64_t b, int64_t e) {
+  std::vector<int64_t> v(static_cast<size_t>(e - b));
+  for (int64_t i = b; i < e; ++i) v[static_cast<size_t>(i - b)] = i;
+  return v;
+}
+
+// Index lists are stored as [begin, end) runs: compact for dense and most pruned maps.
+json to_ranges(const std::vector<int64_t>& idx) {
+  json out = json::array();
+  size_t i = 0;
+  while (i < idx.size()) {
+    size_t j = i + 1;
+    while (j < idx.size() && idx[j] == idx[j - 1] + 1) ++j;
+    out.push_back({idx[i], idx[j - 1] + 1});
+    i = j;
+  }
+  return out;
+}
+
+std::vector<int64_t> from_ranges(const json& r, const std::string& where) {
+  std::vector<int64_t> out;
+  if (!r.is_array()) throw InputError(where + ": index list must be an array of [begin, end] pairs");
+  for (const auto& p : r) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number_integer() || !p[1].is_number_integer())
+      throw InputError(where + ": index list must be an array of [begin, end] pairs");
+    int64_t b = p[0].get<int64_t>(), e = p[1].get<int64_t>();
+    if (b < 0 || e <= b) throw InputError(where + ": bad index range [" + std::to_string(b) + ", " + std::to_string(e) + "]");
+    for (int64_t i = b; i < e; ++i) out.push_back(i);
+  }
+  return out;
+}
+
+std::string weights_sidecar(const std::string& path) {
+  std::string base = path;
+  if (base.size() > 5 && base.compare(base.size() - 5, 5, ".json") == 0) base.resize(base.size() - 5);
+  return base + ".npz";
+}
+
+std::string basename(const std::string& p) {
+  auto s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+}  // namespace
+
+XbarGeometry XbarGeometry::from_arch(const ArchConfig& a) {
+  XbarGeometry g;
+  g.rows = a.crossbar.rows;
+  g.cols = a.crossbar.cols;
+  g.cell_bits = a.crossbar.cell_bits;
+  g.weight_bits = a.precision.weight_bits;
+  g.sign_encoding = a.crossbar.sign_encoding;
+  return g;
+}
+
+int64_t Mapping::dense_crossbars() const {
+  int64_t n = 0;
+  for (const auto& l : layers) n += l.dense_crossbars;
+  return n;
+}
+
+double Mapping::weight_sparsity() const {
+  int64_t total = 0, kept = 0;
+  for (const auto& l : layers) {
+    total += l.weights_total;
+    kept += l.weights_kept;
+  }
+  return total ? 1.0 - static_cast<double>(kept) / static_cast<double>(total) : 0.0;
+}
+
+int64_t dense_crossbar_count(const LayerView& v, const XbarGeometry& g) {
+  const int64_t xr = g.rows, lc = g.logical_cols();
+  if (v.groups == 1) return ceil_div(v.rows, xr) * ceil_div(v.cols, lc);
+  if (v.rows_per_group <= xr && v.cols_per_group <= lc) {
+    int64_t per = std::min(xr / v.rows_per_group, lc / v.cols_per_group);
+    return ceil_div(v.groups, per);
+  }
+  return v.groups * ceil_div(v.rows_per_group, xr) * ceil_div(v.cols_per_group, lc);
+}
+
+namespace {
+
+// Dense tiling of one layer: the crossbar grid (block-diagonal packing for groups).
+void tile_dense(Mapping& m, int li) {
+  MappedLayer& L = m.layers[static_cast<size_t>(li)];
+  const LayerView& v = L.view;
+  const int64_t xr = m.geometry.rows, lc = m.geometry.logical_cols();
+  auto add = [&](int rb, int cb, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+    PhysicalCrossbar x;
+    x.id = static_cast<int>(m.crossbars.size());
+    x.layer = li;
+    x.row_block = rb;
+    x.col_block = cb;
+    x.rows = iota_range(r0, r1);
+    x.cols = iota_range(c0, c1);
+    L.crossbars.push_back(x.id);
+    m.crossbars.push_back(std::move(x));
+  };
+  if (v.groups == 1 || !(v.rows_per_group <= xr && v.cols_per_group <= lc)) {
+    int64_t rb = ceil_div(v.rows_per_group, xr), cb = ceil_div(v.cols_per_group, lc);
+    for (int64_t g = 0; g < v.groups; ++g)
+      for (int64_t i = 0; i < rb; ++i)
+        for (int64_t j = 0; j < cb; ++j) {
+          int64_t r0 = g * v.rows_per_group + i * xr, c0 = g * v.cols_per_group + j * lc;
+          add(static_cast<int>(g * rb + i), static_cast<int>(g * cb + j), r0,
+              std::min(r0 + xr, (g + 1) * v.rows_per_group), c0, std::min(c0 + lc, (g + 1) * v.cols_per_group));
+        }
+  } else {
+    // Several whole groups per crossbar along the diagonal: distinct rows and columns.
+    int64_t per = std::min(xr / v.rows_per_group, lc / v.cols_per_group);
+    for (int64_t b = 0; b * per < v.groups; ++b) {
+      int64_t g0 = b * per, g1 = std::min<int64_t>(v.groups, g0 + per);
+      add(static_cast<int>(b), static_cast<int>(b), g0 * v.rows_per_group, g1 * v.rows_per_group,
+          g0 * v.cols_per_group, g1 * v.cols_per_group);
+    }
+  }
+}
+
+}  // namespace
+
+Mapping map_dense(const Network& input, const ArchConfig& arch) {
+  Mapping m;
+  m.reram_version = version();
+  m.network = input;
+  m.network.fold_batchnorm();
+  m.network.remove_inference_noops();
+  m.geometry = XbarGeometry::from_arch(arch);
+  for (int ni : m.network.weight_layer_indices()) {
+    const Layer& layer = m.network.layers[static_cast<size_t>(ni)];
+    MappedLayer L;
+    L.name = layer.name;
+    L.network_layer = ni;
+    L.view = layer_view(layer);
+    L.dense_crossbars = dense_crossbar_count(L.view, m.geometry);
+    L.weights_total = L.view.rows_per_group * L.view.cols_per_group * L.view.groups;
+    L.weights_kept = L.weights_total;
+    m.layers.push_back(L);
+    tile_dense(m, static_cast<int>(m.layers.size()) - 1);
+  }
+  if (m.network.has_weights()) {
+    for (auto& L : m.layers) {
+      MatrixXf M = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+      L.weights_kept = 0;
+      for (int64_t c = 0; c < L.view.cols; ++c)
+        for (int64_t r = 0; r < L.view.rows; ++r)
+          if (M(r, c) != 0.0f) ++L.weights_kept;
+    }
+  }
+  count_occupancy(m, arch.ou_rows_eff(), arch.ou_cols_eff());
+  place_crossbars(m, arch);
+  return m;
+}
+
+void place_crossbars(Mapping& m, const ArchConfig& arch) {
+  const int per_pe = arch.pe.crossbars, per_tile = arch.tile.pes;
+  int pe_global = 0;
+  for (const auto& L : m.layers) {
+    int slot = 0;
+    for (int id : L.crossbars) {
+      PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+      x.slot = slot;
+      x.pe = pe_global % per_tile;
+      x.tile = pe_global / per_tile;
+      if (++slot == per_pe) {
+        slot = 0;
+        ++pe_global;
+      }
+    }
+    if (slot != 0) ++pe_global;  // the next layer starts on a fresh PE
+  }
+  m.pes_used = pe_global;
+  m.tiles_used = static_cast<int>(ceil_div(pe_global, per_tile));
+  m.arch = arch.to_json();
+  if (!arch.chip.tiles_auto && m.tiles_used > arch.chip.tiles) {
+    throw ConfigError(arch.source_file + ": network needs " + std::to_string(m.tiles_used) + " tiles (" +
+                      std::to_string(m.crossbars.size()) + " crossbars, " + std::to_string(per_pe) + " per PE, " +
+                      std::to_string(per_tile) + " PEs per tile) but chip.tiles is " + std::to_string(arch.chip.tiles) +
+                      "; use --set chip.tiles=auto or a larger chip.tiles");
+  }
+}
+
+void count_occupancy(Mapping& m, int ou_rows, int ou_cols) {
+  if (!m.network.has_weights()) return;
+  const int bpw = m.geometry.slices() * m.geometry.sign_factor();
+  for (size_t li = 0; li < m.layers.size(); ++li) {
+    const MappedLayer& L = m.layers[li];
+    MatrixXf M = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+    for (int id : L.crossbars) {
+      PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+      int64_t nr = static_cast<int64_t>(x.rows.size()), nc = static_cast<int64_t>(x.cols.size());
+      int64_t our = ceil_div(nr, ou_rows), ouc = ceil_div(nc * bpw, ou_cols);
+      std::vector<char> active(static_cast<size_t>(our * ouc), 0);
+      int64_t nz = 0;
+      for (int64_t j = 0; j < nc; ++j) {
+        int64_t c = x.cols[static_cast<size_t>(j)];
+        // Bit lines of logical column j: [j*bpw, (j+1)*bpw); the OU columns they touch.
+        int64_t oc0 = j * bpw / ou_cols, oc1 = ((j + 1) * bpw - 1) / ou_cols;
+        for (int64_t i = 0; i < nr; ++i) {
+          if (M(x.rows[static_cast<size_t>(i)], c) == 0.0f) continue;
+          ++nz;
+          for (int64_t oc = oc0; oc <= oc1; ++oc) active[static_cast<size_t>((i / ou_rows) * ouc + oc)] = 1;
+        }
+      }
+      x.nonzeros = nz;
+      x.total_ous = our * ouc;
+      x.active_ous = std::count(active.begin(), active.end(), 1);
+    }
+  }
+}
+
+void save_mapping(const Mapping& m, const std::string& path) {
+  json j;
+  j["format"] = "reram-mapping";
+  j["format_version"] = m.format_version;
+  j["reram_version"] = m.reram_version.empty() ? version() : m.reram_version;
+  const auto& g = m.geometry;
+  j["geometry"] = {{"rows", g.rows}, {"cols", g.cols}, {"cell_bits", g.cell_bits}, {"weight_bits", g.weight_bits},
+                   {"sign_encoding", to_string(g.sign_encoding)}, {"slices", g.slices()},
+                   {"logical_cols", g.logical_cols()}};
+  std::string weights;
+  if (m.network.has_weights()) {
+    std::string npz = weights_sidecar(path);
+    write_npz_atomic(npz, weights_to_npz(m.network));
+    weights = basename(npz);
+  }
+  j["network"] = network_to_json(m.network, weights);
+  j["pruning"] = m.pruning;
+  j["arch"] = m.arch;
+  j["summary"] = {{"dense_crossbars", m.dense_crossbars()},
+                  {"occupied_crossbars", m.occupied_crossbars()},
+                  {"compression_rate", m.occupied_crossbars() ? static_cast<double>(m.dense_crossbars()) / m.occupied_crossbars() : 0.0},
+                  {"weight_sparsity", m.weight_sparsity()},
+                  {"tiles_used", m.tiles_used},
+                  {"pes_used", m.pes_used}};
+  json layers = json::array();
+  for (const auto& L : m.layers) {
+    layers.push_back({{"name", L.name},
+                      {"network_layer", L.network_layer},
+                      {"rows", L.view.rows},
+                      {"cols", L.view.cols},
+                      {"groups", L.view.groups},
+                      {"rows_per_group", L.view.rows_per_group},
+                      {"cols_per_group", L.view.cols_per_group},
+                      {"kernel_area", L.view.kernel_area},
+                      {"output_positions", L.view.output_positions},
+                      {"dense_crossbars", L.dense_crossbars},
+                      {"granularity", L.granularity},
+                      {"row_gather", L.row_gather},
+                      {"col_recombine", L.col_recombine},
+                      {"index_bits", L.index_bits},
+                      {"weights_total", L.weights_total},
+                      {"weights_kept", L.weights_kept},
+                      {"crossbars", L.crossbars}});
+  }
+  j["layers"] = layers;
+  json xs = json::array();
+  for (const auto& x : m.crossbars) {
+    xs.push_back({{"id", x.id},
+                  {"layer", x.layer},
+                  {"row_block", x.row_block},
+                  {"col_block", x.col_block},
+                  {"rows", to_ranges(x.rows)},
+                  {"cols", to_ranges(x.cols)},
+                  {"nonzeros", x.nonzeros},
+                  {"active_ous", x.active_ous},
+                  {"total_ous", x.total_ous},
+                  {"tile", x.tile},
+                  {"pe", x.pe},
+                  {"slot", x.slot}});
+  }
+  j["crossbars"] = xs;
+  write_file_atomic(path, j.dump() + "\n");
+}
+
+Mapping load_mapping(const std::string& path) {
+  json j = load_json_file(path);
+  JsonReader r(j, path);
+  Mapping m;
+  if (r.req<std::string>("format") != "reram-mapping") r.fail("format", "must be \"reram-mapping\"");
+  m.format_version = r.req<int>("format_version");
+  if (m.format_version != kMappingFormatVersion)
+    r.fail("format_version", "is " + std::to_string(m.format_version) + "; this reram reads version " +
+                                 std::to_string(kMappingFormatVersion));
+  m.reram_version = r.req<std::string>("reram_version");
+  {
+    JsonReader g = r.child("geometry");
+    m.geometry.rows = g.req<int>("rows");
+    m.geometry.cols = g.req<int>("cols");
+    m.geometry.cell_bits = g.req<int>("cell_bits");
+    m.geometry.weight_bits = g.req<int>("weight_bits");
+    std::string enc = g.req<std::string>("sign_encoding");
+    if (enc == "offset") m.geometry.sign_encoding = SignEncoding::Offset;
+    else if (enc == "differential") m.geometry.sign_encoding = SignEncoding::Differential;
+    else g.fail("sign_encoding", "must be offset or differential");
+    g.opt<int>("slices", 0);
+    g.opt<int>("logical_cols", 0);
+    g.finish();
+    if (m.geometry.rows <= 0 || m.geometry.cols <= 0 || m.geometry.cell_bits <= 0 || m.geometry.logical_cols() <= 0)
+      g.fail("rows", "geometry is impossible");
+  }
+  m.network = network_from_json(r.raw("network"), path);
+  m.pruning = r.opt<json>("pruning", json::object());
+  m.arch = r.opt<json>("arch", json::object());
+  r.opt<json>("summary", json::object());
+  const json& layers = r.raw("layers");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    JsonReader lr(layers[i], path + ": layers[" + std::to_string(i) + "]");
+    MappedLayer L;
+    L.name = lr.req<std::string>("name");
+    L.network_layer = lr.req<int>("network_layer");
+    if (L.network_layer < 0 || L.network_layer >= static_cast<int>(m.network.layers.size()) ||
+        m.network.layers[static_cast<size_t>(L.network_layer)].name != L.name ||
+        !m.network.layers[static_cast<size_t>(L.network_layer)].is_weight_layer())
+      lr.fail("network_layer", "does not name conv/linear layer '" + L.name + "' of the embedded network");
+    L.view = layer_view(m.network.layers[static_cast<size_t>(L.network_layer)]);
+    for (const char* k : {"rows", "cols", "groups", "rows_per_group", "cols_per_group", "kernel_area", "output_positions"})
+      lr.req<int64_t>(k);
+    if (lr.req<int64_t>("rows") != L.view.rows || lr.req<int64_t>("cols") != L.view.cols)
+      lr.fail("rows", "disagrees with the shape of layer '" + L.name + "'");
+    L.dense_crossbars = lr.req<int64_t>("dense_crossbars");
+    L.granularity = lr.req<std::string>("granularity");
+    L.row_gather = lr.req<bool>("row_gather");
+    L.col_recombine = lr.req<bool>("col_recombine");
+    L.index_bits = lr.req<int64_t>("index_bits");
+    L.weights_total = lr.req<int64_t>("weights_total");
+    L.weights_kept = lr.req<int64_t>("weights_kept");
+    L.crossbars = lr.req<std::vector<int>>("crossbars");
+    lr.finish();
+    m.layers.push_back(std::move(L));
+  }
+  const json& xs = r.raw("crossbars");
+  for (size_t i = 0; i < xs.size(); ++i) {
+    std::string where = path + ": crossbars[" + std::to_string(i) + "]";
+    JsonReader xr(xs[i], where);
+    PhysicalCrossbar x;
+    x.id = xr.req<int>("id");
+    if (x.id != static_cast<int>(i)) xr.fail("id", "must equal its position in the list");
+    x.layer = xr.req<int>("layer");
+    if (x.layer < 0 || x.layer >= static_cast<int>(m.layers.size())) xr.fail("layer", "is out of range");
+    x.row_block = xr.req<int>("row_block");
+    x.col_block = xr.req<int>("col_block");
+    x.rows = from_ranges(xr.raw("rows"), where + ".rows");
+    x.cols = from_ranges(xr.raw("cols"), where + ".cols");
+    const LayerView& v = m.layers[static_cast<size_t>(x.layer)].view;
+    if (static_cast<int64_t>(x.rows.size()) > m.geometry.rows)
+      xr.fail("rows", "uses " + std::to_string(x.rows.size()) + " word lines; the crossbar has " + std::to_string(m.geometry.rows));
+    if (static_cast<int64_t>(x.cols.size()) > m.geometry.logical_cols())
+      xr.fail("cols", "uses " + std::to_string(x.cols.size()) + " logical columns; the crossbar holds " +
+                          std::to_string(m.geometry.logical_cols()));
+    if (!x.rows.empty() && *std::max_element(x.rows.begin(), x.rows.end()) >= v.rows) xr.fail("rows", "index beyond the layer's rows");
+    if (!x.cols.empty() && *std::max_element(x.cols.begin(), x.cols.end()) >= v.cols) xr.fail("cols", "index beyond the layer's columns");
+    x.nonzeros = xr.req<int64_t>("nonzeros");
+    x.active_ous = xr.req<int64_t>("active_ous");
+    x.total_ous = xr.req<int64_t>("total_ous");
+    x.tile = xr.req<int>("tile");
+    x.pe = xr.req<int>("pe");
+    x.slot = xr.req<int>("slot");
+    xr.finish();
+    m.crossbars.push_back(std::move(x));
+  }
+  r.finish();
+  for (const auto& L : m.layers)
+    for (int id : L.crossbars)
+      if (id < 0 || id >= static_cast<int>(m.crossbars.size()) ||
+          m.layers[static_cast<size_t>(m.crossbars[static_cast<size_t>(id)].layer)].name != L.name)
+        throw InputError(path + ": layer '" + L.name + "' lists crossbar " + std::to_string(id) + " that is not its own");
+  int max_tile = -1, pes = 0;
+  for (const auto& x : m.crossbars) max_tile = std::max(max_tile, x.tile);
+  m.tiles_used = max_tile + 1;
+  {
+    std::vector<std::pair<int, int>> seen;
+    for (const auto& x : m.crossbars) seen.emplace_back(x.tile, x.pe);
+    std::sort(seen.begin(), seen.end());
+    pes = static_cast<int>(std::unique(seen.begin(), seen.end()) - seen.begin());
+  }
+  m.pes_used = pes;
+  return m;
+}
+
+MatrixXf expand_layer(const Mapping& m, int li) {
+  const MappedLayer& L = m.layers.at(static_cast<size_t>(li));
+  MatrixXf W = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+  MatrixXf out = MatrixXf::Zero(L.view.rows, L.view.cols);
+  for (int id : L.crossbars) {
+    const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+    for (int64_t r : x.rows)
+      for (int64_t c : x.cols)
+        if (L.view.structural(r, c)) out(r, c) = W(r, c);
+  }
+  return out;
+}
+
+json mapping_report(const Mapping& m) {
+  json j;
+  j["reram_version"] = version();
+  j["network"] = m.network.name;
+  j["network_file"] = m.network.source_file;
+  const auto& g = m.geometry;
+  j["geometry"] = {{"rows", g.rows}, {"cols", g.cols}, {"cell_bits", g.cell_bits}, {"weight_bits", g.weight_bits},
+                   {"sign_encoding", to_string(g.sign_encoding)}, {"slices", g.slices()}, {"logical_cols", g.logical_cols()}};
+  j["crossbars"] = m.occupied_crossbars();
+  j["dense_crossbars"] = m.dense_crossbars();
+  j["tiles"] = m.tiles_used;
+  j["pes"] = m.pes_used;
+  j["weights"] = m.network.weight_count();
+  j["macs"] = m.network.macs();
+  const double cells = static_cast<double>(g.rows) * g.cols;
+  const int bpw = g.slices() * g.sign_factor();
+  json layers = json::array();
+  int64_t used_total = 0;
+  for (const auto& L : m.layers) {
+    int64_t used = 0;
+    for (int id : L.crossbars) {
+      const auto& x = m.crossbars[static_cast<size_t>(id)];
+      // Cells that hold a (structural) weight: count rows x cols within the same group.
+      if (L.view.groups == 1) {
+        used += static_cast<int64_t>(x.rows.size() * x.cols.size());
+      } else {
+        for (int64_t r : x.rows)
+          for (int64_t c : x.cols) used += L.view.structural(r, c);
+      }
+    }
+    used *= bpw;
+    used_total += used;
+    int64_t n = static_cast<int64_t>(L.crossbars.size());
+    layers.push_back({{"name", L.name},
+                      {"rows", L.view.rows},
+                      {"cols", L.view.cols},
+                      {"groups", L.view.groups},
+                      {"slices", g.slices()},
+                      {"crossbars", n},
+                      {"dense_crossbars", L.dense_crossbars},
+                      {"utilization", n ? used / (cells * n) : 0.0},
+                      {"weights", L.weights_total}});
+  }
+  j["layers"] = layers;
+  j["utilization"] = m.crossbars.empty() ? 0.0 : used_total / (cells * static_cast<double>(m.crossbars.size()));
+  j["arch"] = m.arch;
+  return j;
+}
+
+std::string mapping_table(const Mapping& m) {
+  json r = mapping_report(m);
+  std::ostringstream s;
+  s << "network " << m.network.name << " on " << m.geometry.rows << "x" << m.geometry.cols << " crossbars ("
+    << m.geometry.cell_bits << "-bit cells, " << m.geometry.weight_bits << "-bit weights, "
+    << to_string(m.geometry.sign_encoding) << ", " << m.geometry.slices() << " slices)\n";
+  s << std::left << std::setw(24) << "layer" << std::right << std::setw(9) << "rows" << std::setw(9) << "cols"
+    << std::setw(7) << "groups" << std::setw(11) << "crossbars" << std::setw(13) << "utilization" << "\n";
+  for (const auto& l : r["layers"]) {
+    s << std::left << std::setw(24) << l["name"].get<std::string>() << std::right << std::setw(9) << l["rows"].get<int64_t>()
+      << std::setw(9) << l["cols"].get<int64_t>() << std::setw(7) << l["groups"].get<int>() << std::setw(11)
+      << l["crossbars"].get<int64_t>() << std::setw(12) << std::fixed << std::setprecision(1)
+      << 100.0 * l["utilization"].get<double>() << "%\n";
+  }
+  s << "total: " << r["crossbars"].get<int64_t>() << " crossbars (dense " << r["dense_crossbars"].get<int64_t>() << "), "
+    << m.pes_used << " PEs, " << m.tiles_used << " tiles, " << r["weights"].get<int64_t>() << " weights, utilization "
+    << std::fixed << std::setprecision(1) << 100.0 * r["utilization"].get<double>() << "%\n";
+  return s.str();
+}
+
+}  // namespace reram
