@@ -1,0 +1,113 @@
+#pragma once
+// Pruning granularities (docs/pruning-methods.md §2, docs/pruning.md): each is a group
+// structure over a layer's crossbar-view matrix M plus a compaction rule that turns a
+// mask into the physical crossbars of the sparse mapping. Everything here is pure math
+// over Eigen matrices (no torch, no files) so it is unit-tested in microseconds.
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pruning/xbar/crossbar_view.h"
+
+namespace reram::prune {
+
+using MatrixXf = reram::MatrixXf;
+using GroupIds = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// The crossbar grid one layer is tiled onto: M's size, crossbar size in logical units
+// (word lines x logical columns) and the order in which rows are tiled (input
+// feature-map reorder permutes it in channel units; identity otherwise).
+struct LayerGrid {
+  int64_t rows = 0, cols = 0;     // M
+  int64_t kernel_area = 1;        // rows per input channel
+  int xbar_rows = 128;            // word lines per crossbar
+  int xbar_cols = 32;             // logical columns per crossbar (bit lines / slices / sign)
+  int ou_rows = 16, ou_cols = 4;  // operation unit in logical rows x logical columns
+  int balance_g = 16;             // balanced: rows per group
+  int balance_p = -1;             // balanced: rows pruned per group (-1: from the budget)
+  double mixed_fine_fraction = 0.5;  // mixed: share of kept segments pruned fine-grain
+  int mixed_fine_p = 8;              // mixed: rows pruned per g-row group of a fine segment
+  std::vector<int64_t> row_order;    // tiling order of rows (empty = identity)
+
+  int64_t row_blocks() const { return (rows + xbar_rows - 1) / xbar_rows; }
+  int64_t col_blocks() const { return (cols + xbar_cols - 1) / xbar_cols; }
+  int64_t tiles() const { return row_blocks() * col_blocks(); }
+  // Logical row at tiling position p.
+  int64_t row_at(int64_t p) const { return row_order.empty() ? p : row_order[static_cast<size_t>(p)]; }
+  // Tiling position of every row (inverse of row_order).
+  std::vector<int64_t> positions() const;
+};
+
+// What a projection must meet: at most `value` occupied crossbars, or keep a `value`
+// fraction of the layer's weights.
+struct Budget {
+  enum class Kind { Crossbars, Density } kind = Kind::Crossbars;
+  double value = 0;
+  static Budget crossbars(int64_t n) { return {Kind::Crossbars, static_cast<double>(n)}; }
+  static Budget density(double d) { return {Kind::Density, d}; }
+};
+
+// One physical crossbar of a compacted layer: the logical rows on its word lines and
+// the logical columns on its column slots (cells rows x cols hold M[r][c]).
+struct XbarSlice {
+  int row_block = 0, col_block = 0;
+  std::vector<int64_t> rows, cols;
+};
+
+// The result of a compaction rule for one layer.
+struct Compaction {
+  std::vector<XbarSlice> crossbars;
+  bool row_gather = false;     // word lines fed through an input gather
+  bool col_recombine = false;  // outputs routed/accumulated through an output index map
+  int64_t index_bits = 0;      // index memory
+};
+
+// A granularity: group structure + projection to a budget + compaction rule.
+class Granularity {
+ public:
+  virtual ~Granularity() = default;
+  virtual std::string name() const = 0;
+  virtual std::string summary() const = 0;
+  // Primary group of every cell (0..n-1), used for group-level noise in LGD and tests.
+  virtual GroupIds groups(const LayerGrid& g) const = 0;
+  // A 0/1 mask meeting the budget that keeps the highest-scoring groups. `score` holds a
+  // non-negative importance per cell (|w|, w^2 or |w*grad|).
+  virtual MatrixXf project(const MatrixXf& score, const LayerGrid& g, const Budget& b) const = 0;
+  // The physical crossbars that store every cell the mask keeps (lossless by
+  // construction: each kept cell is covered by exactly one crossbar).
+  virtual Compaction compact(const MatrixXf& mask, const LayerGrid& g) const = 0;
+  // Whether input feature-map reorder applies to this granularity.
+  virtual bool reorder_applies() const { return false; }
+};
+
+// Registry. granularity() throws ConfigError naming the registered names.
+const Granularity& granularity(const std::string& name);
+std::vector<std::string> granularity_names();
+void register_granularity(std::unique_ptr<Granularity> g);
+
+// ---- pure helpers (exposed for tests and optimisers) ----
+
+// Sum of `score` over each group id (ids < 0 ignored).
+std::vector<double> group_scores(const MatrixXf& score, const GroupIds& ids, int64_t n_groups);
+// Indices of the k highest values (ties broken by lower index), in descending order.
+std::vector<int64_t> top_k(const std::vector<double>& v, int64_t k);
+// Greedy crossbar-unit selection: items live in buckets; a bucket's items are taken in
+// descending score, `capacity` at a time (one crossbar's worth); units are chosen by
+// their score sum, at most `units` in total. Returns the kept items per bucket.
+std::vector<std::vector<int64_t>> select_units(const std::vector<std::vector<double>>& bucket_scores,
+                                               int64_t capacity, int64_t units);
+// Balanced projection of a vector split into consecutive groups of g: keeps exactly
+// min(keep, group size) highest entries of every group. Returns a 0/1 vector.
+std::vector<uint8_t> balanced_keep(const std::vector<double>& v, int g, int keep);
+// Bits to address n items (0 for n <= 1).
+int index_width(int64_t n);
+// Number of crossbars a mask compacts to under a granularity.
+int64_t occupied(const Granularity& gr, const MatrixXf& mask, const LayerGrid& g);
+
+// Reorder permutation (Liang et al.): input channels sorted by descending importance so
+// that channels of similar importance share a row-block; returned in row units.
+std::vector<int64_t> reorder_rows(const MatrixXf& score, int64_t kernel_area);
+
+}  // namespace reram::prune
