@@ -26,6 +26,7 @@ class Net:
 
     def __init__(self, name, channels, height, width):
         self.name = name
+        self.description = ""
         self.input = {"channels": channels, "height": height, "width": width}
         self.layers = []
         self.last = "input"
@@ -84,7 +85,10 @@ class Net:
     def to_text(self):
         # One layer per line: readable diffs and greppable files.
         out = ["{",
+               '  "format": "reram-network",',
+               '  "format_version": 1,',
                '  "name": %s,' % json.dumps(self.name),
+               '  "description": %s,' % json.dumps(self.description),
                '  "input": %s,' % json.dumps(self.input),
                '  "layers": [']
         for i, layer in enumerate(self.layers):
@@ -356,7 +360,10 @@ def main():
     args = ap.parse_args()
     bad = 0
     for rel, fn in WORKLOADS.items():
-        text = fn().to_text()
+        net = fn()
+        # The builder's docstring is the provenance; it travels inside the file.
+        net.description = " ".join(fn.__doc__.split())
+        text = net.to_text()
         path = os.path.join(args.out, rel)
         if args.check:
             try:
@@ -377,7 +384,7 @@ def main():
             with open(tmp, "w") as f:
                 f.write(text)
             os.replace(tmp, path)
-            print("wrote   %s (%d layers)" % (path, len(fn().layers)))
+            print("wrote   %s (%d layers)" % (path, len(net.layers)))
     return 1 if bad else 0
 
 
