@@ -50,6 +50,9 @@ class Trainer {
   std::vector<EpochStats> fit(const Dataset& train, const Dataset& test);
   double evaluate(const Dataset& data);           // top-1 accuracy in [0, 1]
   std::vector<int> predict(const Dataset& data);  // argmax per sample
+  // (Added by the training backend.) Eval-mode network outputs for images [N][C][H][W]
+  // (already normalised): [N][outputs], or the last layer's shape with the batch first.
+  NdArray infer(const NdArray& images);
 
   // Access to conv/linear weights by network layer index, in the layer's own shape.
   NdArray weight(int layer_index) const;

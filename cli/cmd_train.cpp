@@ -1,0 +1,116 @@
+// `reram train`: trains (or fine-tunes) a network on Fashion-MNIST with the LibTorch
+// backend and writes its weights as .npz, plus an optional per-epoch JSON report.
+#ifdef RERAM_TRAIN_AVAILABLE
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "pruning/core/dataset.h"
+#include "pruning/core/json_util.h"
+#include "pruning/core/npy.h"
+#include "pruning/core/version.h"
+#include "pruning/train/trainer.h"
+
+namespace reram::cli {
+namespace {
+
+int run_train(int argc, char** argv) {
+  TrainOptions t;
+  std::string network, weights, data = "fashion-mnist", out, report;
+  int64_t train_limit = 0, test_limit = 0;
+  po::options_description desc("reram train options");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("network", po::value(&network)->required(), "network description (.json or .onnx)")
+      ("weights", po::value(&weights), "start from these weights (.npz) instead of the network's own or a seeded init")
+      ("from-scratch", "ignore the network's own weights and start from a seeded init")
+      ("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files")
+      ("epochs", po::value(&t.epochs)->default_value(t.epochs), "training epochs (0: evaluate only)")
+      ("batch-size", po::value(&t.batch_size)->default_value(t.batch_size), "mini-batch size")
+      ("lr", po::value(&t.lr)->default_value(t.lr), "initial learning rate")
+      ("optimizer", po::value(&t.optimizer)->default_value(t.optimizer), "sgd (with momentum) | adam")
+      ("momentum", po::value(&t.momentum)->default_value(t.momentum), "SGD momentum")
+      ("weight-decay", po::value(&t.weight_decay)->default_value(t.weight_decay), "L2 weight decay on conv/linear weights")
+      ("schedule", po::value(&t.schedule)->default_value(t.schedule), "cosine | step | constant")
+      ("step-size", po::value(&t.step_size)->default_value(t.step_size), "step schedule: epochs per decay")
+      ("gamma", po::value(&t.gamma)->default_value(t.gamma), "step schedule: decay factor")
+      ("seed", po::value(&t.seed)->default_value(t.seed), "seed for init, shuffling and augmentation")
+      ("train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")
+      ("test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")
+      ("augment", po::bool_switch(&t.augment), "random crop (pad 2) + horizontal flip")
+      ("threads", po::value(&t.threads)->default_value(0), "torch threads (0: min(2, cores))")
+      ("quiet", "no per-epoch progress lines")
+      ("output,o", po::value(&out)->required(), "trained weights (.npz)")
+      ("report", po::value(&report), "per-epoch statistics and resolved options (.json)");
+  po::variables_map vm;
+  if (!parse_options(argc, argv, desc, vm,
+                     "usage: reram train --network NET.json --data fashion-mnist --epochs N -o weights.npz"))
+    return 0;
+  t.progress = !vm.count("quiet");
+  if (t.epochs < 0) throw ConfigError("--epochs must be >= 0");
+  if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
+
+  auto t0 = std::chrono::steady_clock::now();
+  if (vm.count("from-scratch") && !weights.empty()) throw ConfigError("--from-scratch conflicts with --weights");
+  Network net = load_network(network);
+  if (vm.count("from-scratch"))
+    for (Layer& l : net.layers) l.params.clear();
+  if (!weights.empty()) load_weights_npz(net, weights);
+  const bool started_from_weights = net.has_weights();
+  std::string dir = resolve_dataset_dir(data);
+  Dataset train = load_fashion_mnist(dir, "train", train_limit);
+  Dataset test = load_fashion_mnist(dir, "test", test_limit);
+
+  Trainer trainer(net, t);
+  double initial_accuracy = started_from_weights ? trainer.evaluate(test) : -1;
+  if (t.progress && started_from_weights)
+    std::fprintf(stderr, "initial test_acc %.2f%%\n", 100 * initial_accuracy);
+  std::vector<EpochStats> stats = trainer.fit(train, test);
+  double final_accuracy = stats.empty() ? initial_accuracy : stats.back().test_accuracy;
+  if (stats.empty()) final_accuracy = trainer.evaluate(test);
+  trainer.export_weights(net);
+  write_npz_atomic(out, weights_to_npz(net));
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (!report.empty()) {
+    json r;
+    r["reram_version"] = version();
+    r["command"] = "train";
+    r["network"] = network;
+    r["network_name"] = net.name;
+    r["initial_weights"] = !weights.empty() ? weights : started_from_weights ? "network" : "seeded_init";
+    r["data_dir"] = dir;
+    r["train_size"] = train.size();
+    r["test_size"] = test.size();
+    r["output"] = out;
+    r["options"] = {{"epochs", t.epochs},         {"batch_size", t.batch_size}, {"lr", t.lr},
+                    {"optimizer", t.optimizer},   {"momentum", t.momentum},     {"weight_decay", t.weight_decay},
+                    {"schedule", t.schedule},     {"step_size", t.step_size},   {"gamma", t.gamma},
+                    {"seed", t.seed},             {"augment", t.augment},       {"threads", t.threads},
+                    {"train_limit", train_limit}, {"test_limit", test_limit}};
+    json ep = json::array();
+    for (const EpochStats& s : stats)
+      ep.push_back({{"epoch", s.epoch + 1},
+                    {"loss", s.loss},
+                    {"train_accuracy", s.train_accuracy},
+                    {"test_accuracy", s.test_accuracy},
+                    {"seconds", s.seconds}});
+    r["epochs"] = ep;
+    if (initial_accuracy >= 0) r["initial_test_accuracy"] = initial_accuracy;
+    r["final_test_accuracy"] = final_accuracy;
+    r["wall_seconds"] = wall;
+    write_json_atomic(report, r);
+  }
+  std::printf("%s: test accuracy %.2f%% after %d epochs (%.0f s); weights -> %s\n", net.name.c_str(),
+              100 * final_accuracy, t.epochs, wall, out.c_str());
+  return 0;
+}
+
+RegisterCommand reg("train", "train or fine-tune a network on Fashion-MNIST (LibTorch)", run_train);
+
+}  // namespace
+}  // namespace reram::cli
+
+#endif  // RERAM_TRAIN_AVAILABLE
