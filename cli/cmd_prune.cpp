@@ -1,0 +1,196 @@
+// `reram prune`: crossbar-aware pruning of a trained network into a sparse crossbar
+// mapping (for `reram sim`) plus a PRUNE.json report; `--sensitivity` runs the per-layer
+// sensitivity analysis instead (accuracy vs. crossbar keep ratio, printed and saved).
+#ifdef RERAM_PRUNE_AVAILABLE
+
+#include <cstdio>
+#include <sstream>
+
+#include "cli/command.h"
+#include "pruning/core/dataset.h"
+#include "pruning/core/json_util.h"
+#include "pruning/prune/granularity.h"
+#include "pruning/prune/optimizer.h"
+#include "pruning/prune/prune.h"
+
+namespace reram::cli {
+namespace {
+
+std::vector<double> parse_list(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      size_t used = 0;
+      double v = std::stod(item, &used);
+      if (used != item.size()) throw std::invalid_argument(item);
+      out.push_back(v);
+    } catch (const std::exception&) {
+      throw ConfigError("--sensitivity-ratios: '" + item + "' is not a number");
+    }
+  }
+  if (out.empty()) throw ConfigError("--sensitivity-ratios is empty");
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i] <= 0 || out[i] > 1 || (i && out[i] <= out[i - 1]))
+      throw ConfigError("--sensitivity-ratios must be ascending values in (0, 1]");
+  return out;
+}
+
+std::map<std::string, double> load_ratios(const std::string& path) {
+  json j = load_json_file(path);
+  if (!j.is_object()) throw InputError(path + ": expected an object {\"layer\": keep_ratio, ...}");
+  std::map<std::string, double> r;
+  for (auto& [k, v] : j.items()) {
+    if (!v.is_number()) throw InputError(path + ": ratio of '" + k + "' is not a number");
+    r[k] = v.get<double>();
+  }
+  if (r.empty()) throw InputError(path + ": no layer ratios");
+  return r;
+}
+
+std::string help_lists() {
+  std::string s = "granularities:\n";
+  for (auto& n : prune::granularity_names()) s += "  " + n + ": " + prune::granularity(n).summary() + "\n";
+  s += "optimizers:\n";
+  for (auto& n : prune::optimizer_names()) s += "  " + n + ": " + prune::optimizer(n).summary() + "\n";
+  return s;
+}
+
+void print_table(const json& r) {
+  std::printf("%-14s %8s %8s %8s %9s %10s %7s\n", "layer", "dense", "occupied", "compr.", "sparsity", "index_bits", "reorder");
+  for (auto& l : r["layers"])
+    std::printf("%-14s %8lld %8lld %7.2fx %8.1f%% %10lld %7s\n", l["layer"].get<std::string>().c_str(),
+                static_cast<long long>(l["dense_crossbars"].get<int64_t>()), static_cast<long long>(l["occupied_crossbars"].get<int64_t>()),
+                l["compression"].get<double>(), 100 * l["weight_sparsity"].get<double>(),
+                static_cast<long long>(l["index_bits"].get<int64_t>()),
+                l.contains("reorder") ? (l["reorder"].get<bool>() ? "on" : "off") : (l["prunable"].get<bool>() ? "-" : "dense"));
+  auto& tp = r["total_prunable"];
+  auto& t = r["total"];
+  std::printf("prunable layers: %lld -> %lld crossbars (%.2fx, %.1f%% kept), weight sparsity %.1f%%\n",
+              static_cast<long long>(tp["dense_crossbars"].get<int64_t>()), static_cast<long long>(tp["occupied_crossbars"].get<int64_t>()),
+              tp["compression"].get<double>(), 100 * tp["crossbar_fraction"].get<double>(), 100 * tp["weight_sparsity"].get<double>());
+  std::printf("all layers:      %lld -> %lld crossbars (%.2fx), weight sparsity %.1f%%\n",
+              static_cast<long long>(t["dense_crossbars"].get<int64_t>()), static_cast<long long>(t["occupied_crossbars"].get<int64_t>()),
+              t["compression"].get<double>(), 100 * t["weight_sparsity"].get<double>());
+  auto pct = [](const json& v) { return v.is_null() ? std::string("n/a") : std::to_string(100 * v.get<double>()).substr(0, 5) + "%"; };
+  auto& a = r["accuracy"];
+  std::printf("accuracy: dense %s, pruned %s, fine-tuned %s\n", pct(a["dense"]).c_str(), pct(a["pruned"]).c_str(),
+              pct(a["finetuned"]).c_str());
+}
+
+int run_prune(int argc, char** argv) {
+  PruneOptions o;
+  o.train.epochs = 1;
+  o.train.lr = 0.01;
+  o.train.schedule = "cosine";
+  std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file, sens_ratios = "0.1,0.25,0.5,0.75";
+  int64_t train_limit = 0, test_limit = 0;
+  po::options_description desc("reram prune options");
+  desc.add_options()
+      ("help,h", "show this help (lists granularities and optimizers)")
+      ("network", po::value(&network)->required(), "network description (.json or .onnx)")
+      ("weights", po::value(&weights), "trained weights (.npz) unless the network carries its own")
+      ("granularity", po::value(&o.granularity)->default_value(o.granularity), "pruning granularity (see below)")
+      ("optimizer", po::value(&o.optimizer)->default_value(o.optimizer), "magnitude | lgd | admm")
+      ("score", po::value(&o.score)->default_value(o.score), "magnitude scores: l1 | l2 | taylor")
+      ("schedule", po::value(&o.schedule)->default_value(o.schedule), "magnitude: oneshot | agp (cubic, over --prune-epochs)")
+      ("keep-crossbars", po::value(&o.keep_crossbars), "keep at most this fraction of the prunable layers' dense crossbars")
+      ("weight-sparsity", po::value(&o.weight_sparsity), "remove this fraction of weights in every prunable layer")
+      ("ratios", po::value(&ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")
+      ("allocation", po::value(&o.allocation)->default_value(o.allocation), "uniform | sensitivity (with --sensitivity-file)")
+      ("sensitivity-file", po::value(&sens_file), "a --sensitivity report used by --allocation sensitivity")
+      ("include-first", "prune the first weight layer too (excluded by default)")
+      ("include-last", "prune the last weight layer too (excluded by default)")
+      ("reorder", po::value(&o.reorder)->default_value(o.reorder), "input feature-map reorder: auto | on | off")
+      ("finetune-epochs", po::value(&o.finetune_epochs)->default_value(0), "masked fine-tuning epochs")
+      ("prune-epochs", po::value(&o.prune_epochs)->default_value(o.prune_epochs), "training epochs of agp / lgd / admm")
+      ("lr", po::value(&o.train.lr)->default_value(o.train.lr), "learning rate of pruning and fine-tuning")
+      ("batch-size", po::value(&o.train.batch_size)->default_value(o.train.batch_size), "mini-batch size")
+      ("train-schedule", po::value(&o.train.schedule)->default_value(o.train.schedule), "lr schedule: cosine | step | constant")
+      ("weight-decay", po::value(&o.train.weight_decay)->default_value(o.train.weight_decay), "weight decay")
+      ("balance-g", po::value(&o.balance_g)->default_value(o.balance_g), "balanced/mixed: rows per group")
+      ("balance-p", po::value(&o.balance_p)->default_value(o.balance_p), "balanced: rows pruned per group (-1: from the budget)")
+      ("mixed-fine-fraction", po::value(&o.mixed_fine_fraction)->default_value(o.mixed_fine_fraction), "mixed: share of kept segments pruned fine-grain")
+      ("mixed-fine-p", po::value(&o.mixed_fine_p)->default_value(o.mixed_fine_p), "mixed: rows pruned per group of a fine segment")
+      ("ou-rows", po::value(&o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")
+      ("ou-cols", po::value(&o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")
+      ("project-every", po::value(&o.project_every)->default_value(o.project_every), "lgd/agp: steps between projections")
+      ("lgd-sigma", po::value(&o.lgd_sigma)->default_value(o.lgd_sigma), "lgd: initial group-score noise")
+      ("admm-rho", po::value(&o.admm_rho)->default_value(o.admm_rho), "admm: initial penalty")
+      ("admm-rho-growth", po::value(&o.admm_rho_growth)->default_value(o.admm_rho_growth), "admm: penalty growth per update")
+      ("quantize", "round kept weights to conductance levels (always on for admm)")
+      ("noise", po::value(&o.noise_sigma)->default_value(0.0), "relative weight noise during fine-tuning (device mismatch)")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "seed for LGD noise, shuffling")
+      ("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files ('none': no data)")
+      ("train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")
+      ("test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")
+      ("quiet", "no per-epoch progress lines")
+      ("sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")
+      ("sensitivity-ratios", po::value(&sens_ratios)->default_value(sens_ratios), "crossbar keep ratios of the analysis")
+      ("output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")
+      ("report", po::value(&report), "PRUNE.json report");
+  add_arch_options(desc);
+  po::variables_map vm;
+  if (!parse_options(argc, argv, desc, vm,
+                     "usage: reram prune --network NET --weights W.npz --arch A.json --granularity G --optimizer O "
+                     "--keep-crossbars X [--finetune-epochs N] -o MAPPING.json --report PRUNE.json\n" + help_lists()))
+    return 0;
+  o.exclude_first = !vm.count("include-first");
+  o.exclude_last = !vm.count("include-last");
+  o.train.progress = !vm.count("quiet");
+  o.train.seed = o.seed;
+  if (vm.count("quantize")) o.quantize = true;
+  if (!ratios_file.empty()) o.layer_ratios = load_ratios(ratios_file);
+  if (!sens_file.empty()) o.sensitivity = load_json_file(sens_file);
+  if (o.finetune_epochs < 0 || o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
+  if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
+
+  ArchConfig arch = arch_from_options(vm);
+  Network net = load_network(network);
+  if (!weights.empty()) load_weights_npz(net, weights);
+  if (!net.has_weights()) throw InputError(network + ": no weights (give --weights W.npz)");
+
+  Dataset train, test;
+  bool have_data = data != "none";
+  if (have_data) {
+    std::string dir = resolve_dataset_dir(data);
+    test = load_fashion_mnist(dir, "test", test_limit);
+    bool need_train = !vm.count("sensitivity");
+    if (need_train) train = load_fashion_mnist(dir, "train", train_limit);
+  }
+
+  if (vm.count("sensitivity")) {
+    if (!have_data) throw ConfigError("--sensitivity needs test data (--data)");
+    json s = sensitivity_analysis(net, arch, o, parse_list(sens_ratios), test);
+    s["network_file"] = network;
+    s["weights_file"] = weights;
+    write_json_atomic(out, s);
+    std::printf("sensitivity (%s, dense accuracy %.2f%%): accuracy %% at crossbar keep ratio\n%-14s",
+                s["granularity"].get<std::string>().c_str(), 100 * s["dense_accuracy"].get<double>(), "layer");
+    for (double r : s["ratios"]) std::printf(" %7.2f", r);
+    std::printf("\n");
+    for (auto& l : s["layers"]) {
+      std::printf("%-14s", l["layer"].get<std::string>().c_str());
+      for (auto& a : l["accuracy"]) std::printf(" %7.2f", 100 * a.get<double>());
+      std::printf("\n");
+    }
+    return 0;
+  }
+
+  PruneResult res = prune_network(net, arch, o, have_data ? &train : nullptr, have_data ? &test : nullptr);
+  res.report["network_file"] = network;
+  res.report["weights_file"] = weights;
+  res.report["output"] = out;
+  save_mapping(res.mapping, out);
+  if (!report.empty()) write_json_atomic(report, res.report);
+  print_table(res.report);
+  return 0;
+}
+
+RegisterCommand reg("prune", "crossbar-aware pruning into a sparse crossbar mapping (and sensitivity analysis)", run_prune);
+
+}  // namespace
+}  // namespace reram::cli
+
+#endif  // RERAM_PRUNE_AVAILABLE

@@ -1,0 +1,491 @@
+// Whole-network pruning: targets, allocation, reorder, optimiser, fine-tuning, mapping, report.
+#include "pruning/prune/prune.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "pruning/core/error.h"
+#include "pruning/core/version.h"
+#include "pruning/prune/optimizer.h"
+
+namespace reram {
+
+using prune::Budget;
+using prune::LayerPlan;
+
+json PruneOptions::to_json() const {
+  json j;
+  j["granularity"] = granularity;
+  j["optimizer"] = optimizer;
+  j["score"] = score;
+  j["schedule"] = schedule;
+  if (keep_crossbars >= 0) j["keep_crossbars"] = keep_crossbars;
+  if (weight_sparsity >= 0) j["weight_sparsity"] = weight_sparsity;
+  if (!layer_ratios.empty()) j["layer_ratios"] = layer_ratios;
+  j["allocation"] = allocation;
+  j["exclude_first"] = exclude_first;
+  j["exclude_last"] = exclude_last;
+  j["reorder"] = reorder;
+  j["finetune_epochs"] = finetune_epochs;
+  j["prune_epochs"] = prune_epochs;
+  j["train"] = {{"batch_size", train.batch_size}, {"optimizer", train.optimizer}, {"lr", train.lr},
+                {"momentum", train.momentum}, {"weight_decay", train.weight_decay}, {"schedule", train.schedule},
+                {"seed", train.seed}, {"augment", train.augment}};
+  j["taylor_batches"] = taylor_batches;
+  j["balance_g"] = balance_g;
+  j["balance_p"] = balance_p;
+  j["mixed_fine_fraction"] = mixed_fine_fraction;
+  j["mixed_fine_p"] = mixed_fine_p;
+  j["ou_rows"] = ou_rows;
+  j["ou_cols"] = ou_cols;
+  j["project_every"] = project_every;
+  j["lgd_sigma"] = lgd_sigma;
+  j["anneal_fraction"] = anneal_fraction;
+  j["admm_rho"] = admm_rho;
+  j["admm_rho_growth"] = admm_rho_growth;
+  j["admm_update_steps"] = admm_update_steps;
+  j["quantize"] = quantize;
+  j["noise_sigma"] = noise_sigma;
+  j["seed"] = seed;
+  return j;
+}
+
+void quantize_levels(MatrixXf& m, int bits) {
+  float wmax = m.cwiseAbs().maxCoeff();
+  if (wmax <= 0 || bits <= 0) return;
+  const double levels = std::ldexp(1.0, bits) - 1.0;  // steps between 2^bits levels
+  const double step = 2.0 * wmax / levels;
+  for (int64_t i = 0; i < m.size(); ++i) {
+    float& w = m.data()[i];
+    if (w == 0.0f) continue;  // pruned cells are not stored at all
+    double k = std::round((static_cast<double>(w) + wmax) / step);
+    w = static_cast<float>(std::clamp(k, 0.0, levels) * step - wmax);
+  }
+}
+
+std::vector<int64_t> allocate_uniform(const std::vector<int64_t>& dense, double keep) {
+  int64_t total_dense = 0;
+  for (int64_t d : dense) total_dense += d;
+  const int64_t total = static_cast<int64_t>(std::floor(keep * static_cast<double>(total_dense) + 1e-9));
+  std::vector<int64_t> b(dense.size());
+  int64_t sum = 0;
+  for (size_t i = 0; i < dense.size(); ++i) {
+    b[i] = std::clamp<int64_t>(static_cast<int64_t>(std::floor(keep * static_cast<double>(dense[i]) + 1e-9)), 1, dense[i]);
+    sum += b[i];
+  }
+  // Spare crossbars go to the layers that rounding cut most; an excess (layers forced
+  // to 1) is taken from the largest budgets.
+  while (sum < total) {
+    int best = -1;
+    double best_frac = -1;
+    for (size_t i = 0; i < b.size(); ++i) {
+      if (b[i] >= dense[i]) continue;
+      double frac = keep * static_cast<double>(dense[i]) - static_cast<double>(b[i]);
+      if (frac > best_frac) { best_frac = frac; best = static_cast<int>(i); }
+    }
+    if (best < 0) break;
+    ++b[static_cast<size_t>(best)];
+    ++sum;
+  }
+  while (sum > total) {
+    auto it = std::max_element(b.begin(), b.end());
+    if (*it <= 1) break;  // infeasible: every layer already at one crossbar
+    --*it;
+    --sum;
+  }
+  return b;
+}
+
+std::vector<double> allocate_sensitivity(const std::vector<int64_t>& dense, const std::vector<double>& ratios,
+                                         const std::vector<std::vector<double>>& acc, double keep) {
+  int64_t total_dense = 0;
+  for (int64_t d : dense) total_dense += d;
+  const double total = keep * static_cast<double>(total_dense);
+  auto cost = [&](size_t l, size_t k) { return std::max(1.0, std::floor(ratios[k] * static_cast<double>(dense[l]) + 1e-9)); };
+  std::vector<size_t> at(dense.size(), 0);
+  double used = 0;
+  for (size_t l = 0; l < dense.size(); ++l) used += cost(l, 0);
+  while (true) {
+    int best = -1;
+    double best_gain = -1e300;
+    for (size_t l = 0; l < dense.size(); ++l) {
+      if (at[l] + 1 >= ratios.size()) continue;
+      double extra = cost(l, at[l] + 1) - cost(l, at[l]);
+      if (used + extra > total + 1e-9) continue;
+      double gain = (acc[l][at[l] + 1] - acc[l][at[l]]) / std::max(extra, 0.5);
+      if (gain > best_gain) { best_gain = gain; best = static_cast<int>(l); }
+    }
+    if (best < 0) break;
+    used += cost(static_cast<size_t>(best), at[static_cast<size_t>(best)] + 1) - cost(static_cast<size_t>(best), at[static_cast<size_t>(best)]);
+    ++at[static_cast<size_t>(best)];
+  }
+  std::vector<double> out;
+  for (size_t l = 0; l < dense.size(); ++l) out.push_back(ratios[at[l]]);
+  return out;
+}
+
+namespace {
+
+void check_options(const PruneOptions& o, bool have_train) {
+  prune::granularity(o.granularity);  // throws for unknown names
+  const prune::Optimizer& opt = prune::optimizer(o.optimizer);
+  int targets = (o.keep_crossbars >= 0) + (o.weight_sparsity >= 0) + (!o.layer_ratios.empty());
+  if (targets != 1)
+    throw ConfigError("give exactly one target: --keep-crossbars, --weight-sparsity or --ratios (got " + std::to_string(targets) + ")");
+  if (o.keep_crossbars >= 0 && (o.keep_crossbars <= 0 || o.keep_crossbars > 1))
+    throw ConfigError("--keep-crossbars must be in (0, 1], got " + std::to_string(o.keep_crossbars));
+  if (o.weight_sparsity >= 0 && o.weight_sparsity >= 1)
+    throw ConfigError("--weight-sparsity must be in [0, 1), got " + std::to_string(o.weight_sparsity));
+  for (auto& kv : o.layer_ratios)
+    if (kv.second <= 0 || kv.second > 1) throw ConfigError("ratio of layer '" + kv.first + "' must be in (0, 1]");
+  if (o.score != "l1" && o.score != "l2" && o.score != "taylor") throw ConfigError("unknown score '" + o.score + "' (l1, l2, taylor)");
+  if (o.schedule != "oneshot" && o.schedule != "agp") throw ConfigError("unknown schedule '" + o.schedule + "' (oneshot, agp)");
+  if (o.reorder != "auto" && o.reorder != "on" && o.reorder != "off") throw ConfigError("--reorder must be auto, on or off");
+  if (o.allocation != "uniform" && o.allocation != "sensitivity") throw ConfigError("--allocation must be uniform or sensitivity");
+  if (o.allocation == "sensitivity" && (o.sensitivity.is_null() || o.keep_crossbars < 0))
+    throw ConfigError("sensitivity allocation needs --sensitivity-file and --keep-crossbars");
+  if (o.balance_g < 2) throw ConfigError("balance_g must be at least 2");
+  if (o.balance_p >= o.balance_g) throw ConfigError("balance_p must be below balance_g");
+  if (o.mixed_fine_p < 0 || o.mixed_fine_p >= o.balance_g) throw ConfigError("mixed_fine_p must be in [0, balance_g)");
+  if (o.project_every < 1) throw ConfigError("project_every must be at least 1");
+  if (o.noise_sigma < 0) throw ConfigError("noise_sigma must be non-negative");
+  if (opt.needs_training_data(o) && !have_train)
+    throw ConfigError("optimizer '" + o.optimizer + "' (score " + o.score + ", schedule " + o.schedule + ") needs training data (--data)");
+}
+
+double accuracy(const Network& net, const PruneOptions& o, const Dataset* test) {
+  if (!test) return -1;
+  TrainOptions t = o.train;
+  t.progress = false;
+  Trainer tr(net, t);
+  return tr.evaluate(*test);
+}
+
+prune::LayerGrid make_grid(const LayerView& v, const XbarGeometry& geo, const ArchConfig& arch, const PruneOptions& o) {
+  prune::LayerGrid g;
+  g.rows = v.rows;
+  g.cols = v.cols;
+  g.kernel_area = v.kernel_area;
+  g.xbar_rows = geo.rows;
+  g.xbar_cols = geo.logical_cols();
+  const int bpw = geo.slices() * geo.sign_factor();
+  int ou_r = o.ou_rows > 0 ? o.ou_rows : (arch.crossbar.ou_rows > 0 ? arch.crossbar.ou_rows : 16);
+  int ou_c = o.ou_cols > 0 ? o.ou_cols : (arch.crossbar.ou_cols > 0 ? arch.crossbar.ou_cols : 16);
+  g.ou_rows = std::min(ou_r, geo.rows);
+  g.ou_cols = std::max(1, std::min(ou_c / bpw, g.xbar_cols));
+  g.balance_g = o.balance_g;
+  g.balance_p = o.balance_p;
+  g.mixed_fine_fraction = o.mixed_fine_fraction;
+  g.mixed_fine_p = o.mixed_fine_p;
+  return g;
+}
+
+struct Plan {
+  std::vector<LayerPlan> layers;
+  json excluded = json::array();
+};
+
+Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions& o) {
+  const XbarGeometry geo = XbarGeometry::from_arch(arch);
+  if (geo.logical_cols() < 1)
+    throw ConfigError(arch.source_file + ": a " + std::to_string(geo.cols) + "-column crossbar holds no " +
+                      std::to_string(geo.slices() * geo.sign_factor()) + "-bit-line weight");
+  std::vector<int> wl = net.weight_layer_indices();
+  if (wl.empty()) throw InputError(net.source_file + ": network has no conv/linear layer to prune");
+  Plan plan;
+  std::set<std::string> names;
+  for (size_t k = 0; k < wl.size(); ++k) {
+    const Layer& L = net.layers[static_cast<size_t>(wl[k])];
+    names.insert(L.name);
+    std::string why;
+    if (k == 0 && o.exclude_first) why = "first layer";
+    if (k + 1 == wl.size() && o.exclude_last) why = "last layer";
+    if (L.kind == LayerKind::Conv && L.groups > 1) why = "grouped convolution (not pruned)";
+    if (!o.layer_ratios.empty() && !o.layer_ratios.count(L.name) && why.empty()) why = "not in the ratios file";
+    if (!why.empty()) {
+      plan.excluded.push_back({{"layer", L.name}, {"reason", why}});
+      continue;
+    }
+    LayerPlan p;
+    p.net_index = wl[k];
+    p.name = L.name;
+    LayerView v = layer_view(L);
+    p.grid = make_grid(v, geo, arch, o);
+    p.structural = MatrixXf::Zero(v.rows, v.cols);
+    for (int64_t r = 0; r < v.rows; ++r)
+      for (int64_t c = 0; c < v.cols; ++c) p.structural(r, c) = v.structural(r, c) ? 1.f : 0.f;
+    p.dense_crossbars = dense_crossbar_count(v, geo);
+    plan.layers.push_back(std::move(p));
+  }
+  for (auto& kv : o.layer_ratios)
+    if (!names.count(kv.first)) throw ConfigError("ratios: no weight layer named '" + kv.first + "'");
+  if (plan.layers.empty()) throw ConfigError("no prunable layer left after exclusions");
+  // Targets.
+  if (o.keep_crossbars >= 0) {
+    std::vector<int64_t> dense;
+    for (auto& p : plan.layers) dense.push_back(p.dense_crossbars);
+    std::vector<int64_t> b;
+    if (o.allocation == "sensitivity") {
+      std::vector<double> ratios = o.sensitivity.at("ratios").get<std::vector<double>>();
+      std::vector<std::vector<double>> acc;
+      for (auto& p : plan.layers) {
+        bool found = false;
+        for (auto& l : o.sensitivity.at("layers"))
+          if (l.at("layer").get<std::string>() == p.name) {
+            acc.push_back(l.at("accuracy").get<std::vector<double>>());
+            found = true;
+          }
+        if (!found) throw ConfigError("sensitivity file has no layer '" + p.name + "'");
+      }
+      auto r = allocate_sensitivity(dense, ratios, acc, o.keep_crossbars);
+      for (size_t i = 0; i < dense.size(); ++i)
+        b.push_back(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r[i] * static_cast<double>(dense[i]) + 1e-9)), 1, dense[i]));
+    } else {
+      b = allocate_uniform(dense, o.keep_crossbars);
+    }
+    for (size_t i = 0; i < b.size(); ++i) plan.layers[i].target = Budget::crossbars(b[i]);
+  } else if (o.weight_sparsity >= 0) {
+    for (auto& p : plan.layers) p.target = Budget::density(1.0 - o.weight_sparsity);
+  } else {
+    for (auto& p : plan.layers) {
+      double r = o.layer_ratios.at(p.name);
+      p.target = Budget::crossbars(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r * static_cast<double>(p.dense_crossbars) + 1e-9)), 1, p.dense_crossbars));
+    }
+  }
+  return plan;
+}
+
+// Input feature-map reorder: on, off, or per layer when the reordered projection of the
+// dense weights keeps more score (the proxy for "where it helps").
+void choose_reorder(const Network& net, const PruneOptions& o, const prune::Granularity& gr, std::vector<LayerPlan>& layers) {
+  for (auto& p : layers) {
+    p.reorder = false;
+    p.grid.row_order.clear();
+    if (o.reorder == "off" || !gr.reorder_applies()) continue;
+    MatrixXf m = layer_matrix(net.layers[static_cast<size_t>(p.net_index)]);
+    MatrixXf s = m.array().square().matrix();
+    std::vector<int64_t> order = prune::reorder_rows(s, p.grid.kernel_area);
+    if (o.reorder == "on") {
+      p.grid.row_order = order;
+      p.reorder = true;
+      continue;
+    }
+    double plain = (prune::project_plan(gr, p, s, p.target).array() * s.array()).sum();
+    LayerPlan q = p;
+    q.grid.row_order = order;
+    double re = (prune::project_plan(gr, q, s, q.target).array() * s.array()).sum();
+    if (re > plain) {
+      p.grid.row_order = order;
+      p.reorder = true;
+    }
+  }
+}
+
+}  // namespace
+
+PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const PruneOptions& opt_in,
+                          const Dataset* train, const Dataset* test) {
+  PruneOptions opt = opt_in;
+  if (opt.optimizer == "admm") opt.quantize = true;  // the ADMM constraint set includes the levels
+  check_options(opt, train != nullptr);
+  if (!net_in.has_weights()) throw InputError(net_in.source_file + ": pruning needs weights (--weights)");
+  const prune::Granularity& gran = prune::granularity(opt.granularity);
+  Network net = net_in;
+  Plan plan = plan_layers(net, arch, opt);
+  choose_reorder(net, opt, gran, plan.layers);
+
+  json acc;
+  acc["dense"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
+
+  prune::PruneContext ctx{net, arch, opt, gran, plan.layers, train, test};
+  prune::optimizer(opt.optimizer).run(ctx);
+  acc["pruned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
+
+  // Masked fine-tuning (ADMM's masked retraining); pruned weights stay exactly zero.
+  json ft_log = json::array();
+  if (opt.finetune_epochs > 0 && train) {
+    TrainOptions t = opt.train;
+    t.epochs = opt.finetune_epochs;
+    Trainer tr(net, t);
+    for (auto& p : plan.layers)
+      tr.set_mask(p.net_index, prune::matrix_to_weight(net.layers[static_cast<size_t>(p.net_index)], p.mask));
+    if (opt.noise_sigma > 0) tr.set_weight_noise(opt.noise_sigma);
+    for (int e = 0; e < t.epochs; ++e) {
+      EpochStats s = tr.train_epoch(*train, e);
+      ft_log.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"train_accuracy", s.train_accuracy}, {"seconds", s.seconds}});
+    }
+    tr.set_weight_noise(0.0);
+    tr.export_weights(net);
+    for (auto& p : plan.layers) {
+      Layer& L = net.layers[static_cast<size_t>(p.net_index)];
+      MatrixXf m = layer_matrix(L).cwiseProduct(p.mask);
+      if (opt.quantize) quantize_levels(m, arch.precision.weight_bits);
+      set_layer_matrix(L, m);
+    }
+    acc["finetuned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
+  } else {
+    acc["finetuned"] = nullptr;
+  }
+
+  // The sparse mapping: dense mapping of the folded network, then each pruned layer's
+  // crossbars replaced by its compaction.
+  PruneResult res;
+  Mapping m = map_dense(net, arch);
+  std::map<std::string, const LayerPlan*> by_name;
+  for (auto& p : plan.layers) by_name[p.name] = &p;
+  std::vector<PhysicalCrossbar> xbars;
+  for (size_t li = 0; li < m.layers.size(); ++li) {
+    MappedLayer& L = m.layers[li];
+    std::vector<int> ids;
+    auto it = by_name.find(L.name);
+    if (it == by_name.end()) {
+      for (int id : L.crossbars) {
+        PhysicalCrossbar x = m.crossbars[static_cast<size_t>(id)];
+        x.id = static_cast<int>(xbars.size());
+        ids.push_back(x.id);
+        xbars.push_back(std::move(x));
+      }
+      L.crossbars = ids;
+      continue;
+    }
+    const LayerPlan& p = *it->second;
+    Layer& nl = m.network.layers[static_cast<size_t>(L.network_layer)];
+    MatrixXf w = layer_matrix(nl).cwiseProduct(p.mask);  // folding keeps zeros; this makes it exact
+    set_layer_matrix(nl, w);
+    prune::Compaction cp = gran.compact(p.mask, p.grid);
+    for (auto& s : cp.crossbars) {
+      PhysicalCrossbar x;
+      x.id = static_cast<int>(xbars.size());
+      x.layer = static_cast<int>(li);
+      x.row_block = s.row_block;
+      x.col_block = s.col_block;
+      x.rows = s.rows;
+      x.cols = s.cols;
+      ids.push_back(x.id);
+      xbars.push_back(std::move(x));
+    }
+    L.crossbars = ids;
+    L.granularity = gran.name();
+    L.row_gather = cp.row_gather;
+    L.col_recombine = cp.col_recombine;
+    L.index_bits = cp.index_bits;
+    L.weights_kept = (w.array() != 0).count();
+  }
+  m.crossbars = std::move(xbars);
+  count_occupancy(m, arch.ou_rows_eff(), arch.ou_cols_eff());
+  place_crossbars(m, arch);
+
+  // Report.
+  json layers = json::array();
+  int64_t pd = 0, po = 0, ad = 0, ao = 0, pbits = 0, pkept = 0, ptotal = 0;
+  for (const auto& L : m.layers) {
+    auto it = by_name.find(L.name);
+    bool pr = it != by_name.end();
+    int64_t occ = static_cast<int64_t>(L.crossbars.size());
+    json l = {{"layer", L.name},
+              {"prunable", pr},
+              {"granularity", L.granularity},
+              {"dense_crossbars", L.dense_crossbars},
+              {"occupied_crossbars", occ},
+              {"compression", occ > 0 ? static_cast<double>(L.dense_crossbars) / static_cast<double>(occ) : 0.0},
+              {"weights_total", L.weights_total},
+              {"weights_kept", L.weights_kept},
+              {"weight_sparsity", L.weights_total > 0 ? 1.0 - static_cast<double>(L.weights_kept) / static_cast<double>(L.weights_total) : 0.0},
+              {"index_bits", L.index_bits},
+              {"row_gather", L.row_gather},
+              {"col_recombine", L.col_recombine}};
+    if (pr) {
+      const LayerPlan& p = *it->second;
+      l["reorder"] = p.reorder;
+      if (p.target.kind == Budget::Kind::Crossbars) l["budget_crossbars"] = static_cast<int64_t>(p.target.value);
+      else l["target_density"] = p.target.value;
+      pd += L.dense_crossbars;
+      po += occ;
+      pbits += L.index_bits;
+      pkept += L.weights_kept;
+      ptotal += L.weights_total;
+    }
+    ad += L.dense_crossbars;
+    ao += occ;
+    layers.push_back(l);
+  }
+  auto ratio = [](int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
+  int reordered = 0;
+  for (auto& p : plan.layers) reordered += p.reorder;
+  json r;
+  r["reram_version"] = version();
+  r["network"] = net_in.name;
+  r["network_file"] = net_in.source_file;
+  r["options"] = opt.to_json();
+  r["arch"] = arch.to_json();
+  r["geometry"] = {{"rows", m.geometry.rows}, {"cols", m.geometry.cols}, {"cell_bits", m.geometry.cell_bits},
+                   {"weight_bits", m.geometry.weight_bits}, {"logical_cols", m.geometry.logical_cols()}};
+  r["excluded"] = plan.excluded;
+  r["layers"] = layers;
+  r["total_prunable"] = {{"dense_crossbars", pd}, {"occupied_crossbars", po}, {"compression", ratio(pd, po)},
+                         {"crossbar_fraction", ratio(po, pd)},
+                         {"weight_sparsity", ptotal > 0 ? 1.0 - ratio(pkept, ptotal) : 0.0}, {"index_bits", pbits}};
+  r["total"] = {{"dense_crossbars", ad}, {"occupied_crossbars", ao}, {"compression", ratio(ad, ao)},
+                {"crossbar_fraction", ratio(ao, ad)}, {"weight_sparsity", m.weight_sparsity()},
+                {"index_bits", [&] { int64_t b = 0; for (auto& L : m.layers) b += L.index_bits; return b; }()},
+                {"tiles", m.tiles_used}, {"pes", m.pes_used}};
+  r["accuracy"] = acc;
+  r["optimizer_log"] = ctx.log;
+  r["finetune_log"] = ft_log;
+  r["reorder_layers"] = reordered;
+  r["data"] = {{"train_samples", train ? train->size() : 0}, {"test_samples", test ? test->size() : 0}};
+
+  m.pruning = {{"method", gran.name() + "/" + opt.optimizer},
+               {"granularity", gran.name()},
+               {"optimizer", opt.optimizer},
+               {"score", opt.score},
+               {"schedule", opt.schedule},
+               {"keep_crossbars", opt.keep_crossbars >= 0 ? json(opt.keep_crossbars) : json(nullptr)},
+               {"weight_sparsity_target", opt.weight_sparsity >= 0 ? json(opt.weight_sparsity) : json(nullptr)},
+               {"accuracy", acc},
+               {"reorder", opt.reorder},
+               {"reorder_layers", reordered},
+               {"quantized", opt.quantize},
+               {"exclude_first", opt.exclude_first},
+               {"exclude_last", opt.exclude_last},
+               {"compression_prunable", ratio(pd, po)}};
+  res.mapping = std::move(m);
+  res.report = std::move(r);
+  return res;
+}
+
+json sensitivity_analysis(const Network& net, const ArchConfig& arch, const PruneOptions& opt_in,
+                          const std::vector<double>& ratios, const Dataset& test) {
+  PruneOptions opt = opt_in;
+  opt.optimizer = "magnitude";
+  opt.schedule = "oneshot";
+  if (opt.score == "taylor") opt.score = "l2";
+  opt.weight_sparsity = -1;
+  opt.layer_ratios.clear();
+  opt.keep_crossbars = 1.0;
+  check_options(opt, false);
+  const prune::Granularity& gran = prune::granularity(opt.granularity);
+  Plan plan = plan_layers(net, arch, opt);
+  double dense_acc = accuracy(net, opt, &test);
+  json layers = json::array();
+  for (auto& base : plan.layers) {
+    json accs = json::array(), xb = json::array();
+    for (double r : ratios) {
+      Network n = net;
+      std::vector<LayerPlan> one{base};
+      one[0].target = Budget::crossbars(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r * static_cast<double>(base.dense_crossbars) + 1e-9)), 1, base.dense_crossbars));
+      choose_reorder(n, opt, gran, one);
+      prune::PruneContext ctx{n, arch, opt, gran, one, nullptr, &test};
+      prune::optimizer("magnitude").run(ctx);
+      accs.push_back(accuracy(n, opt, &test));
+      xb.push_back(static_cast<int64_t>(gran.compact(one[0].mask, one[0].grid).crossbars.size()));
+    }
+    layers.push_back({{"layer", base.name}, {"dense_crossbars", base.dense_crossbars}, {"accuracy", accs}, {"occupied_crossbars", xb}});
+  }
+  return {{"reram_version", version()}, {"network", net.name}, {"network_file", net.source_file},
+          {"granularity", gran.name()}, {"ratios", ratios}, {"dense_accuracy", dense_acc},
+          {"test_samples", test.size()}, {"options", opt.to_json()}, {"arch", arch.to_json()}, {"layers", layers}};
+}
+
+}  // namespace reram
