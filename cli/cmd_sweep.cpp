@@ -1,0 +1,142 @@
+// `reram sweep`: runs a design-space sweep plan (docs/sweeps.md) point by point on a
+// local process pool with a shared, content-hashed stage cache; reports status, rebuilds
+// the results tables and names the sweet spot.
+#include <filesystem>
+#include <iostream>
+
+#include "cli/command.h"
+#include "pruning/core/error.h"
+#include "pruning/graph/network.h"
+#include "sweep/engine.h"
+#include "sweep/sweet_spot.h"
+
+namespace fs = std::filesystem;
+
+namespace reram::cli {
+namespace {
+
+// The plan of an existing sweep directory (as recorded by the run that made it).
+sweep::Plan plan_of_dir(const std::string& dir) {
+  std::string f = dir + "/plan.json";
+  if (!fs::exists(f)) throw InputError(dir + ": not a sweep directory (no plan.json); give --plan");
+  json m = load_json_file(f);
+  return sweep::plan_from_json(m.at("plan"), m.value("plan_file", ""));
+}
+
+int make_random_weights(const po::variables_map& vm) {
+  if (!vm.count("network") || !vm.count("output"))
+    throw ConfigError("--make-random-weights needs --network NET and -o OUT.json");
+  Network net = load_network(vm["network"].as<std::string>());
+  randomize_weights(net, vm["seed"].as<uint64_t>());
+  std::string out = vm["output"].as<std::string>();
+  fs::create_directories(fs::absolute(out).parent_path());
+  save_network(net, out);
+  return 0;
+}
+
+int run_sweep(int argc, char** argv) {
+  sweep::SweepOptions so;
+  sweep::SweetSpotOptions ss;
+  po::options_description desc("reram sweep options");
+  desc.add_options()
+      ("help,h", "show this help")
+      ("plan", po::value<std::string>(), "sweep plan (JSON, docs/sweeps.md)")
+      ("output,o", po::value(&so.out_dir), "sweep directory: cache, per-point results, results.csv/json")
+      ("jobs,j", po::value(&so.jobs)->default_value(1), "stage processes to run at once")
+      ("retry-failed", po::bool_switch(&so.retry_failed), "re-run points recorded as failed")
+      ("task-timeout", po::value(&so.task_timeout_s)->default_value(0), "kill a stage after this many seconds (0: never)")
+      ("limit", po::value(&so.limit_points)->default_value(-1), "run only the first N points")
+      ("quiet,q", "no progress bar")
+      ("list", "print the points of the plan and exit")
+      ("status", "print done / failed / pending points of -o DIR")
+      ("collect", "rebuild DIR/results.csv and results.json from the finished points")
+      ("sweet-spot", "name the best-efficiency and best-EDP points within --max-accuracy-loss")
+      ("max-accuracy-loss", po::value(&ss.max_accuracy_loss)->default_value(0.01),
+       "sweet spot: allowed accuracy drop below the reference (absolute, 0.01 = 1 point)")
+      ("reference-accuracy", po::value(&ss.reference_accuracy)->default_value(-1),
+       "sweet spot: reference accuracy (default: the most accurate dense point)")
+      ("baseline", po::value(&ss.baseline_index)->default_value(-1),
+       "sweet spot: index of the point to compare with (default: the most accurate dense point)");
+  po::options_description hidden;
+  hidden.add_options()("make-random-weights", "internal stage: write NET with seeded random weights")(
+      "network", po::value<std::string>(), "")("seed", po::value<uint64_t>()->default_value(1), "");
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::variables_map vm;
+  if (!parse_options(argc, argv, all, vm,
+                     "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
+                     "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
+                     "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
+                     "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
+                     "DIR/results.json, DIR/points/<id>/{result,arch}.json. Plots: /usr/bin/python3 scripts/plot_sweep.py DIR"))
+    return 0;
+  if (vm.count("make-random-weights")) return make_random_weights(vm);
+  so.progress = !vm.count("quiet");
+  bool report_only = vm.count("status") || vm.count("collect") || vm.count("sweet-spot");
+
+  if (vm.count("list")) {
+    if (!vm.count("plan")) throw ConfigError("--list needs --plan");
+    sweep::Plan plan = sweep::load_plan(vm["plan"].as<std::string>());
+    for (const auto& p : sweep::expand_plan(plan))
+      std::cout << p.index << "\t" << (p.dense() ? "dense" : "pruned") << "\t" << p.label() << "\n";
+    return 0;
+  }
+  if (so.out_dir.empty()) throw ConfigError("an output directory is required (-o DIR)");
+
+  if (report_only) {
+    sweep::Plan plan = vm.count("plan") ? sweep::load_plan(vm["plan"].as<std::string>()) : plan_of_dir(so.out_dir);
+    sweep::Sweep sw(plan, so);
+    sw.prepare();
+    if (vm.count("status")) {
+      int ok = 0, failed = 0, pending = 0;
+      for (const auto& p : sw.points()) {
+        std::string st = sw.point_status(p);
+        if (st == "ok") ++ok;
+        else if (st == "failed") ++failed;
+        else ++pending;
+      }
+      int running = 0;
+      for (const auto& st : {"net", "map", "prune", "sim", "eval"}) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(so.out_dir + "/cache/" + st, ec))
+          if (e.path().filename().string().find(".tmp.") != std::string::npos) ++running;
+      }
+      std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed
+                << "  pending: " << pending << "  stages in progress: " << running << "\n";
+      for (const auto& p : sw.points()) {
+        if (sw.point_status(p) != "failed") continue;
+        json r = load_json_file(sw.point_dir(p) + "/result.json");
+        std::cout << "failed " << p.point.index << " (" << p.point.label() << "): " << r.value("error", "") << "\n";
+      }
+    }
+    if (vm.count("collect")) {
+      json rows = sw.collect();
+      std::cout << "wrote " << so.out_dir << "/results.csv and results.json (" << rows.size() << " rows)\n";
+    }
+    if (vm.count("sweet-spot")) {
+      json rows = sw.collect();
+      json rep = sweep::sweet_spot(rows, ss);
+      write_json_atomic(so.out_dir + "/sweet_spot.json", rep);
+      std::string text = sweep::sweet_spot_text(rep);
+      write_file_atomic(so.out_dir + "/sweet_spot.md", text);
+      std::cout << text;
+    }
+    return 0;
+  }
+
+  if (!vm.count("plan")) throw ConfigError("--plan PLAN.json is required (or --status/--collect/--sweet-spot)");
+  sweep::Sweep sw(sweep::load_plan(vm["plan"].as<std::string>()), so);
+  sw.prepare();
+  sweep::RunSummary s = sw.run_local();
+  std::cerr << "reram sweep: " << s.total << " points: " << s.ok << " done now, " << s.skipped
+            << " already finished, " << s.failed << " failed, " << s.not_run << " not run; stages run "
+            << s.tasks_run << ", reused from cache " << s.tasks_cached << "; " << s.seconds << " s\n"
+            << "results: " << fs::absolute(so.out_dir).string() << "/results.csv\n";
+  if (s.interrupted) return 130;
+  return s.failed > 0 ? 3 : 0;
+}
+
+RegisterCommand reg("sweep", "run a design-space sweep plan in parallel (cache, resume, results, sweet spot)", run_sweep);
+
+}  // namespace
+}  // namespace reram::cli

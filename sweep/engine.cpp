@@ -1,0 +1,721 @@
+#include "sweep/engine.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "pruning/arch/arch_config.h"
+#include "pruning/core/version.h"
+#include "sweep/hash.h"
+#include "sweep/metrics.h"
+
+namespace fs = std::filesystem;
+
+namespace reram::sweep {
+
+namespace {
+
+volatile sig_atomic_t g_interrupt = 0;
+void on_signal(int) { g_interrupt = 1; }
+
+// Value at a dotted path of a JSON object, null when absent.
+json at_path(const json& j, const std::string& path) {
+  const json* cur = &j;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!cur->is_object() || !cur->contains(part)) return nullptr;
+    cur = &(*cur)[part];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return *cur;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Last non-empty lines of a log, joined, for one-line error messages.
+std::string tail_lines(const std::string& path, int n) {
+  std::string text = read_text(path);
+  std::vector<std::string> lines;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) {
+    // Progress bars rewrite a line with '\r': keep what was shown last.
+    size_t cr = line.find_last_of('\r');
+    if (cr != std::string::npos) line = line.substr(cr + 1);
+    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
+  }
+  std::string out;
+  for (size_t i = lines.size() > static_cast<size_t>(n) ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
+  return out;
+}
+
+std::string fmt_duration(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  long t = std::lround(s);
+  char buf[32];
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
+  return buf;
+}
+
+std::string host_name() {
+  char h[256] = {0};
+  gethostname(h, sizeof h - 1);
+  return h;
+}
+
+// Hash of a network description and the weights it references (own JSON format).
+std::string network_hash(const std::string& path) {
+  Hasher h;
+  h.add_file(path);
+  if (fs::path(path).extension() == ".json") {
+    try {
+      json j = load_json_file(path);
+      if (j.is_object() && j.contains("weights") && j["weights"].is_string()) {
+        fs::path w = fs::path(path).parent_path() / j["weights"].get<std::string>();
+        if (fs::exists(w)) h.add(hash_file(w.string()));
+      }
+    } catch (const Error&) {
+      // A malformed network fails in its stage with the stage's own message.
+    }
+  }
+  return h.hex();
+}
+
+}  // namespace
+
+std::string self_executable() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error("cannot find the reram executable (/proc/self/exe): " + ec.message());
+  return p.string();
+}
+
+std::vector<std::string> options_to_flags(const json& options) {
+  std::vector<std::string> out;
+  if (options.is_null()) return out;
+  for (auto it = options.begin(); it != options.end(); ++it) {
+    std::string flag = "--" + it.key();
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    auto emit = [&](const json& v) {
+      if (v.is_null()) return;
+      if (v.is_boolean()) {
+        if (v.get<bool>()) out.push_back(flag);
+        return;
+      }
+      out.push_back(flag);
+      out.push_back(value_str(v));
+    };
+    if (it.value().is_array()) {
+      for (const json& v : it.value()) emit(v);
+    } else if (it.value().is_object()) {
+      throw ConfigError("option \"" + it.key() + "\" must be a scalar or an array of scalars");
+    } else {
+      emit(it.value());
+    }
+  }
+  return out;
+}
+
+Sweep::Sweep(Plan plan, SweepOptions opt) : plan_(std::move(plan)), opt_(std::move(opt)) {
+  if (opt_.out_dir.empty()) throw ConfigError("sweep: an output directory (-o DIR) is required");
+  opt_.out_dir = fs::absolute(opt_.out_dir).lexically_normal().string();
+  if (opt_.jobs < 1) throw ConfigError("sweep: --jobs must be at least 1");
+  if (opt_.reram_binary.empty()) opt_.reram_binary = self_executable();
+}
+
+std::string Sweep::point_dir(const PointJob& p) const { return opt_.out_dir + "/points/" + p.id; }
+
+std::string Sweep::task_dir(const std::string& task_id) const { return opt_.out_dir + "/cache/" + task_id; }
+
+bool Sweep::task_done(const std::string& task_id) const {
+  return fs::exists(task_dir(task_id) + "/task.json");
+}
+
+std::string Sweep::point_status(const PointJob& p) const {
+  std::string f = point_dir(p) + "/result.json";
+  if (!fs::exists(f)) return "";
+  try {
+    json r = load_json_file(f);
+    return r.value("status", "");
+  } catch (const Error&) {
+    return "";  // a damaged result is redone
+  }
+}
+
+std::string Sweep::add_task(StageTask t) {
+  t.key = hash_json(t.inputs);
+  std::string id = t.id();
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) {
+    tasks_.emplace(id, std::move(t));
+  } else {
+    it->second.priority = std::min(it->second.priority, t.priority);
+  }
+  return id;
+}
+
+std::vector<std::string> Sweep::stage_argv(const std::string& stage, const PointJob& p,
+                                           const std::string& dep_dir, const std::string& net_file) const {
+  const std::string& bin = opt_.reram_binary;
+  std::vector<std::string> a;
+  auto net_args = [&]() {
+    a.insert(a.end(), {"--network", net_file});
+    if (!plan_.weights.empty() && plan_.random_weights_seed < 0) a.insert(a.end(), {"--weights", plan_.weights});
+  };
+  if (stage == "net") {
+    a = {bin, "sweep", "--make-random-weights", "--network", plan_.network, "--seed",
+         std::to_string(plan_.random_weights_seed), "-o", "@OUT@/net.json"};
+  } else if (stage == "map") {
+    a = {bin, "map"};
+    net_args();
+    a.insert(a.end(), {"--arch", p.arch_file, "-o", "@OUT@/mapping.json", "--report", "@OUT@/map_report.json"});
+  } else if (stage == "prune") {
+    a = {bin, "prune"};
+    net_args();
+    a.insert(a.end(), {"--arch", p.arch_file});
+    auto f = options_to_flags(p.point.prune);
+    a.insert(a.end(), f.begin(), f.end());
+    a.insert(a.end(), {"-o", "@OUT@/mapping.json", "--report", "@OUT@/prune_report.json"});
+  } else if (stage == "sim") {
+    a = {bin, "sim", "--mapping", dep_dir + "/mapping.json", "--arch", p.arch_file};
+    auto f = options_to_flags(p.point.sim);
+    a.insert(a.end(), f.begin(), f.end());
+    a.insert(a.end(), {"-o", "@OUT@/sim.json"});
+  } else if (stage == "eval") {
+    a = {bin, "eval", "--mapping", dep_dir + "/mapping.json", "--arch", p.arch_file};
+    auto f = options_to_flags(p.point.eval);
+    a.insert(a.end(), f.begin(), f.end());
+    a.insert(a.end(), {"-o", "@OUT@/eval.json"});
+  }
+  return a;
+}
+
+void Sweep::prepare() {
+  for (const char* d : {"cache/arch", "cache/net", "cache/map", "cache/prune", "cache/sim", "cache/eval", "points"})
+    fs::create_directories(opt_.out_dir + "/" + d);
+
+  std::vector<Point> pts = expand_plan(plan_);
+  if (opt_.limit_points >= 0 && static_cast<int>(pts.size()) > opt_.limit_points) pts.resize(opt_.limit_points);
+
+  // The network (and its weights) as content: editing a file invalidates what it fed.
+  json net_inputs = {{"network", network_hash(plan_.network)}};
+  if (!plan_.weights.empty()) net_inputs["weights"] = hash_file(plan_.weights);
+  std::string net_task;
+  std::string net_file = plan_.network;
+  if (plan_.random_weights_seed >= 0) {
+    StageTask t;
+    t.stage = "net";
+    t.inputs = {{"stage", "net"}, {"network", net_inputs["network"]}, {"seed", plan_.random_weights_seed}};
+    t.outputs = {"net.json"};
+    t.priority = 0;
+    net_task = add_task(t);
+    net_file = task_dir(net_task) + "/net.json";
+    net_inputs = {{"random_weights", tasks_.at(net_task).key}};
+  }
+
+  points_.clear();
+  std::map<std::string, int> seen_ids;
+  std::vector<std::string> errors;
+  for (Point& pt : pts) {
+    PointJob pj;
+    pj.point = pt;
+    try {
+      ArchConfig a = load_arch(plan_.arch, pt.arch_set);
+      pj.arch = a.to_json();
+    } catch (const Error& e) {
+      pj.error = e.what();
+      errors.push_back(e.what());
+    }
+    json id_inputs = {{"net", net_inputs}, {"arch", pj.arch}, {"dense", pt.dense()},
+                      {"prune", pt.dense() ? json(nullptr) : pt.prune}, {"sim", pt.sim}, {"eval", pt.eval}};
+    if (!pj.error.empty()) id_inputs["arch_set"] = pt.arch_set;
+    pj.id = hash_json(id_inputs);
+    if (seen_ids.count(pj.id))
+      std::cerr << "reram sweep: warning: point " << pt.index << " (" << pt.label() << ") is identical to point "
+                << seen_ids[pj.id] << "; it shares its result\n";
+    seen_ids.emplace(pj.id, pt.index);
+    if (!pj.error.empty()) {
+      points_.push_back(std::move(pj));
+      continue;
+    }
+    std::string arch_hash = hash_json(pj.arch);
+    pj.arch_file = opt_.out_dir + "/cache/arch/" + arch_hash + ".json";
+    if (!fs::exists(pj.arch_file)) write_json_atomic(pj.arch_file, pj.arch);
+
+    // Mapping: only the arch keys that change a mapping take part in its key.
+    json map_arch = json::object();
+    for (const auto& k : plan_.mapping_keys) map_arch[k] = at_path(pj.arch, k);
+    StageTask m;
+    m.priority = pt.index;
+    if (!net_task.empty()) m.deps.push_back(net_task);
+    if (pt.dense()) {
+      m.stage = "map";
+      m.inputs = {{"stage", "map"}, {"net", net_inputs}, {"arch", map_arch}};
+    } else {
+      // Pruning may also depend on the conductance range and device model (quantised,
+      // noise-aware training), so the whole crossbar and nonideal sections count.
+      map_arch["crossbar"] = at_path(pj.arch, "crossbar");
+      map_arch["nonideal"] = at_path(pj.arch, "nonideal");
+      m.stage = "prune";
+      m.inputs = {{"stage", "prune"}, {"net", net_inputs}, {"arch", map_arch}, {"prune", pt.prune}};
+    }
+    m.outputs = {"mapping.json"};
+    m.argv = stage_argv(m.stage, pj, "", net_file);
+    pj.map_task = add_task(m);
+    if (!net_task.empty()) pj.tasks.push_back(net_task);
+    pj.tasks.push_back(pj.map_task);
+    std::string map_dir = task_dir(pj.map_task);
+    std::string map_key = tasks_.at(pj.map_task).key;
+
+    StageTask s;
+    s.stage = "sim";
+    s.priority = pt.index;
+    s.deps = {pj.map_task};
+    s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pt.sim}};
+    s.outputs = {"sim.json"};
+    s.argv = stage_argv("sim", pj, map_dir, net_file);
+    std::string sid = add_task(s);
+    pj.tasks.push_back(sid);
+    pj.final_tasks.push_back(sid);
+    if (!pt.eval.is_null()) {
+      StageTask e;
+      e.stage = "eval";
+      e.priority = pt.index;
+      e.deps = {pj.map_task};
+      e.inputs = {{"stage", "eval"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"eval", pt.eval}};
+      e.outputs = {"eval.json"};
+      e.argv = stage_argv("eval", pj, map_dir, net_file);
+      std::string eid = add_task(e);
+      pj.tasks.push_back(eid);
+      pj.final_tasks.push_back(eid);
+    }
+    (void)map_key;
+    points_.push_back(std::move(pj));
+  }
+  // Every point failing to resolve is a plan mistake, not a design-space finding.
+  if (!points_.empty() && errors.size() == points_.size())
+    throw ConfigError((plan_.file.empty() ? std::string("plan") : plan_.file) + ": no point resolves: " + errors.front());
+
+  json manifest = {{"reram_version", version()}, {"plan_file", plan_.file}, {"plan", plan_.spec},
+                   {"points", json::array()}};
+  for (const auto& p : points_)
+    manifest["points"].push_back({{"index", p.point.index}, {"id", p.id}, {"label", p.point.label()},
+                                  {"tasks", p.tasks}, {"error", p.error}});
+  write_json_atomic(opt_.out_dir + "/plan.json", manifest);
+}
+
+void Sweep::write_point_result(const PointJob& p, const std::string& error, const json& timings) {
+  json r;
+  r["reram_version"] = version();
+  r["point_id"] = p.id;
+  r["index"] = p.point.index;
+  r["label"] = p.point.label();
+  json settings = json::object();
+  for (const auto& [k, v] : p.point.settings) settings[k] = v;
+  r["settings"] = settings;
+  r["config"] = {{"network", plan_.network},
+                 {"weights", plan_.weights},
+                 {"random_weights_seed", plan_.random_weights_seed},
+                 {"arch_file", plan_.arch},
+                 {"arch_set", p.point.arch_set},
+                 {"mapping", p.point.dense() ? "dense" : "pruned"},
+                 {"prune", p.point.dense() ? json(nullptr) : p.point.prune},
+                 {"sim", p.point.sim},
+                 {"eval", p.point.eval},
+                 {"arch", p.arch}};
+  json tasks = json::object();
+  for (const auto& t : p.tasks) tasks[t.substr(0, t.find('/'))] = t.substr(t.find('/') + 1);
+  r["tasks"] = tasks;
+  r["timings_s"] = timings;
+  std::string err = error;
+  json metrics = json::object();
+  if (err.empty()) {
+    try {
+      metrics = mapping_metrics(task_dir(p.map_task));
+      for (const auto& t : p.final_tasks) {
+        std::string stage = t.substr(0, t.find('/'));
+        if (stage == "sim") metrics.update(sim_metrics(load_json_file(task_dir(t) + "/sim.json")));
+        if (stage == "eval") metrics.update(eval_metrics(load_json_file(task_dir(t) + "/eval.json")));
+      }
+      add_derived_metrics(metrics);
+    } catch (const std::exception& e) {
+      err = std::string("reading the stage outputs: ") + e.what();
+    }
+  }
+  r["status"] = err.empty() ? "ok" : "failed";
+  r["error"] = err;
+  r["metrics"] = metrics;
+  fs::create_directories(point_dir(p));
+  if (!p.arch.is_null()) write_json_atomic(point_dir(p) + "/arch.json", p.arch);
+  write_json_atomic(point_dir(p) + "/result.json", r);
+}
+
+namespace {
+
+struct Running {
+  pid_t pid = 0;
+  std::string task_id;
+  std::string tmp_dir;
+  std::chrono::steady_clock::time_point start;
+};
+
+}  // namespace
+
+RunSummary Sweep::run_local() {
+  using Clock = std::chrono::steady_clock;
+  auto t0 = Clock::now();
+  RunSummary sum;
+  sum.total = static_cast<int>(points_.size());
+
+  // Points to run, in index order.
+  std::vector<const PointJob*> todo;
+  std::set<std::string> done_ids;  // a point id appears once even when two indices share it
+  for (const auto& p : points_) {
+    std::string st = point_status(p);
+    if (st == "ok" || (st == "failed" && !opt_.retry_failed) || done_ids.count(p.id)) {
+      ++sum.skipped;
+      continue;
+    }
+    done_ids.insert(p.id);
+    if (!p.error.empty()) {
+      write_point_result(p, p.error, json::object());
+      ++sum.failed;
+      continue;
+    }
+    todo.push_back(&p);
+  }
+
+  // Remaining tasks of each point; tasks already in the cache count as done.
+  std::map<std::string, std::string> failed_tasks;  // id -> error
+  std::set<std::string> done_tasks, running_tasks;
+  std::vector<std::set<std::string>> pending(todo.size());
+  std::map<std::string, json> timings;  // task id -> seconds
+  std::set<std::string> counted;
+  for (size_t i = 0; i < todo.size(); ++i)
+    for (const auto& t : todo[i]->tasks) {
+      if (task_done(t)) {
+        done_tasks.insert(t);
+        if (counted.insert(t).second) ++sum.tasks_cached;
+      } else {
+        pending[i].insert(t);
+      }
+    }
+  std::vector<bool> finished(todo.size(), false);
+  int finished_count = 0;
+
+  // Threads per stage process: share the cores among the parallel jobs.
+  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  std::string threads = std::to_string(std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
+
+  struct sigaction sa {}, old_int {}, old_term {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  g_interrupt = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+
+  bool tty = isatty(STDERR_FILENO);
+  auto show_progress = [&](const std::string& last) {
+    if (!opt_.progress) return;
+    int done = finished_count;
+    int n = static_cast<int>(todo.size());
+    double el = std::chrono::duration<double>(Clock::now() - t0).count();
+    double eta = done > 0 ? el / done * (n - done) : NAN;
+    const int width = 30;
+    int fill = n > 0 ? done * width / n : width;
+    std::string bar = "[" + std::string(fill, '#') + std::string(width - fill, '-') + "]";
+    char line[512];
+    std::snprintf(line, sizeof line, "%s %d/%d points (%d failed, %d cached before) elapsed %s ETA %s", bar.c_str(),
+                  done, n, sum.failed, sum.skipped, fmt_duration(el).c_str(),
+                  done == n ? "0:00" : fmt_duration(eta).c_str());
+    if (tty) {
+      std::cerr << "\r" << line << "\033[K" << std::flush;
+      if (done == n) std::cerr << "\n";
+    } else {
+      std::cerr << line << (last.empty() ? "" : "  last: " + last) << "\n";
+    }
+  };
+
+  auto finish_point = [&](size_t i, const std::string& error) {
+    if (finished[i]) return;
+    finished[i] = true;
+    ++finished_count;
+    json tm = json::object();
+    for (const auto& t : todo[i]->tasks)
+      if (timings.count(t)) tm[t.substr(0, t.find('/'))] = timings[t];
+    write_point_result(*todo[i], error, tm);
+    if (point_status(*todo[i]) == "ok") ++sum.ok;
+    else ++sum.failed;
+    show_progress(todo[i]->point.label() + (point_status(*todo[i]) == "ok" ? "" : " FAILED"));
+  };
+
+  // Points whose every task is cached are assembled straight away.
+  for (size_t i = 0; i < todo.size(); ++i)
+    if (pending[i].empty()) finish_point(i, "");
+
+  std::vector<Running> running;
+  size_t cursor = 0;
+  auto pick = [&]() -> const StageTask* {
+    while (cursor < todo.size() && finished[cursor]) ++cursor;
+    for (size_t i = cursor; i < todo.size(); ++i) {
+      if (finished[i]) continue;
+      for (const auto& t : todo[i]->tasks) {
+        if (done_tasks.count(t) || running_tasks.count(t) || failed_tasks.count(t)) continue;
+        const StageTask& st = tasks_.at(t);
+        bool ready = std::all_of(st.deps.begin(), st.deps.end(), [&](const std::string& d) { return done_tasks.count(d) > 0; });
+        if (ready) return &st;
+      }
+    }
+    return nullptr;
+  };
+
+  auto launch = [&](const StageTask& t) {
+    std::string final_dir = task_dir(t.id());
+    std::string tmp = opt_.out_dir + "/cache/" + t.stage + "/." + t.key + ".tmp." + host_name() + "." +
+                      std::to_string(getpid());
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+    write_json_atomic(tmp + "/inputs.json", t.inputs);
+    std::vector<std::string> argv = t.argv;
+    for (auto& a : argv) {
+      size_t pos;
+      while ((pos = a.find("@OUT@")) != std::string::npos) a.replace(pos, 5, tmp);
+    }
+    if (rewriter_) argv = rewriter_(t, argv);
+    {
+      std::ofstream cmd(tmp + "/command.txt");
+      for (const auto& a : argv) cmd << a << "\n";
+    }
+    std::string out_log = tmp + "/stdout.log", err_log = tmp + "/stderr.log";
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    pid_t pid = fork();
+    if (pid < 0) throw Error(std::string("sweep: fork failed: ") + std::strerror(errno));
+    if (pid == 0) {
+      // Own process group, so an interrupt or timeout stops the whole stage; and die with
+      // the sweep when it is killed.
+      setpgid(0, 0);
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      signal(SIGINT, SIG_DFL);
+      signal(SIGTERM, SIG_DFL);
+      int fo = open(out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int fe = open(err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int fi = open("/dev/null", O_RDONLY);
+      if (fo >= 0) dup2(fo, STDOUT_FILENO);
+      if (fe >= 0) dup2(fe, STDERR_FILENO);
+      if (fi >= 0) dup2(fi, STDIN_FILENO);
+      setenv("OMP_NUM_THREADS", threads.c_str(), 0);
+      execv(cargv[0], cargv.data());
+      std::fprintf(stderr, "cannot execute %s: %s\n", cargv[0], std::strerror(errno));
+      _exit(127);
+    }
+    running.push_back({pid, t.id(), tmp, Clock::now()});
+    running_tasks.insert(t.id());
+  };
+
+  auto complete = [&](const Running& r, int status, bool timed_out) {
+    running_tasks.erase(r.task_id);
+    const StageTask& t = tasks_.at(r.task_id);
+    double secs = std::chrono::duration<double>(Clock::now() - r.start).count();
+    std::string error;
+    if (timed_out) {
+      error = t.stage + " timed out after " + fmt_duration(secs);
+    } else if (WIFSIGNALED(status)) {
+      error = t.stage + " was killed by signal " + std::to_string(WTERMSIG(status));
+    } else if (WEXITSTATUS(status) != 0) {
+      error = t.stage + " exited with status " + std::to_string(WEXITSTATUS(status));
+    } else {
+      for (const auto& o : t.outputs)
+        if (!fs::exists(r.tmp_dir + "/" + o)) error = t.stage + " succeeded but wrote no " + o;
+    }
+    json info = {{"stage", t.stage}, {"key", t.key}, {"inputs", t.inputs}, {"seconds", secs},
+                 {"host", host_name()}, {"reram_version", version()}};
+    std::string final_dir = task_dir(r.task_id);
+    if (error.empty()) {
+      write_json_atomic(r.tmp_dir + "/task.json", info);
+      std::error_code ec;
+      fs::rename(r.tmp_dir, final_dir, ec);
+      if (ec) fs::remove_all(r.tmp_dir);  // another worker finished it first: keep theirs
+      done_tasks.insert(r.task_id);
+      timings[r.task_id] = secs;
+      ++sum.tasks_run;
+      for (size_t i = 0; i < todo.size(); ++i) {
+        if (finished[i] || !pending[i].erase(r.task_id)) continue;
+        if (pending[i].empty()) finish_point(i, "");
+      }
+    } else {
+      std::string tail = tail_lines(r.tmp_dir + "/stderr.log", 3);
+      if (!tail.empty()) error += ": " + tail;
+      std::string failed_dir = final_dir + ".failed";
+      fs::remove_all(failed_dir);
+      std::error_code ec;
+      fs::rename(r.tmp_dir, failed_dir, ec);
+      error += " (logs: " + (ec ? r.tmp_dir : failed_dir) + ")";
+      failed_tasks[r.task_id] = error;
+      for (size_t i = 0; i < todo.size(); ++i)
+        if (!finished[i] && pending[i].count(r.task_id)) finish_point(i, error);
+    }
+  };
+
+  while (!g_interrupt) {
+    while (static_cast<int>(running.size()) < opt_.jobs) {
+      const StageTask* t = pick();
+      if (!t) break;
+      launch(*t);
+    }
+    if (running.empty()) break;
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      auto it = std::find_if(running.begin(), running.end(), [&](const Running& r) { return r.pid == pid; });
+      if (it == running.end()) continue;
+      Running r = *it;
+      running.erase(it);
+      complete(r, status, false);
+      continue;
+    }
+    if (opt_.task_timeout_s > 0) {
+      for (auto it = running.begin(); it != running.end();) {
+        double el = std::chrono::duration<double>(Clock::now() - it->start).count();
+        if (el > opt_.task_timeout_s) {
+          kill(-it->pid, SIGKILL);
+          waitpid(it->pid, &status, 0);
+          Running r = *it;
+          it = running.erase(it);
+          complete(r, status, true);
+        } else {
+          ++it;
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (g_interrupt) {
+    sum.interrupted = true;
+    for (auto& r : running) kill(-r.pid, SIGTERM);
+    for (auto& r : running) {
+      int st;
+      waitpid(r.pid, &st, 0);
+      fs::remove_all(r.tmp_dir);
+    }
+    if (opt_.progress && tty) std::cerr << "\n";
+    std::cerr << "reram sweep: interrupted; finished points are kept, re-run to continue\n";
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  for (size_t i = 0; i < todo.size(); ++i)
+    if (!finished[i]) ++sum.not_run;
+  collect();
+  sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return sum;
+}
+
+json Sweep::collect() const {
+  json rows = json::array();
+  std::set<std::string> seen;
+  for (const auto& p : points_) {
+    std::string f = point_dir(p) + "/result.json";
+    if (!fs::exists(f)) continue;
+    json r;
+    try {
+      r = load_json_file(f);
+    } catch (const Error&) {
+      continue;
+    }
+    json row = json::object();
+    row["index"] = p.point.index;
+    row["point_id"] = p.id;
+    row["status"] = r.value("status", "failed");
+    row["error"] = r.value("error", "");
+    row["label"] = p.point.label();
+    for (const auto& [k, v] : p.point.settings) row[k] = v;
+    const json& cfg = r.contains("config") ? r["config"] : json::object();
+    json cols = config_columns(cfg.value("arch", json(nullptr)), cfg.value("prune", json(nullptr)),
+                               cfg.value("mapping", "dense") == "dense");
+    for (auto it = cols.begin(); it != cols.end(); ++it)
+      if (!row.contains(it.key())) row[it.key()] = it.value();
+    if (r.contains("metrics"))
+      for (auto it = r["metrics"].begin(); it != r["metrics"].end(); ++it) row[it.key()] = it.value();
+    rows.push_back(row);
+  }
+  json out = {{"reram_version", version()}, {"plan_file", plan_.file}, {"plan_name", plan_.name},
+              {"description", plan_.description}, {"points_total", points_.size()}, {"rows", rows}};
+  write_json_atomic(opt_.out_dir + "/results.json", out);
+  write_file_atomic(opt_.out_dir + "/results.csv", rows_to_csv(rows));
+  return rows;
+}
+
+std::string rows_to_csv(const json& rows) {
+  static const std::vector<std::string> lead = {"index", "point_id", "status", "label"};
+  std::vector<std::string> cols(lead.begin(), lead.end());
+  std::set<std::string> have(cols.begin(), cols.end());
+  have.insert("error");
+  // Settings first in the order they appear, then the rest sorted; error last.
+  std::set<std::string> rest;
+  for (const auto& r : rows)
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (!have.count(it.key())) {
+        if (it.key().find('.') != std::string::npos) {
+          cols.push_back(it.key());
+          have.insert(it.key());
+        } else {
+          rest.insert(it.key());
+        }
+      }
+  cols.insert(cols.end(), rest.begin(), rest.end());
+  cols.push_back("error");
+  auto cell = [](const json& v) -> std::string {
+    std::string s;
+    if (v.is_null()) return "";
+    if (v.is_string()) s = v.get<std::string>();
+    else if (v.is_number_float()) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%.10g", v.get<double>());
+      s = b;
+    } else s = v.dump();
+    if (s.find_first_of(",\"\n\r") != std::string::npos) {
+      std::string q = "\"";
+      for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+      return q + "\"";
+    }
+    return s;
+  };
+  std::string out;
+  for (size_t i = 0; i < cols.size(); ++i) out += (i ? "," : "") + cell(json(cols[i]));
+  out += "\n";
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (i) out += ",";
+      if (r.contains(cols[i])) out += cell(r[cols[i]]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace reram::sweep

@@ -1,0 +1,183 @@
+// The local runner on fake stage commands (shell one-liners standing in for `reram map`
+// and `reram sim`): sharing of mappings across ADC points, failure isolation, resume.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sweep/engine.h"
+
+namespace fs = std::filesystem;
+using namespace reram;
+using namespace reram::sweep;
+
+namespace {
+
+std::string fresh_dir(const std::string& name) {
+  std::string d = fs::temp_directory_path().string() + "/reram_test_sweep_" + name + "_" + std::to_string(getpid());
+  fs::remove_all(d);
+  return d;
+}
+
+Plan test_plan() {
+  json j = {{"network", std::string(RERAM_SOURCE_DIR) + "/workloads/fmnist/lenet5.json"},
+            {"arch", std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json"},
+            {"axes", json::array({{{"key", "crossbar.rows"}, {"values", {64, 128}}},
+                                  {{"key", "precision.adc_bits"}, {"values", {6, 8}}}})}};
+  return plan_from_json(j, "");
+}
+
+std::string arg_after(const std::vector<std::string>& argv, const std::string& flag) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i] == flag) return argv[i + 1];
+  return "";
+}
+
+// Fake stages: map writes a manifest whose crossbar count depends on the rows
+// (1024 / rows occupied, 8 dense); sim writes energy = adc_bits * 10 pJ, and fails for
+// rows 64 with adc_bits 6 when `fail` is set. Each invocation appends to a log.
+CommandRewriter fake(const std::string& log, bool fail) {
+  return [=](const StageTask& t, std::vector<std::string> argv) {
+    json arch = load_json_file(arg_after(argv, "--arch"));
+    int rows = arch["crossbar"]["rows"], adc = arch["precision"]["adc_bits"];
+    std::string out = arg_after(argv, "-o");
+    std::string script = "echo " + t.stage + " >> " + log + "; ";
+    if (t.stage == "map") {
+      json m = {{"layers", json::array({{{"dense_crossbars", 8}, {"weights_total", 100}, {"weights_kept", 100}}})},
+                {"crossbars", json::array()}};
+      for (int i = 0; i < 1024 / rows; ++i) m["crossbars"].push_back(json::object());
+      script += "echo '" + m.dump() + "' > " + out;
+    } else {
+      if (fail && rows == 64 && adc == 6) return std::vector<std::string>{"/bin/sh", "-c", script + "echo 'simulated failure: adc too coarse' >&2; exit 4"};
+      json s = {{"energy_pj", adc * 10.0}, {"latency_ns", 1000.0}, {"area_mm2", 2.0}, {"ops", 5000.0},
+                {"energy_pj_by_component", {{"adc", adc * 4.0}, {"crossbar", 1.0}}}};
+      script += "echo '" + s.dump() + "' > " + out;
+    }
+    return std::vector<std::string>{"/bin/sh", "-c", script};
+  };
+}
+
+int count_lines(const std::string& path, const std::string& word) {
+  std::ifstream in(path);
+  std::string l;
+  int n = 0;
+  while (std::getline(in, l)) n += l == word;
+  return n;
+}
+
+}  // namespace
+
+TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
+  std::string dir = fresh_dir("share"), log = dir + ".log";
+  fs::remove(log);
+  SweepOptions o;
+  o.out_dir = dir;
+  o.jobs = 2;
+  o.progress = false;
+  o.reram_binary = "/bin/false";
+  {
+    Sweep s(test_plan(), o);
+    s.set_command_rewriter(fake(log, false));
+    s.prepare();
+    EXPECT_EQ(s.points().size(), 4u);
+    RunSummary r = s.run_local();
+    EXPECT_EQ(r.ok, 4);
+    EXPECT_EQ(r.failed, 0);
+    // Two crossbar sizes -> two mappings; four (rows, adc) -> four simulations.
+    EXPECT_EQ(count_lines(log, "map"), 2);
+    EXPECT_EQ(count_lines(log, "sim"), 4);
+    EXPECT_EQ(r.tasks_run, 6);
+  }
+  json res = load_json_file(dir + "/results.json");
+  ASSERT_EQ(res["rows"].size(), 4u);
+  for (const auto& row : res["rows"]) {
+    int rows = row["xbar_rows"], adc = row["adc_bits"];
+    EXPECT_EQ(row["crossbar.rows"], rows);
+    EXPECT_DOUBLE_EQ(row["occupied_crossbars"].get<double>(), 1024.0 / rows);
+    EXPECT_DOUBLE_EQ(row["crossbar_compression"].get<double>(), 8.0 / (1024.0 / rows));
+    EXPECT_DOUBLE_EQ(row["energy_pj"].get<double>(), adc * 10.0);
+    EXPECT_DOUBLE_EQ(row["tops_per_w"].get<double>(), 5000.0 / (adc * 10.0));
+    EXPECT_DOUBLE_EQ(row["edp_pj_ns"].get<double>(), adc * 10.0 * 1000.0);
+    EXPECT_DOUBLE_EQ(row["peripheral_energy_share"].get<double>(), 0.4);
+  }
+  EXPECT_TRUE(fs::exists(dir + "/results.csv"));
+  // Re-running does no work.
+  {
+    Sweep s(test_plan(), o);
+    s.set_command_rewriter(fake(log, false));
+    s.prepare();
+    RunSummary r = s.run_local();
+    EXPECT_EQ(r.skipped, 4);
+    EXPECT_EQ(r.tasks_run, 0);
+    EXPECT_EQ(count_lines(log, "sim"), 4);
+  }
+  fs::remove_all(dir);
+  fs::remove(log);
+}
+
+TEST(SweepRunner, FailedPointIsRecordedAndDoesNotStopOthers) {
+  std::string dir = fresh_dir("fail"), log = dir + ".log";
+  fs::remove(log);
+  SweepOptions o;
+  o.out_dir = dir;
+  o.jobs = 1;
+  o.progress = false;
+  o.reram_binary = "/bin/false";
+  Sweep s(test_plan(), o);
+  s.set_command_rewriter(fake(log, true));
+  s.prepare();
+  RunSummary r = s.run_local();
+  EXPECT_EQ(r.ok, 3);
+  EXPECT_EQ(r.failed, 1);
+  json res = load_json_file(dir + "/results.json");
+  int failed = 0;
+  for (const auto& row : res["rows"])
+    if (row["status"] == "failed") {
+      ++failed;
+      EXPECT_EQ(row["xbar_rows"], 64);
+      EXPECT_EQ(row["adc_bits"], 6);
+      EXPECT_NE(row["error"].get<std::string>().find("simulated failure"), std::string::npos);
+      EXPECT_NE(row["error"].get<std::string>().find("status 4"), std::string::npos);
+    }
+  EXPECT_EQ(failed, 1);
+  // Without --retry-failed the failure stands; with it (and the cause fixed) it is redone,
+  // reusing the cached mapping.
+  {
+    Sweep s2(test_plan(), o);
+    s2.set_command_rewriter(fake(log, false));
+    s2.prepare();
+    EXPECT_EQ(s2.run_local().tasks_run, 0);
+  }
+  o.retry_failed = true;
+  Sweep s3(test_plan(), o);
+  s3.set_command_rewriter(fake(log, false));
+  s3.prepare();
+  RunSummary r3 = s3.run_local();
+  EXPECT_EQ(r3.ok, 1);
+  EXPECT_EQ(r3.tasks_run, 1);
+  EXPECT_EQ(r3.tasks_cached, 1);
+  fs::remove_all(dir);
+  fs::remove(log);
+}
+
+TEST(SweepRunner, UnresolvablePointFailsAloneAndAllBadIsAPlanError) {
+  std::string dir = fresh_dir("bad");
+  SweepOptions o;
+  o.out_dir = dir;
+  o.progress = false;
+  o.reram_binary = "/bin/false";
+  json j = {{"network", std::string(RERAM_SOURCE_DIR) + "/workloads/fmnist/lenet5.json"},
+            {"arch", std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json"},
+            {"axes", json::array({{{"key", "crossbar.rowz"}, {"values", {64}}}})}};
+  Sweep bad(plan_from_json(j, ""), o);
+  EXPECT_THROW(bad.prepare(), ConfigError);
+  j["axes"] = json::array({{{"key", "crossbar.rows"}, {"values", {64, -5}}}});
+  Sweep s(plan_from_json(j, ""), o);
+  s.prepare();
+  s.set_command_rewriter(fake(dir + ".log", false));
+  RunSummary r = s.run_local();
+  EXPECT_EQ(r.ok, 1);
+  EXPECT_EQ(r.failed, 1);
+  fs::remove_all(dir);
+  fs::remove(dir + ".log");
+}
