@@ -5,6 +5,9 @@
       prints {"classes", "weight_count", "macs", "layers": [[weights, macs], ...]}
       counted on the reference PyTorch module (conv/linear weight elements, not
       biases; multiply-accumulates of one 1-image inference, measured by forward hooks)
+  check_workloads.py export-npz NET.json --out W.npz [--model KEY] [--seed N]
+      writes the seeded, randomly initialised reference model's state_dict as a
+      weights file ("<module>.<param>" keys, num_batches_tracked dropped)
   check_workloads.py forward NET.json [--model KEY] [--seed N]
       builds a PyTorch module by interpreting NET.json, copies the reference
       model's parameters into it by layer name (every reference tensor must be
@@ -294,7 +297,8 @@ def randomize_bn(model, gen):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["reference", "forward"])
+    ap.add_argument("mode", choices=["reference", "forward", "export-npz"])
+    ap.add_argument("--out", help="output .npz (export-npz)")
     ap.add_argument("json")
     ap.add_argument("--model", help="reference key (default: <dir>/<stem> of the JSON path)")
     ap.add_argument("--seed", type=int, default=1)
@@ -327,6 +331,14 @@ def main():
         return 0
     gen = torch.Generator().manual_seed(a.seed)
     randomize_bn(ref, gen)
+    if a.mode == "export-npz":
+        if not a.out:
+            print("export-npz needs --out", file=sys.stderr)
+            return 4
+        import numpy as np
+        np.savez(a.out, **{k: v.numpy() for k, v in ref.state_dict().items()
+                           if not k.endswith("num_batches_tracked")})
+        return 0
     try:
         net = JsonNet(spec)
         with torch.no_grad():

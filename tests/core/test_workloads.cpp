@@ -160,6 +160,25 @@ TEST_P(Workload, ForwardMatchesPytorchReference) {
   EXPECT_EQ(r.status, 0) << rel << ": " << r.out;
 }
 
+// Layer names follow the reference's module names, so its state_dict is a weights file.
+TEST_P(Workload, ReferenceStateDictLoadsAsWeights) {
+  const std::string rel = GetParam();
+  reram::Network net = reram::load_network(abs_path(rel));
+  // Beyond ~15 M float32 weights the npz is 60+ MB and slow to write: the name match of
+  // the big networks is covered by ForwardMatchesPytorchReference instead.
+  if (net.weight_count() > 15'000'000) GTEST_SKIP() << rel << ": too large for a quick npz round trip";
+  const fs::path npz = fs::temp_directory_path() / ("reram_workload_sd_" + std::to_string(::getpid()) + ".npz");
+  RunResult r = run(checker("export-npz", abs_path(rel), "--out " + quote(npz.string())));
+  std::string why;
+  if (skip_reason(r, rel, &why)) GTEST_SKIP() << why;
+  ASSERT_EQ(r.status, 0);
+  EXPECT_NO_THROW(reram::load_weights_npz(net, npz.string())) << rel;
+  fs::remove(npz);
+  EXPECT_TRUE(net.has_weights()) << rel;
+  // Folding with real statistics must keep the graph consistent.
+  EXPECT_NO_THROW(net.fold_batchnorm()) << rel;
+}
+
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
   std::string s = info.param.substr(0, info.param.size() - 5);  // drop ".json"
   for (char& c : s)
