@@ -1,0 +1,481 @@
+#include "pruning/functional/crossbar_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "pruning/core/error.h"
+
+namespace reram::functional {
+
+namespace {
+
+// Small counter-based generator: every crossbar (and every read batch) gets its own
+// stream from (seed, id, counter), so results do not depend on evaluation order.
+class Rng {
+ public:
+  Rng(uint64_t seed, uint64_t a, uint64_t b = 0) : s_(mix(seed ^ mix(a + 0x9e3779b97f4a7c15ULL) ^ mix(b * 0xbf58476d1ce4e5b9ULL + 1))) {}
+  uint64_t next() { return mix(s_ += 0x9e3779b97f4a7c15ULL); }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double normal() {
+    if (have_) {
+      have_ = false;
+      return spare_;
+    }
+    double u1 = uniform(), u2 = uniform();
+    if (u1 < 1e-300) u1 = 1e-300;
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    spare_ = r * std::sin(6.283185307179586 * u2);
+    have_ = true;
+    return r * std::cos(6.283185307179586 * u2);
+  }
+
+ private:
+  static uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  uint64_t s_;
+  double spare_ = 0.0;
+  bool have_ = false;
+};
+
+using MatrixXi = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+void check_arch_for_model(const ArchConfig& a) {
+  const auto& p = a.precision;
+  const std::string w = a.source_file.empty() ? std::string("arch config") : a.source_file;
+  auto bad = [&](const std::string& m) { throw ConfigError(w + ": " + m); };
+  if (p.weight_bits < 2 || p.weight_bits > 24) bad("precision.weight_bits must be in [2, 24] for the functional model");
+  if (p.input_bits < 1 || p.input_bits > 24) bad("precision.input_bits must be in [1, 24] for the functional model");
+  if (p.dac_bits < 1) bad("precision.dac_bits must be at least 1");
+  if (p.adc_bits < 1 || p.adc_bits > 30) bad("precision.adc_bits must be in [1, 30]");
+  if (a.crossbar.cell_bits < 1 || a.crossbar.cell_bits > 16) bad("crossbar.cell_bits must be in [1, 16]");
+  if (!(a.crossbar.g_min_us >= 0.0) || !(a.crossbar.g_max_us > a.crossbar.g_min_us))
+    bad("crossbar.g_max_us must exceed crossbar.g_min_us >= 0 (on/off ratio > 1)");
+  const auto& n = a.nonideal;
+  if (!(n.variation_sigma >= 0.0)) bad("nonideal.variation_sigma must be >= 0");
+  if (!(n.read_noise_sigma >= 0.0)) bad("nonideal.read_noise_sigma must be >= 0");
+  if (!(n.stuck_on_rate >= 0.0 && n.stuck_on_rate <= 1.0)) bad("nonideal.stuck_on_rate must be in [0, 1]");
+  if (!(n.stuck_off_rate >= 0.0 && n.stuck_off_rate <= 1.0)) bad("nonideal.stuck_off_rate must be in [0, 1]");
+  if (n.stuck_on_rate + n.stuck_off_rate > 1.0) bad("nonideal.stuck_on_rate + stuck_off_rate must be <= 1");
+  if (n.conductance_levels != 0 && n.conductance_levels < 2) bad("nonideal.conductance_levels must be 0 (2^cell_bits) or >= 2");
+  if (!(n.ir_drop >= 0.0 && n.ir_drop < 1.0)) bad("nonideal.ir_drop must be in [0, 1)");
+  if (n.adc_range != "full" && n.adc_range != "calibrated")
+    bad("nonideal.adc_range must be 'full' or 'calibrated', got '" + n.adc_range + "'");
+}
+
+// Rounds a non-negative float below 2^22 to the nearest integer (ties to even) with
+// plain adds, so the ADC loop vectorises on baseline x86-64 (no SSE4.1 roundps).
+inline float round_small(float v) {
+  constexpr float kMagic = 8388608.0f;  // 2^23
+  return (v + kMagic) - kMagic;
+}
+
+}  // namespace
+
+FunctionalModel::FunctionalModel(const Mapping& mapping, const ArchConfig& arch, HardwareOptions options)
+    : arch_(arch), opt_(options), net_(mapping.network) {
+  check_arch_for_model(arch_);
+  const XbarGeometry want = XbarGeometry::from_arch(arch_);
+  const XbarGeometry& g = mapping.geometry;
+  if (g.rows != want.rows || g.cols != want.cols || g.cell_bits != want.cell_bits || g.weight_bits != want.weight_bits ||
+      g.sign_encoding != want.sign_encoding)
+    throw ConfigError("mapping was made for " + std::to_string(g.rows) + "x" + std::to_string(g.cols) + " crossbars, " +
+                      std::to_string(g.cell_bits) + "-bit cells, " + std::to_string(g.weight_bits) + "-bit weights, " +
+                      to_string(g.sign_encoding) + " encoding, but the arch config '" + arch_.name + "' has " +
+                      std::to_string(want.rows) + "x" + std::to_string(want.cols) + ", " + std::to_string(want.cell_bits) +
+                      "-bit cells, " + std::to_string(want.weight_bits) + "-bit weights, " + to_string(want.sign_encoding) +
+                      " (re-map the network for this arch)");
+  if (!net_.has_weights())
+    throw InputError("mapping of '" + net_.name + "' carries no weights (the functional model needs them: pass --weights)");
+
+  const auto& ni = arch_.nonideal;
+  const int64_t level_max = (int64_t{1} << arch_.crossbar.cell_bits) - 1;
+  const int64_t levels = ni.conductance_levels > 0 ? ni.conductance_levels : level_max + 1;
+  ideal_devices_ = ni.variation_sigma == 0.0 && ni.read_noise_sigma == 0.0 && ni.stuck_on_rate == 0.0 &&
+                   ni.stuck_off_rate == 0.0 && ni.ir_drop == 0.0 && (levels - 1) % level_max == 0;
+
+  layer_of_network_.assign(net_.layers.size(), -1);
+  for (size_t i = 0; i < mapping.layers.size(); ++i) {
+    const MappedLayer& ml = mapping.layers[i];
+    LayerModel lm;
+    lm.network_layer = ml.network_layer;
+    lm.name = ml.name;
+    if (ml.network_layer < 0 || ml.network_layer >= static_cast<int>(net_.layers.size()) ||
+        !net_.layers[static_cast<size_t>(ml.network_layer)].is_weight_layer())
+      throw InputError("mapping layer '" + ml.name + "' does not refer to a conv/linear layer of the network");
+    lm.m = expand_layer(mapping, static_cast<int>(i));
+    const double max_abs = lm.m.size() ? static_cast<double>(lm.m.cwiseAbs().maxCoeff()) : 0.0;
+    lm.wquant = make_weight_quant(max_abs, arch_.precision.weight_bits);
+    lm.wq = quantize_weights(lm.m, lm.wquant);
+    lm.iquant = make_input_quant(0.0, 1.0, arch_.precision.input_bits);  // until calibrate()
+    layer_of_network_[static_cast<size_t>(ml.network_layer)] = static_cast<int>(i);
+    layers_.push_back(std::move(lm));
+  }
+  for (int li : net_.weight_layer_indices())
+    if (layer_of_network_[static_cast<size_t>(li)] < 0)
+      throw InputError("weight layer '" + net_.layers[static_cast<size_t>(li)].name + "' is not in the mapping");
+
+  // Every stored cell must live in exactly one crossbar, or the digital partial sums
+  // would count it twice.
+  std::vector<std::vector<char>> used(layers_.size());
+  for (size_t i = 0; i < layers_.size(); ++i) used[i].assign(static_cast<size_t>(layers_[i].m.size()), 0);
+  const int logical_cols = g.logical_cols();
+  for (const PhysicalCrossbar& pc : mapping.crossbars) {
+    if (pc.layer < 0 || pc.layer >= static_cast<int>(layers_.size()))
+      throw InputError("crossbar " + std::to_string(pc.id) + " refers to mapping layer " + std::to_string(pc.layer) +
+                       " which does not exist");
+    LayerModel& lm = layers_[static_cast<size_t>(pc.layer)];
+    if (static_cast<int64_t>(pc.rows.size()) > g.rows || static_cast<int64_t>(pc.cols.size()) > logical_cols)
+      throw InputError("crossbar " + std::to_string(pc.id) + " holds more rows/columns than the crossbar has");
+    for (int64_t r : pc.rows)
+      for (int64_t c : pc.cols) {
+        if (r < 0 || r >= lm.m.rows() || c < 0 || c >= lm.m.cols())
+          throw InputError("crossbar " + std::to_string(pc.id) + " refers to a cell outside layer '" + lm.name + "'");
+        char& u = used[static_cast<size_t>(pc.layer)][static_cast<size_t>(r * lm.m.cols() + c)];
+        if (u) throw InputError("cell (" + std::to_string(r) + ", " + std::to_string(c) + ") of layer '" + lm.name +
+                                "' is stored in two crossbars");
+        u = 1;
+      }
+    ProgrammedCrossbar x;
+    x.id = pc.id;
+    x.mapped_layer = pc.layer;
+    x.rows = pc.rows;
+    x.cols = pc.cols;
+    lm.crossbars.push_back(static_cast<int>(xbars_.size()));
+    xbars_.push_back(std::move(x));
+  }
+  for (auto& x : xbars_) program_crossbar(x, layers_[static_cast<size_t>(x.mapped_layer)]);
+  set_adc_ranges();
+}
+
+void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& lm) {
+  const auto& ni = arch_.nonideal;
+  const int cb = arch_.crossbar.cell_bits;
+  const int wb = arch_.precision.weight_bits;
+  const int S = arch_.slices();
+  const int sf = arch_.sign_factor();
+  const bool offset = arch_.crossbar.sign_encoding == SignEncoding::Offset;
+  const int64_t level_max = (int64_t{1} << cb) - 1;
+  const int64_t levels = ni.conductance_levels > 0 ? ni.conductance_levels : level_max + 1;
+  const int64_t O = int64_t{1} << (wb - 1);
+  const double gmin_u = arch_.crossbar.g_min_us * static_cast<double>(level_max) /
+                        (arch_.crossbar.g_max_us - arch_.crossbar.g_min_us);
+  const double gmax_u = gmin_u + static_cast<double>(level_max);
+  const int64_t r = static_cast<int64_t>(x.rows.size()), c = static_cast<int64_t>(x.cols.size());
+  const int64_t cp = c * S * sf;
+  const int dac_max = (1 << arch_.precision.dac_bits) - 1;
+  const int64_t group = std::min<int64_t>(arch_.ou_rows_eff(), std::max<int64_t>(r, 1));
+  const double ir_span = static_cast<double>(arch_.crossbar.rows - 1 + arch_.crossbar.cols - 1);
+
+  x.wq.resize(r, c);
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j) x.wq(i, j) = lm.wq(x.rows[static_cast<size_t>(i)], x.cols[static_cast<size_t>(j)]);
+  x.wq_colsum.assign(static_cast<size_t>(c), 0.0);
+  for (int64_t j = 0; j < c; ++j) x.wq_colsum[static_cast<size_t>(j)] = static_cast<double>(x.wq.col(j).sum());
+  x.column_weight.resize(static_cast<size_t>(cp));
+  for (int64_t p = 0; p < cp; ++p) {
+    const int k = static_cast<int>((p / sf) % S), sgn = static_cast<int>(p % sf);
+    x.column_weight[static_cast<size_t>(p)] = std::ldexp(sgn ? -1.0 : 1.0, k * cb);
+  }
+  x.g.resize(r, cp);
+  x.g_squared.resize(r, cp);
+  std::vector<double> col_group_sum(static_cast<size_t>(cp), 0.0);
+  x.max_read = 0.0;
+  x.stuck_cells = 0;
+  Rng rng(ni.seed, static_cast<uint64_t>(x.id) + 1);
+  for (int64_t i = 0; i < r; ++i) {
+    if (i % group == 0) std::fill(col_group_sum.begin(), col_group_sum.end(), 0.0);
+    for (int64_t p = 0; p < cp; ++p) {
+      const int64_t j = p / (S * sf);
+      const int k = static_cast<int>((p / sf) % S), sgn = static_cast<int>(p % sf);
+      const int64_t q = static_cast<int64_t>(x.wq(i, j));
+      const int64_t stored = offset ? q + O : (sgn == 0 ? std::max<int64_t>(q, 0) : std::max<int64_t>(-q, 0));
+      const int64_t s = (stored >> (k * cb)) & level_max;
+      col_group_sum[static_cast<size_t>(p)] += static_cast<double>(s * dac_max);
+      x.max_read = std::max(x.max_read, col_group_sum[static_cast<size_t>(p)]);
+      // Limited levels: the nearest programmable level, expressed in nominal steps. The
+      // integer numerator makes the value exact when (levels - 1) is a multiple of level_max.
+      const int64_t lvl = std::llround(static_cast<double>(s * (levels - 1)) / static_cast<double>(level_max));
+      const double nominal = static_cast<double>(lvl * level_max) / static_cast<double>(levels - 1);
+      // One uniform and one normal per cell, always drawn, so that raising a fault rate
+      // only adds faults (nested fault sets) and leaves every other draw unchanged.
+      const double u = rng.uniform();
+      const double z = rng.normal();
+      double gcell;
+      if (u < ni.stuck_off_rate) {
+        gcell = gmin_u;
+        ++x.stuck_cells;
+      } else if (u < ni.stuck_off_rate + ni.stuck_on_rate) {
+        gcell = gmax_u;
+        ++x.stuck_cells;
+      } else {
+        gcell = (gmin_u + nominal) * (ni.variation_sigma > 0.0 ? std::exp(ni.variation_sigma * z) : 1.0);
+      }
+      if (ni.ir_drop > 0.0 && ir_span > 0.0) gcell *= 1.0 - ni.ir_drop * static_cast<double>(i + p) / ir_span;
+      x.g(i, p) = static_cast<float>(gcell - gmin_u);
+      x.g_squared(i, p) = static_cast<float>(gcell * gcell);
+    }
+  }
+}
+
+void FunctionalModel::set_adc_ranges() {
+  const int64_t max_code = (int64_t{1} << arch_.precision.adc_bits) - 1;
+  const int dac_max = (1 << arch_.precision.dac_bits) - 1;
+  const int64_t level_max = (int64_t{1} << arch_.crossbar.cell_bits) - 1;
+  const bool calibrated = arch_.nonideal.adc_range == "calibrated" && calibrated_;
+  for (auto& x : xbars_) {
+    // Full range: the largest read the crossbar can produce by design (all rows of one
+    // read at the top DAC level on cells at the top level), whatever the mapping stores.
+    const int64_t rows_per_read = std::min<int64_t>(arch_.ou_rows_eff(), arch_.crossbar.rows);
+    const double full = static_cast<double>(rows_per_read * dac_max * level_max);
+    const double range = calibrated ? x.calibrated_max : full;
+    x.lsb = std::max(1.0, range / static_cast<double>(max_code));
+    x.lossless = ideal_devices_ && x.lsb == 1.0 && x.max_read <= static_cast<double>(max_code);
+  }
+}
+
+int64_t FunctionalModel::lossless_crossbars() const {
+  int64_t n = 0;
+  for (const auto& x : xbars_) n += x.lossless ? 1 : 0;
+  return n;
+}
+
+int FunctionalModel::mapped_layer_of(int network_layer) const {
+  const int m = layer_of_network_.at(static_cast<size_t>(network_layer));
+  if (m < 0) throw InputError("weight layer '" + net_.layers[static_cast<size_t>(network_layer)].name + "' is not mapped");
+  return m;
+}
+
+void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXf& codes, int64_t zero, MatrixXd& out,
+                                   bool calibrating) {
+  const int64_t n = codes.rows();
+  const int64_t r = static_cast<int64_t>(x.rows.size()), c = static_cast<int64_t>(x.cols.size());
+  if (r == 0 || c == 0 || n == 0) return;
+  const int64_t cp = x.g.cols();
+  const int spc = arch_.slices() * arch_.sign_factor();  // physical columns per column slot
+  const int d = arch_.precision.dac_bits;
+  const int steps = arch_.input_steps();
+  const int32_t mask = (1 << d) - 1;
+  const bool offset = arch_.crossbar.sign_encoding == SignEncoding::Offset;
+  const double O = std::ldexp(1.0, arch_.precision.weight_bits - 1);
+  const int64_t max_code_in = (int64_t{1} << arch_.precision.input_bits) - 1;
+
+  if (!calibrating && opt_.allow_lossless_shortcut && x.lossless) {
+    // Every read is an integer in [0, max ADC code] with LSB 1, so the ADC is the
+    // identity and shift-and-add reassembles exactly sum_i code_i * stored_ij.
+    MatrixXf xs(n, r);
+    for (int64_t v = 0; v < n; ++v)
+      for (int64_t i = 0; i < r; ++i) xs(v, i) = codes(v, x.rows[static_cast<size_t>(i)]);
+    const MatrixXd part = exact_int_product(xs, zero, x.wq, max_code_in,
+                                            (int64_t{1} << (arch_.precision.weight_bits - 1)) - 1);
+    for (int64_t v = 0; v < n; ++v)
+      for (int64_t j = 0; j < c; ++j) out(v, x.cols[static_cast<size_t>(j)]) += part(v, j);
+    return;
+  }
+
+  const auto& ni = arch_.nonideal;
+  const double adc_max = static_cast<double>((int64_t{1} << arch_.precision.adc_bits) - 1);
+  const float inv_lsb = static_cast<float>(1.0 / x.lsb);
+  const float max_code_f = static_cast<float>(adc_max);
+  const bool small_codes = arch_.precision.adc_bits <= 22;
+  const int64_t group = std::min<int64_t>(arch_.ou_rows_eff(), r);
+  const bool noisy = ni.read_noise_sigma > 0.0;
+  Rng noise(ni.seed ^ 0x5eedULL, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
+
+  const int64_t B = std::max<int64_t>(1, opt_.block_vectors);
+  MatrixXi xi(B, r);
+  MatrixXf chunk(B, r), chunk_sq, y(B, cp), var;
+  MatrixXd acc(B, cp);
+  std::vector<double> sumx(static_cast<size_t>(B));
+  for (int64_t a = 0; a < n; a += B) {
+    const int64_t nb = std::min(B, n - a);
+    if (nb != xi.rows()) {
+      xi.resize(nb, r);
+      chunk.resize(nb, r);
+      y.resize(nb, cp);
+      acc.resize(nb, cp);
+    }
+    for (int64_t v = 0; v < nb; ++v) {
+      const float* src = codes.row(a + v).data();
+      int32_t* dst = xi.row(v).data();
+      int64_t s = 0;
+      for (int64_t i = 0; i < r; ++i) {
+        dst[i] = static_cast<int32_t>(src[x.rows[static_cast<size_t>(i)]]);
+        s += dst[i];
+      }
+      sumx[static_cast<size_t>(v)] = static_cast<double>(s);
+    }
+    acc.setZero();
+    for (int t = 0; t < steps; ++t) {
+      const int shift = t * d;
+      {
+        const int32_t* s = xi.data();
+        float* dch = chunk.data();
+        const int64_t cnt = nb * r;
+        for (int64_t e = 0; e < cnt; ++e) dch[e] = static_cast<float>((s[e] >> shift) & mask);
+      }
+      if (noisy) chunk_sq = chunk.cwiseProduct(chunk);
+      const double step_scale = std::ldexp(1.0, shift);
+      for (int64_t g0 = 0; g0 < r; g0 += group) {
+        const int64_t gl = std::min(group, r - g0);
+        // One read: the rows of this operation unit driven with this input chunk.
+        if (gl == r) y.noalias() = chunk * x.g;
+        else y.noalias() = chunk.middleCols(g0, gl) * x.g.middleRows(g0, gl);
+        if (noisy) {
+          var.noalias() = chunk_sq.middleCols(g0, gl) * x.g_squared.middleRows(g0, gl);
+          const float sig = static_cast<float>(ni.read_noise_sigma);
+          for (int64_t e = 0; e < y.size(); ++e)
+            y.data()[e] += sig * std::sqrt(var.data()[e]) * static_cast<float>(noise.normal());
+        }
+        const int64_t cnt = nb * cp;
+        float* yd = y.data();
+        double* ad = acc.data();
+        if (calibrating) {
+          x.calibrated_max = std::max(x.calibrated_max, static_cast<double>(y.maxCoeff()));
+          for (int64_t e = 0; e < cnt; ++e) ad[e] += step_scale * static_cast<double>(yd[e]);
+        } else {
+          const double scale = x.lsb * step_scale;
+          if (small_codes) {
+            for (int64_t e = 0; e < cnt; ++e) {
+              const float q = round_small(std::min(std::max(yd[e] * inv_lsb, 0.0f), max_code_f));
+              ad[e] += scale * static_cast<double>(q);
+            }
+          } else {
+            for (int64_t e = 0; e < cnt; ++e) {
+              const double q = std::nearbyint(std::clamp(static_cast<double>(yd[e]) / x.lsb, 0.0, adc_max));
+              ad[e] += scale * q;
+            }
+          }
+        }
+      }
+    }
+    // Shift-and-add over slices (and the sign of differential pairs), then the digital
+    // corrections: offset * input sum (offset encoding) and zero point * weight sum.
+    for (int64_t v = 0; v < nb; ++v) {
+      const double* ar = acc.row(v).data();
+      double* orow = out.row(a + v).data();
+      for (int64_t j = 0; j < c; ++j) {
+        double val = 0.0;
+        for (int q = 0; q < spc; ++q) val += ar[j * spc + q] * x.column_weight[static_cast<size_t>(j * spc + q)];
+        if (offset) val -= O * sumx[static_cast<size_t>(v)];
+        val -= static_cast<double>(zero) * x.wq_colsum[static_cast<size_t>(j)];
+        orow[x.cols[static_cast<size_t>(j)]] += val;
+      }
+    }
+  }
+}
+
+MatrixXd FunctionalModel::quantized_layer_int(int ml, const MatrixXf& v) const {
+  const LayerModel& lm = layers_.at(static_cast<size_t>(ml));
+  const MatrixXf codes = quantize_inputs(v, lm.iquant);
+  return exact_int_product(codes, lm.iquant.zero, lm.wq, lm.iquant.max_code(), lm.wquant.qmax());
+}
+
+MatrixXd FunctionalModel::hardware_layer_int(int ml, const MatrixXf& v) {
+  LayerModel& lm = layers_.at(static_cast<size_t>(ml));
+  const MatrixXf codes = quantize_inputs(v, lm.iquant);
+  MatrixXd out = MatrixXd::Zero(v.rows(), lm.m.cols());
+  for (int xi : lm.crossbars) run_crossbar(xbars_[static_cast<size_t>(xi)], codes, lm.iquant.zero, out, false);
+  return out;
+}
+
+namespace {
+MatrixXf dequantize(const MatrixXd& ints, const LayerModel& lm) {
+  const double s = lm.iquant.scale * lm.wquant.scale;
+  return (ints.array() * s).cast<float>().matrix();
+}
+}  // namespace
+
+Acts FunctionalModel::forward_float(const Acts& images) const {
+  return forward(net_, images, [&](int li, const MatrixXf& v) -> MatrixXf {
+    return v * layers_[static_cast<size_t>(mapped_layer_of(li))].m;
+  });
+}
+
+Acts FunctionalModel::forward_quantized(const Acts& images) const {
+  return forward(net_, images, [&](int li, const MatrixXf& v) -> MatrixXf {
+    const int ml = mapped_layer_of(li);
+    return dequantize(quantized_layer_int(ml, v), layers_[static_cast<size_t>(ml)]);
+  });
+}
+
+Acts FunctionalModel::forward_hardware(const Acts& images) {
+  return forward(net_, images, [&](int li, const MatrixXf& v) -> MatrixXf {
+    const int ml = mapped_layer_of(li);
+    return dequantize(hardware_layer_int(ml, v), layers_[static_cast<size_t>(ml)]);
+  });
+}
+
+void FunctionalModel::calibrate(const Acts& images, int64_t batch_images) {
+  if (images.rows() == 0) throw InputError("calibration needs at least one image");
+  std::vector<double> lo(layers_.size(), 0.0), hi(layers_.size(), 0.0);
+  const int64_t B = std::max<int64_t>(1, batch_images);
+  for (int64_t a = 0; a < images.rows(); a += B) {
+    const Acts batch = images.middleRows(a, std::min(B, images.rows() - a));
+    forward(net_, batch, [&](int li, const MatrixXf& v) -> MatrixXf {
+      const size_t ml = static_cast<size_t>(mapped_layer_of(li));
+      if (v.size()) {
+        lo[ml] = std::min(lo[ml], static_cast<double>(v.minCoeff()));
+        hi[ml] = std::max(hi[ml], static_cast<double>(v.maxCoeff()));
+      }
+      return v * layers_[ml].m;
+    });
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) layers_[i].iquant = make_input_quant(lo[i], hi[i], arch_.precision.input_bits);
+  calibrated_ = true;
+  if (arch_.nonideal.adc_range == "calibrated") {
+    for (auto& x : xbars_) x.calibrated_max = 0.0;
+    for (int64_t a = 0; a < images.rows(); a += B) {
+      const Acts batch = images.middleRows(a, std::min(B, images.rows() - a));
+      forward(net_, batch, [&](int li, const MatrixXf& v) -> MatrixXf {
+        const int ml = mapped_layer_of(li);
+        LayerModel& lm = layers_[static_cast<size_t>(ml)];
+        const MatrixXf codes = quantize_inputs(v, lm.iquant);
+        MatrixXd out = MatrixXd::Zero(v.rows(), lm.m.cols());
+        for (int xi : lm.crossbars) run_crossbar(xbars_[static_cast<size_t>(xi)], codes, lm.iquant.zero, out, true);
+        return dequantize(out, lm);
+      });
+    }
+  }
+  set_adc_ranges();
+}
+
+json FunctionalModel::summary() const {
+  json layers = json::array();
+  for (const auto& lm : layers_) {
+    int64_t lossless = 0, stuck = 0;
+    double lsb_min = std::numeric_limits<double>::infinity(), lsb_max = 0.0;
+    for (int xi : lm.crossbars) {
+      const auto& x = xbars_[static_cast<size_t>(xi)];
+      lossless += x.lossless ? 1 : 0;
+      stuck += x.stuck_cells;
+      lsb_min = std::min(lsb_min, x.lsb);
+      lsb_max = std::max(lsb_max, x.lsb);
+    }
+    if (lm.crossbars.empty()) lsb_min = 0.0;
+    layers.push_back({{"name", lm.name},
+                      {"crossbars", lm.crossbars.size()},
+                      {"input_range", {lm.iquant.lo, lm.iquant.hi}},
+                      {"input_scale", lm.iquant.scale},
+                      {"input_zero_point", lm.iquant.zero},
+                      {"weight_scale", lm.wquant.scale},
+                      {"adc_lsb_levels_min", lsb_min},
+                      {"adc_lsb_levels_max", lsb_max},
+                      {"adc_lossless_crossbars", lossless},
+                      {"stuck_cells", stuck}});
+  }
+  int64_t stuck = 0;
+  for (const auto& x : xbars_) stuck += x.stuck_cells;
+  return {{"adc_range", arch_.nonideal.adc_range},
+          {"ideal_devices", ideal_devices_},
+          {"lossless_shortcut_allowed", opt_.allow_lossless_shortcut},
+          {"crossbars", xbars_.size()},
+          {"adc_lossless_crossbars", lossless_crossbars()},
+          {"stuck_cells", stuck},
+          {"layers", layers}};
+}
+
+}  // namespace reram::functional

@@ -1,0 +1,104 @@
+#pragma once
+// The functional model of a mapped network on ReRAM crossbars (docs/functional-model.md):
+// a float reference, a quantised float reference (exact integer dot products) and the
+// hardware model (bit-serial DAC inputs, weight slices stored as conductances, per-column
+// ADC, shift-and-add, digital partial-sum accumulation) with seeded device non-idealities.
+#include <cstdint>
+#include <vector>
+
+#include "pruning/arch/arch_config.h"
+#include "pruning/core/json_util.h"
+#include "pruning/functional/forward.h"
+#include "pruning/functional/quantize.h"
+#include "pruning/xbar/mapping.h"
+
+namespace reram::functional {
+
+struct HardwareOptions {
+  // Use one exact integer product for a crossbar whose ADC provably never rounds nor
+  // clips (ideal devices, LSB = 1 and every column's largest possible read <= the
+  // largest ADC code). Results are identical either way; off forces the bit-serial path.
+  bool allow_lossless_shortcut = true;
+  int64_t block_vectors = 256;  // input vectors processed together per crossbar
+};
+
+// One physical crossbar as programmed: its slice conductances with non-idealities
+// applied, in units of the nominal conductance step (G_max - G_min) / (2^cell_bits - 1).
+struct ProgrammedCrossbar {
+  int id = 0;
+  int mapped_layer = 0;
+  std::vector<int64_t> rows, cols;  // logical rows / columns of M (word lines / column slots)
+  MatrixXf wq;                      // rows x cols integer weight codes
+  // rows x physical columns: effective conductance minus the reference column's G_min,
+  // so that (input chunk) * g is the baseline-corrected column read in level units.
+  MatrixXf g;
+  MatrixXf g_squared;               // rows x physical columns of (effective G)^2 (read noise)
+  std::vector<double> column_weight;  // per physical column: +-2^(slice*cell_bits)
+  std::vector<double> wq_colsum;      // per column slot: sum of wq over the crossbar's rows
+  double max_read = 0.0;              // largest ideal read of any column (level units)
+  double lsb = 1.0;                   // ADC step (level units)
+  double calibrated_max = 0.0;        // largest read seen in calibration
+  bool lossless = false;              // shortcut eligible
+  int64_t stuck_cells = 0;
+};
+
+// Per weight layer state shared by the references and the hardware model.
+struct LayerModel {
+  int network_layer = 0;
+  std::string name;
+  MatrixXf m;   // crossbar-view matrix as stored (cells in no crossbar are 0)
+  MatrixXf wq;  // quantised m (integer codes)
+  WeightQuant wquant;
+  InputQuant iquant;
+  std::vector<int> crossbars;  // indices into FunctionalModel::crossbars()
+};
+
+// A mapping loaded onto a configured architecture. Build, calibrate(), then run.
+class FunctionalModel {
+ public:
+  // Checks the mapping against the arch (crossbar geometry and weight bits must match)
+  // and programs every crossbar (seeded by arch.nonideal.seed and the crossbar id).
+  FunctionalModel(const Mapping& mapping, const ArchConfig& arch, HardwareOptions options = {});
+
+  // Input ranges of every weight layer from the float model on `images`; with
+  // nonideal.adc_range == "calibrated" also each crossbar's ADC range (largest read
+  // observed on `images` through the hardware model with an unclipped ADC).
+  void calibrate(const Acts& images, int64_t batch_images = 64);
+
+  Acts forward_float(const Acts& images) const;
+  Acts forward_quantized(const Acts& images) const;
+  Acts forward_hardware(const Acts& images);
+
+  // Integer outputs sum_i (code_i - zero) * wq_ij of one mapped layer for input vectors
+  // `v` (rows of M): exactly, and as the crossbars compute them.
+  MatrixXd quantized_layer_int(int mapped_layer, const MatrixXf& v) const;
+  MatrixXd hardware_layer_int(int mapped_layer, const MatrixXf& v);
+
+  const std::vector<LayerModel>& layers() const { return layers_; }
+  std::vector<LayerModel>& layers() { return layers_; }
+  const std::vector<ProgrammedCrossbar>& crossbars() const { return xbars_; }
+  const ArchConfig& arch() const { return arch_; }
+  const Network& network() const { return net_; }
+  bool calibrated() const { return calibrated_; }
+  int64_t lossless_crossbars() const;
+  // Calibration and ADC facts for reports.
+  json summary() const;
+
+ private:
+  int mapped_layer_of(int network_layer) const;
+  void program_crossbar(ProgrammedCrossbar& x, const LayerModel& lm);
+  void set_adc_ranges();
+  void run_crossbar(ProgrammedCrossbar& x, const MatrixXf& codes, int64_t zero, MatrixXd& out, bool calibrating);
+
+  ArchConfig arch_;
+  HardwareOptions opt_;
+  Network net_;
+  std::vector<LayerModel> layers_;
+  std::vector<ProgrammedCrossbar> xbars_;
+  std::vector<int> layer_of_network_;  // network layer -> mapped layer (-1 none)
+  bool calibrated_ = false;
+  bool ideal_devices_ = true;
+  uint64_t read_counter_ = 0;  // advances the read-noise stream per crossbar evaluation
+};
+
+}  // namespace reram::functional

@@ -1,0 +1,38 @@
+#pragma once
+// Accuracy of a mapped network on the configured hardware: the library entry point of
+// `reram eval` and of sweeps (their `accuracy_on_hardware` column).
+#include <cstdint>
+
+#include "pruning/arch/arch_config.h"
+#include "pruning/core/dataset.h"
+#include "pruning/core/json_util.h"
+#include "pruning/functional/crossbar_model.h"
+#include "pruning/xbar/mapping.h"
+
+namespace reram::functional {
+
+struct EvalOptions {
+  int64_t batch_images = 64;
+  // Images that set the input quantisation ranges and (adc_range "calibrated") the ADC
+  // ranges. nullptr: the first `calibration_samples` images of the evaluated data.
+  const Dataset* calibration = nullptr;
+  int64_t calibration_samples = 256;
+  bool run_float = true;
+  bool run_quantized = true;
+  bool run_hardware = true;
+  HardwareOptions hardware;
+};
+
+// Runs the float reference, the quantised float reference and the hardware model on
+// every sample of `data`. Returns {"samples", "accuracy_float", "accuracy_quantized",
+// "accuracy_on_hardware", "hardware_agrees_with_quantized" (fraction of equal
+// predictions), "calibration_samples", "calibration_source", "model" (FunctionalModel
+// summary), "time_s" per model}. Models that were not run are omitted.
+json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data,
+                          const EvalOptions& options = {});
+
+// The dataset's images as an N x (C*H*W) matrix (a copy); throws InputError when the
+// sample shape does not match `expect`.
+Acts dataset_images(const Dataset& data, const Shape& expect, const std::string& where);
+
+}  // namespace reram::functional

@@ -1,0 +1,231 @@
+#include "pruning/functional/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "pruning/core/error.h"
+
+namespace reram::functional {
+
+MatrixXf layer_input_vectors(const Layer& L, const Acts& x) {
+  if (L.kind == LayerKind::Linear) return x;
+  if (L.kind != LayerKind::Conv) throw InputError("layer '" + L.name + "' is not a weight layer");
+  const Shape& in = L.in_shapes.at(0);
+  const Shape& out = L.out_shape;
+  const int64_t C = in.c, H = in.h, W = in.w;
+  const int64_t R = L.kernel_h, S = L.kernel_w;
+  const int64_t P = out.h * out.w;
+  const int64_t N = x.rows();
+  const int64_t rows = C * R * S;
+  MatrixXf v = MatrixXf::Zero(N * P, rows);
+  for (int64_t n = 0; n < N; ++n) {
+    const float* img = x.row(n).data();
+    for (int64_t oh = 0; oh < out.h; ++oh) {
+      for (int64_t ow = 0; ow < out.w; ++ow) {
+        float* dst = v.row(n * P + oh * out.w + ow).data();
+        for (int64_t c = 0; c < C; ++c) {
+          const float* plane = img + c * H * W;
+          for (int64_t r = 0; r < R; ++r) {
+            const int64_t ih = oh * L.stride_h - L.pad_top + r * L.dilation_h;
+            if (ih < 0 || ih >= H) continue;
+            for (int64_t s = 0; s < S; ++s) {
+              const int64_t iw = ow * L.stride_w - L.pad_left + s * L.dilation_w;
+              if (iw < 0 || iw >= W) continue;
+              dst[(c * R + r) * S + s] = plane[ih * W + iw];
+            }
+          }
+        }
+      }
+    }
+  }
+  return v;
+}
+
+Acts vectors_to_acts(const MatrixXf& y, int64_t images, int64_t positions) {
+  const int64_t K = y.cols();
+  Acts out(images, K * positions);
+  for (int64_t n = 0; n < images; ++n)
+    for (int64_t p = 0; p < positions; ++p) {
+      const float* src = y.row(n * positions + p).data();
+      float* dst = out.row(n).data();
+      for (int64_t k = 0; k < K; ++k) dst[k * positions + p] = src[k];
+    }
+  return out;
+}
+
+Acts apply_pool(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  const Shape& out = L.out_shape;
+  const bool is_max = L.kind == LayerKind::MaxPool;
+  const int64_t C = in.c, H = in.h, W = in.w;
+  Acts y(x.rows(), out.numel());
+  for (int64_t n = 0; n < x.rows(); ++n) {
+    const float* img = x.row(n).data();
+    float* dst = y.row(n).data();
+    for (int64_t c = 0; c < C; ++c) {
+      const float* plane = img + c * H * W;
+      for (int64_t oh = 0; oh < out.h; ++oh) {
+        for (int64_t ow = 0; ow < out.w; ++ow) {
+          float acc = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
+          int64_t count = 0;
+          if (is_max) {
+            for (int64_t r = 0; r < L.kernel_h; ++r) {
+              const int64_t ih = oh * L.stride_h - L.pad_top + r * L.dilation_h;
+              if (ih < 0 || ih >= H) continue;
+              for (int64_t s = 0; s < L.kernel_w; ++s) {
+                const int64_t iw = ow * L.stride_w - L.pad_left + s * L.dilation_w;
+                if (iw < 0 || iw >= W) continue;
+                acc = std::max(acc, plane[ih * W + iw]);
+              }
+            }
+          } else {
+            // PyTorch semantics: the window is clipped to input + padding for the
+            // count_include_pad divisor, and to the input for the summed values.
+            int64_t h0 = oh * L.stride_h - L.pad_top, w0 = ow * L.stride_w - L.pad_left;
+            int64_t h1 = std::min<int64_t>(h0 + L.kernel_h, H + L.pad_bottom);
+            int64_t w1 = std::min<int64_t>(w0 + L.kernel_w, W + L.pad_right);
+            const int64_t padded = (h1 - h0) * (w1 - w0);
+            h0 = std::max<int64_t>(h0, 0);
+            w0 = std::max<int64_t>(w0, 0);
+            h1 = std::min<int64_t>(h1, H);
+            w1 = std::min<int64_t>(w1, W);
+            for (int64_t ih = h0; ih < h1; ++ih)
+              for (int64_t iw = w0; iw < w1; ++iw) acc += plane[ih * W + iw];
+            count = L.count_include_pad ? padded : (h1 - h0) * (w1 - w0);
+            acc = count > 0 ? acc / static_cast<float>(count) : 0.0f;
+          }
+          dst[(c * out.h + oh) * out.w + ow] = acc;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+Acts apply_global_avg_pool(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  const int64_t HW = in.h * in.w;
+  Acts y(x.rows(), in.c);
+  for (int64_t n = 0; n < x.rows(); ++n)
+    for (int64_t c = 0; c < in.c; ++c) {
+      double s = 0;
+      const float* p = x.row(n).data() + c * HW;
+      for (int64_t i = 0; i < HW; ++i) s += p[i];
+      y(n, c) = static_cast<float>(s / static_cast<double>(HW));
+    }
+  return y;
+}
+
+Acts apply_batchnorm(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  auto get = [&](const char* k) -> const NdArray& {
+    auto it = L.params.find(k);
+    if (it == L.params.end()) throw InputError("batchnorm '" + L.name + "' has no '" + k + "' parameter");
+    return it->second;
+  };
+  const NdArray &g = get("weight"), &b = get("bias"), &m = get("running_mean"), &v = get("running_var");
+  const int64_t HW = in.h * in.w;
+  Acts y = x;
+  for (int64_t c = 0; c < in.c; ++c) {
+    const float a = static_cast<float>(g.data[c] / std::sqrt(static_cast<double>(v.data[c]) + L.eps));
+    const float d = b.data[c] - a * m.data[c];
+    y.middleCols(c * HW, HW).array() = y.middleCols(c * HW, HW).array() * a + d;
+  }
+  return y;
+}
+
+std::vector<int> argmax_rows(const MatrixXf& logits) {
+  std::vector<int> out(static_cast<size_t>(logits.rows()));
+  for (int64_t n = 0; n < logits.rows(); ++n) {
+    int best = 0;
+    for (int64_t k = 1; k < logits.cols(); ++k)
+      if (logits(n, k) > logits(n, best)) best = static_cast<int>(k);
+    out[static_cast<size_t>(n)] = best;
+  }
+  return out;
+}
+
+Acts forward(const Network& net, const Acts& input, const WeightLayerFn& weight_layer) {
+  if (input.cols() != net.input.numel())
+    throw InputError(net.name + ": input has " + std::to_string(input.cols()) + " features per sample, the network expects " +
+                     net.input.str());
+  // Activations by producer name; each is dropped after its last consumer to bound memory.
+  std::map<std::string, Acts> acts;
+  std::map<std::string, int> remaining;
+  for (const auto& L : net.layers)
+    for (const auto& i : L.inputs) ++remaining[i];
+  acts["input"] = input;
+  const int64_t N = input.rows();
+  for (size_t li = 0; li < net.layers.size(); ++li) {
+    const Layer& L = net.layers[li];
+    std::vector<const Acts*> ins;
+    for (const auto& i : L.inputs) {
+      auto it = acts.find(i);
+      if (it == acts.end()) throw InputError(net.name + ": layer '" + L.name + "' reads '" + i + "' before it is computed");
+      ins.push_back(&it->second);
+    }
+    const Acts& x = *ins.at(0);
+    Acts y;
+    switch (L.kind) {
+      case LayerKind::Conv:
+      case LayerKind::Linear: {
+        const MatrixXf v = layer_input_vectors(L, x);
+        MatrixXf out = weight_layer(static_cast<int>(li), v);
+        const int64_t K = L.kind == LayerKind::Conv ? L.out_channels : L.out_features;
+        if (out.rows() != v.rows() || out.cols() != K)
+          throw Error("functional model: weight layer '" + L.name + "' returned a wrongly shaped result");
+        auto b = L.params.find("bias");
+        if (b != L.params.end()) {
+          Eigen::Map<const Eigen::RowVectorXf> bias(b->second.data.data(), K);
+          out.rowwise() += bias;
+        }
+        y = L.kind == LayerKind::Conv ? vectors_to_acts(out, N, L.out_shape.h * L.out_shape.w) : std::move(out);
+        break;
+      }
+      case LayerKind::MaxPool:
+      case LayerKind::AvgPool:
+        y = apply_pool(L, x);
+        break;
+      case LayerKind::GlobalAvgPool:
+        y = apply_global_avg_pool(L, x);
+        break;
+      case LayerKind::Relu:
+        y = x.cwiseMax(0.0f);
+        break;
+      case LayerKind::Relu6:
+        y = x.cwiseMax(0.0f).cwiseMin(6.0f);
+        break;
+      case LayerKind::BatchNorm:
+        y = apply_batchnorm(L, x);
+        break;
+      case LayerKind::Add:
+        y = x;
+        for (size_t i = 1; i < ins.size(); ++i) y += *ins[i];
+        break;
+      case LayerKind::Concat: {
+        int64_t total = 0;
+        for (const Acts* a : ins) total += a->cols();
+        y.resize(N, total);
+        int64_t at = 0;
+        for (const Acts* a : ins) {
+          y.middleCols(at, a->cols()) = *a;
+          at += a->cols();
+        }
+        break;
+      }
+      case LayerKind::Flatten:
+      case LayerKind::Dropout:
+      case LayerKind::Identity:
+        y = x;
+        break;
+    }
+    for (const auto& i : L.inputs)
+      if (--remaining[i] == 0) acts.erase(i);
+    acts[L.name] = std::move(y);
+  }
+  return acts.at(net.layers.back().name);
+}
+
+}  // namespace reram::functional
