@@ -21,7 +21,7 @@ RegisterCommand::RegisterCommand(std::string name, std::string summary, std::fun
 bool parse_options(int argc, char** argv, const po::options_description& desc, po::variables_map& vm,
                    const std::string& usage) {
   try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(desc).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
     if (vm.count("help")) {
       std::cout << usage << "\n\n" << desc << "\n";
       return false;

@@ -34,7 +34,8 @@ const json& JsonReader::raw(const std::string& key) {
 
 JsonReader JsonReader::child(const std::string& key) {
   used_.insert(key);
-  if (!has(key)) return JsonReader(empty_, where_ + "." + key);
+  static const json kEmpty = json::object();
+  if (!has(key)) return JsonReader(kEmpty, where_ + (where_.find(": ") == std::string::npos ? ": " : ".") + key);
   const json& c = (*obj_)[key];
   if (!c.is_object()) fail(key, "must be an object");
   return JsonReader(c, where_ + (where_.find(": ") == std::string::npos ? ": " : ".") + key);

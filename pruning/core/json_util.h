@@ -42,7 +42,6 @@ class JsonReader {
 
  private:
   const json* obj_;
-  json empty_;
   std::string where_;
   mutable std::set<std::string> used_;
 };

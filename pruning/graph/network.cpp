@@ -306,6 +306,14 @@ int64_t Network::macs() const {
 void randomize_weights(Network& net, uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (auto& L : net.layers) {
+    if (L.kind == LayerKind::BatchNorm) {
+      int64_t c = L.in_channels();
+      L.params["weight"] = NdArray({c}, std::vector<float>(static_cast<size_t>(c), 1.0f));
+      L.params["bias"] = NdArray({c});
+      L.params["running_mean"] = NdArray({c});
+      L.params["running_var"] = NdArray({c}, std::vector<float>(static_cast<size_t>(c), 1.0f));
+      continue;
+    }
     if (!L.is_weight_layer()) continue;
     auto shape = L.weight_shape();
     NdArray w(shape);

@@ -124,7 +124,8 @@ void save_network(const Network& net, const std::string& json_path);
 // layers; a missing or extra array is an InputError naming it and the file.
 void load_weights_npz(Network& net, const std::string& npz_path);
 NpzMap weights_to_npz(const Network& net);
-// Fills every weight layer with seeded random (Kaiming-uniform) weights and zero biases.
+// Fills every weight layer with seeded random (Kaiming-uniform) weights and zero biases,
+// and every batchnorm with identity statistics (gamma 1, beta 0, mean 0, var 1).
 void randomize_weights(Network& net, uint64_t seed);
 
 }  // namespace reram
