@@ -1,0 +1,206 @@
+// Whole-network pruning without training data (one-shot magnitude): every granularity
+// yields a mapping whose crossbars store exactly the masked weights (expand_layer), that
+// meets the crossbar budget, and that survives save/load. Layer sizes are uneven.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include "pruning/prune/granularity.h"
+#include "pruning/prune/prune.h"
+
+using namespace reram;
+
+namespace {
+
+Network small_net() {
+  json j = json::parse(R"({
+    "name": "uneven",
+    "input": {"channels": 3, "height": 9, "width": 9},
+    "layers": [
+      {"name": "c1", "type": "conv", "out_channels": 5, "kernel": 3, "padding": 1, "bias": true},
+      {"name": "r1", "type": "relu"},
+      {"name": "c2", "type": "conv", "out_channels": 13, "kernel": 3, "padding": 1, "bias": false},
+      {"name": "b2", "type": "batchnorm"},
+      {"name": "r2", "type": "relu"},
+      {"name": "c3", "type": "conv", "out_channels": 22, "kernel": 3, "padding": 1, "bias": false},
+      {"name": "r3", "type": "relu"},
+      {"name": "p3", "type": "maxpool", "kernel": 2, "stride": 2},
+      {"name": "flat", "type": "flatten"},
+      {"name": "fc1", "type": "linear", "out_features": 19, "bias": true},
+      {"name": "r4", "type": "relu"},
+      {"name": "fc2", "type": "linear", "out_features": 10, "bias": true}
+    ]})");
+  Network n = network_from_json(j, "test:uneven");
+  n.infer_shapes();
+  randomize_weights(n, 42);
+  // Non-trivial batchnorm so folding changes the weights.
+  for (auto& l : n.layers)
+    if (l.kind == LayerKind::BatchNorm) {
+      int64_t c = l.in_channels();
+      NdArray g({c}), b({c}), mu({c}), var({c});
+      for (int64_t i = 0; i < c; ++i) {
+        g.data[static_cast<size_t>(i)] = 0.5f + 0.1f * static_cast<float>(i);
+        var.data[static_cast<size_t>(i)] = 1.0f + 0.05f * static_cast<float>(i);
+      }
+      l.params["weight"] = g;
+      l.params["bias"] = b;
+      l.params["running_mean"] = mu;
+      l.params["running_var"] = var;
+    }
+  return n;
+}
+
+ArchConfig small_arch() {
+  // 24 x 36 crossbars, 8-bit weights on 2-bit cells: 9 logical columns per crossbar.
+  return load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
+                   {"crossbar.rows=24", "crossbar.cols=36", "precision.weight_bits=8", "crossbar.cell_bits=2",
+                    "chip.tiles=auto"});
+}
+
+}  // namespace
+
+TEST(PruneNetwork, EveryGranularityIsLosslessAndMeetsTheBudget) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  for (const auto& g : prune::granularity_names()) {
+    PruneOptions o;
+    o.granularity = g;
+    o.keep_crossbars = 0.4;
+    o.train.progress = false;
+    PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+    const Mapping& m = r.mapping;
+    int64_t dense = 0, occ = 0;
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      const auto& L = m.layers[i];
+      MatrixXf stored = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+      MatrixXf expanded = expand_layer(m, static_cast<int>(i));
+      EXPECT_EQ((stored - expanded).cwiseAbs().maxCoeff(), 0.0f) << g << " layer " << L.name;
+      if (L.name != "c1" && L.name != "fc2") {
+        dense += L.dense_crossbars;
+        occ += static_cast<int64_t>(L.crossbars.size());
+        EXPECT_EQ(L.granularity, g);
+        // The count of non-zeros matches the report.
+        EXPECT_EQ((stored.array() != 0).count(), L.weights_kept) << g;
+      } else {
+        EXPECT_EQ(L.granularity, "dense");
+        EXPECT_EQ(static_cast<int64_t>(L.crossbars.size()), L.dense_crossbars);
+      }
+      for (int id : L.crossbars) {
+        EXPECT_LE(static_cast<int>(m.crossbars[static_cast<size_t>(id)].rows.size()), 24);
+        EXPECT_LE(static_cast<int>(m.crossbars[static_cast<size_t>(id)].cols.size()), 9);
+        EXPECT_EQ(m.crossbars[static_cast<size_t>(id)].layer, static_cast<int>(i));
+      }
+    }
+    EXPECT_LE(occ, static_cast<int64_t>(0.4 * static_cast<double>(dense))) << g;
+    EXPECT_EQ(r.report["total_prunable"]["occupied_crossbars"].get<int64_t>(), occ) << g;
+    EXPECT_EQ(m.pruning["granularity"], g);
+  }
+}
+
+TEST(PruneNetwork, MappingRoundTripsThroughFiles) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  PruneOptions o;
+  o.granularity = "pim";
+  o.keep_crossbars = 0.3;
+  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  std::string path = (std::filesystem::temp_directory_path() / ("prune_rt_" + std::to_string(::getpid()) + ".json")).string();
+  save_mapping(r.mapping, path);
+  Mapping back = load_mapping(path);
+  ASSERT_EQ(back.layers.size(), r.mapping.layers.size());
+  for (size_t i = 0; i < back.layers.size(); ++i) {
+    EXPECT_EQ((expand_layer(back, static_cast<int>(i)) - expand_layer(r.mapping, static_cast<int>(i))).cwiseAbs().maxCoeff(), 0.0f);
+    EXPECT_EQ(back.layers[i].row_gather, r.mapping.layers[i].row_gather);
+    EXPECT_EQ(back.layers[i].index_bits, r.mapping.layers[i].index_bits);
+  }
+  EXPECT_EQ(back.pruning["granularity"], "pim");
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.substr(0, path.size() - 5) + ".npz");
+}
+
+TEST(PruneNetwork, UnstructuredAtSameSparsityFreesFewerCrossbars) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  PruneOptions c;
+  c.granularity = "column";
+  c.keep_crossbars = 0.25;
+  PruneResult rc = prune_network(net, arch, c, nullptr, nullptr);
+  double sparsity = rc.report["total_prunable"]["weight_sparsity"].get<double>();
+  PruneOptions u;
+  u.granularity = "unstructured";
+  u.weight_sparsity = sparsity;
+  PruneResult ru = prune_network(net, arch, u, nullptr, nullptr);
+  EXPECT_NEAR(ru.report["total_prunable"]["weight_sparsity"].get<double>(), sparsity, 0.02);
+  EXPECT_GT(ru.report["total_prunable"]["occupied_crossbars"].get<int64_t>(),
+            2 * rc.report["total_prunable"]["occupied_crossbars"].get<int64_t>());
+}
+
+TEST(PruneNetwork, RejectsBadTargets) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  PruneOptions o;
+  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // no target
+  o.keep_crossbars = 0.5;
+  o.weight_sparsity = 0.5;
+  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // two targets
+  o.weight_sparsity = -1;
+  o.optimizer = "lgd";
+  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // lgd without data
+  o.optimizer = "magnitude";
+  o.layer_ratios = {{"nope", 0.5}};
+  o.keep_crossbars = -1;
+  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // unknown layer
+}
+
+TEST(PruneNetwork, LayerRatiosPruneOnlyListedLayers) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  PruneOptions o;
+  o.granularity = "crossbar";
+  o.layer_ratios = {{"c3", 0.5}};
+  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  for (const auto& L : r.mapping.layers) {
+    if (L.name == "c3") {
+      EXPECT_LE(static_cast<int64_t>(L.crossbars.size()), L.dense_crossbars / 2);
+    } else {
+      EXPECT_EQ(static_cast<int64_t>(L.crossbars.size()), L.dense_crossbars) << L.name;
+    }
+  }
+}
+
+TEST(PruneAllocation, UniformMeetsGlobalBudgetWithOnePerLayer) {
+  std::vector<int64_t> dense = {1, 3, 20, 36, 7};
+  auto b = allocate_uniform(dense, 0.25);  // floor(0.25 * 67) = 16
+  int64_t sum = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    EXPECT_GE(b[i], 1);
+    EXPECT_LE(b[i], dense[i]);
+    sum += b[i];
+  }
+  EXPECT_EQ(sum, 16);
+  // floors 0,0,5,9,1 -> the two empty layers get 1 each (17), the largest gives one back.
+  EXPECT_EQ(b, (std::vector<int64_t>{1, 1, 5, 8, 1}));
+}
+
+TEST(PruneAllocation, SensitivityGivesMoreToSensitiveLayers) {
+  std::vector<int64_t> dense = {40, 40};
+  std::vector<double> ratios = {0.1, 0.25, 0.5, 0.75};
+  // Layer 0 collapses when pruned, layer 1 barely cares.
+  std::vector<std::vector<double>> acc = {{0.2, 0.5, 0.85, 0.9}, {0.88, 0.89, 0.9, 0.9}};
+  auto r = allocate_sensitivity(dense, ratios, acc, 0.35);  // 28 crossbars
+  EXPECT_GT(r[0], r[1]);
+  EXPECT_LE(std::floor(r[0] * 40) + std::floor(r[1] * 40), 28);
+}
+
+TEST(PruneQuantize, RoundsToUniformLevelsKeepingZeros) {
+  MatrixXf m(1, 5);
+  m << 1.0f, -1.0f, 0.0f, 0.26f, -0.49f;
+  quantize_levels(m, 2);  // 4 levels over [-1, 1]: -1, -1/3, 1/3, 1
+  EXPECT_FLOAT_EQ(m(0, 0), 1.0f);
+  EXPECT_FLOAT_EQ(m(0, 1), -1.0f);
+  EXPECT_FLOAT_EQ(m(0, 2), 0.0f);
+  EXPECT_NEAR(m(0, 3), 1.0 / 3, 1e-6);
+  EXPECT_NEAR(m(0, 4), -1.0 / 3, 1e-6);
+}
