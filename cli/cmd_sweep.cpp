@@ -96,7 +96,7 @@ int run_sweep(int argc, char** argv) {
         else ++pending;
       }
       int running = 0;
-      for (const auto& st : {"net", "map", "prune", "sim", "eval"}) {
+      for (const auto& st : {"net", "train", "map", "prune", "sim", "eval"}) {
         std::error_code ec;
         for (const auto& e : fs::directory_iterator(so.out_dir + "/cache/" + st, ec))
           if (e.path().filename().string().find(".tmp.") != std::string::npos) ++running;

@@ -178,33 +178,38 @@ std::string Sweep::add_task(StageTask t) {
   return id;
 }
 
-std::vector<std::string> Sweep::stage_argv(const std::string& stage, const PointJob& p,
-                                           const std::string& dep_dir, const std::string& net_file) const {
+std::vector<std::string> Sweep::stage_argv(const std::string& stage, const PointJob& p, const std::string& dep_dir) const {
   const std::string& bin = opt_.reram_binary;
   std::vector<std::string> a;
   auto net_args = [&]() {
-    a.insert(a.end(), {"--network", net_file});
-    if (!plan_.weights.empty() && plan_.random_weights_seed < 0) a.insert(a.end(), {"--weights", plan_.weights});
+    a.insert(a.end(), {"--network", net_file_});
+    if (!weights_file_.empty()) a.insert(a.end(), {"--weights", weights_file_});
   };
   if (stage == "net") {
     a = {bin, "sweep", "--make-random-weights", "--network", plan_.network, "--seed",
          std::to_string(plan_.random_weights_seed), "-o", "@OUT@/net.json"};
+  } else if (stage == "train") {
+    a = {bin, "train"};
+    net_args();
+    auto f = options_to_flags(plan_.train);
+    a.insert(a.end(), f.begin(), f.end());
+    a.insert(a.end(), {"-o", "@OUT@/weights.npz", "--report", "@OUT@/train_report.json", "--quiet"});
   } else if (stage == "map") {
     a = {bin, "map"};
     net_args();
-    a.insert(a.end(), {"--arch", p.arch_file, "-o", "@OUT@/mapping.json", "--report", "@OUT@/map_report.json"});
+    a.insert(a.end(), {"--arch", p.arch_file, "-o", "@OUT@/mapping.json", "--report", "@OUT@/map_report.json", "--quiet"});
   } else if (stage == "prune") {
     a = {bin, "prune"};
     net_args();
     a.insert(a.end(), {"--arch", p.arch_file});
     auto f = options_to_flags(p.point.prune);
     a.insert(a.end(), f.begin(), f.end());
-    a.insert(a.end(), {"-o", "@OUT@/mapping.json", "--report", "@OUT@/prune_report.json"});
+    a.insert(a.end(), {"-o", "@OUT@/mapping.json", "--report", "@OUT@/prune_report.json", "--quiet"});
   } else if (stage == "sim") {
     a = {bin, "sim", "--mapping", dep_dir + "/mapping.json", "--arch", p.arch_file};
     auto f = options_to_flags(p.point.sim);
     a.insert(a.end(), f.begin(), f.end());
-    a.insert(a.end(), {"-o", "@OUT@/sim.json"});
+    a.insert(a.end(), {"-o", "@OUT@/sim.json", "--quiet"});
   } else if (stage == "eval") {
     a = {bin, "eval", "--mapping", dep_dir + "/mapping.json", "--arch", p.arch_file};
     auto f = options_to_flags(p.point.eval);
@@ -215,7 +220,7 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
 }
 
 void Sweep::prepare() {
-  for (const char* d : {"cache/arch", "cache/net", "cache/map", "cache/prune", "cache/sim", "cache/eval", "points"})
+  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/map", "cache/prune", "cache/sim", "cache/eval", "points"})
     fs::create_directories(opt_.out_dir + "/" + d);
 
   std::vector<Point> pts = expand_plan(plan_);
@@ -224,17 +229,32 @@ void Sweep::prepare() {
   // The network (and its weights) as content: editing a file invalidates what it fed.
   json net_inputs = {{"network", network_hash(plan_.network)}};
   if (!plan_.weights.empty()) net_inputs["weights"] = hash_file(plan_.weights);
-  std::string net_task;
-  std::string net_file = plan_.network;
+  net_file_ = plan_.network;
+  weights_file_ = plan_.weights;
+  base_tasks_.clear();
   if (plan_.random_weights_seed >= 0) {
     StageTask t;
     t.stage = "net";
     t.inputs = {{"stage", "net"}, {"network", net_inputs["network"]}, {"seed", plan_.random_weights_seed}};
     t.outputs = {"net.json"};
-    t.priority = 0;
-    net_task = add_task(t);
-    net_file = task_dir(net_task) + "/net.json";
-    net_inputs = {{"random_weights", tasks_.at(net_task).key}};
+    t.argv = stage_argv("net", PointJob{}, "");
+    std::string id = add_task(t);
+    base_tasks_.push_back(id);
+    net_file_ = task_dir(id) + "/net.json";
+    weights_file_.clear();  // the generated network carries its weights
+    net_inputs = {{"random_weights", tasks_.at(id).key}};
+  }
+  if (!plan_.train.is_null()) {
+    StageTask t;
+    t.stage = "train";
+    t.inputs = {{"stage", "train"}, {"net", net_inputs}, {"train", plan_.train}};
+    t.outputs = {"weights.npz"};
+    t.deps = base_tasks_;
+    t.argv = stage_argv("train", PointJob{}, "");
+    std::string id = add_task(t);
+    base_tasks_.push_back(id);
+    weights_file_ = task_dir(id) + "/weights.npz";
+    net_inputs = {{"trained", tasks_.at(id).key}};
   }
 
   points_.clear();
@@ -271,7 +291,7 @@ void Sweep::prepare() {
     for (const auto& k : plan_.mapping_keys) map_arch[k] = at_path(pj.arch, k);
     StageTask m;
     m.priority = pt.index;
-    if (!net_task.empty()) m.deps.push_back(net_task);
+    if (!base_tasks_.empty()) m.deps.push_back(base_tasks_.back());
     if (pt.dense()) {
       m.stage = "map";
       m.inputs = {{"stage", "map"}, {"net", net_inputs}, {"arch", map_arch}};
@@ -284,12 +304,11 @@ void Sweep::prepare() {
       m.inputs = {{"stage", "prune"}, {"net", net_inputs}, {"arch", map_arch}, {"prune", pt.prune}};
     }
     m.outputs = {"mapping.json"};
-    m.argv = stage_argv(m.stage, pj, "", net_file);
+    m.argv = stage_argv(m.stage, pj, "");
     pj.map_task = add_task(m);
-    if (!net_task.empty()) pj.tasks.push_back(net_task);
+    pj.tasks.insert(pj.tasks.end(), base_tasks_.begin(), base_tasks_.end());
     pj.tasks.push_back(pj.map_task);
     std::string map_dir = task_dir(pj.map_task);
-    std::string map_key = tasks_.at(pj.map_task).key;
 
     StageTask s;
     s.stage = "sim";
@@ -297,7 +316,7 @@ void Sweep::prepare() {
     s.deps = {pj.map_task};
     s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pt.sim}};
     s.outputs = {"sim.json"};
-    s.argv = stage_argv("sim", pj, map_dir, net_file);
+    s.argv = stage_argv("sim", pj, map_dir);
     std::string sid = add_task(s);
     pj.tasks.push_back(sid);
     pj.final_tasks.push_back(sid);
@@ -308,12 +327,11 @@ void Sweep::prepare() {
       e.deps = {pj.map_task};
       e.inputs = {{"stage", "eval"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"eval", pt.eval}};
       e.outputs = {"eval.json"};
-      e.argv = stage_argv("eval", pj, map_dir, net_file);
+      e.argv = stage_argv("eval", pj, map_dir);
       std::string eid = add_task(e);
       pj.tasks.push_back(eid);
       pj.final_tasks.push_back(eid);
     }
-    (void)map_key;
     points_.push_back(std::move(pj));
   }
   // Every point failing to resolve is a plan mistake, not a design-space finding.
@@ -338,6 +356,7 @@ void Sweep::write_point_result(const PointJob& p, const std::string& error, cons
   for (const auto& [k, v] : p.point.settings) settings[k] = v;
   r["settings"] = settings;
   r["config"] = {{"network", plan_.network},
+                 {"train", plan_.train},
                  {"weights", plan_.weights},
                  {"random_weights_seed", plan_.random_weights_seed},
                  {"arch_file", plan_.arch},

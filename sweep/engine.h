@@ -16,7 +16,7 @@ namespace reram::sweep {
 
 // One unit of work: a stage whose output directory is DIR/cache/<stage>/<key>/.
 struct StageTask {
-  std::string stage;                // net | map | prune | sim | eval
+  std::string stage;                // net | train | map | prune | sim | eval
   std::string key;                  // content hash of `inputs`
   std::vector<std::string> deps;    // ids of tasks whose outputs it reads
   // Command line; "@OUT@" is replaced by the (temporary) output directory.
@@ -91,8 +91,7 @@ class Sweep {
   void set_command_rewriter(CommandRewriter r) { rewriter_ = std::move(r); }
 
  private:
-  std::vector<std::string> stage_argv(const std::string& stage, const PointJob& p,
-                                      const std::string& dep_dir, const std::string& net_file) const;
+  std::vector<std::string> stage_argv(const std::string& stage, const PointJob& p, const std::string& dep_dir) const;
   std::string add_task(StageTask t);
 
   Plan plan_;
@@ -100,6 +99,10 @@ class Sweep {
   std::vector<PointJob> points_;
   std::map<std::string, StageTask> tasks_;
   CommandRewriter rewriter_;
+  // The network every point starts from: the plan's, or the random-weights / training
+  // stage's output (then base_tasks_ lists those stages).
+  std::string net_file_, weights_file_;
+  std::vector<std::string> base_tasks_;
 };
 
 // `reram <stage>` option flags from an options object: {"crossbar_budget": 0.3} ->

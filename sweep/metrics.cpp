@@ -14,113 +14,138 @@ double num(const json& j, const std::string& key, double fallback = NAN) {
   return fallback;
 }
 
-// Peripheral circuits: what a crossbar needs around it to be read (conversion, drive,
-// sampling) and the index maps of compacted mappings.
-bool is_peripheral(const std::string& component) {
-  for (const char* p : {"adc", "dac", "sample_hold", "s_h", "sh", "index", "mux"})
-    if (component == p || component.rfind(std::string(p) + "_", 0) == 0) return true;
-  return false;
+void copy_num(json& out, const std::string& to, const json& from, const std::string& key) {
+  double v = num(from, key);
+  if (!std::isnan(v)) out[to] = v;
 }
 
 }  // namespace
 
+const std::vector<std::string>& peripheral_components() {
+  // What a crossbar needs around it to be read (conversion, drive, sampling, the ADC
+  // multiplexer) and the index maps / gather / recombination of compacted mappings.
+  static const std::vector<std::string> c = {"adc", "adc_mux", "dac", "sample_hold", "index_memory", "input_gather",
+                                             "output_recombine"};
+  return c;
+}
+
 json mapping_metrics(const std::string& map_dir) {
   json out = json::object();
-  std::string manifest = map_dir + "/mapping.json";
-  json m = load_json_file(manifest);
-  double dense = 0, total = 0, kept = 0, index_bits = 0;
-  const json& layers = m.contains("layers") ? m["layers"] : json::array();
-  for (const auto& l : layers) {
-    dense += num(l, "dense_crossbars", 0);
-    total += num(l, "weights_total", 0);
-    kept += num(l, "weights_kept", 0);
-    index_bits += num(l, "index_bits", 0);
-  }
-  double occupied = NAN;
-  if (m.contains("crossbars") && m["crossbars"].is_array()) occupied = static_cast<double>(m["crossbars"].size());
-  else if (m.contains("occupied_crossbars")) occupied = num(m, "occupied_crossbars");
-  out["dense_crossbars"] = dense;
-  out["occupied_crossbars"] = occupied;
-  out["crossbar_compression"] = occupied > 0 ? dense / occupied : NAN;
-  out["crossbars_saved_fraction"] = dense > 0 ? 1.0 - occupied / dense : NAN;
-  out["weight_sparsity"] = total > 0 ? 1.0 - kept / total : 0.0;
-  out["index_bits"] = index_bits;
-  if (m.contains("tiles_used")) out["tiles_used"] = m["tiles_used"];
-  if (m.contains("pes_used")) out["pes_used"] = m["pes_used"];
-  if (m.contains("pruning") && m["pruning"].is_object()) {
-    const json& p = m["pruning"];
-    for (const char* k : {"accuracy", "accuracy_dense", "accuracy_before_finetune"})
-      if (p.contains(k) && p[k].is_number()) out[std::string("prune_") + k] = p[k];
+  if (fs::exists(map_dir + "/prune_report.json")) {
+    json r = load_json_file(map_dir + "/prune_report.json");
+    const json& t = r.contains("total") ? r["total"] : json::object();
+    copy_num(out, "dense_crossbars", t, "dense_crossbars");
+    copy_num(out, "occupied_crossbars", t, "occupied_crossbars");
+    copy_num(out, "crossbar_compression", t, "compression");
+    copy_num(out, "weight_sparsity", t, "weight_sparsity");
+    copy_num(out, "index_bits", t, "index_bits");
+    if (r.contains("total_prunable")) {
+      copy_num(out, "prunable_crossbar_compression", r["total_prunable"], "compression");
+      copy_num(out, "prunable_weight_sparsity", r["total_prunable"], "weight_sparsity");
+    }
+    if (r.contains("accuracy") && r["accuracy"].is_object())
+      for (auto it = r["accuracy"].begin(); it != r["accuracy"].end(); ++it)
+        if (it.value().is_number()) out["accuracy_software_" + it.key()] = it.value();
+  } else if (fs::exists(map_dir + "/map_report.json")) {
+    json r = load_json_file(map_dir + "/map_report.json");
+    copy_num(out, "dense_crossbars", r, "dense_crossbars");
+    copy_num(out, "occupied_crossbars", r, "crossbars");
+    copy_num(out, "macs", r, "macs");
+    copy_num(out, "weights", r, "weights");
+    double d = num(r, "dense_crossbars"), o = num(r, "crossbars");
+    if (o > 0) out["crossbar_compression"] = d / o;
+    out["weight_sparsity"] = 0.0;
+  } else {
+    // No report: count from the manifest itself.
+    json m = load_json_file(map_dir + "/mapping.json");
+    double dense = 0, total = 0, kept = 0;
+    if (m.contains("layers"))
+      for (const auto& l : m["layers"]) {
+        dense += num(l, "dense_crossbars", 0);
+        total += num(l, "weights_total", 0);
+        kept += num(l, "weights_kept", 0);
+      }
+    double occupied = m.contains("crossbars") && m["crossbars"].is_array() ? double(m["crossbars"].size()) : NAN;
+    out["dense_crossbars"] = dense;
+    out["occupied_crossbars"] = occupied;
+    if (occupied > 0) out["crossbar_compression"] = dense / occupied;
+    out["weight_sparsity"] = total > 0 ? 1.0 - kept / total : 0.0;
   }
   return out;
 }
 
 json sim_metrics(const json& r) {
   json out = json::object();
-  // Totals may sit at the top level or under "totals"/"summary".
-  const json* tot = &r;
-  for (const char* k : {"totals", "summary", "total"})
-    if (r.contains(k) && r[k].is_object()) {
-      tot = &r[k];
-      break;
+  for (const char* k : {"cycles", "latency_ns", "ops", "tops", "tops_per_w", "tops_per_mm2", "power_mw",
+                        "tiles_used", "pes_used", "energy_per_image_pj"})
+    copy_num(out, k, r, k);
+  // Totals and breakdowns (component groups as the simulator reports them).
+  for (const char* sec : {"energy_pj", "area_mm2"}) {
+    if (!r.contains(sec)) continue;
+    const json& s = r[sec];
+    if (s.is_number()) {
+      out[sec] = s;
+      continue;
     }
-  for (const char* k : {"cycles", "latency_ns", "energy_pj", "area_mm2", "ops", "macs", "power_mw",
-                        "leakage_energy_pj", "dynamic_energy_pj", "tops_per_w", "tops_per_mm2", "edp_pj_ns"}) {
-    double v = num(*tot, k);
-    if (std::isnan(v)) v = num(r, k);
-    if (!std::isnan(v)) out[k] = v;
+    if (!s.is_object()) continue;
+    for (auto it = s.begin(); it != s.end(); ++it) {
+      if (!it.value().is_number()) continue;
+      if (it.key() == "total") out[sec] = it.value();
+      else out[std::string(sec) + "." + it.key()] = it.value();
+    }
   }
-  // Energy and area by component.
-  for (const char* section : {"energy_pj_by_component", "energy_by_component", "area_mm2_by_component",
-                              "area_by_component"}) {
-    const json* sec = nullptr;
-    if (tot->contains(section)) sec = &(*tot)[section];
-    else if (r.contains(section)) sec = &r[section];
-    if (!sec || !sec->is_object()) continue;
-    bool energy = std::string(section).find("energy") != std::string::npos;
-    for (auto it = sec->begin(); it != sec->end(); ++it) {
-      double v = it.value().is_number() ? it.value().get<double>() : num(it.value(), energy ? "energy_pj" : "area_mm2");
-      if (std::isnan(v)) continue;
-      out[(energy ? "energy_pj." : "area_mm2.") + it.key()] = v;
+  if (r.contains("compression") && r["compression"].is_object()) {
+    const json& c = r["compression"];
+    copy_num(out, "dense_crossbars", c, "dense_crossbars");
+    copy_num(out, "occupied_crossbars", c, "occupied_crossbars");
+    copy_num(out, "crossbar_compression", c, "compression_rate");
+    copy_num(out, "weight_sparsity", c, "weight_sparsity");
+  }
+  // Peripheral and crossbar-array energy, dynamic plus leakage, per raw component.
+  if (r.contains("components") && r["components"].is_object()) {
+    const json& comps = r["components"];
+    double peri = 0, xbar = 0;
+    for (auto it = comps.begin(); it != comps.end(); ++it) {
+      double e = num(it.value(), "dynamic_pj", 0) + num(it.value(), "leakage_pj", 0);
+      for (const auto& p : peripheral_components())
+        if (it.key() == p) peri += e;
+      if (it.key() == "crossbar") xbar += e;
+      out["energy_total_pj." + it.key()] = e;
     }
+    out["peripheral_energy_pj"] = peri;
+    out["crossbar_energy_pj"] = xbar;
   }
   return out;
 }
 
 json eval_metrics(const json& r) {
   json out = json::object();
-  for (const char* k : {"accuracy", "accuracy_software", "accuracy_hardware", "samples"}) {
-    double v = num(r, k);
-    if (!std::isnan(v)) out[k] = v;
-  }
+  for (const char* k : {"accuracy_float", "accuracy_quantized", "accuracy_on_hardware", "samples",
+                        "hardware_agrees_with_quantized"})
+    copy_num(out, k, r, k);
   return out;
 }
 
 void add_derived_metrics(json& m) {
-  double ops = num(m, "ops");
-  if (std::isnan(ops)) {
-    double macs = num(m, "macs");
-    if (!std::isnan(macs)) ops = 2 * macs;
+  // The headline accuracy: on the hardware model when evaluated, else the software
+  // accuracy the pruning stage measured after fine-tuning (or after pruning).
+  if (!m.contains("accuracy")) {
+    for (const char* k : {"accuracy_on_hardware", "accuracy_software_finetuned", "accuracy_software_pruned"})
+      if (m.contains(k) && m[k].is_number()) {
+        m["accuracy"] = m[k];
+        break;
+      }
   }
+  double ops = num(m, "ops");
+  if (std::isnan(ops) && !std::isnan(num(m, "macs"))) ops = 2 * num(m, "macs");
   double e = num(m, "energy_pj"), lat = num(m, "latency_ns"), area = num(m, "area_mm2");
   // ops / pJ = 1e12 ops / J = TOPS/W; ops / (ns * mm^2) = 1e9 ops/s/mm^2 = 1e-3 TOPS/mm^2.
   if (!m.contains("tops_per_w") && ops > 0 && e > 0) m["tops_per_w"] = ops / e;
   if (!m.contains("tops_per_mm2") && ops > 0 && lat > 0 && area > 0) m["tops_per_mm2"] = ops / lat / area * 1e-3;
   if (!m.contains("edp_pj_ns") && e > 0 && lat > 0) m["edp_pj_ns"] = e * lat;
-  double peri = 0, xbar = 0;
-  bool any = false;
-  for (auto it = m.begin(); it != m.end(); ++it) {
-    const std::string& k = it.key();
-    if (k.rfind("energy_pj.", 0) != 0 || !it.value().is_number()) continue;
-    std::string comp = k.substr(10);
-    any = true;
-    if (is_peripheral(comp)) peri += it.value().get<double>();
-    if (comp == "crossbar") xbar += it.value().get<double>();
-  }
-  if (any && e > 0) {
-    m["peripheral_energy_pj"] = peri;
-    m["peripheral_energy_share"] = peri / e;
-    m["crossbar_energy_share"] = xbar / e;
+  if (e > 0) {
+    if (m.contains("peripheral_energy_pj")) m["peripheral_energy_share"] = num(m, "peripheral_energy_pj") / e;
+    if (m.contains("crossbar_energy_pj")) m["crossbar_energy_share"] = num(m, "crossbar_energy_pj") / e;
   }
 }
 
@@ -147,9 +172,9 @@ json config_columns(const json& arch, const json& prune, bool dense) {
     c["dac_bits"] = get("precision", "dac_bits");
     c["adc_bits"] = get("precision", "adc_bits");
   }
-  c["granularity"] = dense ? json("dense") : prune.value("granularity", json(nullptr));
-  c["optimizer"] = dense ? json(nullptr) : prune.value("optimizer", json(nullptr));
-  c["crossbar_budget"] = dense ? json(nullptr) : prune.value("crossbar_budget", json(nullptr));
+  c["granularity"] = dense ? json("dense") : prune.value("granularity", json("crossbar"));
+  c["optimizer"] = dense ? json(nullptr) : prune.value("optimizer", json("magnitude"));
+  c["keep_crossbars"] = dense ? json(nullptr) : prune.value("keep_crossbars", json(nullptr));
   return c;
 }
 

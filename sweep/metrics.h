@@ -4,6 +4,7 @@
 // and the derived figures of merit (TOPS/W, TOPS/mm^2, energy-delay product, peripheral
 // share of energy).
 #include <string>
+#include <vector>
 
 #include "pruning/core/json_util.h"
 
@@ -16,6 +17,8 @@ json mapping_metrics(const std::string& map_dir);
 json sim_metrics(const json& sim_report);
 // Accuracy figures from a `reram eval` report.
 json eval_metrics(const json& eval_report);
+// Components counted as crossbar periphery (ADC, DAC, S&H, mux, index maps).
+const std::vector<std::string>& peripheral_components();
 // Adds the derived figures (needs ops, energy_pj, latency_ns, area_mm2 when present).
 void add_derived_metrics(json& metrics);
 

@@ -131,6 +131,9 @@ Plan plan_from_json(const json& j, const std::string& path) {
     throw ConfigError(where + ": give either \"weights\" or \"random_weights_seed\", not both");
   plan.arch = abs_path(plan.file, r.req<std::string>("arch"));
   plan.set = r.opt<std::vector<std::string>>("set", {});
+  plan.train = r.has("train") ? r.raw("train") : json(nullptr);
+  if (!plan.train.is_null() && !plan.train.is_object())
+    throw ConfigError(where + ": \"train\" must be an object of `reram train` options or null");
   plan.prune = r.has("prune") ? r.raw("prune") : json(nullptr);
   if (!plan.prune.is_null() && !plan.prune.is_object())
     throw ConfigError(where + ": \"prune\" must be an object of `reram prune` options or null (dense)");

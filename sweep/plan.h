@@ -29,6 +29,7 @@ struct Plan {
   int64_t random_weights_seed = -1; // >= 0: seeded random weights (a structural study)
   std::string arch;                 // arch config file
   std::vector<std::string> set;     // base overrides "section.key=value"
+  json train;                       // `reram train` options; null = use the weights as given
   json prune;                       // `reram prune` options; null = dense mapping (`reram map`)
   json sim;                         // `reram sim` options (object)
   json eval;                        // `reram eval` options; null = no accuracy stage

@@ -43,14 +43,17 @@ CommandRewriter fake(const std::string& log, bool fail) {
     std::string out = arg_after(argv, "-o");
     std::string script = "echo " + t.stage + " >> " + log + "; ";
     if (t.stage == "map") {
-      json m = {{"layers", json::array({{{"dense_crossbars", 8}, {"weights_total", 100}, {"weights_kept", 100}}})},
-                {"crossbars", json::array()}};
-      for (int i = 0; i < 1024 / rows; ++i) m["crossbars"].push_back(json::object());
-      script += "echo '" + m.dump() + "' > " + out;
+      json rep = {{"crossbars", 1024 / rows}, {"dense_crossbars", 8}, {"macs", 2500}};
+      script += "echo '{}' > " + out + "; echo '" + rep.dump() + "' > " + arg_after(argv, "--report");
     } else {
       if (fail && rows == 64 && adc == 6) return std::vector<std::string>{"/bin/sh", "-c", script + "echo 'simulated failure: adc too coarse' >&2; exit 4"};
-      json s = {{"energy_pj", adc * 10.0}, {"latency_ns", 1000.0}, {"area_mm2", 2.0}, {"ops", 5000.0},
-                {"energy_pj_by_component", {{"adc", adc * 4.0}, {"crossbar", 1.0}}}};
+      // Same layout as a `reram sim` report (the parts the sweep reads).
+      json s = {{"energy_pj", {{"total", adc * 10.0}, {"adc", adc * 3.0}, {"crossbar", 1.0}}},
+                {"latency_ns", 1000.0},
+                {"area_mm2", {{"total", 2.0}}},
+                {"ops", 5000.0},
+                {"components", {{"adc", {{"dynamic_pj", adc * 3.0}, {"leakage_pj", adc * 1.0}}},
+                                {"crossbar", {{"dynamic_pj", 1.0}, {"leakage_pj", 0.0}}}}}};
       script += "echo '" + s.dump() + "' > " + out;
     }
     return std::vector<std::string>{"/bin/sh", "-c", script};
