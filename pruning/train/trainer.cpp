@@ -253,6 +253,27 @@ struct Trainer::Impl {
     throw InputError("network '" + net.name + "': layer '" + l.name + "' has an unsupported kind");
   }
 
+  // Runs two blank samples through the graph once and checks every activation against
+  // the shape inference, so a disagreement (e.g. a pooling rounding rule) is reported
+  // at construction, naming the layer, instead of silently training another network.
+  void check_shapes() {
+    torch::NoGradGuard ng;
+    const Shape& in = net.input;
+    torch::Tensor x = torch::zeros({2, in.c, in.h, in.w});
+    std::vector<torch::Tensor> act(net.layers.size()), ins;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      ins.clear();
+      for (int p : producers[i]) ins.push_back(p < 0 ? x : act[p]);
+      act[i] = run_layer(i, ins, false);
+      const Shape& s = net.layers[i].out_shape;
+      std::vector<int64_t> want = s.flat ? std::vector<int64_t>{2, s.c} : std::vector<int64_t>{2, s.c, s.h, s.w};
+      std::vector<int64_t> got(act[i].sizes().begin(), act[i].sizes().end());
+      if (got != want)
+        throw InputError("network '" + net.name + "': layer '" + net.layers[i].name + "' computes " + shape_of(act[i]) +
+                         " per batch of 2 but shape inference says " + s.str());
+    }
+  }
+
   torch::Tensor forward(const torch::Tensor& x, bool train) {
     std::vector<torch::Tensor> act(net.layers.size());
     // Drop an activation as soon as its last consumer ran, to bound memory.
@@ -350,6 +371,7 @@ Trainer::Trainer(const Network& net, const TrainOptions& opt) : impl_(std::make_
   torch::set_num_threads(threads);
   impl_->net.infer_shapes();
   impl_->build();
+  impl_->check_shapes();
 }
 
 Trainer::~Trainer() = default;
