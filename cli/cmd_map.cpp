@@ -23,7 +23,7 @@ int run_map(int argc, char** argv) {
                      "[--report REPORT.json]\n\nUnrolls every conv/linear layer onto crossbars (docs/mapping-format.md) "
                      "and places them on PEs and tiles."))
     return 0;
-  ArchConfig arch = arch_from_options(vm);
+  ArchConfig arch = arch_from_options(vm, /*warn=*/false);  // ADC warnings matter to sim/eval
   Network net = load_network(vm["network"].as<std::string>());
   if (vm.count("weights")) load_weights_npz(net, vm["weights"].as<std::string>());
   Mapping m = map_dense(net, arch);

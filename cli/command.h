@@ -35,6 +35,7 @@ bool parse_options(int argc, char** argv, const po::options_description& desc, p
 
 // Common option groups.
 void add_arch_options(po::options_description& desc);  // --arch, --set
-ArchConfig arch_from_options(const po::variables_map& vm);
+// Loads --arch with the --set overrides; prints the config's warnings when `warn`.
+ArchConfig arch_from_options(const po::variables_map& vm, bool warn = true);
 
 }  // namespace reram::cli

@@ -39,11 +39,12 @@ void add_arch_options(po::options_description& desc) {
       "override an arch key, e.g. --set crossbar.rows=64 (repeatable)");
 }
 
-ArchConfig arch_from_options(const po::variables_map& vm) {
+ArchConfig arch_from_options(const po::variables_map& vm, bool warn) {
   std::vector<std::string> sets;
   if (vm.count("set")) sets = vm["set"].as<std::vector<std::string>>();
   ArchConfig a = load_arch(vm["arch"].as<std::string>(), sets);
-  for (const auto& w : a.warnings()) std::cerr << "reram: warning: " << w << "\n";
+  if (warn)
+    for (const auto& w : a.warnings()) std::cerr << "reram: warning: " << w << "\n";
   return a;
 }
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# `reram map` on malformed inputs: one-line error naming the problem and the file, non-zero exit.
+set -u
+bin=$1; src=$2
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+fail=0
+expect_error() {  # expect_error NAME PATTERN CMD...
+  local name=$1 pat=$2; shift 2
+  "$@" >"$t/out" 2>"$t/err"; local rc=$?
+  if [ $rc -eq 0 ]; then echo "FAIL $name: exit 0"; fail=1; return; fi
+  if [ "$(wc -l <"$t/err")" -ne 1 ]; then echo "FAIL $name: error is not one line:"; cat "$t/err"; fail=1; return; fi
+  if ! grep -q -- "$pat" "$t/err"; then echo "FAIL $name: error lacks '$pat':"; cat "$t/err"; fail=1; return; fi
+  echo "ok   $name: $(cat "$t/err")"
+}
+arch=$src/arch_configs/default.json
+cat >"$t/net.json" <<'J'
+{"name":"n","input":{"channels":3,"height":8,"width":8},
+ "layers":[{"name":"c1","type":"conv","out_channels":8,"kernel":3},{"name":"f","type":"flatten"},
+           {"name":"fc","type":"linear","out_features":4}]}
+J
+"$bin" map --network "$t/net.json" --arch "$arch" -o "$t/m.json" --report "$t/r.json" >/dev/null || { echo "FAIL good network"; fail=1; }
+sed 's/"kernel":3}/"kernel":3,"colour":1}/' "$t/net.json" >"$t/unknown.json"
+expect_error unknown-key "unknown key 'colour'" "$bin" map --network "$t/unknown.json" --arch "$arch"
+expect_error unknown-key-names-file "$t/unknown.json" "$bin" map --network "$t/unknown.json" --arch "$arch"
+sed 's/"out_channels":8,"kernel":3}/"out_channels":8,"kernel":3,"groups":2}/; s/"channels":3/"channels":3/' "$t/net.json" >"$t/groups.json"
+expect_error channels-mismatch "layer 'c1'" "$bin" map --network "$t/groups.json" --arch "$arch"
+/usr/bin/python3 - "$t" <<'P' 2>/dev/null || /usr/bin/env python3 - "$t" <<'P2'
+import sys, numpy as np
+t = sys.argv[1]
+np.savez(t + "/w.npz", **{"c1.weight": np.zeros((8, 4, 3, 3), np.float32), "fc.weight": np.zeros((4, 288), np.float32), "fc.bias": np.zeros(4, np.float32)})
+P
+import sys; open(sys.argv[1] + "/w.npz", "w").write("not a zip")
+P2
+expect_error weight-channels "c1" "$bin" map --network "$t/net.json" --weights "$t/w.npz" --arch "$arch"
+head -c 40 "$t/net.json" >"$t/trunc.json"
+expect_error truncated-json "malformed JSON" "$bin" map --network "$t/trunc.json" --arch "$arch"
+expect_error missing-network "cannot open" "$bin" map --network "$t/nope.json" --arch "$arch"
+expect_error missing-arch "cannot open" "$bin" map --network "$t/net.json" --arch "$t/nope.json"
+expect_error bad-set "unknown key 'crossbar.rowz'" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rowz=4
+expect_error zero-rows "'rows'" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=0
+expect_error cell-above-weight "cell_bits" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.cell_bits=8 --set precision.weight_bits=4
+expect_error ou-too-big "ou_cols" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.ou_cols=256
+expect_error chip-too-small "chip.tiles=auto" "$bin" map --network "$t/net.json" --arch "$arch" --set chip.tiles=1 --set tile.pes=1 --set pe.crossbars=1
+expect_error unknown-option "unrecognised\|unrecognized" "$bin" map --network "$t/net.json" --arch "$arch" --colour
+# The report has the documented fields.
+/usr/bin/python3 - "$t/r.json" <<'P' || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+for k in ("reram_version", "crossbars", "tiles", "pes", "weights", "layers"):
+    assert k in r, k
+for l in r["layers"]:
+    for k in ("name", "rows", "cols", "slices", "crossbars", "utilization"):
+        assert k in l, k
+assert r["layers"][0]["rows"] == 27 and r["layers"][0]["cols"] == 8
+assert r["layers"][1]["rows"] == 288
+print("ok   report fields")
+P
+exit $fail
