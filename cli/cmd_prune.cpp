@@ -126,6 +126,7 @@ int run_prune(int argc, char** argv) {
       ("train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")
       ("quiet", "no per-epoch progress lines")
+      ("measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")
       ("sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")
       ("sensitivity-ratios", po::value(&sens_ratios)->default_value(sens_ratios), "crossbar keep ratios of the analysis")
       ("output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")
@@ -141,6 +142,7 @@ int run_prune(int argc, char** argv) {
   o.train.progress = !vm.count("quiet");
   o.train.seed = o.seed;
   if (vm.count("quantize")) o.quantize = true;
+  o.measure_plain_epoch = vm.count("measure-plain-epoch") > 0;
   if (!ratios_file.empty()) o.layer_ratios = load_ratios(ratios_file);
   if (!sens_file.empty()) o.sensitivity = load_json_file(sens_file);
   if (o.finetune_epochs < 0 || o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");

@@ -299,6 +299,12 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
   acc["dense"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
 
   prune::PruneContext ctx{net, arch, opt, gran, plan.layers, train, test};
+  if (opt.measure_plain_epoch && train) {
+    TrainOptions t = opt.train;
+    t.epochs = std::max(1, opt.prune_epochs);
+    Trainer plain(net, t);
+    ctx.log["plain_epoch_seconds"] = plain.train_epoch(*train, 0).seconds;
+  }
   prune::optimizer(opt.optimizer).run(ctx);
   acc["pruned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
 

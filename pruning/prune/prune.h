@@ -53,6 +53,8 @@ struct PruneOptions {
   bool quantize = false;      // round kept weights to conductance levels (admm forces it)
   double noise_sigma = 0.0;   // relative weight noise during fine-tuning (device mismatch)
   uint64_t seed = 1;
+  // Also time one plain training epoch of the same net and options (overhead benchmark).
+  bool measure_plain_epoch = false;
 
   json to_json() const;
 };
