@@ -16,10 +16,25 @@ Acts dataset_images(const Dataset& data, const Shape& expect, const std::string&
   return Eigen::Map<const MatrixXf>(data.images.data.data(), n, f);
 }
 
+json benchmark_batch(FunctionalModel& model, const Acts& batch) {
+  const double bare = model.bare_products_cpu_seconds(batch);
+  const double t0 = cpu_seconds();
+  const Acts y = model.forward_hardware(batch);
+  const double full = cpu_seconds() - t0;
+  return {{"images", batch.rows()},
+          {"bare_products_cpu_s", bare},
+          {"hardware_model_cpu_s", full},
+          {"ratio", bare > 0.0 ? full / bare : 0.0},
+          {"lossless_crossbars", model.lossless_crossbars()},
+          {"crossbars", model.crossbars().size()},
+          {"output_checksum", static_cast<double>(y.sum())}};
+}
+
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data, const EvalOptions& o) {
   using clock = std::chrono::steady_clock;
   if (data.size() == 0) throw InputError("evaluation data set is empty");
   FunctionalModel model(mapping, arch, o.hardware);
+  json bench;
   const Network& net = model.network();
   const Dataset calib_set = o.calibration ? *o.calibration : data.head(o.calibration_samples);
   const Acts calib = dataset_images(calib_set, net.input, "calibration data");
@@ -28,11 +43,12 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
   auto t0 = clock::now();
   model.calibrate(calib, o.batch_images);
   const double calib_s = std::chrono::duration<double>(clock::now() - t0).count();
+  if (o.benchmark_images > 0) bench = benchmark_batch(model, images.topRows(std::min(o.benchmark_images, data.size())));
 
   const int64_t n = data.size();
   const int64_t B = std::max<int64_t>(1, o.batch_images);
   int64_t ok_f = 0, ok_q = 0, ok_h = 0, agree = 0;
-  double t_f = 0, t_q = 0, t_h = 0;
+  double t_f = 0, t_q = 0, t_h = 0, cpu_h = 0;
   for (int64_t a = 0; a < n; a += B) {
     const int64_t nb = std::min(B, n - a);
     const Acts batch = images.middleRows(a, nb);
@@ -53,7 +69,9 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
     }
     if (o.run_hardware) {
       auto s = clock::now();
+      const double c0 = cpu_seconds();
       ph = argmax_rows(model.forward_hardware(batch));
+      cpu_h += cpu_seconds() - c0;
       count(ph, ok_h);
       t_h += std::chrono::duration<double>(clock::now() - s).count();
     }
@@ -77,10 +95,12 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
   if (o.run_hardware) {
     r["accuracy_on_hardware"] = static_cast<double>(ok_h) / dn;
     times["hardware"] = t_h;
+    r["hardware_cpu_time_s"] = cpu_h;
   }
   if (o.run_quantized && o.run_hardware) r["hardware_agrees_with_quantized"] = static_cast<double>(agree) / dn;
   r["time_s"] = times;
   r["model"] = model.summary();
+  if (!bench.is_null()) r["benchmark"] = bench;
   return r;
 }
 

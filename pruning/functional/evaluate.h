@@ -21,15 +21,24 @@ struct EvalOptions {
   bool run_quantized = true;
   bool run_hardware = true;
   HardwareOptions hardware;
+  // > 0: before evaluating, run benchmark_batch on the first this many images and
+  // report it under "benchmark".
+  int64_t benchmark_images = 0;
 };
 
 // Runs the float reference, the quantised float reference and the hardware model on
 // every sample of `data`. Returns {"samples", "accuracy_float", "accuracy_quantized",
 // "accuracy_on_hardware", "hardware_agrees_with_quantized" (fraction of equal
 // predictions), "calibration_samples", "calibration_source", "model" (FunctionalModel
-// summary), "time_s" per model}. Models that were not run are omitted.
+// summary), "time_s" (wall) per model, "hardware_cpu_time_s", "benchmark" (when asked)}. Models that were not run are omitted.
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data,
                           const EvalOptions& options = {});
+
+// Times one batch through the calibrated `model` twice: the bare partial-sum products
+// (FunctionalModel::bare_products_cpu_seconds) and the full forward_hardware, both in
+// CPU seconds. Returns {"images", "bare_products_cpu_s", "hardware_model_cpu_s",
+// "ratio", "lossless_crossbars", "crossbars"}.
+json benchmark_batch(FunctionalModel& model, const Acts& batch);
 
 // The dataset's images as an N x (C*H*W) matrix (a copy); throws InputError when the
 // sample shape does not match `expect`.

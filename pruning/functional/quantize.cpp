@@ -41,6 +41,20 @@ MatrixXf quantize_inputs(const MatrixXf& v, const InputQuant& q) {
   return out;
 }
 
+MatrixXi quantize_inputs_int(const MatrixXf& v, const InputQuant& q) {
+  // Same double arithmetic as quantize_inputs, so both give identical codes.
+  MatrixXi out(v.rows(), v.cols());
+  const double inv = 1.0 / q.scale;
+  const double maxc = static_cast<double>(q.max_code());
+  const double z = static_cast<double>(q.zero);
+  const float* s = v.data();
+  int32_t* d = out.data();
+  const int64_t n = v.size();
+  for (int64_t i = 0; i < n; ++i)
+    d[i] = static_cast<int32_t>(std::clamp(std::nearbyint(static_cast<double>(s[i]) * inv) + z, 0.0, maxc));
+  return out;
+}
+
 WeightQuant make_weight_quant(double max_abs, int bits) {
   WeightQuant q;
   q.bits = bits;

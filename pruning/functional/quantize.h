@@ -9,6 +9,7 @@
 namespace reram::functional {
 
 using MatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixXi = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Input (word-line) quantiser of one weight layer: x ~= scale * (code - zero), with
 // code in [0, 2^bits - 1]. Zero is always exactly representable (code `zero`), so
@@ -24,6 +25,8 @@ struct InputQuant {
 InputQuant make_input_quant(double lo, double hi, int bits);
 // Integer codes (stored exactly in float) of every element of v.
 MatrixXf quantize_inputs(const MatrixXf& v, const InputQuant& q);
+// The same codes as integers (the hardware model's word-line inputs).
+MatrixXi quantize_inputs_int(const MatrixXf& v, const InputQuant& q);
 
 // Weight quantiser of one layer: w ~= scale * q with integer |q| <= 2^(bits-1) - 1.
 struct WeightQuant {

@@ -1,0 +1,130 @@
+// `reram eval`: accuracy of a mapped network on the configured crossbar hardware
+// (float reference, quantised reference and the functional hardware model).
+#ifdef RERAM_FUNCTIONAL_AVAILABLE
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "pruning/core/dataset.h"
+#include "pruning/core/error.h"
+#include "pruning/core/json_util.h"
+#include "pruning/core/version.h"
+#include "pruning/functional/evaluate.h"
+#include "pruning/xbar/mapping.h"
+
+namespace reram::cli {
+namespace {
+
+int run_eval(int argc, char** argv) {
+  std::string mapping_path, network_path, weights, data = "fashion-mnist", out;
+  int64_t samples = 0, calib_samples = 256, batch = 64;
+  uint64_t random_seed = 0;
+  po::options_description desc("reram eval options");
+  desc.add_options()("help,h", "show this help")(
+      "mapping", po::value(&mapping_path), "mapping manifest (.json; its .npz weights sidecar is read)")(
+      "network", po::value(&network_path), "instead of --mapping: a network (.json/.onnx), mapped densely on --arch")(
+      "weights", po::value(&weights),
+      "weights .npz (keys of the mapping's network, batchnorm folded; or of --network)")(
+      "random-weights", po::value(&random_seed),
+      "with --network: seeded random weights (smoke tests and benchmarks; accuracy is chance)");
+  add_arch_options(desc);
+  desc.add_options()("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files")(
+      "samples", po::value(&samples)->default_value(0), "evaluate the first N test images (0: all)")(
+      "calibration-samples", po::value(&calib_samples)->default_value(calib_samples),
+      "training images that set input and (adc_range=calibrated) ADC ranges")(
+      "batch", po::value(&batch)->default_value(batch), "images per batch")(
+      "no-shortcut", "never use the exact one-product path for lossless crossbars (same results, slower)")(
+      "skip-float", "do not run the float and quantised references")(
+      "benchmark", po::value<int64_t>(),
+      "first time N images twice: bare partial-sum products vs the full hardware model (CPU s, ratio)")(
+      "output,o", po::value(&out), "result JSON (accuracies, resolved arch, model summary)")(
+      "quiet,q", "print nothing but errors");
+  po::variables_map vm;
+  if (!parse_options(argc, argv, desc, vm,
+                     "usage: reram eval (--mapping M.json [--weights W.npz] | --network NET [--weights W.npz]) "
+                     "--arch A.json [--set k=v]... --data fashion-mnist [--samples N] [-o EVAL.json]\n\n"
+                     "Runs the float reference, the quantised reference and the crossbar hardware model\n"
+                     "(docs/functional-model.md) on Fashion-MNIST test images and prints their accuracies."))
+    return 0;
+  if (vm.count("mapping") == vm.count("network")) throw ConfigError("give exactly one of --mapping and --network");
+  if (samples < 0) throw ConfigError("--samples must be >= 0");
+  if (calib_samples <= 0) throw ConfigError("--calibration-samples must be positive");
+  if (batch <= 0) throw ConfigError("--batch must be positive");
+  if (vm.count("random-weights") && (vm.count("mapping") || vm.count("weights")))
+    throw ConfigError("--random-weights needs --network and conflicts with --weights");
+
+  const ArchConfig arch = arch_from_options(vm);
+  Mapping m;
+  if (vm.count("mapping")) {
+    m = load_mapping(mapping_path);
+    if (!weights.empty()) load_weights_npz(m.network, weights);
+  } else {
+    Network net = load_network(network_path);
+    if (!weights.empty()) load_weights_npz(net, weights);
+    if (vm.count("random-weights")) randomize_weights(net, random_seed);
+    m = map_dense(net, arch);
+  }
+
+  const std::string dir = resolve_dataset_dir(data);
+  const Dataset test = load_fashion_mnist(dir, "test", samples);
+  const Dataset calib = load_fashion_mnist(dir, "train", calib_samples);
+  functional::EvalOptions o;
+  o.batch_images = batch;
+  o.calibration = &calib;
+  o.hardware.allow_lossless_shortcut = !vm.count("no-shortcut");
+  if (vm.count("skip-float")) o.run_float = o.run_quantized = false;
+  if (vm.count("benchmark")) o.benchmark_images = vm["benchmark"].as<int64_t>();
+  json r = functional::evaluate_on_hardware(m, arch, test, o);
+  r["calibration_source"] = "fashion-mnist train split (first " + std::to_string(calib.size()) + ")";
+
+  json report;
+  report["reram_version"] = version();
+  report["inputs"] = {{"mapping", mapping_path},
+                      {"network", vm.count("network") ? network_path : m.network.source_file},
+                      {"weights", weights},
+                      {"random_weights_seed", vm.count("random-weights") ? json(random_seed) : json(nullptr)},
+                      {"data", dir},
+                      {"samples", test.size()},
+                      {"calibration_samples", calib.size()},
+                      {"batch", batch},
+                      {"lossless_shortcut", o.hardware.allow_lossless_shortcut}};
+  report["arch"] = arch.to_json();
+  report["result"] = r;
+  if (!out.empty()) write_json_atomic(out, report);
+  if (!vm.count("quiet")) {
+    auto pct = [&](const char* k) {
+      char b[64];
+      std::snprintf(b, sizeof b, "%.2f %%", 100.0 * r[k].get<double>());
+      return std::string(b);
+    };
+    std::cout << "network " << m.network.name << " on " << arch.name << ", " << test.size() << " test images\n";
+    if (r.contains("accuracy_float")) std::cout << "  float accuracy           " << pct("accuracy_float") << "\n";
+    if (r.contains("accuracy_quantized")) std::cout << "  quantised accuracy       " << pct("accuracy_quantized") << "\n";
+    std::cout << "  hardware accuracy        " << pct("accuracy_on_hardware") << "\n";
+    if (r.contains("hardware_agrees_with_quantized"))
+      std::cout << "  hw == quantised preds    " << pct("hardware_agrees_with_quantized") << "\n";
+    std::cout << "  ADC-lossless crossbars   " << r["model"]["adc_lossless_crossbars"] << " of " << r["model"]["crossbars"]
+              << " (adc_range " << arch.nonideal.adc_range << ")\n";
+    char b[160];
+    std::snprintf(b, sizeof b, "%.2f s wall, %.2f s CPU", r["time_s"]["hardware"].get<double>(),
+                  r["hardware_cpu_time_s"].get<double>());
+    std::cout << "  hardware model time      " << b << "\n";
+    if (r.contains("benchmark")) {
+      const json& k = r["benchmark"];
+      std::snprintf(b, sizeof b, "%lld images: bare products %.3f s CPU, full hardware model %.3f s CPU, ratio %.2f",
+                    static_cast<long long>(k["images"].get<int64_t>()), k["bare_products_cpu_s"].get<double>(),
+                    k["hardware_model_cpu_s"].get<double>(), k["ratio"].get<double>());
+      std::cout << "  benchmark                " << b << "\n";
+    }
+  }
+  return 0;
+}
+
+RegisterCommand reg("eval", "accuracy of a mapped network on crossbar hardware (quantisation, ADC, non-idealities)",
+                    run_eval);
+
+}  // namespace
+}  // namespace reram::cli
+
+#endif  // RERAM_FUNCTIONAL_AVAILABLE
