@@ -2,12 +2,16 @@
 // documented in docs/onnx.md; everything else is an InputError naming operator, node and file.
 #include "pruning/onnx/onnx_import.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <onnx/onnx_pb.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
@@ -39,7 +43,7 @@ struct Value {
   std::string layer;
   int rank = 4;
   // Constant.
-  std::shared_ptr<const OnnxTensor> constant;
+  std::shared_ptr<OnnxTensor> constant;
   // ShapeVec: a 1-D integer vector (or a scalar when `scalar`).
   std::vector<SymDim> dims;
   bool scalar = false;
@@ -47,18 +51,19 @@ struct Value {
 
 class Importer {
  public:
-  Importer(const ::onnx::ModelProto& model, std::string path) : model_(model), graph_(model.graph()), path_(std::move(path)) {}
+  Importer(::onnx::ModelProto& model, std::string path)
+      : model_(model), graph_(*model.mutable_graph()), path_(std::move(path)) {}
 
   Network run();
 
  private:
-  const ::onnx::ModelProto& model_;
-  const ::onnx::GraphProto& graph_;
+  ::onnx::ModelProto& model_;
+  ::onnx::GraphProto& graph_;  // initializers used once are released after decoding
   std::string path_;
   int64_t opset_ = 0;
   Network net_;
   std::map<std::string, Value> values_;
-  std::map<std::string, const ::onnx::TensorProto*> initializers_;
+  std::map<std::string, ::onnx::TensorProto*> initializers_;
   std::map<std::string, int> uses_;  // consumers of each tensor on the compute path (+1 for the graph output)
   std::set<std::string> names_;      // layer names taken
   // Linear layers made from MatMul (bias may still come from a following Add).
@@ -78,7 +83,8 @@ class Importer {
   const Value& value(const ::onnx::NodeProto& n, const std::string& tensor);
   const Value* optional_input(const ::onnx::NodeProto& n, int i);
   const Value& activation_input(const ::onnx::NodeProto& n, int i);
-  std::shared_ptr<const OnnxTensor> constant_input(const ::onnx::NodeProto& n, int i, bool required = true);
+  std::shared_ptr<OnnxTensor> constant_input(const ::onnx::NodeProto& n, int i, bool required = true);
+  static NdArray take(std::shared_ptr<OnnxTensor>& t);
   void check_attributes(const ::onnx::NodeProto& n, std::initializer_list<const char*> allowed) const;
   const ::onnx::AttributeProto* attr(const ::onnx::NodeProto& n, const std::string& name) const;
   int64_t attr_int(const ::onnx::NodeProto& n, const std::string& name, int64_t fallback) const;
@@ -158,7 +164,20 @@ const Value& Importer::activation_input(const ::onnx::NodeProto& n, int i) {
   return *v;
 }
 
-std::shared_ptr<const OnnxTensor> Importer::constant_input(const ::onnx::NodeProto& n, int i, bool required) {
+std::shared_ptr<OnnxTensor> Importer::constant_input(const ::onnx::NodeProto& n, int i, bool required) {
+  if (i < n.input_size() && !n.input(i).empty() && !values_.count(n.input(i))) {
+    // An initializer read once (the usual weight) is decoded without caching and its
+    // protobuf payload released, so a large model is held in memory about once, not thrice.
+    auto init = initializers_.find(n.input(i));
+    if (init != initializers_.end() && uses_[n.input(i)] <= 1) {
+      auto t = std::make_shared<OnnxTensor>(decode_tensor(*init->second, path_ + ": initializer '" + n.input(i) + "'"));
+      std::string().swap(*init->second->mutable_raw_data());  // clear() would keep the capacity
+      init->second->clear_float_data();
+      init->second->clear_double_data();
+      init->second->clear_int32_data();
+      return t;
+    }
+  }
   const Value* v = optional_input(n, i);
   if (!v) {
     if (required) fail_node(n, "input " + std::to_string(i) + " is missing");
@@ -250,6 +269,16 @@ Shape Importer::shape_of(const std::string& layer) const {
   }
   tmp.infer_shapes();
   return tmp.layers.back().out_shape;
+}
+
+// The tensor's values as a layer parameter; moved out when nothing else holds the tensor.
+NdArray Importer::take(std::shared_ptr<OnnxTensor>& t) {
+  if (t.use_count() != 1 || t->integer) return t->as_array();
+  NdArray a;
+  a.shape = t->dims;
+  a.data = std::move(t->f);
+  t.reset();
+  return a;
 }
 
 // ---------------------------------------------------------------------------
@@ -420,10 +449,11 @@ void Importer::conv(const ::onnx::NodeProto& n, size_t index) {
   L.groups = static_cast<int>(attr_int(n, "group", 1));
   spatial_attrs(n, L, static_cast<int>(w->dims[2]), static_cast<int>(w->dims[3]), in_layer);
   // ONNX and the own format share the layout [K][C/g][kh][kw].
-  L.params["weight"] = w->as_array();
+  L.params["weight"] = take(w);
   if (b) {
-    if (b->numel() != L.out_channels) fail_node(n, "bias has " + std::to_string(b->numel()) + " values, expected " + std::to_string(L.out_channels));
-    L.params["bias"] = NdArray({L.out_channels}, b->as_array().data);
+    if (b->numel() != L.out_channels)
+      fail_node(n, "bias has " + std::to_string(b->numel()) + " values, expected " + std::to_string(L.out_channels));
+    L.params["bias"] = NdArray({L.out_channels}, take(b).data);
     L.has_bias = true;
   }
 }
@@ -460,7 +490,7 @@ void Importer::gemm(const ::onnx::NodeProto& n, size_t index) {
   if (b->dims.size() != 2) fail_node(n, "B must be a 2-D matrix, got " + b->shape_str());
   bool trans_b = attr_int(n, "transB", 0) != 0;
   // transB=1: B is [out][in], the own layout; transB=0: B is [in][out].
-  NdArray w = trans_b ? b->as_array() : transpose2d(b->as_array());
+  NdArray w = trans_b ? take(b) : transpose2d(take(b));
   int64_t out = w.shape[0];
   Layer& L = add_layer(n, index, LayerKind::Linear, {a.layer}, 2);
   L.out_features = out;
@@ -485,8 +515,8 @@ void Importer::matmul(const ::onnx::NodeProto& n, size_t index) {
   if (a.rank != 2) fail_node(n, "input A must be N x F (flatten first)");
   if (b->dims.size() != 2) fail_node(n, "B must be a 2-D initializer, got " + b->shape_str());
   Layer& L = add_layer(n, index, LayerKind::Linear, {a.layer}, 2);
-  L.params["weight"] = transpose2d(b->as_array());  // B is [in][out]
   L.out_features = b->dims[1];
+  L.params["weight"] = transpose2d(take(b));  // B is [in][out]
   matmul_layers_.insert(L.name);
 }
 
@@ -574,7 +604,7 @@ void Importer::batchnorm(const ::onnx::NodeProto& n, size_t index) {
     if (t->dims.size() != 1) fail_node(n, std::string(names[i]) + " must be 1-D, got " + t->shape_str());
     if (c >= 0 && t->numel() != c) fail_node(n, "scale, bias, mean and var have different lengths");
     c = t->numel();
-    L.params[names[i]] = t->as_array();
+    L.params[names[i]] = take(t);
   }
 }
 
@@ -822,7 +852,7 @@ Network Importer::run() {
   net_.name = stem;
   net_.source_file = path_;
 
-  for (const auto& t : graph_.initializer()) initializers_[t.name()] = &t;
+  for (auto& t : *graph_.mutable_initializer()) initializers_[t.name()] = &t;
   find_input();
   std::vector<size_t> order = compute_path_in_order();
   for (size_t i : order) convert(graph_.node(static_cast<int>(i)), i);
@@ -858,15 +888,26 @@ Network Importer::run() {
 }  // namespace
 
 Network import_onnx(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot open ONNX file");
-  f.seekg(0, std::ios::end);
-  std::streamoff size = f.tellg();
-  f.seekg(0, std::ios::beg);
-  if (size <= 0) throw InputError(path + ": empty file, not an ONNX model");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) throw InputError(path + ": cannot open ONNX file (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(path + ": not a regular file");
+  }
+  if (st.st_size == 0) {
+    ::close(fd);
+    throw InputError(path + ": empty file, not an ONNX model");
+  }
   ::onnx::ModelProto model;
-  if (!model.ParseFromIstream(&f))
-    throw InputError(path + ": cannot parse as an ONNX model (truncated or corrupt protobuf)");
+  bool ok;
+  {
+    // Zero-copy from the descriptor: no second in-memory copy of a large file.
+    google::protobuf::io::FileInputStream in(fd, 1 << 20);
+    ok = model.ParseFromZeroCopyStream(&in) && in.GetErrno() == 0;
+  }
+  ::close(fd);
+  if (!ok) throw InputError(path + ": cannot parse as an ONNX model (truncated or corrupt protobuf)");
   Importer imp(model, path);
   return imp.run();
 }
