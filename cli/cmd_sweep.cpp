@@ -34,6 +34,30 @@ int make_random_weights(const po::variables_map& vm) {
   return 0;
 }
 
+// Runs `reram <verb> ...` in this (forked) process through the command registry, with
+// the same messages and exit codes as main().
+int run_in_process(const std::vector<std::string>& args) {
+  if (args.size() < 2) return 2;
+  std::vector<std::string> a(args.begin() + 1, args.end());
+  std::vector<char*> av;
+  for (auto& x : a) av.push_back(const_cast<char*>(x.c_str()));
+  av.push_back(nullptr);
+  for (const auto& c : registry()) {
+    if (c.name != a[0]) continue;
+    try {
+      return c.run(static_cast<int>(a.size()), av.data());
+    } catch (const Error& e) {
+      std::cerr << "reram " << a[0] << ": error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "reram " << a[0] << ": internal error: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  std::cerr << "reram: unknown command '" << a[0] << "'\n";
+  return 1;
+}
+
 int run_sweep(int argc, char** argv) {
   sweep::SweepOptions so;
   sweep::SweetSpotOptions ss;
@@ -47,6 +71,7 @@ int run_sweep(int argc, char** argv) {
       ("task-timeout", po::value(&so.task_timeout_s)->default_value(0), "kill a stage after this many seconds (0: never)")
       ("limit", po::value(&so.limit_points)->default_value(-1), "run only the first N points")
       ("quiet,q", "no progress bar")
+      ("exec", "start every stage as a new reram process (default: fork this one, which skips start-up)")
       ("list", "print the points of the plan and exit")
       ("status", "print done / failed / pending points of -o DIR")
       ("collect", "rebuild DIR/results.csv and results.json from the finished points")
@@ -72,6 +97,7 @@ int run_sweep(int argc, char** argv) {
     return 0;
   if (vm.count("make-random-weights")) return make_random_weights(vm);
   so.progress = !vm.count("quiet");
+  if (!vm.count("exec")) so.fork_runner = run_in_process;
   bool report_only = vm.count("status") || vm.count("collect") || vm.count("sweet-spot");
 
   if (vm.count("list")) {

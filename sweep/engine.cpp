@@ -549,6 +549,18 @@ RunSummary Sweep::run_local() {
       if (fe >= 0) dup2(fe, STDERR_FILENO);
       if (fi >= 0) dup2(fi, STDIN_FILENO);
       setenv("OMP_NUM_THREADS", threads.c_str(), 0);
+      if (opt_.fork_runner && argv[0] == opt_.reram_binary) {
+        int rc = 1;
+        try {
+          rc = opt_.fork_runner(argv);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "reram %s: error: %s\n", argv.size() > 1 ? argv[1].c_str() : "", e.what());
+        }
+        std::cout.flush();
+        std::cerr.flush();
+        std::fflush(nullptr);
+        _exit(rc);
+      }
       execv(cargv[0], cargv.data());
       std::fprintf(stderr, "cannot execute %s: %s\n", cargv[0], std::strerror(errno));
       _exit(127);

@@ -47,6 +47,11 @@ struct SweepOptions {
   std::string reram_binary;    // "" = this process's executable
   double task_timeout_s = 0;   // 0 = none
   int limit_points = -1;       // run only the first N points (testing)
+  // When set, a stage whose command is the reram binary runs in a forked child that calls
+  // this (argv as for exec, argv[1] the verb) instead of exec'ing the binary again: the
+  // same isolation (one process per stage, fresh SystemC context, own logs) without
+  // paying the binary's start-up (about 2 s with LibTorch linked) per stage.
+  std::function<int(const std::vector<std::string>& argv)> fork_runner;
 };
 
 struct RunSummary {
