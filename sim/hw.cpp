@@ -1,0 +1,377 @@
+#include "sim/hw.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace reram::sim {
+
+using sc_core::sc_time;
+using sc_core::SC_PS;
+
+int64_t now_cycle() { return static_cast<int64_t>(sc_core::sc_time_stamp().value()) / kPsPerCycle; }
+
+namespace {
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+sc_time ps(int64_t n) { return sc_time(static_cast<double>(n), SC_PS); }
+int64_t now_ps() { return static_cast<int64_t>(sc_core::sc_time_stamp().value()); }
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+SharedResource::SharedResource(sc_core::sc_module_name name) : sc_module(name) {
+  SC_METHOD(arbitrate);
+  sensitive << ev_;
+  dont_initialize();
+}
+
+void SharedResource::request(Request* r) {
+  pending_.push_back(r);
+  ev_.notify(ps(1));  // an earlier pending notification wins; all requests of this phase join it
+}
+
+void SharedResource::arbitrate() {
+  std::sort(pending_.begin(), pending_.end(), [](const Request* a, const Request* b) { return a->key < b->key; });
+  const int64_t t = now_cycle();
+  for (Request* r : pending_) {
+    r->start = std::max(t, next_free_);
+    r->end = r->start + std::max<int64_t>(1, r->duration);
+    next_free_ = r->end;
+    busy_ += r->end - r->start;
+    ++grants_;
+  }
+  pending_.clear();
+}
+
+// ---------------------------------------------------------------------------
+
+Tile::Tile(sc_core::sc_module_name name, const std::vector<int>& pe_crossbars)
+    : sc_module(name), buffer("buffer"), units("units") {
+  for (size_t i = 0; i < pe_crossbars.size(); ++i)
+    if (pe_crossbars[i] > 0) pes.push_back(std::make_unique<Pe>(("pe_" + std::to_string(i)).c_str(), pe_crossbars[i]));
+}
+
+// ---------------------------------------------------------------------------
+
+LayerController::LayerController(sc_core::sc_module_name name, Chip& chip, const LayerWork& w, int64_t batch)
+    : sc_module(name), work(w), vectors(w.positions * batch), chip_(chip) {
+  delivered.assign(static_cast<size_t>(vectors), -1);
+  read_free_.assign(w.groups.size(), 0);
+  adc_free_.assign(w.groups.size(), 0);
+  fsm_.resize(w.groups.size());
+  SC_THREAD(issue_thread);
+  SC_THREAD(output_thread);
+  if (chip.cfg.clocked) {
+    SC_THREAD(fsm_thread);
+  }
+}
+
+void LayerController::wait_until(int64_t cycle) {
+  if (cycle * kPsPerCycle <= now_ps()) return;
+  if (!chip_.cfg.clocked) {
+    wait(ps(cycle * kPsPerCycle - now_ps()));
+  } else {
+    while (now_cycle() < cycle || now_ps() % kPsPerCycle != 0) wait(chip_.clock->posedge_event());
+  }
+}
+
+void LayerController::settle() { wait(ps(2)); }
+
+void LayerController::wait_delivered(const LayerController& p, int64_t v) {
+  // Outputs delivered in cycle d are usable from cycle d + 1 (a register stage), so the
+  // answer never depends on the order processes run within one cycle.
+  auto ok = [&] { return p.delivered[static_cast<size_t>(v)] >= 0 && p.delivered[static_cast<size_t>(v)] + 1 <= now_cycle(); };
+  while (!ok()) {
+    if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
+    else if (p.delivered[static_cast<size_t>(v)] < 0) wait(p.progress);
+    else wait_until(p.delivered[static_cast<size_t>(v)] + 1);
+  }
+}
+
+void LayerController::issue_thread() {
+  const TimingParams& t = chip_.cfg.timing;
+  const int64_t P = work.positions;
+  const int S = t.input_steps;
+  const int64_t per_cycle = std::min(t.buffer_bits_per_cycle, t.bus_bits_per_cycle);
+  std::vector<Request> reqs(work.tiles.size());
+  for (int64_t g = 0; g < vectors; ++g) {
+    const int64_t b = g / P, p = g % P;
+    // Dataflow: layer-by-layer waits for the whole previous layer; pipelined only for
+    // the producer vectors this one reads.
+    if (!chip_.cfg.pipelined && work.index > 0) {
+      const auto& prev = *chip_.layers[static_cast<size_t>(work.index - 1)];
+      wait_delivered(prev, prev.vectors - 1);
+    }
+    for (size_t k = 0; k < work.producers.size(); ++k) {
+      int64_t need = work.need[k][static_cast<size_t>(p)];
+      if (need < 0) continue;
+      int64_t idx = b * work.producer_positions[k] + need;
+      if (work.producers[k] < 0) wait_until(chip_.input_arrival(idx));
+      else wait_delivered(*chip_.layers[static_cast<size_t>(work.producers[k])], idx);
+    }
+    // Input fetch from each tile's buffer over its bus into the PE input registers.
+    int64_t fetch_end = now_cycle();
+    for (size_t i = 0; i < work.tiles.size(); ++i) {
+      reqs[i] = Request();
+      reqs[i].key = {work.index, 0, g, static_cast<int64_t>(i)};
+      reqs[i].duration = std::max<int64_t>(1, t.buffer_latency + ceil_div(work.fetch_bits[i], per_cycle));
+      chip_.tiles[static_cast<size_t>(work.tiles[i])]->buffer.request(&reqs[i]);
+    }
+    if (!reqs.empty()) {
+      settle();
+      for (const auto& r : reqs) fetch_end = std::max(fetch_end, r.end);
+    }
+    if (!chip_.cfg.clocked) {
+      wait_until(fetch_end);
+      // Lock-step start of all crossbar groups, then the read/convert pipeline in closed
+      // form: conversion k starts at C0 + k*max(r, c); the read stage frees at the last
+      // hand-off, the ADCs at the end of the last conversion.
+      int64_t s = fetch_end;
+      for (int64_t f : read_free_) s = std::max(s, f);
+      int64_t ready = s + 1;
+      for (size_t i = 0; i < work.groups.size(); ++i) {
+        const XbarGroup& gr = work.groups[i];
+        int64_t r = gr.read_cycles, c = gr.conv_cycles, n = int64_t(S) * gr.items;
+        int64_t c0 = std::max(s + r, adc_free_[i]);
+        int64_t clast = c0 + (n - 1) * std::max(r, c);
+        read_free_[i] = clast;
+        adc_free_[i] = clast + c;
+        ready = std::max(ready, clast + c + t.sa_cycles);
+      }
+      wait_until(s);
+      ready_.emplace_back(g, ready);
+      ready_ev_.notify();
+      wait_until(s + 1);  // the input register is refilled from the next cycle on
+    } else {
+      fetched_.emplace_back(g, fetch_end);
+      while (!(started_vector_ >= g && started_cycle_ < now_cycle())) wait(chip_.clock->posedge_event());
+    }
+  }
+}
+
+void LayerController::fsm_thread() {
+  // Clocked reference of the crossbar pipeline: every group is a state machine stepped
+  // once per cycle (read countdown, sample-and-hold hand-off, ADC countdown).
+  const TimingParams& t = chip_.cfg.timing;
+  const int S = t.input_steps;
+  std::map<int64_t, std::pair<size_t, int64_t>> pending;  // vector -> (groups left, last end)
+  int64_t reported = 0;
+  struct Item {
+    int64_t vec = -1, idx = -1;
+  };
+  std::vector<Item> reading(fsm_.size()), holding(fsm_.size()), converting(fsm_.size());
+  while (reported < vectors) {
+    wait(chip_.clock->posedge_event());
+    wait(ps(kPsPerCycle / 2));
+    const int64_t tc = now_cycle();
+    for (size_t i = 0; i < fsm_.size(); ++i) {
+      Fsm& f = fsm_[i];
+      const XbarGroup& gr = work.groups[i];
+      if (f.adc_busy && --f.adc_left == 0) {
+        f.adc_busy = false;
+        if (converting[i].idx == f.n - 1) {
+          auto& pd = pending[converting[i].vec];
+          pd.first -= 1;
+          pd.second = std::max(pd.second, tc);
+        }
+      }
+      if (f.read_busy && --f.read_left == 0) {
+        f.read_busy = false;
+        f.holding = true;
+        holding[i] = reading[i];
+      }
+      if (f.holding && !f.adc_busy) {
+        f.holding = false;
+        f.adc_busy = true;
+        f.adc_left = gr.conv_cycles;
+        converting[i] = holding[i];
+        if (holding[i].idx + 1 < f.n) {
+          f.read_busy = true;
+          f.read_left = gr.read_cycles;
+          reading[i] = {holding[i].vec, holding[i].idx + 1};
+        } else {
+          f.free = true;
+        }
+      }
+    }
+    // Vectors whose every group finished converting.
+    while (!pending.empty() && pending.begin()->second.first == 0) {
+      auto it = pending.begin();
+      ready_.emplace_back(it->first, it->second.second + t.sa_cycles);
+      ready_ev_.notify();
+      pending.erase(it);
+      ++reported;
+    }
+    bool all_free = std::all_of(fsm_.begin(), fsm_.end(), [](const Fsm& f) { return f.free; });
+    if (all_free && !fetched_.empty() && fetched_.front().second <= tc) {
+      int64_t g = fetched_.front().first;
+      fetched_.pop_front();
+      if (fsm_.empty()) {  // nothing fires (all-zero layer): ready next cycle
+        ready_.emplace_back(g, tc + 1);
+        ready_ev_.notify();
+        ++reported;
+      } else {
+        pending[g] = {fsm_.size(), -1};
+      }
+      for (size_t i = 0; i < fsm_.size(); ++i) {
+        Fsm& f = fsm_[i];
+        f.free = false;
+        f.n = int64_t(S) * work.groups[i].items;
+        f.read_busy = true;
+        f.read_left = work.groups[i].read_cycles;
+        reading[i] = {g, 0};
+      }
+      started_vector_ = g;
+      started_cycle_ = tc;
+    }
+  }
+}
+
+int64_t LayerController::send(std::vector<Packet> packets, int stage, int64_t v) {
+  if (packets.empty()) return now_cycle();
+  const TimingParams& t = chip_.cfg.timing;
+  struct Flight {
+    std::vector<std::pair<int, int>> links;
+    size_t hop = 0;
+    int64_t ready = 0;
+    bool done = false, asked = false;
+    Request req;
+  };
+  std::vector<Flight> fl(packets.size());
+  const int64_t t0 = now_cycle();
+  for (size_t i = 0; i < packets.size(); ++i) {
+    fl[i].links = chip_.cfg.noc.route(packets[i].src, packets[i].dst);
+    fl[i].ready = t0 + t.hop_latency;  // through the source router
+  }
+  int64_t arrival = t0;
+  size_t left = fl.size();
+  while (left > 0) {
+    int64_t next = INT64_MAX;
+    for (const auto& f : fl)
+      if (!f.done) next = std::min(next, f.ready);
+    wait_until(next);
+    const int64_t tc = now_cycle();
+    bool any = false;
+    for (size_t i = 0; i < fl.size(); ++i) {
+      Flight& f = fl[i];
+      f.asked = false;
+      if (f.done || f.ready > tc) continue;
+      if (f.hop == f.links.size()) {
+        f.done = true;
+        --left;
+        arrival = std::max(arrival, f.ready);
+        continue;
+      }
+      f.req = Request();
+      f.req.key = {work.index, stage, v, static_cast<int64_t>(i) * 256 + static_cast<int64_t>(f.hop)};
+      f.req.duration = ceil_div(packets[i].bits, t.link_bits_per_cycle);
+      chip_.link(f.links[f.hop].first, f.links[f.hop].second)->request(&f.req);
+      f.asked = true;
+      any = true;
+    }
+    if (any) {
+      settle();
+      for (auto& f : fl)
+        if (f.asked) {
+          f.ready = f.req.end + t.hop_latency;  // then through the next router
+          ++f.hop;
+        }
+    }
+  }
+  return arrival;
+}
+
+void LayerController::output_thread() {
+  const TimingParams& t = chip_.cfg.timing;
+  std::vector<Request> reqs(work.home_tiles.size());
+  Request off;
+  for (int64_t v = 0; v < vectors; ++v) {
+    while (ready_.empty() || ready_.front().second > now_cycle()) {
+      if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
+      else if (ready_.empty()) wait(ready_ev_);
+      else wait_until(ready_.front().second);
+    }
+    ready_.pop_front();
+    // Partial sums of row blocks on other tiles travel to each column block's home tile.
+    send(work.reduce_packets, 1, v);
+    // Reduction adds, activation, pooling and residual adds on the home tiles' units,
+    // then the results are written to the home buffer.
+    for (int stage = 2; stage <= 3; ++stage) {
+      int64_t end = now_cycle();
+      for (size_t k = 0; k < work.home_tiles.size(); ++k) {
+        Tile& tile = *chip_.tiles[static_cast<size_t>(work.home_tiles[k])];
+        reqs[k] = Request();
+        reqs[k].key = {work.index, stage, v, static_cast<int64_t>(k)};
+        if (stage == 2) {
+          reqs[k].duration = work.home_digital_cycles[k];
+          tile.units.request(&reqs[k]);
+        } else {
+          reqs[k].duration = std::max<int64_t>(1, ceil_div(work.home_values[k] * t.activation_bits, t.buffer_bits_per_cycle));
+          tile.buffer.request(&reqs[k]);
+        }
+      }
+      if (!reqs.empty()) {
+        settle();
+        for (const auto& r : reqs) end = std::max(end, r.end);
+      }
+      wait_until(end);
+    }
+    send(work.output_packets, 4, v);
+    if (work.offchip_out_bits > 0) {
+      off = Request();
+      off.key = {work.index, 5, v, 0};
+      off.duration = std::max<int64_t>(
+          1, static_cast<int64_t>(std::ceil(double(work.offchip_out_bits) / t.offchip_bits_per_cycle - 1e-9)));
+      chip_.offchip.request(&off);
+      settle();
+      wait_until(off.end);
+    }
+    delivered[static_cast<size_t>(v)] = now_cycle();
+    progress.notify();
+  }
+  done_cycle = vectors > 0 ? delivered.back() : now_cycle();
+  chip_.layer_done();
+}
+
+// ---------------------------------------------------------------------------
+
+Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name), cfg(c), offchip("offchip_link") {
+  const Workload& w = *cfg.work;
+  if (cfg.clocked) clock = std::make_unique<sc_core::sc_clock>("clk", ps(kPsPerCycle));
+  // PEs that hold crossbars, per tile.
+  for (int tile = 0; tile < w.tiles_used; ++tile)
+    tiles.push_back(std::make_unique<Tile>(("tile_" + std::to_string(tile)).c_str(), w.pe_crossbars[static_cast<size_t>(tile)]));
+  // Routers and the links packets use; every route is known before simulation starts.
+  std::map<int, std::set<int>> links;
+  for (const auto& l : w.layers)
+    for (const auto* ps : {&l.reduce_packets, &l.output_packets})
+      for (const auto& p : *ps)
+        for (const auto& [a, b] : cfg.noc.route(p.src, p.dst)) links[a].insert(b);
+  for (const auto& [r, dst] : links)
+    routers[r] = std::make_unique<Router>(("router_" + std::to_string(r)).c_str(), r,
+                                          std::vector<int>(dst.begin(), dst.end()));
+  for (const auto& l : w.layers)
+    layers.push_back(std::make_unique<LayerController>(("layer_" + std::to_string(l.index)).c_str(), *this, l, cfg.batch));
+}
+
+Chip::~Chip() = default;
+
+SharedResource* Chip::link(int from, int to) { return routers.at(from)->out_links.at(to).get(); }
+
+Router::Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations) : sc_module(name), id(id) {
+  for (int d : destinations)
+    out_links[d] = std::make_unique<SharedResource>(("link_to_" + std::to_string(d)).c_str());
+}
+
+int64_t Chip::input_arrival(int64_t pixel) const {
+  double bits_per_pixel = double(cfg.work->input_bits_per_image) /
+                          double(std::max<int64_t>(1, cfg.work->input_pixels_per_image));
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(double(pixel + 1) * bits_per_pixel /
+                                                             cfg.timing.offchip_bits_per_cycle - 1e-9)));
+}
+
+void Chip::layer_done() {
+  if (++finished_layers == static_cast<int64_t>(layers.size()) && cfg.clocked) sc_core::sc_stop();
+}
+
+}  // namespace reram::sim

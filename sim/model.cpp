@@ -1,0 +1,538 @@
+#include "sim/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "pruning/core/error.h"
+
+namespace reram::sim {
+
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Cycles covering `ns` (at least one); the epsilon keeps exact multiples exact.
+int64_t to_cycles(double ns, double cycle_ns) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(ns / cycle_ns - 1e-9)));
+}
+
+int64_t index_width(int64_t range) {
+  int64_t b = 1;
+  while ((int64_t{1} << b) < range) ++b;
+  return b;
+}
+
+}  // namespace
+
+int64_t TimingParams::conv_cycles(int64_t cols) const {
+  // Conversions are serialised over the ADCs a crossbar sees (ceil(cols / adcs) rounds
+  // of one conversion each), then rounded up to whole digital cycles.
+  int64_t rounds = static_cast<int64_t>(std::ceil(static_cast<double>(cols) / adcs_per_xbar - 1e-9));
+  return to_cycles(static_cast<double>(std::max<int64_t>(rounds, 1)) * adc_ns, cycle_ns);
+}
+
+TimingParams timing_params(const ArchConfig& a) {
+  TimingParams t;
+  t.cycle_ns = a.cycle_ns();
+  t.read_cycles = to_cycles(a.crossbar.read_latency_ns, t.cycle_ns);
+  t.adc_ns = a.pe.adc_latency_ns;
+  t.adcs_per_xbar = static_cast<double>(a.pe.adcs_per_crossbar) / a.pe.adc_share;
+  t.input_steps = a.input_steps();
+  t.sa_cycles = 1;
+  t.buffer_bits_per_cycle = int64_t{a.tile.buffer_ports} * a.tile.buffer_width_bits;
+  t.bus_bits_per_cycle = a.tile.bus_width_bits;
+  t.buffer_latency = a.tile.buffer_latency_cycles;
+  t.link_bits_per_cycle = a.chip.noc.link_width_bits;
+  t.flit_bits = a.chip.noc.flit_bits;
+  t.hop_latency = a.chip.noc.hop_latency_cycles;
+  t.offchip_bits_per_cycle = a.chip.offchip_bandwidth_gbps / a.chip.clock_ghz;
+  t.activation_bits = a.precision.activation_bits;
+  return t;
+}
+
+NocGeometry noc_geometry(const ArchConfig& a, int tiles) {
+  NocGeometry g;
+  g.tiles_per_router = a.chip.noc.topology == "mesh" ? 1 : a.chip.noc.tiles_per_router;
+  g.routers = static_cast<int>(ceil_div(std::max(tiles, 1), g.tiles_per_router));
+  g.width = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(g.routers)) - 1e-9));
+  if (g.width < 1) g.width = 1;
+  return g;
+}
+
+std::vector<std::pair<int, int>> NocGeometry::route(int src_tile, int dst_tile) const {
+  // Dimension-ordered (X then Y) routing between routers.
+  std::vector<std::pair<int, int>> links;
+  int r = router_of(src_tile), d = router_of(dst_tile);
+  int x = this->x(r), y = this->y(r), dx = this->x(d), dy = this->y(d);
+  while (x != dx) {
+    int nx = x + (dx > x ? 1 : -1);
+    links.emplace_back(y * width + x, y * width + nx);
+    x = nx;
+  }
+  while (y != dy) {
+    int ny = y + (dy > y ? 1 : -1);
+    links.emplace_back(y * width + x, ny * width + x);
+    y = ny;
+  }
+  return links;
+}
+
+// ---------------------------------------------------------------------------
+// Peak rates and instance counts (docs/simulator.md, "Actions and peak rates").
+
+double peak_rate_per_ns(const std::string& c, const ArchConfig& a) {
+  TimingParams t = timing_params(a);
+  const double cyc = t.cycle_ns;
+  // A fully occupied crossbar issues one read per max(read, conversion) time.
+  int64_t conv = t.conv_cycles(a.crossbar.cols);
+  double step_ns = static_cast<double>(std::max(t.read_cycles, conv)) * cyc;
+  double xb = static_cast<double>(a.pe.crossbars);
+  if (c == "crossbar") return double(a.crossbar.rows) * a.crossbar.cols / step_ns;  // cell reads
+  if (c == "dac") return 1.0 / step_ns;                                               // per DAC (row)
+  if (c == "sample_hold") return 1.0 / step_ns;                                       // per S&H (column)
+  if (c == "adc") return 1.0 / a.pe.adc_latency_ns;                                   // per ADC
+  if (c == "adc_mux") return a.crossbar.cols / step_ns;                               // per crossbar
+  if (c == "shift_add") return xb * a.crossbar.cols / step_ns / a.pe.shift_add_units;  // per unit
+  if (c == "input_register") return xb * a.crossbar.rows * a.precision.dac_bits / step_ns;  // bits per PE
+  if (c == "output_register") return xb * a.logical_cols_per_xbar() / step_ns;       // values per PE
+  if (c == "pe_controller") return xb / step_ns;
+  if (c == "tile_buffer") return double(t.buffer_bits_per_cycle) / cyc;               // bits
+  if (c == "bus") return double(t.bus_bits_per_cycle) / cyc;                          // bits
+  if (c == "router") {  // flits through a router: every mesh port and every local port busy
+    int ports = 4 + (a.chip.noc.topology == "mesh" ? 1 : a.chip.noc.tiles_per_router);
+    return ports / cyc;
+  }
+  if (c == "activation" || c == "pooling" || c == "tile_shift_add") return 1.0 / cyc;  // per unit
+  if (c == "tile_output_register") return double(a.tile.activation_units) / cyc;      // values
+  if (c == "tile_controller") return 1.0 / cyc;
+  if (c == "index_memory" || c == "input_gather" || c == "output_recombine") return 1.0 / cyc;
+  if (c == "global_buffer") return double(t.buffer_bits_per_cycle) / cyc;
+  if (c == "offchip_link") return a.chip.offchip_bandwidth_gbps;  // Gbit/s = bits per ns
+  return 0.0;
+}
+
+Actions pe_instances(const ArchConfig& a) {
+  Actions n;
+  double xb = a.pe.crossbars;
+  n["crossbar"] = xb;
+  n["dac"] = xb * a.crossbar.rows;
+  n["sample_hold"] = xb * a.crossbar.cols;
+  n["adc"] = xb * a.pe.adcs_per_crossbar / a.pe.adc_share;
+  n["adc_mux"] = xb;
+  n["shift_add"] = a.pe.shift_add_units;
+  n["input_register"] = 1;
+  n["output_register"] = 1;
+  n["pe_controller"] = 1;
+  return n;
+}
+
+Actions tile_instances(const ArchConfig& a) {
+  Actions n;
+  n["tile_buffer"] = 1;
+  n["bus"] = 1;
+  // A router is shared by tiles_per_router tiles: each tile carries its share.
+  n["router"] = a.chip.noc.topology == "mesh" ? 1.0 : 1.0 / a.chip.noc.tiles_per_router;
+  n["activation"] = a.tile.activation_units;
+  n["pooling"] = a.tile.pooling_units;
+  n["tile_shift_add"] = a.tile.shift_add_units;
+  n["tile_output_register"] = 1;
+  n["tile_controller"] = 1;
+  return n;
+}
+
+Actions chip_level_instances(const ArchConfig& a) {
+  Actions n;
+  if (a.chip.global_buffer_bytes > 0) n["global_buffer"] = 1;
+  if (a.chip.offchip_link) n["offchip_link"] = 1;
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// Which weight layer computes each network layer's output: a weight layer itself; a
+// non-weight layer runs on the home tiles of the weight layer feeding its first input
+// (-1 = the network input).
+struct Hosts {
+  std::map<std::string, int> mapped;  // weight layer name -> mapping index
+  std::map<std::string, int> host;
+};
+
+Hosts compute_hosts(const Mapping& m) {
+  Hosts h;
+  for (size_t i = 0; i < m.layers.size(); ++i) h.mapped[m.layers[i].name] = static_cast<int>(i);
+  for (const Layer& l : m.network.layers) {
+    auto it = h.mapped.find(l.name);
+    if (it != h.mapped.end()) {
+      h.host[l.name] = it->second;
+    } else if (l.is_weight_layer()) {
+      throw InputError("mapping: weight layer '" + l.name + "' of the network has no mapped crossbars");
+    } else {
+      const std::string& in = l.inputs.empty() ? std::string("input") : l.inputs[0];
+      h.host[l.name] = in == "input" ? -1 : h.host.at(in);
+    }
+  }
+  return h;
+}
+
+// The last (raster-order) vector of every producer weight layer (or pixel of the network
+// input, key -1) that output pixel (iy, ix) of layer `name` depends on.
+void trace(const Network& net, const Hosts& h, const std::string& name, int64_t iy, int64_t ix,
+           std::map<int, int64_t>& out) {
+  auto bump = [&](int k, int64_t v) {
+    auto it = out.find(k);
+    if (it == out.end() || it->second < v) out[k] = v;
+  };
+  if (name == "input") {
+    int64_t W = net.input.flat ? 1 : net.input.w;
+    bump(-1, iy * W + ix);
+    return;
+  }
+  const Layer& l = net.layer(name);
+  auto mi = h.mapped.find(name);
+  if (mi != h.mapped.end()) {
+    bump(mi->second, iy * l.out_shape.w + ix);
+    return;
+  }
+  auto clampi = [](int64_t v, int64_t hi) { return std::max<int64_t>(0, std::min(v, hi)); };
+  switch (l.kind) {
+    case LayerKind::MaxPool:
+    case LayerKind::AvgPool: {
+      const Shape& in = l.in_shapes[0];
+      int64_t y = clampi(iy * l.stride_h - l.pad_top + int64_t(l.kernel_h - 1) * l.dilation_h, in.h - 1);
+      int64_t x = clampi(ix * l.stride_w - l.pad_left + int64_t(l.kernel_w - 1) * l.dilation_w, in.w - 1);
+      trace(net, h, l.inputs[0], y, x, out);
+      return;
+    }
+    case LayerKind::GlobalAvgPool:
+    case LayerKind::Flatten: {
+      const Shape& in = l.in_shapes[0];
+      trace(net, h, l.inputs[0], in.h - 1, in.w - 1, out);
+      return;
+    }
+    default:
+      for (size_t i = 0; i < l.inputs.size(); ++i) {
+        const Shape& in = l.in_shapes[i];
+        trace(net, h, l.inputs[i], std::min(iy, in.h - 1), std::min(ix, in.w - 1), out);
+      }
+  }
+}
+
+}  // namespace
+
+Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::string>& warnings) {
+  // ---- the mapping must have been made for this arch ----
+  XbarGeometry g = XbarGeometry::from_arch(a);
+  const XbarGeometry& mg = m.geometry;
+  if (g.rows != mg.rows || g.cols != mg.cols || g.cell_bits != mg.cell_bits || g.weight_bits != mg.weight_bits ||
+      g.sign_encoding != mg.sign_encoding) {
+    std::ostringstream s;
+    s << "mapping was made for " << mg.rows << "x" << mg.cols << " crossbars, " << mg.cell_bits << "-bit cells, "
+      << mg.weight_bits << "-bit weights, " << to_string(mg.sign_encoding) << " encoding but the arch config ("
+      << a.source_file << ") has " << g.rows << "x" << g.cols << ", " << g.cell_bits << "-bit cells, "
+      << g.weight_bits << "-bit weights, " << to_string(g.sign_encoding) << "; re-map for this arch";
+    throw InputError(s.str());
+  }
+  Workload w;
+  int max_tile = -1;
+  std::set<std::pair<int, int>> pes;
+  for (const auto& x : m.crossbars) {
+    if (x.tile < 0 || x.pe < 0 || x.slot < 0)
+      throw InputError("mapping: crossbar " + std::to_string(x.id) + " is not placed (tile/pe/slot missing)");
+    if (x.pe >= a.tile.pes || x.slot >= a.pe.crossbars)
+      throw InputError("mapping: crossbar " + std::to_string(x.id) + " is placed on PE " + std::to_string(x.pe) +
+                       " slot " + std::to_string(x.slot) + " but the arch config (" + a.source_file + ") has " +
+                       std::to_string(a.tile.pes) + " PEs per tile and " + std::to_string(a.pe.crossbars) +
+                       " crossbars per PE; re-map for this arch");
+    max_tile = std::max(max_tile, x.tile);
+    pes.insert({x.tile, x.pe});
+  }
+  w.tiles_used = max_tile + 1;
+  w.pes_used = static_cast<int64_t>(pes.size());
+  if (!a.chip.tiles_auto && w.tiles_used > a.chip.tiles)
+    throw ConfigError("the mapping uses " + std::to_string(w.tiles_used) + " tiles but chip.tiles is " +
+                      std::to_string(a.chip.tiles) + " in " + a.source_file +
+                      "; use --set chip.tiles=auto or a larger chip.tiles");
+  for (const auto& s : a.warnings()) warnings.push_back(s);
+
+  const TimingParams t = timing_params(a);
+  const Network& net = m.network;
+  const Hosts hosts = compute_hosts(m);
+  const int bpw = a.bitlines_per_weight();
+  const int S = a.input_steps();
+  const bool ou = a.ou_rows_eff() < a.crossbar.rows || a.ou_cols_eff() < a.crossbar.cols;
+  const int64_t act_bits = a.precision.activation_bits;
+  w.input_bits_per_image = net.input.numel() * a.precision.input_bits;
+  w.input_pixels_per_image = net.input.flat ? 1 : net.input.h * net.input.w;
+  w.pe_crossbars.assign(static_cast<size_t>(w.tiles_used), std::vector<int>(static_cast<size_t>(a.tile.pes), 0));
+  for (const auto& x : m.crossbars) w.pe_crossbars[static_cast<size_t>(x.tile)][static_cast<size_t>(x.pe)] += 1;
+
+  Actions& inst = w.static_instances;
+  for (const auto& [k, v] : pe_instances(a)) {
+    double per_xbar = (k == "crossbar" || k == "dac" || k == "sample_hold" || k == "adc" || k == "adc_mux");
+    inst[k] += per_xbar ? v / a.pe.crossbars * double(m.crossbars.size()) : v * double(w.pes_used);
+  }
+  std::set<int> routers;
+  NocGeometry ng = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
+  for (int tile = 0; tile < w.tiles_used; ++tile) routers.insert(ng.router_of(tile));
+  w.routers_used.assign(routers.begin(), routers.end());
+  for (const auto& [k, v] : tile_instances(a)) inst[k] += k == "router" ? 0.0 : v * w.tiles_used;
+  inst["router"] = static_cast<double>(routers.size());
+  for (const auto& [k, v] : chip_level_instances(a)) inst[k] += v;
+
+  w.layers.resize(m.layers.size());
+  for (size_t li = 0; li < m.layers.size(); ++li) {
+    const MappedLayer& L = m.layers[li];
+    const Layer& nl = net.layers[static_cast<size_t>(L.network_layer)];
+    LayerWork& lw = w.layers[li];
+    lw.index = static_cast<int>(li);
+    lw.name = L.name;
+    lw.positions = std::max<int64_t>(1, L.view.output_positions);
+    lw.crossbars = static_cast<int64_t>(L.crossbars.size());
+    lw.dense_crossbars = L.dense_crossbars;
+    lw.macs_per_image = nl.macs();
+    w.macs_per_image += lw.macs_per_image;
+    Actions& act = lw.actions_per_vector;
+
+    std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> group_count;
+    std::map<std::pair<int, int>, int64_t> rows_of_tile_rb;  // (tile, row block) -> word lines
+    std::map<int, std::vector<const PhysicalCrossbar*>> by_cb;
+    double used_cells = 0;
+    bool ou_index = false;
+    int64_t index_ou_bits = 0, gather_rows = 0, recombine_cols = 0;
+    for (int id : L.crossbars) {
+      const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+      int64_t nr = static_cast<int64_t>(x.rows.size()), lc = static_cast<int64_t>(x.cols.size()), pc = lc * bpw;
+      used_cells += double(nr) * pc;
+      int64_t rows = nr, cols = pc, items = 1;
+      if (ou) {
+        int64_t our = a.ou_rows_eff(), ouc = a.ou_cols_eff();
+        int64_t total = ceil_div(nr, our) * ceil_div(pc, ouc);
+        items = x.active_ous >= 0 ? x.active_ous : total;
+        rows = std::min(our, nr);
+        cols = std::min(ouc, pc);
+        if (items < total) {  // skipped all-zero OUs: the controller looks up which OUs to fire
+          ou_index = true;
+          index_ou_bits += int64_t(S) * items * index_width(total);
+        }
+      }
+      if (nr == 0 || pc == 0) items = 0;
+      group_count[{rows, cols, items}] += 1;
+      // Per-vector actions of this crossbar (S input steps, `items` activations each).
+      double fires = double(S) * items;
+      act["crossbar"] += fires * rows * cols;
+      act["dac"] += fires * rows;
+      act["sample_hold"] += fires * cols;
+      act["adc"] += fires * cols;
+      act["adc_mux"] += fires * cols;
+      act["shift_add"] += fires * cols;
+      act["input_register"] += double(S) * nr * a.precision.dac_bits;
+      act["output_register"] += double(S) * lc;
+      act["pe_controller"] += fires;
+      auto& r = rows_of_tile_rb[{x.tile, x.row_block}];
+      r = std::max(r, nr);
+      by_cb[x.col_block].push_back(&x);
+      gather_rows += nr;
+      recombine_cols += lc;
+    }
+    lw.utilization = lw.crossbars ? used_cells / (double(lw.crossbars) * a.crossbar.rows * a.crossbar.cols) : 0.0;
+    for (const auto& [key, count] : group_count) {
+      auto [rows, cols, items] = key;
+      if (items == 0) continue;  // an all-zero crossbar never fires
+      XbarGroup gr;
+      gr.count = count;
+      gr.rows = rows;
+      gr.phys_cols = cols;
+      gr.items = items;
+      gr.read_cycles = t.read_cycles;
+      gr.conv_cycles = t.conv_cycles(cols);
+      lw.groups.push_back(gr);
+    }
+    // Sparse overheads: index memories, input gathers, output recombination.
+    if (L.row_gather) {
+      act["input_gather"] += double(gather_rows);
+      act["index_memory"] += double(gather_rows) * index_width(L.view.rows);
+    }
+    if (L.col_recombine) {
+      act["output_recombine"] += double(recombine_cols);
+      act["index_memory"] += double(recombine_cols) * index_width(L.view.cols);
+    }
+    if (ou_index) act["index_memory"] += double(index_ou_bits);
+    if (L.row_gather || L.col_recombine || ou_index) {
+      inst["index_memory"] += double(lw.crossbars);
+      if (L.row_gather) inst["input_gather"] += double(lw.crossbars);
+      if (L.col_recombine) inst["output_recombine"] += double(lw.crossbars);
+    }
+
+    // Input fetch: each tile reads the new inputs of the row blocks it holds. A sliding
+    // window reuses all but stride/kernel of its columns (the rest stay in the input register).
+    double fresh = 1.0;
+    if (nl.kind == LayerKind::Conv && lw.positions > 1)
+      fresh = std::min(1.0, double(nl.stride_w) / std::max(1, nl.kernel_w));
+    std::map<int, int64_t> tile_rows;
+    for (const auto& [k, r] : rows_of_tile_rb) tile_rows[k.first] += r;
+    for (const auto& [tile, r] : tile_rows) {
+      lw.tiles.push_back(tile);
+      int64_t bits = static_cast<int64_t>(std::ceil(r * fresh - 1e-9)) * act_bits;
+      lw.fetch_bits.push_back(bits);
+      act["tile_buffer"] += double(bits);
+      act["bus"] += double(bits);
+    }
+
+    // Partial-sum reduction: row blocks of a column block are added on the tile holding
+    // the first row block (its "home"); other tiles send their partial sums there.
+    std::map<int, int64_t> home_values;
+    std::map<std::pair<int, int>, int64_t> reduce_bits;
+    for (auto& [cb, xs] : by_cb) {
+      std::sort(xs.begin(), xs.end(), [](const PhysicalCrossbar* p, const PhysicalCrossbar* q) {
+        return std::tie(p->row_block, p->id) < std::tie(q->row_block, q->id);
+      });
+      int home = xs.front()->tile;
+      std::set<int64_t> distinct;
+      int64_t summed = 0;
+      std::map<int, int64_t> per_tile_cols;
+      for (const auto* x : xs) {
+        distinct.insert(x->cols.begin(), x->cols.end());
+        summed += static_cast<int64_t>(x->cols.size());
+        per_tile_cols[x->tile] = std::max<int64_t>(per_tile_cols[x->tile], static_cast<int64_t>(x->cols.size()));
+      }
+      home_values[home] += static_cast<int64_t>(distinct.size());
+      act["tile_shift_add"] += double(summed - static_cast<int64_t>(distinct.size()));
+      for (const auto& [tile, cols] : per_tile_cols)
+        if (tile != home) reduce_bits[{tile, home}] += cols * act_bits;
+    }
+    for (const auto& [k, bits] : reduce_bits) lw.reduce_packets.push_back({k.first, k.second, bits});
+    for (const auto& [tile, v] : home_values) {
+      lw.home_tiles.push_back(tile);
+      lw.home_values.push_back(v);
+      act["tile_output_register"] += double(v);
+      act["tile_buffer"] += double(v * act_bits);  // outputs written to the home buffer
+    }
+  }
+
+  // ---- non-weight layers run on their host's home tiles ----
+  std::vector<double> act_ops(w.layers.size(), 0), pool_ops(w.layers.size(), 0), add_ops(w.layers.size(), 0);
+  for (const Layer& l : net.layers) {
+    int h = hosts.host.at(l.name);
+    if (l.is_weight_layer() || h < 0) continue;
+    double n = double(l.out_shape.numel());
+    switch (l.kind) {
+      case LayerKind::Relu:
+      case LayerKind::Relu6: act_ops[h] += n; break;
+      case LayerKind::MaxPool:
+      case LayerKind::AvgPool: pool_ops[h] += n * l.kernel_h * l.kernel_w; break;
+      case LayerKind::GlobalAvgPool: pool_ops[h] += double(l.in_shapes[0].numel()); break;
+      case LayerKind::Add: add_ops[h] += n * double(l.inputs.size() - 1); break;
+      default: break;
+    }
+  }
+  for (size_t li = 0; li < w.layers.size(); ++li) {
+    LayerWork& lw = w.layers[li];
+    double P = double(lw.positions);
+    double av = act_ops[li] / P, pv = pool_ops[li] / P, dv = add_ops[li] / P;
+    lw.actions_per_vector["activation"] += av;
+    lw.actions_per_vector["pooling"] += pv;
+    lw.actions_per_vector["tile_shift_add"] += dv;
+    int64_t total = 0;
+    for (int64_t v : lw.home_values) total += v;
+    for (size_t k = 0; k < lw.home_tiles.size(); ++k) {
+      double share = total ? double(lw.home_values[k]) / double(total) : 1.0;
+      int64_t c = ceil_div(static_cast<int64_t>(std::ceil(av * share - 1e-9)), a.tile.activation_units) +
+                  ceil_div(static_cast<int64_t>(std::ceil(pv * share - 1e-9)), a.tile.pooling_units) +
+                  ceil_div(static_cast<int64_t>(std::ceil(dv * share - 1e-9)), a.tile.shift_add_units);
+      lw.home_digital_cycles.push_back(std::max<int64_t>(1, c));
+    }
+  }
+
+  // ---- data movement and dependencies ----
+  auto send_outputs = [&](int producer, const std::vector<int>& dst_tiles) {
+    LayerWork& p = w.layers[static_cast<size_t>(producer)];
+    for (size_t k = 0; k < p.home_tiles.size(); ++k)
+      for (int dst : dst_tiles) {
+        int64_t bits = p.home_values[k] * act_bits;
+        p.actions_per_vector["tile_buffer"] += double(bits);  // written into the consumer's buffer
+        if (dst != p.home_tiles[k]) p.output_packets.push_back({p.home_tiles[k], dst, bits});
+      }
+  };
+  for (size_t li = 0; li < w.layers.size(); ++li) {
+    LayerWork& lw = w.layers[li];
+    const MappedLayer& L = m.layers[li];
+    const Layer& nl = net.layers[static_cast<size_t>(L.network_layer)];
+    const std::string in = nl.inputs.empty() ? std::string("input") : nl.inputs[0];
+    int ph = in == "input" ? -1 : hosts.host.at(in);
+    if (ph >= 0 && ph != static_cast<int>(li)) send_outputs(ph, lw.tiles);
+    if (ph < 0) {
+      lw.offchip_in_bits = ceil_div(w.input_bits_per_image, lw.positions);
+      lw.actions_per_vector["offchip_link"] += double(lw.offchip_in_bits);
+    }
+    // Dependencies: for every output pixel, the last input pixel of its window.
+    const Shape& ins = nl.in_shapes.empty() ? net.input : nl.in_shapes[0];
+    int64_t Wo = std::max<int64_t>(1, nl.out_shape.w);
+    std::map<int, std::vector<int64_t>> need;
+    for (int64_t p = 0; p < lw.positions; ++p) {
+      int64_t y = p / Wo, x = p % Wo;
+      int64_t iy, ix;
+      if (nl.kind == LayerKind::Conv) {
+        iy = std::min<int64_t>(ins.h - 1, y * nl.stride_h - nl.pad_top + int64_t(nl.kernel_h - 1) * nl.dilation_h);
+        ix = std::min<int64_t>(ins.w - 1, x * nl.stride_w - nl.pad_left + int64_t(nl.kernel_w - 1) * nl.dilation_w);
+        iy = std::max<int64_t>(0, iy);
+        ix = std::max<int64_t>(0, ix);
+      } else {
+        iy = ins.h - 1;
+        ix = ins.w - 1;
+      }
+      std::map<int, int64_t> out;
+      trace(net, hosts, in, iy, ix, out);
+      for (const auto& [k, v] : out) {
+        auto& vec = need[k];
+        vec.resize(static_cast<size_t>(lw.positions), -1);
+        vec[static_cast<size_t>(p)] = v;
+      }
+    }
+    for (auto& [k, vec] : need) {
+      if (k == static_cast<int>(li)) continue;
+      lw.producers.push_back(k);
+      lw.producer_positions.push_back(k < 0 ? (net.input.flat ? 1 : net.input.h * net.input.w)
+                                            : w.layers[static_cast<size_t>(k)].positions);
+      // Raster order: a later vector never needs less than an earlier one.
+      for (size_t p = 1; p < vec.size(); ++p) vec[p] = std::max(vec[p], vec[p - 1]);
+      lw.need.push_back(std::move(vec));
+    }
+  }
+  // The second and later inputs of residual adds / concats travel to the host's home tiles.
+  for (const Layer& l : net.layers) {
+    if (l.is_weight_layer() || (l.kind != LayerKind::Add && l.kind != LayerKind::Concat)) continue;
+    int h = hosts.host.at(l.name);
+    if (h < 0) continue;
+    for (size_t i = 1; i < l.inputs.size(); ++i) {
+      int q = l.inputs[i] == "input" ? -1 : hosts.host.at(l.inputs[i]);
+      if (q >= 0 && q != h) send_outputs(q, w.layers[static_cast<size_t>(h)].home_tiles);
+    }
+  }
+  // The network output leaves through the off-chip link.
+  if (!net.layers.empty()) {
+    int h = hosts.host.at(net.layers.back().name);
+    if (h >= 0) {
+      LayerWork& lw = w.layers[static_cast<size_t>(h)];
+      int64_t v = 0;
+      for (int64_t x : lw.home_values) v += x;
+      lw.offchip_out_bits = v * act_bits;
+      lw.actions_per_vector["offchip_link"] += double(lw.offchip_out_bits);
+    }
+  }
+  // Router actions: one per flit per router traversed.
+  for (auto& lw : w.layers) {
+    double flits = 0;
+    for (const auto* ps : {&lw.reduce_packets, &lw.output_packets})
+      for (const auto& p : *ps)
+        flits += double(ceil_div(p.bits, t.flit_bits)) * double(ng.route(p.src, p.dst).size() + 1);
+    lw.actions_per_vector["router"] += flits;
+  }
+  return w;
+}
+
+}  // namespace reram::sim

@@ -1,0 +1,117 @@
+#pragma once
+// The simulator's plain-data side (no SystemC): timing parameters in clock cycles
+// derived from the arch config, the per-layer work derived from the mapping, and the
+// energy / area model (action counts x per-action energy + leakage x time).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pruning/arch/arch_config.h"
+#include "pruning/xbar/mapping.h"
+
+namespace reram::sim {
+
+// Actions per component name (technology_components()): what one action is, per
+// component, is listed in docs/simulator.md.
+using Actions = std::map<std::string, double>;
+
+// Arch parameters the timing model needs, in digital clock cycles.
+struct TimingParams {
+  double cycle_ns = 1.0;
+  int64_t read_cycles = 1;       // one crossbar read (t_xbar)
+  double adc_ns = 1.0;           // one conversion
+  double adcs_per_xbar = 1.0;    // adcs_per_crossbar / adc_share (ADCs a crossbar sees)
+  int input_steps = 1;           // ceil(input_bits / dac_bits)
+  int64_t sa_cycles = 1;         // shift-and-add after each conversion batch
+  int64_t buffer_bits_per_cycle = 1;  // ports * width
+  int64_t bus_bits_per_cycle = 1;
+  int64_t buffer_latency = 1;
+  int64_t link_bits_per_cycle = 1;
+  int64_t flit_bits = 32;
+  int64_t hop_latency = 1;
+  double offchip_bits_per_cycle = 1;
+  int64_t activation_bits = 16;
+  // Conversion time of `cols` bit lines on one crossbar's ADCs, in cycles (>= 1).
+  int64_t conv_cycles(int64_t cols) const;
+};
+TimingParams timing_params(const ArchConfig& a);
+
+// Identical crossbars of one layer that work in lock-step on the same input vector:
+// one event counted `count` times.
+struct XbarGroup {
+  int64_t count = 0;
+  int64_t rows = 0;          // word lines driven per activation
+  int64_t phys_cols = 0;     // bit lines converted per activation
+  int64_t items = 1;         // activations per input step (active operation units; 1 without OUs)
+  int64_t read_cycles = 1, conv_cycles = 1;
+};
+
+// Data moved between two tiles for one vector.
+struct Packet {
+  int src = 0, dst = 0;
+  int64_t bits = 0;
+};
+
+// What one mapped weight layer does for each input vector.
+struct LayerWork {
+  int index = 0;             // mapping layer index
+  std::string name;
+  int64_t positions = 1;     // vectors per image
+  std::vector<XbarGroup> groups;
+  std::vector<int> tiles;                 // tiles holding its crossbars (sorted)
+  std::vector<int64_t> fetch_bits;        // per tile in `tiles`: input bits fetched per vector
+  std::vector<int> home_tiles;            // tiles that reduce and activate outputs
+  std::vector<int64_t> home_values;       // output values homed per vector, per home tile
+  std::vector<int64_t> home_digital_cycles;  // activation + pooling + residual-add time per vector, per home tile
+  std::vector<Packet> reduce_packets;     // partial sums to home tiles, per vector
+  std::vector<Packet> output_packets;     // outputs to consumer tiles, per vector
+  int64_t offchip_out_bits = 0;           // per vector, when the layer feeds the network output
+  int64_t offchip_in_bits = 0;            // per vector, fetched from off chip (reads the network input)
+  // Producers whose outputs this layer reads: mapping layer index, or -1 = network input.
+  std::vector<int> producers;
+  std::vector<int64_t> producer_positions;      // vectors per image of each producer
+  std::vector<std::vector<int64_t>> need;       // need[k][p]: last producer vector needed by vector p
+  Actions actions_per_vector;                   // counted once per vector
+  // For the report.
+  int64_t crossbars = 0, dense_crossbars = 0;
+  double utilization = 0;                       // used cells / cells of its crossbars
+  int64_t macs_per_image = 0;
+};
+
+struct Workload {
+  std::vector<LayerWork> layers;
+  int tiles_used = 0;
+  std::vector<int> routers_used;
+  int64_t pes_used = 0;
+  Actions static_instances;  // component -> instances that exist (area, leakage)
+  int64_t input_bits_per_image = 0;
+  int64_t input_pixels_per_image = 1;
+  std::vector<std::vector<int>> pe_crossbars;  // [tile][pe] -> occupied crossbars
+  int64_t macs_per_image = 0;
+};
+
+// Builds the workload; checks the mapping against the arch (geometry, tiles).
+// `warnings` collects legal-but-questionable findings.
+Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::string>& warnings);
+
+// NoC geometry: router of a tile and its (x, y) position in the router mesh.
+struct NocGeometry {
+  int tiles_per_router = 1, width = 1, routers = 1;
+  int router_of(int tile) const { return tile / tiles_per_router; }
+  int x(int router) const { return router % width; }
+  int y(int router) const { return router / width; }
+  // Directed router-to-router links of the XY route (as router index pairs).
+  std::vector<std::pair<int, int>> route(int src_tile, int dst_tile) const;
+};
+NocGeometry noc_geometry(const ArchConfig& a, int tiles);
+
+// Peak action rate of one instance of each component, in actions per ns, as the
+// model counts actions (docs/simulator.md). Used for peak power.
+double peak_rate_per_ns(const std::string& component, const ArchConfig& a);
+// Instances of each component in one PE / one tile (full, as configured) / the chip level.
+Actions pe_instances(const ArchConfig& a);
+Actions tile_instances(const ArchConfig& a);
+Actions chip_level_instances(const ArchConfig& a);
+
+}  // namespace reram::sim

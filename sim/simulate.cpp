@@ -1,0 +1,317 @@
+#include "sim/simulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+
+#include "pruning/core/version.h"
+#include "sim/hw.h"
+#include "sim/model.h"
+
+namespace reram::sim {
+
+const std::vector<std::string>& dataflows() {
+  static const std::vector<std::string> d = {"layer", "pipelined"};
+  return d;
+}
+
+namespace {
+
+// Report key of each technology component (the breakdown; PE and tile parts of
+// one kind of block are summed, the raw per-component figures are in "components").
+const std::map<std::string, std::string>& report_key() {
+  static const std::map<std::string, std::string> k = {
+      {"crossbar", "crossbar"},           {"dac", "dac"},
+      {"sample_hold", "sample_hold"},     {"adc", "adc"},
+      {"adc_mux", "adc_mux"},             {"shift_add", "shift_add"},
+      {"tile_shift_add", "shift_add"},    {"input_register", "register"},
+      {"output_register", "register"},    {"tile_output_register", "register"},
+      {"pe_controller", "controller"},    {"tile_controller", "controller"},
+      {"tile_buffer", "buffer"},          {"global_buffer", "buffer"},
+      {"bus", "bus"},                     {"router", "noc"},
+      {"activation", "activation"},       {"pooling", "pooling"},
+      {"index_memory", "index"},          {"input_gather", "input_gather"},
+      {"output_recombine", "output_recombine"}, {"offchip_link", "offchip"}};
+  return k;
+}
+
+json breakdown_template() {
+  json j = json::object();
+  for (const auto& [c, k] : report_key()) j[k] = 0.0;
+  return j;
+}
+
+// Gives SystemC a fresh kernel context so that simulate() can run again in this
+// process (SystemC 2.3 cannot re-elaborate a used context). The old context is leaked
+// on purpose: destroying it after a run is not supported by the reference kernel.
+void fresh_systemc_context() {
+  static bool first = true;
+  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
+  if (!first) {
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+  }
+  first = false;
+}
+
+double round6(double v) {
+  // Reports are compared byte for byte; keep printed doubles short and stable.
+  if (v == 0.0 || !std::isfinite(v)) return v;
+  double mag = std::pow(10.0, 9 - static_cast<int>(std::ceil(std::log10(std::fabs(v)))));
+  return std::round(v * mag) / mag;
+}
+
+json round_all(const json& j) {
+  if (j.is_number_float()) return round6(j.get<double>());
+  if (j.is_object() || j.is_array()) {
+    json r = j;
+    for (auto it = r.begin(); it != r.end(); ++it) *it = round_all(*it);
+    return r;
+  }
+  return j;
+}
+
+}  // namespace
+
+json chip_peak(const ArchConfig& a) {
+  json comp = json::object();
+  double pe_p = 0, pe_a = 0, tile_p = 0, tile_a = 0, chip_p = 0, chip_a = 0;
+  auto add = [&](const Actions& inst, double mult, double& p, double& ar) {
+    for (const auto& [c, n] : inst) {
+      const ComponentTech& t = a.tech(c);
+      double power = n * (t.energy_pj * peak_rate_per_ns(c, a) + t.leakage_mw);  // pJ/ns = mW
+      double area = n * t.area_mm2;
+      p += power;
+      ar += area;
+      if (!comp.contains(c)) comp[c] = {{"peak_power_mw", 0.0}, {"area_mm2", 0.0}, {"instances", 0.0}};
+      comp[c]["peak_power_mw"] = comp[c].value("peak_power_mw", 0.0) + power * mult;
+      comp[c]["area_mm2"] = comp[c].value("area_mm2", 0.0) + area * mult;
+      comp[c]["instances"] = comp[c].value("instances", 0.0) + n * mult;
+    }
+  };
+  int tiles = a.chip.tiles_auto ? 0 : a.chip.tiles;
+  add(pe_instances(a), double(a.tile.pes) * tiles, pe_p, pe_a);
+  add(tile_instances(a), tiles, tile_p, tile_a);
+  tile_p += pe_p * a.tile.pes;
+  tile_a += pe_a * a.tile.pes;
+  add(chip_level_instances(a), 1, chip_p, chip_a);
+  chip_p += tile_p * tiles;
+  chip_a += tile_a * tiles;
+  TimingParams t = timing_params(a);
+  double step_ns = double(std::max(t.read_cycles, t.conv_cycles(a.crossbar.cols))) * t.cycle_ns;
+  double xbars = double(tiles) * a.tile.pes * a.pe.crossbars;
+  double ops_per_ns = xbars * a.crossbar.rows * a.logical_cols_per_xbar() * 2.0 / (double(t.input_steps) * step_ns);
+  json j;
+  j["pe"] = {{"peak_power_mw", pe_p}, {"area_mm2", pe_a}};
+  j["tile"] = {{"peak_power_mw", tile_p}, {"area_mm2", tile_a}};
+  j["chip"] = {{"tiles", tiles}, {"crossbars", xbars}, {"peak_power_mw", chip_p}, {"area_mm2", chip_a}};
+  j["peak_tops"] = ops_per_ns / 1e3;
+  j["peak_tops_per_w"] = chip_p > 0 ? (ops_per_ns / 1e3) / (chip_p / 1e3) : 0.0;
+  j["peak_tops_per_mm2"] = chip_a > 0 ? (ops_per_ns / 1e3) / chip_a : 0.0;
+  j["components"] = comp;
+  return round_all(j);
+}
+
+json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
+  if (opt.batch < 1) throw ConfigError("sim: --batch must be at least 1 (got " + std::to_string(opt.batch) + ")");
+  if (std::find(dataflows().begin(), dataflows().end(), opt.dataflow) == dataflows().end())
+    throw ConfigError("sim: unknown dataflow '" + opt.dataflow + "' (known: layer, pipelined)");
+  std::vector<std::string> warnings;
+  Workload w;
+  try {
+    w = build_workload(m, a, warnings);
+  } catch (const InputError& e) {
+    if (opt.mapping_source.empty()) throw;
+    throw InputError(opt.mapping_source + ": " + e.what());
+  }
+
+  ChipConfig cfg;
+  cfg.arch = &a;
+  cfg.work = &w;
+  cfg.timing = timing_params(a);
+  cfg.noc = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
+  cfg.batch = opt.batch;
+  cfg.pipelined = opt.dataflow == "pipelined";
+  cfg.clocked = opt.clocked;
+
+  fresh_systemc_context();
+  std::vector<int64_t> done, first;
+  int64_t cycles = 0;
+  json resources = json::object();
+  {
+    auto chip = std::make_unique<Chip>("chip", cfg);
+    sc_core::sc_start();
+    for (const auto& l : chip->layers) {
+      done.push_back(l->done_cycle);
+      cycles = std::max(cycles, l->done_cycle);
+      if (l->done_cycle < 0) throw std::logic_error("sim: layer " + l->work.name + " did not finish (deadlock)");
+    }
+    int64_t buf_busy = 0, link_busy = 0, links = 0;
+    for (const auto& t : chip->tiles) buf_busy += t->buffer.busy_cycles();
+    for (const auto& [r, router] : chip->routers)
+      for (const auto& [d, l] : router->out_links) {
+        link_busy += l->busy_cycles();
+        ++links;
+      }
+    resources["buffer_busy_cycles"] = buf_busy;
+    resources["noc_link_busy_cycles"] = link_busy;
+    resources["noc_links_used"] = links;
+    resources["offchip_busy_cycles"] = chip->offchip.busy_cycles();
+    // The chip (its processes are finished or, in clocked mode, stopped) is released
+    // with the context; deleting SystemC objects of a stopped kernel is not supported.
+    chip.release();
+  }
+
+  const double cycle_ns = a.cycle_ns();
+  const double latency_ns = double(cycles) * cycle_ns;
+
+  // ---- energy: actions x per-action energy, plus leakage x time ----
+  json energy = breakdown_template(), area = breakdown_template(), components = json::object();
+  energy["leakage"] = 0.0;
+  double total_e = 0, total_a = 0;
+  json layers = json::array();
+  std::map<std::string, double> comp_e;
+  for (size_t li = 0; li < w.layers.size(); ++li) {
+    const LayerWork& lw = w.layers[li];
+    double vecs = double(lw.positions) * opt.batch;
+    json le = json::object();
+    double lt = 0;
+    for (const auto& [c, n] : lw.actions_per_vector) {
+      double e = n * vecs * a.tech(c).energy_pj;
+      comp_e[c] += e;
+      const std::string& k = report_key().at(c);
+      le[k] = le.value(k, 0.0) + e;
+      lt += e;
+    }
+    le["total"] = lt;
+    int64_t start = li == 0 || cfg.pipelined ? 0 : done[li - 1];
+    layers.push_back({{"name", lw.name},
+                      {"cycles", done[li] - start},
+                      {"vectors", int64_t(vecs)},
+                      {"energy_pj", le},
+                      {"crossbars", lw.crossbars},
+                      {"dense_crossbars", lw.dense_crossbars},
+                      {"utilization", lw.utilization},
+                      {"tiles", lw.tiles.size()}});
+  }
+  double leak_total = 0;
+  for (const auto& [c, n] : w.static_instances) {
+    const ComponentTech& t = a.tech(c);
+    double leak = n * t.leakage_mw * latency_ns;  // mW x ns = pJ
+    double ar = n * t.area_mm2;
+    leak_total += leak;
+    const std::string& k = report_key().at(c);
+    area[k] = area[k].get<double>() + ar;
+    total_a += ar;
+    components[c]["instances"] = n;
+    components[c]["area_mm2"] = ar;
+    components[c]["leakage_pj"] = leak;
+  }
+  for (const auto& [c, e] : comp_e) {
+    const std::string& k = report_key().at(c);
+    energy[k] = energy[k].get<double>() + e;
+    total_e += e;
+    components[c]["dynamic_pj"] = e;
+  }
+  energy["leakage"] = leak_total;
+  total_e += leak_total;
+  energy["total"] = total_e;
+  area["total"] = total_a;
+
+  const double ops = 2.0 * double(w.macs_per_image) * opt.batch;
+  const double power_mw = latency_ns > 0 ? total_e / latency_ns : 0.0;
+  const double tops = latency_ns > 0 ? ops / latency_ns / 1e3 : 0.0;
+
+  json r;
+  r["reram_version"] = version();
+  r["inputs"] = {{"mapping", opt.mapping_source},
+                 {"network", m.network.name},
+                 {"batch", opt.batch},
+                 {"dataflow", opt.dataflow},
+                 {"clocked", opt.clocked}};
+  r["cycles"] = cycles;
+  r["clock_ghz"] = a.chip.clock_ghz;
+  r["latency_ns"] = latency_ns;
+  r["energy_pj"] = energy;
+  r["area_mm2"] = area;
+  r["components"] = components;
+  r["power_mw"] = power_mw;
+  r["ops"] = ops;
+  r["tops"] = tops;
+  r["tops_per_w"] = power_mw > 0 ? tops / (power_mw / 1e3) : 0.0;
+  r["tops_per_mm2"] = total_a > 0 ? tops / total_a : 0.0;
+  r["energy_per_image_pj"] = total_e / opt.batch;
+  r["crossbars"] = static_cast<int64_t>(m.crossbars.size());
+  r["tiles_used"] = w.tiles_used;
+  r["pes_used"] = w.pes_used;
+  json comp = {{"dense_crossbars", m.dense_crossbars()},
+               {"occupied_crossbars", m.occupied_crossbars()},
+               {"compression_rate", m.occupied_crossbars() > 0 ? double(m.dense_crossbars()) / double(m.occupied_crossbars()) : 0.0},
+               {"weight_sparsity", m.weight_sparsity()}};
+  if (m.pruning.is_object() && !m.pruning.empty()) {
+    comp["pruning"] = m.pruning;
+    if (m.pruning.contains("method")) comp["method"] = m.pruning["method"];
+    if (m.pruning.contains("accuracy")) comp["accuracy"] = m.pruning["accuracy"];
+  } else {
+    comp["method"] = "dense";
+  }
+  r["compression"] = comp;
+  r["layers"] = layers;
+  r["resources"] = resources;
+  r["warnings"] = warnings;
+  r["chip_peak"] = chip_peak(a);
+  if (opt.include_arch) r["arch"] = a.to_json();
+  return round_all(r);
+}
+
+std::string report_table(const json& r) {
+  std::ostringstream s;
+  char buf[256];
+  const json& c = r["compression"];
+  std::snprintf(buf, sizeof buf, "network %s  dataflow %s  batch %lld%s\n", r["inputs"]["network"].get<std::string>().c_str(),
+                r["inputs"]["dataflow"].get<std::string>().c_str(), static_cast<long long>(r["inputs"]["batch"].get<int64_t>()),
+                r["inputs"]["clocked"].get<bool>() ? "  (clocked)" : "");
+  s << buf;
+  std::snprintf(buf, sizeof buf, "cycles %lld  latency %.3f us  energy %.4g uJ  power %.4g mW  area %.4g mm2\n",
+                static_cast<long long>(r["cycles"].get<int64_t>()), r["latency_ns"].get<double>() / 1e3,
+                r["energy_pj"]["total"].get<double>() / 1e6, r["power_mw"].get<double>(), r["area_mm2"]["total"].get<double>());
+  s << buf;
+  std::snprintf(buf, sizeof buf, "%.4g TOPS  %.4g TOPS/W  %.4g TOPS/mm2\n", r["tops"].get<double>(), r["tops_per_w"].get<double>(),
+                r["tops_per_mm2"].get<double>());
+  s << buf;
+  std::snprintf(buf, sizeof buf, "crossbars %lld occupied / %lld dense  compression %.3gx  weight sparsity %.3g  method %s\n",
+                static_cast<long long>(c["occupied_crossbars"].get<int64_t>()), static_cast<long long>(c["dense_crossbars"].get<int64_t>()),
+                c["compression_rate"].get<double>(), c["weight_sparsity"].get<double>(),
+                c.contains("method") ? c["method"].dump().c_str() : "-");
+  s << buf << "\n";
+  std::snprintf(buf, sizeof buf, "%-18s %14s %8s %12s\n", "component", "energy_pj", "share", "area_mm2");
+  s << buf;
+  double te = r["energy_pj"]["total"].get<double>();
+  for (auto it = r["energy_pj"].begin(); it != r["energy_pj"].end(); ++it) {
+    if (it.key() == "total") continue;
+    double e = it.value().get<double>();
+    double ar = r["area_mm2"].contains(it.key()) ? r["area_mm2"][it.key()].get<double>() : 0.0;
+    if (e == 0.0 && ar == 0.0) continue;
+    std::snprintf(buf, sizeof buf, "%-18s %14.6g %7.2f%% %12.6g\n", it.key().c_str(), e, te > 0 ? 100.0 * e / te : 0.0, ar);
+    s << buf;
+  }
+  std::snprintf(buf, sizeof buf, "%-18s %14.6g %8s %12.6g\n\n", "total", te, "", r["area_mm2"]["total"].get<double>());
+  s << buf;
+  std::snprintf(buf, sizeof buf, "%-22s %10s %8s %12s %9s %9s %6s\n", "layer", "cycles", "vectors", "energy_pj", "xbars",
+                "dense", "util");
+  s << buf;
+  for (const auto& l : r["layers"]) {
+    std::snprintf(buf, sizeof buf, "%-22s %10lld %8lld %12.5g %9lld %9lld %6.3f\n", l["name"].get<std::string>().c_str(),
+                  static_cast<long long>(l["cycles"].get<int64_t>()), static_cast<long long>(l["vectors"].get<int64_t>()),
+                  l["energy_pj"]["total"].get<double>(), static_cast<long long>(l["crossbars"].get<int64_t>()),
+                  static_cast<long long>(l["dense_crossbars"].get<int64_t>()), l["utilization"].get<double>());
+    s << buf;
+  }
+  return s.str();
+}
+
+}  // namespace reram::sim

@@ -1,0 +1,263 @@
+// Simulator tests: closed-form timing, clocked == event-driven, energy/area rules,
+// ISAAC figures, sparse mappings and bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "sim_test_util.h"
+
+namespace reram {
+namespace {
+
+using simtest::isaac;
+using simtest::run;
+
+int64_t cyc(double ns, double ghz) { return static_cast<int64_t>(std::ceil(ns * ghz - 1e-9)); }
+int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// One linear layer on one crossbar: the whole run follows from the documented rules:
+// input over the off-chip link, fetch from the tile buffer, 16 bit-serial steps of a
+// read/convert pipeline, one shift-add cycle, activation unit, buffer write, off-chip out.
+TEST(SimTiming, SingleCrossbarClosedForm) {
+  ArchConfig a = isaac({"chip.tiles=4"});
+  const int in = 100, out = 10;  // 10 x 8 slices = 80 bit lines: conversions do not divide evenly
+  json r = run(simtest::linear_net(in, out), a);
+  ASSERT_EQ(r["crossbars"].get<int>(), 1);
+  const double ghz = a.chip.clock_ghz;
+  const double off_bits_per_cycle = a.chip.offchip_bandwidth_gbps / ghz;
+  int64_t arrive = static_cast<int64_t>(std::ceil(in * a.precision.input_bits / off_bits_per_cycle - 1e-9));
+  int64_t fetch = a.tile.buffer_latency_cycles +
+                  cdiv(int64_t(in) * a.precision.activation_bits,
+                       std::min<int64_t>(a.tile.buffer_ports * a.tile.buffer_width_bits, a.tile.bus_width_bits));
+  int64_t rd = cyc(a.crossbar.read_latency_ns, ghz);
+  int64_t cv = cyc(out * 8 * a.pe.adc_latency_ns / a.pe.adcs_per_crossbar, ghz);
+  ASSERT_EQ(rd, 120);
+  ASSERT_EQ(cv, 75);  // 80 x 0.78125 ns = 62.5 ns -> 75 cycles
+  int steps = a.precision.input_bits / a.precision.dac_bits;
+  int64_t compute = steps * std::max(rd, cv) + std::min(rd, cv) + 1;  // + shift-and-add
+  int64_t digital = 1, write = cdiv(out * a.precision.activation_bits, 512);
+  int64_t off_out = static_cast<int64_t>(std::ceil(out * a.precision.activation_bits / off_bits_per_cycle - 1e-9));
+  EXPECT_EQ(r["cycles"].get<int64_t>(), arrive + fetch + compute + digital + write + off_out);
+}
+
+// Halving the ADCs of a conversion-bound layer adds steps x (c_half - c_full) cycles.
+TEST(SimTiming, HalvedAdcsConversionBound) {
+  std::vector<std::string> base = {"chip.tiles=4", "crossbar.read_latency_ns=20"};
+  auto with = [&](int adcs) {
+    auto s = base;
+    s.push_back("pe.adcs_per_crossbar=" + std::to_string(adcs));
+    return isaac(s);
+  };
+  ArchConfig a2 = with(2), a1 = with(1);
+  json r2 = run(simtest::linear_net(128, 16), a2), r1 = run(simtest::linear_net(128, 16), a1);
+  int64_t c2 = cyc(64 * a2.pe.adc_latency_ns, 1.2), c1 = cyc(128 * a1.pe.adc_latency_ns, 1.2);
+  int64_t rd = cyc(20, 1.2);
+  ASSERT_GT(c2, rd);  // conversion-bound in both
+  EXPECT_EQ(r1["cycles"].get<int64_t>() - r2["cycles"].get<int64_t>(), 16 * (c1 - c2));
+}
+
+// Read-bound layers gain from extra ADCs only in the pipeline fill (the last conversion).
+TEST(SimTiming, ReadBoundExtraAdcsOnlyShortenFill) {
+  json r1 = run(simtest::linear_net(128, 16), isaac({"chip.tiles=4"}));
+  json r2 = run(simtest::linear_net(128, 16), isaac({"chip.tiles=4", "pe.adcs_per_crossbar=2"}));
+  int64_t c1 = cyc(128 * 0.78125, 1.2), c2 = cyc(64 * 0.78125, 1.2), rd = cyc(100, 1.2);
+  EXPECT_EQ(r1["cycles"].get<int64_t>() - r2["cycles"].get<int64_t>(), std::min(rd, c1) - std::min(rd, c2));
+  EXPECT_GT(r2["area_mm2"]["adc"].get<double>(), 1.99 * r1["area_mm2"]["adc"].get<double>());
+}
+
+TEST(SimEnergy, DifferentialDoublesCrossbarArea) {
+  Network n = simtest::linear_net(256, 32);
+  json off = run(n, isaac({"chip.tiles=4"}));
+  json dif = run(n, isaac({"chip.tiles=4", "crossbar.sign_encoding=differential"}));
+  EXPECT_EQ(dif["crossbars"].get<int>(), 2 * off["crossbars"].get<int>());
+  EXPECT_NEAR(dif["area_mm2"]["crossbar"].get<double>() / off["area_mm2"]["crossbar"].get<double>(), 2.0, 1e-9);
+}
+
+// Energy = actions x per-action energy: crossbar reads of a dense layer are
+// positions x steps x rows x bit lines cell reads.
+TEST(SimEnergy, CrossbarAndAdcActionsMatchCounts) {
+  ArchConfig a = isaac({"chip.tiles=4"});
+  json r = run(simtest::linear_net(100, 10), a);
+  double cells = 16.0 * 100 * 80, conv = 16.0 * 80;
+  EXPECT_NEAR(r["energy_pj"]["crossbar"].get<double>(), cells * a.tech("crossbar").energy_pj, 1e-6);
+  EXPECT_NEAR(r["energy_pj"]["adc"].get<double>(), conv * a.tech("adc").energy_pj, 1e-6);
+  EXPECT_NEAR(r["energy_pj"]["dac"].get<double>(), 16.0 * 100 * a.tech("dac").energy_pj, 1e-6);
+  double sum = 0;
+  for (auto it = r["energy_pj"].begin(); it != r["energy_pj"].end(); ++it)
+    if (it.key() != "total") sum += it.value().get<double>();
+  EXPECT_NEAR(sum, r["energy_pj"]["total"].get<double>(), 1e-6 * sum);
+}
+
+// The clocked reference mode steps every clock and must agree exactly.
+struct ClockedCase {
+  const char* name;
+  int net;
+  std::vector<std::string> sets;
+  const char* dataflow;
+  int batch;
+};
+
+class SimClocked : public ::testing::TestWithParam<ClockedCase> {};
+
+TEST_P(SimClocked, SameCyclesAsEventDriven) {
+  const ClockedCase& c = GetParam();
+  ArchConfig a = isaac(c.sets);
+  Network n = c.net == 0 ? simtest::linear_net(300, 40) : c.net == 1 ? simtest::small_cnn() : simtest::residual_net();
+  json ev = run(n, a, c.dataflow, false, c.batch);
+  json ck = run(n, a, c.dataflow, true, c.batch);
+  EXPECT_EQ(ev["cycles"].get<int64_t>(), ck["cycles"].get<int64_t>());
+  ASSERT_EQ(ev["layers"].size(), ck["layers"].size());
+  for (size_t i = 0; i < ev["layers"].size(); ++i) EXPECT_EQ(ev["layers"][i]["cycles"], ck["layers"][i]["cycles"]);
+  EXPECT_EQ(ev["energy_pj"]["total"], ck["energy_pj"]["total"]);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, SimClocked,
+    ::testing::Values(ClockedCase{"linear", 0, {"chip.tiles=4"}, "layer", 1},
+                      ClockedCase{"cnn_layer", 1, {"chip.tiles=4", "crossbar.read_latency_ns=20"}, "layer", 1},
+                      ClockedCase{"cnn_pipe", 1, {"chip.tiles=4", "tile.pes=1", "pe.crossbars=2"}, "pipelined", 2},
+                      ClockedCase{"res_pipe_adc", 2,
+                                  {"chip.tiles=8", "tile.pes=2", "pe.crossbars=2", "pe.adcs_per_crossbar=4",
+                                   "crossbar.read_latency_ns=10"},
+                                  "pipelined", 1},
+                      ClockedCase{"res_mesh", 2,
+                                  {"chip.tiles=16", "tile.pes=1", "pe.crossbars=1", "chip.noc.topology=mesh",
+                                   "chip.noc.tiles_per_router=1", "precision.input_bits=4", "precision.dac_bits=2"},
+                                  "layer", 1}),
+    [](const ::testing::TestParamInfo<ClockedCase>& i) { return std::string(i.param.name); });
+
+TEST(SimDataflow, PipelinedIsFasterThanLayerByLayer) {
+  ArchConfig a = isaac({"chip.tiles=8"});
+  json l = run(simtest::small_cnn(), a, "layer", false, 2);
+  json p = run(simtest::small_cnn(), a, "pipelined", false, 2);
+  EXPECT_LT(p["cycles"].get<int64_t>(), l["cycles"].get<int64_t>());
+  EXPECT_EQ(p["energy_pj"]["crossbar"], l["energy_pj"]["crossbar"]);  // same work, different schedule
+}
+
+TEST(SimApi, RepeatedCallsInOneProcessAreIdentical) {
+  ArchConfig a = isaac({"chip.tiles=4"});
+  json r1 = run(simtest::small_cnn(), a);
+  json r2 = run(simtest::small_cnn(), a);
+  json r3 = run(simtest::small_cnn(), a, "layer", true);
+  EXPECT_EQ(r1.dump(), r2.dump());
+  EXPECT_EQ(r1["cycles"], r3["cycles"]);
+}
+
+TEST(SimReport, HasRequiredKeys) {
+  json r = run(simtest::small_cnn(), isaac({"chip.tiles=4"}));
+  for (const char* k : {"cycles", "latency_ns", "energy_pj", "area_mm2", "power_mw", "tops", "tops_per_w", "tops_per_mm2",
+                        "crossbars", "compression", "layers", "arch", "reram_version"})
+    EXPECT_TRUE(r.contains(k)) << k;
+  for (const char* k : {"total", "crossbar", "dac", "adc", "sample_hold", "shift_add", "buffer", "noc", "activation",
+                        "pooling", "index", "leakage"})
+    EXPECT_TRUE(r["energy_pj"].contains(k)) << k;
+  for (const char* k : {"dense_crossbars", "occupied_crossbars", "compression_rate", "weight_sparsity"})
+    EXPECT_TRUE(r["compression"].contains(k)) << k;
+  for (const auto& l : r["layers"])
+    for (const char* k : {"cycles", "energy_pj", "crossbars", "dense_crossbars", "utilization"}) EXPECT_TRUE(l.contains(k)) << k;
+  EXPECT_GT(r["energy_pj"]["pooling"].get<double>(), 0.0);
+  EXPECT_GT(r["energy_pj"]["activation"].get<double>(), 0.0);
+}
+
+// ISAAC: the model's peak tile/chip power and area, and peak TOPS, within 2%.
+TEST(SimIsaac, PeakFiguresWithinTwoPercent) {
+  json p = sim::chip_peak(isaac());
+  EXPECT_NEAR(p["tile"]["peak_power_mw"].get<double>(), 330.0, 0.02 * 330.0);
+  EXPECT_NEAR(p["tile"]["area_mm2"].get<double>(), 0.372, 0.02 * 0.372);
+  EXPECT_NEAR(p["chip"]["peak_power_mw"].get<double>(), 65800.0, 0.02 * 65800.0);
+  EXPECT_NEAR(p["chip"]["area_mm2"].get<double>(), 85.4, 0.02 * 85.4);
+  EXPECT_NEAR(p["peak_tops"].get<double>(), 41.3, 0.02 * 41.3);
+  EXPECT_EQ(p["chip"]["crossbars"].get<double>(), 16128.0);
+}
+
+// Sparse mapping: drop half the crossbars of a layer and mark it as needing an input
+// gather and output recombination: fewer crossbar/ADC actions and less area, plus
+// index, gather and recombination costs that a dense mapping does not have.
+TEST(SimSparse, HalfTheCrossbarsShowsSavingsAndOverheads) {
+  ArchConfig a = isaac({"chip.tiles=8"});
+  Network n = simtest::linear_net(512, 32);  // 4 row blocks x 2 column blocks = 8 crossbars
+  Mapping dense = map_dense(n, a);
+  ASSERT_EQ(dense.crossbars.size(), 8u);
+  Mapping sp = dense;
+  MappedLayer& L = sp.layers[0];
+  std::vector<PhysicalCrossbar> kept;
+  for (const auto& x : sp.crossbars)
+    if (x.row_block % 2 == 0) kept.push_back(x);
+  L.crossbars.clear();
+  for (size_t i = 0; i < kept.size(); ++i) {
+    kept[i].id = static_cast<int>(i);
+    L.crossbars.push_back(static_cast<int>(i));
+  }
+  sp.crossbars = kept;
+  L.row_gather = true;
+  L.col_recombine = true;
+  L.granularity = "pim";
+  place_crossbars(sp, a);
+  sim::SimOptions o;
+  json rd = sim::simulate(dense, a, o), rs = sim::simulate(sp, a, o);
+  EXPECT_NEAR(rs["compression"]["compression_rate"].get<double>(), 2.0, 1e-9);
+  EXPECT_NEAR(rs["energy_pj"]["crossbar"].get<double>(), 0.5 * rd["energy_pj"]["crossbar"].get<double>(), 1e-6);
+  EXPECT_NEAR(rs["energy_pj"]["adc"].get<double>(), 0.5 * rd["energy_pj"]["adc"].get<double>(), 1e-6);
+  EXPECT_NEAR(rs["area_mm2"]["crossbar"].get<double>(), 0.5 * rd["area_mm2"]["crossbar"].get<double>(), 1e-12);
+  EXPECT_EQ(rd["energy_pj"]["index"].get<double>(), 0.0);
+  EXPECT_GT(rs["energy_pj"]["index"].get<double>(), 0.0);
+  EXPECT_GT(rs["energy_pj"]["input_gather"].get<double>(), 0.0);
+  EXPECT_GT(rs["energy_pj"]["output_recombine"].get<double>(), 0.0);
+  EXPECT_GT(rs["area_mm2"]["index"].get<double>(), 0.0);
+}
+
+// OU activation: all-zero operation units are skipped in time and energy.
+TEST(SimSparse, SkippedOperationUnitsSaveTime) {
+  ArchConfig a = isaac({"chip.tiles=4", "crossbar.ou_rows=16", "crossbar.ou_cols=16", "crossbar.read_latency_ns=10"});
+  Mapping m = map_dense(simtest::linear_net(128, 16), a);
+  Mapping half = m;
+  ASSERT_EQ(half.crossbars.size(), 1u);
+  half.crossbars[0].total_ous = 64;
+  half.crossbars[0].active_ous = 32;
+  sim::SimOptions o;
+  json full = sim::simulate(m, a, o), h = sim::simulate(half, a, o);
+  EXPECT_LT(h["cycles"].get<int64_t>(), full["cycles"].get<int64_t>());
+  EXPECT_NEAR(h["energy_pj"]["adc"].get<double>(), 0.5 * full["energy_pj"]["adc"].get<double>(), 1e-6);
+  EXPECT_GT(h["energy_pj"]["index"].get<double>(), 0.0);
+}
+
+TEST(SimErrors, GeometryMismatch) {
+  Mapping m = map_dense(simtest::linear_net(100, 10), isaac({"chip.tiles=4"}));
+  sim::SimOptions o;
+  o.mapping_source = "m.json";
+  try {
+    sim::simulate(m, isaac({"chip.tiles=4", "crossbar.rows=64"}), o);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("m.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("128x128"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SimErrors, TooManyTilesUnlessAuto) {
+  Network n = simtest::linear_net(4096, 512);  // 32 x 32 = 1024 crossbars = 11 tiles
+  EXPECT_THROW(map_dense(n, isaac({"chip.tiles=2"})), ConfigError);
+  Mapping m = map_dense(n, isaac({"chip.tiles=auto"}));
+  EXPECT_THROW(sim::simulate(m, isaac({"chip.tiles=2"}), sim::SimOptions()), ConfigError);
+  json r = sim::simulate(m, isaac({"chip.tiles=auto"}), sim::SimOptions());
+  EXPECT_EQ(r["tiles_used"].get<int>(), 11);
+}
+
+TEST(SimErrors, CoarseAdcWarns) {
+  json r = run(simtest::linear_net(100, 10), isaac({"chip.tiles=4", "precision.adc_bits=4"}));
+  ASSERT_FALSE(r["warnings"].empty());
+  EXPECT_NE(r["warnings"][0].get<std::string>().find("adc_bits"), std::string::npos);
+}
+
+TEST(SimErrors, BadOptions) {
+  Mapping m = map_dense(simtest::linear_net(100, 10), isaac({"chip.tiles=4"}));
+  sim::SimOptions o;
+  o.dataflow = "diagonal";
+  EXPECT_THROW(sim::simulate(m, isaac({"chip.tiles=4"}), o), ConfigError);
+  o.dataflow = "layer";
+  o.batch = 0;
+  EXPECT_THROW(sim::simulate(m, isaac({"chip.tiles=4"}), o), ConfigError);
+}
+
+}  // namespace
+}  // namespace reram
