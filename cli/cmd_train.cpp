@@ -51,6 +51,14 @@ int run_train(int argc, char** argv) {
   t.progress = !vm.count("quiet");
   if (t.epochs < 0) throw ConfigError("--epochs must be >= 0");
   if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
+  // Checked again by the Trainer; here too so a typo fails before the data set is read.
+  if (t.optimizer != "sgd" && t.optimizer != "adam")
+    throw ConfigError("--optimizer: unknown optimizer '" + t.optimizer + "' (sgd | adam)");
+  if (t.schedule != "cosine" && t.schedule != "step" && t.schedule != "constant")
+    throw ConfigError("--schedule: unknown schedule '" + t.schedule + "' (cosine | step | constant)");
+  if (t.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
+  if (!(t.lr > 0)) throw ConfigError("--lr must be > 0");
+  if (t.threads < 0) throw ConfigError("--threads must be >= 0");
 
   auto t0 = std::chrono::steady_clock::now();
   if (vm.count("from-scratch") && !weights.empty()) throw ConfigError("--from-scratch conflicts with --weights");

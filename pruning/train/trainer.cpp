@@ -61,7 +61,6 @@ int64_t fan_in(const Layer& l) {
 }  // namespace
 
 struct Trainer::Impl {
-  Trainer* self = nullptr;
   Network net;
   TrainOptions opt;
   std::vector<LayerState> st;
@@ -355,7 +354,6 @@ struct Trainer::Impl {
 };
 
 Trainer::Trainer(const Network& net, const TrainOptions& opt) : impl_(std::make_unique<Impl>()) {
-  impl_->self = this;
   impl_->net = net;
   impl_->opt = opt;
   if (opt.batch_size < 1) throw ConfigError("batch size must be >= 1, got " + std::to_string(opt.batch_size));
@@ -428,7 +426,7 @@ EpochStats Trainer::train_epoch(const Dataset& train, int epoch) {
         if (!s.weight.defined() || !s.weight.grad().defined()) continue;
         torch::Tensor g = s.weight.mutable_grad();
         // d/dW of rho/2 ||W - target||^2, added in place instead of through autograd.
-        if (s.rho > 0) g.add_(s.weight - s.prox_target, s.rho);
+        if (s.rho > 0) g.add_(s.weight, s.rho).sub_(s.prox_target, s.rho);
         if (s.mask.defined()) g.mul_(s.mask);
       }
     }
