@@ -110,6 +110,8 @@ class Importer {
   void reshape(const ::onnx::NodeProto& n, size_t index);
   void dropout(const ::onnx::NodeProto& n, size_t index);
   void constant(const ::onnx::NodeProto& n);
+  void pad(const ::onnx::NodeProto& n);
+  void reduce_mean(const ::onnx::NodeProto& n, size_t index);
   void shape_op(const ::onnx::NodeProto& n);
   void gather(const ::onnx::NodeProto& n);
   void unsqueeze(const ::onnx::NodeProto& n);
@@ -681,6 +683,42 @@ void Importer::constant(const ::onnx::NodeProto& n) {
   values_[n.output(0)] = v;
 }
 
+// torch writes an all-zero Pad before some average pools (DenseNet); it is a no-op.
+// Real padding would have to be folded into the consumer, which is not done.
+void Importer::pad(const ::onnx::NodeProto& n) {
+  check_attributes(n, {"mode", "pads", "value"});
+  const Value& x = activation_input(n, 0);
+  std::vector<int64_t> pads = attr_ints(n, "pads");
+  if (opset_ >= 11) pads = constant_input(n, 1)->i;
+  for (auto p : pads)
+    if (p != 0) fail_node(n, "non-zero padding as a separate operator is not supported (pad inside the Conv/pool)");
+  values_[n.output(0)] = x;
+}
+
+// Mean over H and W: global average pooling (then a flatten when the dims are dropped).
+void Importer::reduce_mean(const ::onnx::NodeProto& n, size_t index) {
+  check_attributes(n, {"axes", "keepdims"});
+  const Value& x = activation_input(n, 0);
+  std::vector<int64_t> axes = attr_ints(n, "axes");
+  for (auto& a : axes)
+    if (a < 0) a += x.rank;
+  std::sort(axes.begin(), axes.end());
+  if (x.rank != 4 || axes != std::vector<int64_t>{2, 3})
+    fail_node(n, "only the mean over the spatial axes [2, 3] of an N x C x H x W tensor is supported");
+  std::string in = x.layer;
+  Layer& gap = add_layer(n, index, LayerKind::GlobalAvgPool, {in}, 4);
+  if (attr_int(n, "keepdims", 1) == 0) {
+    std::string gap_name = gap.name;
+    Layer& flat = add_layer(n, index, LayerKind::Flatten, {gap_name}, 2);
+    names_.erase(flat.name);
+    flat.name = gap_name + "_flatten";
+    for (int k = 2; flat.name == "input" || names_.count(flat.name); ++k)
+      flat.name = gap_name + "_flatten_" + std::to_string(k);
+    names_.insert(flat.name);
+    values_[n.output(0)].layer = flat.name;
+  }
+}
+
 std::vector<SymDim> Importer::shape_vec(const ::onnx::NodeProto& n, const Value& v) const {
   if (v.kind == Value::ShapeVec) return v.dims;
   if (v.kind == Value::Constant && v.constant->integer && v.constant->dims.size() <= 1) {
@@ -769,6 +807,10 @@ void Importer::concat(const ::onnx::NodeProto& n, size_t index) {
     }
     if (axis < 0) axis += rank;
     if (axis != 1) fail_node(n, "only concatenation along the channel axis (1) is supported");
+    if (ins.size() == 1) {  // torch.cat([x]) (DenseNet's first layer of a block) is x
+      values_[n.output(0)] = values_.at(n.input(0));
+      return;
+    }
     add_layer(n, index, LayerKind::Concat, ins, rank);
     return;
   }
@@ -832,6 +874,8 @@ void Importer::convert(const ::onnx::NodeProto& n, size_t index) {
     return;
   }
   if (op == "Constant") return constant(n);
+  if (op == "Pad") return pad(n);
+  if (op == "ReduceMean") return reduce_mean(n, index);
   if (op == "Shape") return shape_op(n);
   if (op == "Gather") return gather(n);
   if (op == "Unsqueeze") return unsqueeze(n);

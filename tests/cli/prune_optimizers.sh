@@ -1,0 +1,56 @@
+#!/bin/bash
+# lgd, admm and agp through `reram prune` on a tiny net and small data subsets: each
+# must meet the crossbar budget, log its projections/updates, and (admm) leave the kept
+# weights of every pruned layer on at most 2^weight_bits levels.
+set -eu
+RERAM=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cat > "$T/net.json" <<'JSON'
+{"name": "tiny", "input": {"channels": 1, "height": 28, "width": 28},
+ "layers": [
+  {"name": "c1", "type": "conv", "out_channels": 6, "kernel": 5, "stride": 2, "padding": 2},
+  {"name": "r1", "type": "relu"},
+  {"name": "c2", "type": "conv", "out_channels": 40, "kernel": 3, "padding": 1},
+  {"name": "r2", "type": "relu"},
+  {"name": "p2", "type": "maxpool", "kernel": 2, "stride": 2},
+  {"name": "flat", "type": "flatten"},
+  {"name": "fc1", "type": "linear", "out_features": 40},
+  {"name": "r4", "type": "relu"},
+  {"name": "fc2", "type": "linear", "out_features": 10}]}
+JSON
+"$RERAM" train --network "$T/net.json" --epochs 1 --train-limit 512 --test-limit 100 --quiet -o "$T/w.npz" > /dev/null
+COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/default.json" --set crossbar.rows=64
+        --set crossbar.cols=64 --set precision.weight_bits=6 --keep-crossbars 0.3 --prune-epochs 1 --finetune-epochs 1
+        --batch-size 64 --project-every 2 --train-limit 512 --test-limit 100 --quiet)
+"$RERAM" prune "${COMMON[@]}" --granularity column --optimizer lgd -o "$T/lgd.json" --report "$T/r_lgd.json" > /dev/null
+"$RERAM" prune "${COMMON[@]}" --granularity crossbar --optimizer admm -o "$T/admm.json" --report "$T/r_admm.json" > /dev/null
+"$RERAM" prune "${COMMON[@]}" --granularity row --schedule agp -o "$T/agp.json" --report "$T/r_agp.json" > /dev/null
+/usr/bin/python3 - "$T" <<'PY'
+import json, math, sys
+import numpy as np
+T = sys.argv[1]
+for name, key in (("lgd", "lgd_projections"), ("admm", "admm_relative_residuals"), ("agp", "agp_projections")):
+    r = json.load(open(f"{T}/r_{name}.json"))
+    tp = r["total_prunable"]
+    assert tp["occupied_crossbars"] <= math.floor(0.3 * tp["dense_crossbars"]), (name, tp)
+    log = r["optimizer_log"][key]
+    n = len(log) if isinstance(log, list) else log
+    assert n >= 2, (name, key, log)  # 8 steps, every 2 (lgd/agp) or every 2 steps (admm: quarter epoch)
+    assert len(r["optimizer_log"]["epoch_seconds"]) == 1
+    assert r["accuracy"]["finetuned"] is not None
+m = json.load(open(f"{T}/admm.json"))
+assert m["pruning"]["quantized"] is True
+w = np.load(f"{T}/admm.npz")
+# Pruned layers: c2 and fc1. Kept weights take at most 2^6 distinct values per layer
+# (batchnorm-free net, so folding does not rescale them).
+for layer in ("c2", "fc1"):
+    key = [k for k in w.files if k.startswith(layer) and k.endswith("weight")]
+    assert key, w.files
+    v = w[key[0]]
+    nz = np.unique(v[v != 0])
+    assert 0 < len(nz) <= 64, (layer, len(nz))
+print("optimizers ok")
+PY
+echo "prune_optimizers ok"
