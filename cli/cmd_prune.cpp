@@ -125,6 +125,7 @@ int run_prune(int argc, char** argv) {
       ("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files ('none': no data)")
       ("train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")
+      ("threads", po::value(&o.train.threads)->default_value(0), "torch threads (0: the trainer's default)")
       ("quiet", "no per-epoch progress lines")
       ("measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")
       ("sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")
@@ -146,6 +147,7 @@ int run_prune(int argc, char** argv) {
   if (!ratios_file.empty()) o.layer_ratios = load_ratios(ratios_file);
   if (!sens_file.empty()) o.sensitivity = load_json_file(sens_file);
   if (o.finetune_epochs < 0 || o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
+  if (o.train.threads < 0) throw ConfigError("--threads must be >= 0");
   if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
 
   ArchConfig arch = arch_from_options(vm);

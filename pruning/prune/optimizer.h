@@ -19,6 +19,9 @@ struct LayerPlan {
   int64_t dense_crossbars = 0;
   Budget target;
   bool reorder = false;
+  // Share of the dense layer's L2 score the one-shot projection keeps without and with
+  // input reorder (-1 where reorder does not apply): the "with and without" report.
+  double kept_score_plain = -1, kept_score_reordered = -1;
   MatrixXf mask;           // the optimiser's result
 };
 

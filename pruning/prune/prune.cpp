@@ -31,7 +31,7 @@ json PruneOptions::to_json() const {
   j["prune_epochs"] = prune_epochs;
   j["train"] = {{"batch_size", train.batch_size}, {"optimizer", train.optimizer}, {"lr", train.lr},
                 {"momentum", train.momentum}, {"weight_decay", train.weight_decay}, {"schedule", train.schedule},
-                {"seed", train.seed}, {"augment", train.augment}};
+                {"seed", train.seed}, {"augment", train.augment}, {"threads", train.threads}};
   j["taylor_batches"] = taylor_batches;
   j["balance_g"] = balance_g;
   j["balance_p"] = balance_p;
@@ -257,25 +257,25 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
 }
 
 // Input feature-map reorder: on, off, or per layer when the reordered projection of the
-// dense weights keeps more score (the proxy for "where it helps").
+// dense weights keeps more score (the proxy for "where it helps"). Both kept-score
+// shares are recorded whatever the mode, so every report shows with and without.
 void choose_reorder(const Network& net, const PruneOptions& o, const prune::Granularity& gr, std::vector<LayerPlan>& layers) {
   for (auto& p : layers) {
     p.reorder = false;
     p.grid.row_order.clear();
-    if (o.reorder == "off" || !gr.reorder_applies()) continue;
+    p.kept_score_plain = p.kept_score_reordered = -1;
+    if (!gr.reorder_applies()) continue;
     MatrixXf m = layer_matrix(net.layers[static_cast<size_t>(p.net_index)]);
-    MatrixXf s = m.array().square().matrix();
+    MatrixXf s = m.array().square().matrix().cwiseProduct(p.structural);
+    const double total = std::max(static_cast<double>(s.sum()), 1e-30);
     std::vector<int64_t> order = prune::reorder_rows(s, p.grid.kernel_area);
-    if (o.reorder == "on") {
-      p.grid.row_order = order;
-      p.reorder = true;
-      continue;
-    }
     double plain = (prune::project_plan(gr, p, s, p.target).array() * s.array()).sum();
     LayerPlan q = p;
     q.grid.row_order = order;
     double re = (prune::project_plan(gr, q, s, q.target).array() * s.array()).sum();
-    if (re > plain) {
+    p.kept_score_plain = plain / total;
+    p.kept_score_reordered = re / total;
+    if (o.reorder == "on" || (o.reorder == "auto" && re > plain)) {
       p.grid.row_order = order;
       p.reorder = true;
     }
@@ -404,6 +404,8 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
     if (pr) {
       const LayerPlan& p = *it->second;
       l["reorder"] = p.reorder;
+      if (p.kept_score_plain >= 0)
+        l["reorder_kept_score"] = {{"without", p.kept_score_plain}, {"with", p.kept_score_reordered}};
       if (p.target.kind == Budget::Kind::Crossbars) l["budget_crossbars"] = static_cast<int64_t>(p.target.value);
       else l["target_density"] = p.target.value;
       pd += L.dense_crossbars;

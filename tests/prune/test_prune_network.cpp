@@ -204,3 +204,85 @@ TEST(PruneQuantize, RoundsToUniformLevelsKeepingZeros) {
   EXPECT_NEAR(m(0, 3), 1.0 / 3, 1e-6);
   EXPECT_NEAR(m(0, 4), -1.0 / 3, 1e-6);
 }
+
+// Independent of the pruned mapping's own stored weights: every cell the crossbars hold
+// is either zero or exactly the dense (batchnorm-folded) weight of `map_dense`, the
+// non-zeros are the reported kept count, and excluded layers are the dense matrices.
+// Reorder on and off both, since reorder changes which rows share a crossbar.
+TEST(PruneNetwork, ExpandedMappingIsTheMaskedDenseMatrix) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  Mapping dense = map_dense(net, arch);
+  for (const auto& g : prune::granularity_names())
+    for (const char* reorder : {"on", "off"}) {
+      PruneOptions o;
+      o.granularity = g;
+      o.keep_crossbars = 0.35;
+      o.reorder = reorder;
+      PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+      ASSERT_EQ(r.mapping.layers.size(), dense.layers.size());
+      int64_t kept_total = 0, zeros_in_prunable = 0;
+      for (size_t i = 0; i < dense.layers.size(); ++i) {
+        MatrixXf d = expand_layer(dense, static_cast<int>(i));
+        MatrixXf e = expand_layer(r.mapping, static_cast<int>(i));
+        ASSERT_EQ(d.rows(), e.rows());
+        ASSERT_EQ(d.cols(), e.cols());
+        const bool prunable = dense.layers[i].name != "c1" && dense.layers[i].name != "fc2";
+        int64_t nz = 0;
+        for (int64_t a = 0; a < d.rows(); ++a)
+          for (int64_t b = 0; b < d.cols(); ++b) {
+            if (e(a, b) != 0) {
+              ++nz;
+              ASSERT_EQ(e(a, b), d(a, b)) << g << " " << reorder << " layer " << dense.layers[i].name;
+            } else if (d(a, b) != 0) {
+              ASSERT_TRUE(prunable) << g << " excluded layer " << dense.layers[i].name << " lost a weight";
+              ++zeros_in_prunable;
+            }
+          }
+        EXPECT_EQ(nz, r.mapping.layers[i].weights_kept) << g << " " << dense.layers[i].name;
+        if (prunable) kept_total += nz;
+      }
+      EXPECT_GT(zeros_in_prunable, 0) << g << " pruned nothing";
+      EXPECT_GT(kept_total, 0) << g << " kept nothing";
+    }
+}
+
+// The report carries the kept-score share with and without input reorder for the
+// granularities where reorder applies; `on`/`off` force it, `auto` picks the larger.
+TEST(PruneNetwork, ReorderReportedWithAndWithout) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  for (const char* mode : {"auto", "on", "off"}) {
+    PruneOptions o;
+    o.granularity = "column";
+    o.keep_crossbars = 0.3;
+    o.reorder = mode;
+    PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+    int seen = 0;
+    for (const auto& l : r.report["layers"]) {
+      if (!l["prunable"].get<bool>()) continue;
+      ASSERT_TRUE(l.contains("reorder_kept_score")) << l.dump();
+      double without = l["reorder_kept_score"]["without"].get<double>();
+      double with = l["reorder_kept_score"]["with"].get<double>();
+      EXPECT_GT(without, 0.0);
+      EXPECT_LE(without, 1.0 + 1e-9);
+      EXPECT_LE(with, 1.0 + 1e-9);
+      bool on = l["reorder"].get<bool>();
+      const std::string m = mode;
+      if (m == "on") {
+        EXPECT_TRUE(on);
+      } else if (m == "off") {
+        EXPECT_FALSE(on);
+      } else {
+        EXPECT_EQ(on, with > without);
+      }
+      ++seen;
+    }
+    EXPECT_EQ(seen, 3);  // c2, c3, fc1
+  }
+  // Filter grain has no input reorder: no with/without entry.
+  PruneOptions f;
+  f.granularity = "filter";
+  f.keep_crossbars = 0.3;
+  for (const auto& l : prune_network(net, arch, f, nullptr, nullptr).report["layers"]) EXPECT_FALSE(l.contains("reorder_kept_score"));
+}
