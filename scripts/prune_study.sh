@@ -4,71 +4,100 @@
 # unstructured baseline at the same weight sparsity, lgd/admm against one-shot
 # magnitude, and input reorder on/off. Every run writes its PRUNE.json into OUT; a run
 # whose report exists is skipped (the study resumes), and the tables are rebuilt from
-# all reports at the end (OUT/tables.md).
-#   usage: scripts/prune_study.sh [OUT] [PHASES]     PHASES: any of main sizes optim reorder (default all)
-#   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (1), PRUNE_EPOCHS (1), TRAIN_LIMIT (10000),
-#          TEST_LIMIT (2000), LR (0.01), KEEPS ("0.25 0.167 0.125")
-# Long: run it in the background (nohup) on an otherwise quiet machine.
+# all reports at the end (OUT/tables.md). Phases run in the order given, most important
+# first by default:
+#   bars     128x128: crossbar/column at keep 0.25, pim/mixed at keep 0.165 (>= 6x),
+#            unstructured at the column run's weight sparsity
+#   optim    lgd and admm against one-shot magnitude (column and crossbar, keep 0.25)
+#   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS
+#   main     128x128: every granularity at every keep in KEEPS
+#   reorder  input reorder forced on / off (crossbar, column; keep 0.25)
+#   usage: scripts/prune_study.sh [OUT] [PHASES]   (default PHASES: "bars optim sizes main reorder")
+#   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (2), PRUNE_EPOCHS (1), TRAIN_LIMIT (30000),
+#          TEST_LIMIT (0 = all 10000), LR (0.01), KEEPS ("0.25 0.165 0.125"), THREADS (1),
+#          SIZES ("64 256"), GRANS (sizes phase granularities, "crossbar column pim mixed")
+#   tables only: scripts/prune_study.sh OUT none
+# Long (about a minute per run on one core): run it through /work/helper/heavy.sh or
+# nohup on an otherwise quiet machine.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$ROOT/results/prune_study}
-PHASES=${2:-"main sizes optim reorder"}
+PHASES=${2:-"bars optim sizes main reorder"}
 RERAM=${RERAM:-$ROOT/build/reram}
 NET=${NET:-$ROOT/workloads/fmnist/vgg_fmnist.json}
 WEIGHTS=${WEIGHTS:-${NET%.json}.npz}
-FT=${FT_EPOCHS:-1}
+FT=${FT_EPOCHS:-2}
 PE=${PRUNE_EPOCHS:-1}
-TRL=${TRAIN_LIMIT:-10000}
-TEL=${TEST_LIMIT:-2000}
+TRL=${TRAIN_LIMIT:-30000}
+TEL=${TEST_LIMIT:-0}
 LR=${LR:-0.01}
-KEEPS=${KEEPS:-"0.25 0.167 0.125"}
+KEEPS=${KEEPS:-"0.25 0.165 0.125"}
+THREADS=${THREADS:-1}
+SIZES=${SIZES:-"64 256"}
+GRANS=${GRANS:-"crossbar column pim mixed"}
 ARCH=$ROOT/arch_configs/default.json
-mkdir -p "$OUT"
+mkdir -p "$OUT/mappings"
 
 run() {  # run NAME ARGS...: one pruning run unless its report exists
   local name=$1; shift
   if [ -s "$OUT/$name.json" ]; then return 0; fi
   echo "[$(date +%H:%M:%S)] $name" >&2
-  "$RERAM" prune --network "$NET" --weights "$WEIGHTS" --arch "$ARCH" --set precision.weight_bits=8 \
-    --set crossbar.cell_bits=2 --set chip.tiles=auto --finetune-epochs "$FT" --prune-epochs "$PE" --lr "$LR" \
-    --train-limit "$TRL" --test-limit "$TEL" --quiet -o "$OUT/$name.mapping.json" --report "$OUT/$name.json" "$@" \
-    > "$OUT/$name.log" 2>&1 || echo "FAILED $name (see $OUT/$name.log)" >&2
+  local cmd=("$RERAM" prune --network "$NET" --weights "$WEIGHTS" --arch "$ARCH" --set precision.weight_bits=8
+    --set crossbar.cell_bits=2 --set chip.tiles=auto --finetune-epochs "$FT" --prune-epochs "$PE" --lr "$LR"
+    --train-limit "$TRL" --test-limit "$TEL" --threads "$THREADS" --quiet
+    -o "$OUT/mappings/$name.json" --report "$OUT/$name.json" "$@")
+  echo "${cmd[*]}" > "$OUT/$name.cmd"
+  "${cmd[@]}" > "$OUT/$name.log" 2>&1 || echo "FAILED $name (see $OUT/$name.log)" >&2
+}
+
+sparsity_of() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total_prunable']['weight_sparsity'])" "$1"; }
+
+unstructured_at() {  # unstructured magnitude at the weight sparsity of run $1 (name prefix $2)
+  if [ -s "$OUT/$1.json" ]; then
+    run "$2" --granularity unstructured --weight-sparsity "$(sparsity_of "$OUT/$1.json")"
+  fi
 }
 
 for phase in $PHASES; do
   case $phase in
-    main)  # 128x128: every granularity at every budget, unstructured at the column sparsity
-      for k in $KEEPS; do
-        for g in crossbar column pim mixed row balanced filter channel ou; do
-          run "main_${g}_k$k" --granularity $g --keep-crossbars $k
-        done
-        if [ -s "$OUT/main_column_k$k.json" ]; then
-          s=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['total_prunable']['weight_sparsity'])" "$OUT/main_column_k$k.json")
-          run "main_unstructured_k$k" --granularity unstructured --weight-sparsity "$s"
-        fi
+    bars)
+      run main_crossbar_k0.25 --granularity crossbar --keep-crossbars 0.25
+      run main_column_k0.25 --granularity column --keep-crossbars 0.25
+      run main_pim_k0.165 --granularity pim --keep-crossbars 0.165
+      run main_mixed_k0.165 --granularity mixed --keep-crossbars 0.165
+      unstructured_at main_column_k0.25 unstr_at_main_column_k0.25
+      unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25 ;;
+    optim)  # lgd / admm against one-shot magnitude (the main_* run), same budget and fine-tuning
+      for g in column crossbar; do
+        for o in lgd admm; do run "optim_${g}_${o}_k0.25" --granularity $g --optimizer $o --keep-crossbars 0.25; done
+        run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
       done ;;
-    sizes)  # 64x64 and 256x256 crossbars
-      for x in 64 256; do
+    sizes)
+      for x in $SIZES; do
         for k in $KEEPS; do
-          for g in crossbar column pim mixed; do
+          for g in $GRANS; do
             run "size${x}_${g}_k$k" --granularity $g --keep-crossbars $k --set crossbar.rows=$x --set crossbar.cols=$x
           done
         done
       done ;;
-    optim)  # lgd / admm / agp against one-shot magnitude, same budget and fine-tuning
-      for g in column crossbar; do
-        for o in lgd admm; do run "optim_${g}_${o}_k0.25" --granularity $g --optimizer $o --keep-crossbars 0.25; done
-        run "optim_${g}_agp_k0.25" --granularity $g --schedule agp --keep-crossbars 0.25
+    main)
+      for k in $KEEPS; do
+        for g in crossbar column pim mixed row balanced filter channel ou; do
+          run "main_${g}_k$k" --granularity $g --keep-crossbars $k
+        done
+        unstructured_at "main_column_k$k" "unstr_at_main_column_k$k"
       done ;;
     reorder)
       for g in crossbar column; do
         for r in on off; do run "reorder_${g}_${r}_k0.25" --granularity $g --reorder $r --keep-crossbars 0.25; done
       done ;;
+    none) ;;
+    *) echo "unknown phase '$phase' (bars optim sizes main reorder none)" >&2; exit 2 ;;
   esac
 done
 
 /usr/bin/python3 - "$OUT" > "$OUT/tables.md" <<'PY'
-import glob, json, os, sys
+import glob, json, os, re, sys
 out = sys.argv[1]
 R = {}
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
@@ -76,49 +105,65 @@ for f in sorted(glob.glob(os.path.join(out, "*.json"))):
     try: R[os.path.basename(f)[:-5]] = json.load(open(f))
     except Exception: pass
 def pct(v): return "n/a" if v is None else f"{100*v:.2f}"
+def loss(r):
+    a = r["accuracy"]
+    return None if a["finetuned"] is None or a["dense"] is None else 100 * (a["dense"] - a["finetuned"])
+def reord(r):
+    ls = [l for l in r["layers"] if l.get("prunable")]
+    return f"{sum(bool(l.get('reorder')) for l in ls)}/{len(ls)}"
 def row(name, r):
     a, t = r["accuracy"], r["total_prunable"]
-    loss = None if a["finetuned"] is None or a["dense"] is None else 100 * (a["dense"] - a["finetuned"])
-    return (f"| {name} | {t['dense_crossbars']} | {t['occupied_crossbars']} | {t['compression']:.2f}x | "
-            f"{100*t['weight_sparsity']:.1f}% | {t['index_bits']} | {pct(a['dense'])} | {pct(a['pruned'])} | "
-            f"{pct(a['finetuned'])} | {'n/a' if loss is None else f'{loss:.2f}'} |")
-hdr = ("| run | dense xbars | occupied | compression | weight sparsity | index bits | acc dense | acc pruned | acc fine-tuned | loss (points) |\n"
-       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    l = loss(r)
+    return (f"| {name} | {t['dense_crossbars']} | {t['occupied_crossbars']} | {t['dense_crossbars'] - t['occupied_crossbars']} | "
+            f"{t['compression']:.2f}x | {100*t['weight_sparsity']:.1f}% | {t['index_bits']} | {reord(r)} | {pct(a['dense'])} | "
+            f"{pct(a['pruned'])} | {pct(a['finetuned'])} | {'n/a' if l is None else f'{l:.2f}'} |")
+hdr = ("| run | dense xbars | occupied | freed | compression | weight sparsity | index bits | reorder layers | acc dense | acc pruned | acc fine-tuned | loss (points) |\n"
+       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 any_r = next(iter(R.values()), None)
 if any_r:
     o = any_r["options"]
-    print(f"Settings: fine-tune epochs {o['finetune_epochs']}, prune epochs {o['prune_epochs']}, lr {o['train']['lr']}, "
-          f"train samples {any_r['data']['train_samples']}, test samples {any_r['data']['test_samples']}.\n")
-for prefix, title in (("main_", "128x128 crossbars, magnitude (L2) one-shot + masked fine-tuning"),
-                      ("size64_", "64x64 crossbars"), ("size256_", "256x256 crossbars"),
-                      ("optim_", "optimisers at keep 0.25 (128x128)"), ("reorder_", "input reorder on/off (128x128, keep 0.25)")):
-    names = [n for n in R if n.startswith(prefix)]
+    print(f"Settings: fine-tune epochs {o['finetune_epochs']}, prune epochs (lgd/admm) {o['prune_epochs']}, lr {o['train']['lr']} "
+          f"({o['train']['schedule']}), batch {o['train']['batch_size']}, train samples {any_r['data']['train_samples']}, "
+          f"test samples {any_r['data']['test_samples']}; 8-bit weights on 2-bit cells; totals over the prunable layers "
+          f"(first and last layer kept dense). Each run's exact command is in its .cmd file.\n")
+def geom(r): return f"{r['geometry']['rows']}x{r['geometry']['cols']}"
+sections = (
+    ("128x128 crossbars: the issue's bars (one-shot L2 magnitude + masked fine-tuning; unstructured at the same weight sparsity)",
+     lambda n: n in ("main_crossbar_k0.25", "main_column_k0.25", "main_pim_k0.165", "main_mixed_k0.165") or n.startswith("unstr_at_main_")),
+    ("optimisers at keep 0.25 (128x128; magnitude = one-shot L2)",
+     lambda n: n.startswith("optim_") or n in ("main_column_k0.25", "main_crossbar_k0.25")),
+    ("128x128 crossbars, every granularity", lambda n: n.startswith("main_")),
+    ("64x64 crossbars", lambda n: n.startswith("size64_")),
+    ("256x256 crossbars", lambda n: n.startswith("size256_")),
+    ("input reorder forced on/off (128x128, keep 0.25)", lambda n: n.startswith("reorder_")),
+)
+for title, pick in sections:
+    names = [n for n in R if pick(n)]
     if not names: continue
     print(f"### {title}\n\n{hdr}")
     for n in sorted(names): print(row(n, R[n]))
     print()
 # Best compression at <= 1 point loss per granularity and crossbar size.
-best = {}
+best, tried = {}, set()
 for n, r in R.items():
-    for prefix, size in (("main_", 128), ("size64_", 64), ("size256_", 256)):
-        if not n.startswith(prefix): continue
-        g = n[len(prefix):].rsplit("_k", 1)[0]
-        a = r["accuracy"]
-        if a["finetuned"] is None or a["dense"] is None: continue
-        ok = a["dense"] - a["finetuned"] <= 0.01
-        key = (g, size)
-        c = r["total_prunable"]["compression"]
-        cur = best.setdefault(key, None)
-        if ok and (cur is None or c > cur): best[key] = c
-if best:
-    gs = sorted({g for g, _ in best})
-    print("### crossbar compression reached at <= 1 point accuracy loss (prunable layers)\n")
+    m = re.match(r"(main|size64|size256)_(\w+?)_k([0-9.]+)$", n)
+    if not m: continue
+    size = {"main": 128, "size64": 64, "size256": 256}[m.group(1)]
+    g = m.group(2)
+    l = loss(r)
+    if l is None: continue
+    tried.add((g, size))
+    c = r["total_prunable"]["compression"]
+    if l <= 1.0 and c > best.get((g, size), 0): best[(g, size)] = c
+if tried:
+    gs = sorted({g for g, _ in tried})
+    print("### crossbar compression reached at <= 1 point accuracy loss (prunable layers; best over the budgets run)\n")
     print("| granularity | 64x64 | 128x128 | 256x256 |\n|---|---:|---:|---:|")
     for g in gs:
         cells = []
         for s in (64, 128, 256):
-            if (g, s) not in best: cells.append("not run")
-            elif best[(g, s)] is None: cells.append("none within 1 pt")
+            if (g, s) not in tried: cells.append("not run")
+            elif (g, s) not in best: cells.append("none within 1 pt")
             else: cells.append(f"{best[(g, s)]:.2f}x")
         print(f"| {g} | " + " | ".join(cells) + " |")
 PY
