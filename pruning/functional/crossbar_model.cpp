@@ -42,6 +42,11 @@ class Rng {
   bool have_ = false;
 };
 
+// Stream tags of the non-idealities (each its own random stream under nonideal.seed).
+constexpr uint64_t kFaultStream = 0xfa17ULL;
+constexpr uint64_t kVariationStream = 0xd2dULL;
+constexpr uint64_t kReadNoiseStream = 0x5eedULL;
+
 void check_arch_for_model(const ArchConfig& a) {
   const auto& p = a.precision;
   const std::string w = a.source_file.empty() ? std::string("arch config") : a.source_file;
@@ -60,7 +65,7 @@ void check_arch_for_model(const ArchConfig& a) {
   if (!(n.stuck_off_rate >= 0.0 && n.stuck_off_rate <= 1.0)) bad("nonideal.stuck_off_rate must be in [0, 1]");
   if (n.stuck_on_rate + n.stuck_off_rate > 1.0) bad("nonideal.stuck_on_rate + stuck_off_rate must be <= 1");
   if (n.conductance_levels != 0 && n.conductance_levels < 2) bad("nonideal.conductance_levels must be 0 (2^cell_bits) or >= 2");
-  if (!(n.ir_drop >= 0.0 && n.ir_drop < 1.0)) bad("nonideal.ir_drop must be in [0, 1)");
+  if (!(n.ir_drop >= 0.0 && std::isfinite(n.ir_drop))) bad("nonideal.ir_drop must be a finite number >= 0");
   if (n.adc_range != "full" && n.adc_range != "calibrated")
     bad("nonideal.adc_range must be 'full' or 'calibrated', got '" + n.adc_range + "'");
 }
@@ -190,7 +195,10 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
   std::vector<double> col_group_sum(static_cast<size_t>(cp), 0.0);
   x.max_read = 0.0;
   x.stuck_cells = 0;
-  Rng rng(ni.seed, static_cast<uint64_t>(x.id) + 1);
+  // One stream per non-ideality (tagged), per crossbar: changing one non-ideality's rate
+  // or switching it on never changes another's draws.
+  Rng fault_rng(ni.seed, static_cast<uint64_t>(x.id) + 1, kFaultStream);
+  Rng var_rng(ni.seed, static_cast<uint64_t>(x.id) + 1, kVariationStream);
   for (int64_t i = 0; i < r; ++i) {
     if (i % group == 0) std::fill(col_group_sum.begin(), col_group_sum.end(), 0.0);
     for (int64_t p = 0; p < cp; ++p) {
@@ -206,20 +214,26 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
       const int64_t lvl = std::llround(static_cast<double>(s * (levels - 1)) / static_cast<double>(level_max));
       const double nominal = static_cast<double>(lvl * level_max) / static_cast<double>(levels - 1);
       // One uniform and one normal per cell, always drawn, so that raising a fault rate
-      // only adds faults (nested fault sets) and leaves every other draw unchanged.
-      const double u = rng.uniform();
-      const double z = rng.normal();
+      // only adds faults of that kind (stuck-off from the bottom of [0, 1), stuck-on from
+      // the top: nested fault sets) and leaves every other draw unchanged.
+      const double u = fault_rng.uniform();
+      const double z = var_rng.normal();
       double gcell;
       if (u < ni.stuck_off_rate) {
         gcell = gmin_u;
         ++x.stuck_cells;
-      } else if (u < ni.stuck_off_rate + ni.stuck_on_rate) {
+      } else if (u >= 1.0 - ni.stuck_on_rate) {
         gcell = gmax_u;
         ++x.stuck_cells;
       } else {
         gcell = (gmin_u + nominal) * (ni.variation_sigma > 0.0 ? std::exp(ni.variation_sigma * z) : 1.0);
       }
-      if (ni.ir_drop > 0.0 && ir_span > 0.0) gcell *= 1.0 - ni.ir_drop * static_cast<double>(i + p) / ir_span;
+      // First-order IR drop (docs/functional-model.md §6): the cell sees the wire resistance
+      // of (i + p) segments in series, G' = G / (1 + G R_seg (i + p)); ir_drop is
+      // G_max R_seg (rows - 1 + cols - 1), the relative excess resistance of a G_max cell at
+      // the far corner. Static: the currents of the other cells on the wires are ignored.
+      if (ni.ir_drop > 0.0 && ir_span > 0.0)
+        gcell /= 1.0 + ni.ir_drop * (gcell / gmax_u) * static_cast<double>(i + p) / ir_span;
       x.g(i, p) = static_cast<float>(gcell - gmin_u);
       x.g_squared(i, p) = static_cast<float>(gcell * gcell);
     }
@@ -302,7 +316,7 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   const int64_t reads = (r + group - 1) / group;
   const bool float_acc = !calibrating && adc_bits <= 22 &&
                          std::ldexp(adc_max * static_cast<double>(reads), steps * d) < 16777216.0;
-  Rng noise(ni.seed ^ 0x5eedULL, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
+  Rng noise(ni.seed ^ kReadNoiseStream, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
 
   const int64_t B = std::max<int64_t>(1, opt_.block_vectors);
   MatrixXi xi(B, r);

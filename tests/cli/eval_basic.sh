@@ -30,6 +30,30 @@ assert res["model"]["adc_lossless_crossbars"] == res["model"]["crossbars"] > 0
 print("ok   lossless: hw == quantised on all", res["samples"], "images")
 P
 
+# The VGG-style net on 128x128 crossbars (8-bit weights and inputs, 2-bit cells, 1-bit DAC)
+# with a lossless 9-bit ADC (128 rows x 3 levels = 384 < 512), through the bit-serial path
+# (--no-shortcut), both sign encodings: the hardware predictions must equal the quantised
+# reference's on every one of 48 test images. Trained weights when the workload has them.
+vgg=$src/workloads/fmnist/vgg_fmnist.json
+if [ -f "$src/workloads/fmnist/vgg_fmnist.npz" ]; then vw=(--weights "$src/workloads/fmnist/vgg_fmnist.npz"); else vw=(--random-weights 5); fi
+for enc in offset differential; do
+  "$bin" eval --network "$vgg" "${vw[@]}" --arch "$arch" --set 'chip.tiles="auto"' --set precision.adc_bits=9 \
+    --set crossbar.sign_encoding="$enc" --samples 48 --calibration-samples 32 --batch 16 --no-shortcut -q -o "$t/vgg_$enc.json" \
+    || { echo "FAIL vgg lossless run ($enc)"; fail=1; }
+  $py - "$t/vgg_$enc.json" "$enc" "${vw[0]}" <<'P' || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+res = r["result"]
+assert r["arch"]["crossbar"]["rows"] == 128 and r["arch"]["crossbar"]["sign_encoding"] == sys.argv[2]
+assert res["samples"] == 48
+assert res["model"]["lossless_shortcut_allowed"] is False
+assert res["hardware_agrees_with_quantized"] == 1.0, res["hardware_agrees_with_quantized"]
+assert res["accuracy_on_hardware"] == res["accuracy_quantized"]
+print("ok   vgg lossless (%s, %s): hw == quantised on all 48 images, accuracy %.3f"
+      % (sys.argv[2], sys.argv[3].lstrip("-"), res["accuracy_on_hardware"]))
+P
+done
+
 # A 3-bit ADC is lossy: the model must notice (predictions differ on some image).
 "$bin" eval --network "$net" --random-weights 3 "${common[@]}" --set precision.adc_bits=3 -o "$t/lossy.json" \
   || { echo "FAIL lossy run"; fail=1; }

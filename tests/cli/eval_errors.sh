@@ -27,6 +27,9 @@ net=$src/workloads/fmnist/lenet5.json
 r=(--network "$net" --random-weights 1 --arch "$arch" --set 'chip.tiles="auto"' --set precision.adc_bits=9 --samples 4 --calibration-samples 4)
 expect_error adc-zero "adc_bits" "$bin" eval "${r[@]}" --set precision.adc_bits=0
 expect_error on-off-ratio "g_max_us" "$bin" eval "${r[@]}" --set crossbar.g_max_us=0.5
+expect_error on-off-ratio-one "on/off ratio" "$bin" eval "${r[@]}" --set crossbar.g_max_us=1.0
+expect_error negative-read-noise "read_noise_sigma" "$bin" eval "${r[@]}" --set nonideal.read_noise_sigma=-0.01
+expect_error negative-ir-drop "ir_drop" "$bin" eval "${r[@]}" --set nonideal.ir_drop=-0.1
 expect_error negative-sigma "variation_sigma" "$bin" eval "${r[@]}" --set nonideal.variation_sigma=-0.1
 expect_error stuck-rate "stuck_on_rate" "$bin" eval "${r[@]}" --set nonideal.stuck_on_rate=1.2
 expect_error adc-range "adc_range" "$bin" eval "${r[@]}" --set nonideal.adc_range=auto

@@ -399,6 +399,70 @@ TEST(Functional, IrDropOnlyAttenuates) {
   }
 }
 
+// The documented first-order IR-drop rule, cell by cell, recomputed from the ideal
+// conductances: G' = G / (1 + ir_drop * (G / G_max) * (i + p) / (rows - 1 + cols - 1)).
+TEST(Functional, IrDropFollowsSeriesResistanceRule) {
+  Network net = test_net(4);
+  const double kappa = 0.3;
+  ArchConfig ideal = make_arch({}), ir = make_arch({{"nonideal", {{"ir_drop", kappa}}}});
+  Mapping m = map_dense(net, ideal);
+  FunctionalModel a(m, ideal), b(m, ir);
+  // Level units: one nominal step (G_max - G_min) / 3 is 1; G_min = 1 uS, G_max = 100 uS.
+  const double step_us = (100.0 - 1.0) / 3.0, gmin = 1.0 / step_us, gmax = 100.0 / step_us;
+  const double span = 17 - 1 + 24 - 1;
+  double worst = 0.0, biggest_loss = 0.0;
+  for (size_t x = 0; x < a.crossbars().size(); ++x) {
+    const auto &ga = a.crossbars()[x].g, &gb = b.crossbars()[x].g;
+    for (int64_t i = 0; i < ga.rows(); ++i)
+      for (int64_t p = 0; p < ga.cols(); ++p) {
+        const double g = ga(i, p) + gmin;
+        const double want = g / (1.0 + kappa * (g / gmax) * static_cast<double>(i + p) / span) - gmin;
+        worst = std::max(worst, std::abs(gb(i, p) - want));
+        biggest_loss = std::max(biggest_loss, ga(i, p) - want);
+      }
+  }
+  EXPECT_LT(worst, 1e-5);
+  EXPECT_GT(biggest_loss, 0.1);  // the rule bites somewhere
+}
+
+// Each non-ideality draws from its own stream: switching faults on changes exactly the
+// stuck cells and leaves the variation of every other cell as it was.
+TEST(Functional, NonIdealityStreamsAreIndependent) {
+  Network net = test_net(3);
+  ArchConfig v = make_arch({{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}}}});
+  ArchConfig vf = make_arch({{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.05}, {"stuck_on_rate", 0.05}}}});
+  Mapping m = map_dense(net, v);
+  FunctionalModel a(m, v), b(m, vf);
+  int64_t differ = 0, stuck = 0;
+  for (size_t x = 0; x < a.crossbars().size(); ++x) {
+    differ += (a.crossbars()[x].g.array() != b.crossbars()[x].g.array()).count();
+    stuck += b.crossbars()[x].stuck_cells;
+  }
+  EXPECT_GT(stuck, 10);
+  EXPECT_EQ(differ, stuck);
+  // Fault sets are nested: the cells stuck off (g - G_min == 0 exactly; varied cells never
+  // are) at a 5 % rate stay stuck off at 10 %, whatever the stuck-on rate does.
+  ArchConfig more = make_arch({{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.1}, {"stuck_on_rate", 0.2}}}});
+  FunctionalModel c(m, more);
+  // Likewise stuck-on cells (g - G_min == 3 levels exactly) from 5 % to 20 %.
+  int64_t off5 = 0, off10 = 0, lost_off = 0, on5 = 0, on20 = 0, lost_on = 0;
+  for (size_t x = 0; x < b.crossbars().size(); ++x) {
+    const auto &gb = b.crossbars()[x].g, &gc = c.crossbars()[x].g;
+    off5 += (gb.array() == 0.0f).count();
+    off10 += (gc.array() == 0.0f).count();
+    lost_off += ((gb.array() == 0.0f) && (gc.array() != 0.0f)).count();
+    on5 += (gb.array() == 3.0f).count();
+    on20 += (gc.array() == 3.0f).count();
+    lost_on += ((gb.array() == 3.0f) && (gc.array() != 3.0f)).count();
+  }
+  EXPECT_GT(off5, 5);
+  EXPECT_GT(off10, off5);
+  EXPECT_EQ(lost_off, 0);
+  EXPECT_GT(on5, 5);
+  EXPECT_GT(on20, on5);
+  EXPECT_EQ(lost_on, 0);
+}
+
 TEST(Functional, BadConfigsAreConfigErrors) {
   EXPECT_THROW(make_arch({{"precision", {{"adc_bits", 0}}}}), ConfigError);
   EXPECT_THROW(make_arch({{"crossbar", {{"g_min_us", 10.0}, {"g_max_us", 10.0}}}}), ConfigError);
