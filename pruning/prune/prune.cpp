@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "pruning/core/error.h"
@@ -306,6 +307,18 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
     ctx.log["plain_epoch_seconds"] = plain.train_epoch(*train, 0).seconds;
   }
   prune::optimizer(opt.optimizer).run(ctx);
+  // A budget below the granularity's smallest unit (e.g. `filter` keeps whole columns, so
+  // it needs at least one crossbar per row-block) leaves the layer empty: say so loudly.
+  json warnings = json::array();
+  for (auto& p : plan.layers)
+    if (p.mask.size() > 0 && p.mask.maxCoeff() == 0.0f) {
+      std::string w = "layer '" + p.name + "': granularity " + gran.name() + " fits no group in its budget (" +
+                      (p.target.kind == Budget::Kind::Crossbars ? std::to_string(static_cast<int64_t>(p.target.value)) + " crossbars"
+                                                                 : "density " + std::to_string(p.target.value)) +
+                      "); the whole layer is pruned";
+      std::fprintf(stderr, "reram: warning: %s\n", w.c_str());
+      warnings.push_back(w);
+    }
   acc["pruned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
 
   // Masked fine-tuning (ADMM's masked retraining); pruned weights stay exactly zero.
@@ -439,6 +452,7 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
                 {"index_bits", [&] { int64_t b = 0; for (auto& L : m.layers) b += L.index_bits; return b; }()},
                 {"tiles", m.tiles_used}, {"pes", m.pes_used}};
   r["accuracy"] = acc;
+  r["warnings"] = warnings;
   r["optimizer_log"] = ctx.log;
   r["finetune_log"] = ft_log;
   r["reorder_layers"] = reordered;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <unistd.h>
 
 #include "pruning/prune/granularity.h"
@@ -285,4 +286,27 @@ TEST(PruneNetwork, ReorderReportedWithAndWithout) {
   f.granularity = "filter";
   f.keep_crossbars = 0.3;
   for (const auto& l : prune_network(net, arch, f, nullptr, nullptr).report["layers"]) EXPECT_FALSE(l.contains("reorder_kept_score"));
+}
+
+// A budget below the smallest unit of a granularity empties the layer; the report says
+// which layers (filter keeps whole columns: at least one crossbar per row-block).
+TEST(PruneNetwork, WarnsWhenABudgetFitsNoGroup) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  PruneOptions o;
+  o.granularity = "filter";
+  o.keep_crossbars = 0.2;
+  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  std::set<std::string> empty;
+  for (const auto& l : r.report["layers"])
+    if (l["prunable"].get<bool>() && l["weights_kept"].get<int64_t>() == 0) empty.insert(l["layer"].get<std::string>());
+  ASSERT_FALSE(empty.empty());
+  ASSERT_EQ(r.report["warnings"].size(), empty.size());
+  for (const auto& w : r.report["warnings"]) {
+    bool named = false;
+    for (const auto& n : empty) named |= w.get<std::string>().find("'" + n + "'") != std::string::npos;
+    EXPECT_TRUE(named) << w;
+  }
+  o.granularity = "column";  // column segments always fit one crossbar: no warning
+  EXPECT_TRUE(prune_network(net, arch, o, nullptr, nullptr).report["warnings"].empty());
 }
