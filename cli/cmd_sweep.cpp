@@ -79,7 +79,7 @@ int run_sweep(int argc, char** argv) {
       ("max-accuracy-loss", po::value(&ss.max_accuracy_loss)->default_value(0.01),
        "sweet spot: allowed accuracy drop below the reference (absolute, 0.01 = 1 point)")
       ("reference-accuracy", po::value(&ss.reference_accuracy)->default_value(-1),
-       "sweet spot: reference accuracy (default: the most accurate dense point)")
+       "sweet spot: reference accuracy (default: the unpruned network's software accuracy from the plan's reference eval, else the most accurate dense point)")
       ("baseline", po::value(&ss.baseline_index)->default_value(-1),
        "sweet spot: index of the point to compare with (default: the most accurate dense point)");
   po::options_description hidden;
@@ -121,12 +121,7 @@ int run_sweep(int argc, char** argv) {
         else if (st == "failed") ++failed;
         else ++pending;
       }
-      int running = 0;
-      for (const auto& st : {"net", "train", "map", "prune", "sim", "eval"}) {
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(so.out_dir + "/cache/" + st, ec))
-          if (e.path().filename().string().find(".tmp.") != std::string::npos) ++running;
-      }
+      int running = sw.stages_in_progress(false);
       std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed
                 << "  pending: " << pending << "  stages in progress: " << running << "\n";
       for (const auto& p : sw.points()) {

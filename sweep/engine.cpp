@@ -210,6 +210,16 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
     auto f = options_to_flags(p.point.sim);
     a.insert(a.end(), f.begin(), f.end());
     a.insert(a.end(), {"-o", "@OUT@/sim.json", "--quiet"});
+  } else if (stage == "ref") {
+    // The unpruned network on the plan's base arch: its software accuracy is the reference
+    // every point's accuracy loss is measured against.
+    a = {bin, "eval"};
+    net_args();
+    a.insert(a.end(), {"--arch", plan_.arch});
+    for (const auto& s : plan_.set) a.insert(a.end(), {"--set", s});
+    auto f = options_to_flags(plan_.eval);
+    a.insert(a.end(), f.begin(), f.end());
+    a.insert(a.end(), {"-o", "@OUT@/eval.json"});
   } else if (stage == "eval") {
     a = {bin, "eval", "--mapping", dep_dir + "/mapping.json", "--arch", p.arch_file};
     auto f = options_to_flags(p.point.eval);
@@ -220,7 +230,7 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
 }
 
 void Sweep::prepare() {
-  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/map", "cache/prune", "cache/sim", "cache/eval", "points"})
+  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/ref", "cache/map", "cache/prune", "cache/sim", "cache/eval", "points"})
     fs::create_directories(opt_.out_dir + "/" + d);
 
   std::vector<Point> pts = expand_plan(plan_);
@@ -255,6 +265,18 @@ void Sweep::prepare() {
     base_tasks_.push_back(id);
     weights_file_ = task_dir(id) + "/weights.npz";
     net_inputs = {{"trained", tasks_.at(id).key}};
+  }
+
+  ref_task_.clear();
+  if (!plan_.eval.is_null()) {
+    StageTask t;
+    t.stage = "ref";
+    t.inputs = {{"stage", "ref"}, {"net", net_inputs}, {"arch_file", hash_file(plan_.arch)}, {"set", plan_.set},
+                {"eval", plan_.eval}};
+    t.outputs = {"eval.json"};
+    t.deps = base_tasks_;
+    t.argv = stage_argv("ref", PointJob{}, "");
+    ref_task_ = add_task(t);
   }
 
   points_.clear();
@@ -331,6 +353,10 @@ void Sweep::prepare() {
       std::string eid = add_task(e);
       pj.tasks.push_back(eid);
       pj.final_tasks.push_back(eid);
+      if (!ref_task_.empty()) {
+        pj.tasks.push_back(ref_task_);
+        pj.final_tasks.push_back(ref_task_);
+      }
     }
     points_.push_back(std::move(pj));
   }
@@ -379,6 +405,7 @@ void Sweep::write_point_result(const PointJob& p, const std::string& error, cons
         std::string stage = t.substr(0, t.find('/'));
         if (stage == "sim") metrics.update(sim_metrics(load_json_file(task_dir(t) + "/sim.json")));
         if (stage == "eval") metrics.update(eval_metrics(load_json_file(task_dir(t) + "/eval.json")));
+        if (stage == "ref") metrics.update(reference_metrics(load_json_file(task_dir(t) + "/eval.json")));
       }
       add_derived_metrics(metrics);
     } catch (const std::exception& e) {
@@ -404,11 +431,38 @@ struct Running {
 
 }  // namespace
 
+int Sweep::stages_in_progress(bool remove_stale) const {
+  int live = 0;
+  std::string me = host_name();
+  for (const char* st : {"net", "train", "ref", "map", "prune", "sim", "eval"}) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(opt_.out_dir + "/cache/" + st, ec)) {
+      // .<key>.tmp.<host>.<pid>: a stage being written by process <pid> on <host>.
+      std::string name = e.path().filename().string();
+      size_t t = name.find(".tmp.");
+      if (t == std::string::npos) continue;
+      std::string rest = name.substr(t + 5);
+      size_t dot = rest.rfind('.');
+      std::string host = dot == std::string::npos ? rest : rest.substr(0, dot);
+      long pid = dot == std::string::npos ? 0 : std::atol(rest.c_str() + dot + 1);
+      bool alive = host != me || (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM));
+      if (alive) {
+        ++live;
+      } else if (remove_stale) {
+        // Left by a killed sweep: its output never reached the cache, so it is redone.
+        fs::remove_all(e.path(), ec);
+      }
+    }
+  }
+  return live;
+}
+
 RunSummary Sweep::run_local() {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   RunSummary sum;
   sum.total = static_cast<int>(points_.size());
+  stages_in_progress(true);
 
   // Points to run, in index order.
   std::vector<const PointJob*> todo;
@@ -444,7 +498,8 @@ RunSummary Sweep::run_local() {
       }
     }
   std::vector<bool> finished(todo.size(), false);
-  int finished_count = 0;
+  int finished_count = 0, instant_count = 0;
+  auto last_collect = Clock::now();
 
   // Threads per stage process: share the cores among the parallel jobs.
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
@@ -463,7 +518,9 @@ RunSummary Sweep::run_local() {
     int done = finished_count;
     int n = static_cast<int>(todo.size());
     double el = std::chrono::duration<double>(Clock::now() - t0).count();
-    double eta = done > 0 ? el / done * (n - done) : NAN;
+    // Points assembled from the cache at start-up took no time: leave them out of the rate.
+    int computed = done - instant_count;
+    double eta = computed > 0 ? el / computed * (n - done) : NAN;
     const int width = 30;
     int fill = n > 0 ? done * width / n : width;
     std::string bar = "[" + std::string(fill, '#') + std::string(width - fill, '-') + "]";
@@ -495,6 +552,7 @@ RunSummary Sweep::run_local() {
   // Points whose every task is cached are assembled straight away.
   for (size_t i = 0; i < todo.size(); ++i)
     if (pending[i].empty()) finish_point(i, "");
+  instant_count = finished_count;
 
   std::vector<Running> running;
   size_t cursor = 0;
@@ -620,6 +678,12 @@ RunSummary Sweep::run_local() {
       launch(*t);
     }
     if (running.empty()) break;
+    // Keep the tables current while the sweep runs (every point's own result file is
+    // already on disk; this is only for readers of results.csv during a long run).
+    if (Clock::now() - last_collect > std::chrono::seconds(30)) {
+      collect();
+      last_collect = Clock::now();
+    }
     int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid > 0) {

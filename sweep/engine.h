@@ -16,7 +16,7 @@ namespace reram::sweep {
 
 // One unit of work: a stage whose output directory is DIR/cache/<stage>/<key>/.
 struct StageTask {
-  std::string stage;                // net | train | map | prune | sim | eval
+  std::string stage;                // net | train | ref | map | prune | sim | eval
   std::string key;                  // content hash of `inputs`
   std::vector<std::string> deps;    // ids of tasks whose outputs it reads
   // Command line; "@OUT@" is replaced by the (temporary) output directory.
@@ -82,6 +82,10 @@ class Sweep {
   // "ok", "failed" or "" (no result yet).
   std::string point_status(const PointJob& p) const;
 
+  // Stage output directories being written by live processes (other hosts' count as live);
+  // with `remove_stale`, those left by dead processes of this host are deleted.
+  int stages_in_progress(bool remove_stale) const;
+
   // Runs every point without a result (and failed ones with retry_failed) on a pool of
   // `jobs` processes; writes point results as they finish and the tables at the end.
   RunSummary run_local();
@@ -108,6 +112,7 @@ class Sweep {
   // stage's output (then base_tasks_ lists those stages).
   std::string net_file_, weights_file_;
   std::vector<std::string> base_tasks_;
+  std::string ref_task_;  // reference eval of the unpruned network ("" without an eval stage)
 };
 
 // `reram <stage>` option flags from an options object: {"crossbar_budget": 0.3} ->

@@ -118,11 +118,25 @@ json sim_metrics(const json& r) {
   return out;
 }
 
-json eval_metrics(const json& r) {
+json eval_metrics(const json& report) {
+  // `reram eval` puts its figures under "result" (older layouts had them at the top).
+  const json& r = report.contains("result") && report["result"].is_object() ? report["result"] : report;
   json out = json::object();
-  for (const char* k : {"accuracy_float", "accuracy_quantized", "accuracy_on_hardware", "samples",
-                        "hardware_agrees_with_quantized"})
+  // accuracy_float is the software accuracy of this point's (pruned, fine-tuned) weights;
+  // accuracy_on_hardware runs the same weights through the crossbar model of the point's
+  // arch (ADC, slices, cell levels).
+  copy_num(out, "accuracy_software", r, "accuracy_float");
+  for (const char* k : {"accuracy_quantized", "accuracy_on_hardware", "hardware_agrees_with_quantized"})
     copy_num(out, k, r, k);
+  copy_num(out, "eval_samples", r, "samples");
+  return out;
+}
+
+json reference_metrics(const json& report) {
+  const json& r = report.contains("result") && report["result"].is_object() ? report["result"] : report;
+  json out = json::object();
+  copy_num(out, "reference_accuracy", r, "accuracy_float");
+  copy_num(out, "reference_accuracy_on_hardware", r, "accuracy_on_hardware");
   return out;
 }
 
@@ -130,12 +144,16 @@ void add_derived_metrics(json& m) {
   // The headline accuracy: on the hardware model when evaluated, else the software
   // accuracy the pruning stage measured after fine-tuning (or after pruning).
   if (!m.contains("accuracy")) {
-    for (const char* k : {"accuracy_on_hardware", "accuracy_software_finetuned", "accuracy_software_pruned"})
+    for (const char* k : {"accuracy_on_hardware", "accuracy_software", "accuracy_software_finetuned",
+                           "accuracy_software_pruned"})
       if (m.contains(k) && m[k].is_number()) {
         m["accuracy"] = m[k];
         break;
       }
   }
+  // Loss against the unpruned network's software accuracy (the plan's reference stage).
+  if (m.contains("accuracy") && m.contains("reference_accuracy"))
+    m["accuracy_loss"] = num(m, "reference_accuracy") - num(m, "accuracy");
   double ops = num(m, "ops");
   if (std::isnan(ops) && !std::isnan(num(m, "macs"))) ops = 2 * num(m, "macs");
   double e = num(m, "energy_pj"), lat = num(m, "latency_ns"), area = num(m, "area_mm2");

@@ -17,6 +17,9 @@ json mapping_metrics(const std::string& map_dir);
 json sim_metrics(const json& sim_report);
 // Accuracy figures from a `reram eval` report.
 json eval_metrics(const json& eval_report);
+// Reference figures (reference_accuracy = software accuracy of the unpruned network) from
+// the `reram eval --network` report of the plan's base network.
+json reference_metrics(const json& eval_report);
 // Components counted as crossbar periphery (ADC, DAC, S&H, mux, index maps).
 const std::vector<std::string>& peripheral_components();
 // Adds the derived figures (needs ops, energy_pj, latency_ns, area_mm2 when present).

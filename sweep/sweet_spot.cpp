@@ -42,6 +42,15 @@ json sweet_spot(const json& rows, const SweetSpotOptions& opt) {
   double ref = opt.reference_accuracy;
   std::string ref_source = "given";
   if (have_acc && ref < 0) {
+    // The plan's reference stage: software accuracy of the unpruned network.
+    for (const auto& r : ok)
+      if (!std::isnan(num(r, "reference_accuracy"))) {
+        ref = num(r, "reference_accuracy");
+        ref_source = "unpruned network, software (float) accuracy";
+        break;
+      }
+  }
+  if (have_acc && ref < 0) {
     double best_dense = -1, best_any = -1;
     for (const auto& r : ok) {
       double a = num(r, "accuracy");
@@ -103,7 +112,7 @@ json sweet_spot(const json& rows, const SweetSpotOptions& opt) {
   json cmp = json::object();
   for (const char* k : {"occupied_crossbars", "crossbar_compression", "energy_pj", "energy_pj.crossbar",
                         "peripheral_energy_pj", "peripheral_energy_share", "latency_ns", "area_mm2", "tops_per_w",
-                        "tops_per_mm2", "edp_pj_ns", "accuracy"}) {
+                        "tops_per_mm2", "edp_pj_ns", "accuracy", "accuracy_loss"}) {
     double a = num(*best_eff, k), b = num(*base, k);
     if (std::isnan(a) && std::isnan(b)) continue;
     cmp[k] = {{"best", std::isnan(a) ? json(nullptr) : json(a)},
@@ -131,7 +140,11 @@ std::string sweet_spot_text(const json& rep) {
       << fmt(num(r, "tops_per_w")) << " TOPS/W, EDP " << fmt(num(r, "edp_pj_ns")) << " pJ*ns, energy "
       << fmt(num(r, "energy_pj")) << " pJ, latency " << fmt(num(r, "latency_ns")) << " ns, area "
       << fmt(num(r, "area_mm2")) << " mm^2";
-    if (!std::isnan(num(r, "accuracy"))) o << ", accuracy " << fmt(num(r, "accuracy"));
+    if (!std::isnan(num(r, "accuracy"))) {
+      o << ", accuracy " << fmt(num(r, "accuracy"));
+      if (rep["has_accuracy"].get<bool>())
+        o << " (loss " << fmt((rep["reference_accuracy"].get<double>() - num(r, "accuracy")) * 100, 3) << " points)";
+    }
     o << "\n";
   };
   line("Best energy efficiency", best);

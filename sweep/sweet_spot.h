@@ -11,7 +11,8 @@ namespace reram::sweep {
 
 struct SweetSpotOptions {
   double max_accuracy_loss = 0.01;  // absolute, in accuracy units (0.01 = one point)
-  double reference_accuracy = -1;   // < 0: best dense point's accuracy, else the best point's
+  double reference_accuracy = -1;   // < 0: the rows' reference_accuracy (unpruned network), else the
+                                    // best dense point's accuracy, else the best point's
   int baseline_index = -1;          // point to compare with; < 0: the most accurate dense point
 };
 

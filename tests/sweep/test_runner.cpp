@@ -4,6 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sweep/engine.h"
 
@@ -183,4 +189,78 @@ TEST(SweepRunner, UnresolvablePointFailsAloneAndAllBadIsAPlanError) {
   EXPECT_EQ(r.failed, 1);
   fs::remove_all(dir);
   fs::remove(dir + ".log");
+}
+
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+// SIGKILL the sweep (no chance to clean up) after some points finished: those points
+// keep their result files byte for byte, the re-run does only what is missing, and the
+// stage directories the killed run left half-written are discarded.
+TEST(SweepRunner, KilledSweepLosesNoFinishedPoint) {
+  std::string dir = fresh_dir("kill"), log = dir + ".log";
+  fs::remove(log);
+  SweepOptions o;
+  o.out_dir = dir;
+  o.jobs = 1;
+  o.progress = false;
+  o.reram_binary = "/bin/false";
+  auto slow = [=](const StageTask& t, std::vector<std::string> argv) {
+    auto a = fake(log, false)(t, argv);
+    a.back() = "sleep 0.3; " + a.back();
+    return a;
+  };
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Sweep s(test_plan(), o);
+    s.set_command_rewriter(slow);
+    s.prepare();
+    s.run_local();
+    _exit(0);
+  }
+  // Wait for two finished points, then kill.
+  auto count_results = [&]() {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir + "/points", ec))
+      n += fs::exists(e.path() / "result.json");
+    return n;
+  };
+  for (int i = 0; i < 600 && count_results() < 2; ++i) usleep(20000);
+  kill(child, SIGKILL);
+  int st = 0;
+  waitpid(child, &st, 0);
+  ASSERT_TRUE(WIFSIGNALED(st));
+  usleep(100000);  // the stage child dies of PDEATHSIG
+  std::map<std::string, std::string> before;
+  for (const auto& e : fs::directory_iterator(dir + "/points"))
+    if (fs::exists(e.path() / "result.json")) before[e.path().string()] = read_all((e.path() / "result.json").string());
+  ASSERT_GE(before.size(), 2u);
+  ASSERT_LT(before.size(), 4u) << "the sweep finished before it was killed";
+
+  Sweep s(test_plan(), o);
+  s.set_command_rewriter(fake(log, false));
+  s.prepare();
+  RunSummary r = s.run_local();
+  EXPECT_EQ(r.skipped, static_cast<int>(before.size()));
+  EXPECT_EQ(r.ok, 4 - static_cast<int>(before.size()));
+  EXPECT_EQ(r.failed, 0);
+  for (const auto& [path, text] : before) EXPECT_EQ(read_all(path + "/result.json"), text) << path;
+  json res = load_json_file(dir + "/results.json");
+  ASSERT_EQ(res["rows"].size(), 4u);
+  for (const auto& row : res["rows"]) EXPECT_EQ(row["status"], "ok");
+  for (const char* st2 : {"map", "sim"})
+    for (const auto& e : fs::directory_iterator(dir + "/cache/" + st2))
+      EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+  fs::remove_all(dir);
+  fs::remove(log);
 }
