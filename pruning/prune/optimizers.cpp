@@ -2,6 +2,7 @@
 // project's relaxed probabilistic projection) and admm (group sparsity ∩ conductance levels).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <random>
 
@@ -90,7 +91,13 @@ TrainOptions phase_options(const PruneOptions& o, int epochs) {
 // compares it with a plain epoch of the same net).
 void run_epochs(PruneContext& ctx, Trainer& tr, const Dataset& train) {
   json secs = json::array();
-  for (int e = 0; e < tr.options().epochs; ++e) secs.push_back(tr.train_epoch(train, e).seconds);
+  for (int e = 0; e < tr.options().epochs; ++e) {
+    EpochStats s = tr.train_epoch(train, e);
+    secs.push_back(s.seconds);
+    if (ctx.opt.train.progress)
+      std::fprintf(stderr, "%s epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", ctx.opt.optimizer.c_str(), e + 1,
+                   tr.options().epochs, s.loss, 100 * s.train_accuracy, s.seconds);
+  }
   ctx.log["epoch_seconds"] = secs;
 }
 

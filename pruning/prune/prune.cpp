@@ -332,6 +332,9 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
     if (opt.noise_sigma > 0) tr.set_weight_noise(opt.noise_sigma);
     for (int e = 0; e < t.epochs; ++e) {
       EpochStats s = tr.train_epoch(*train, e);
+      if (opt.train.progress)
+        std::fprintf(stderr, "fine-tune epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", e + 1, t.epochs, s.loss,
+                     100 * s.train_accuracy, s.seconds);
       ft_log.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"train_accuracy", s.train_accuracy}, {"seconds", s.seconds}});
     }
     tr.set_weight_noise(0.0);
