@@ -49,6 +49,21 @@ std::map<std::string, double> load_ratios(const std::string& path) {
   return r;
 }
 
+// The last n samples of a data set: a held-out slice of the training set that the
+// fine-tuning subset (the first --train-limit images) does not touch.
+Dataset tail(const Dataset& d, int64_t n) {
+  if (n <= 0 || n >= d.size()) return d;
+  Dataset t;
+  t.mean = d.mean;
+  t.std = d.std;
+  t.labels.assign(d.labels.end() - n, d.labels.end());
+  t.images.shape = d.images.shape;
+  t.images.shape[0] = n;
+  const int64_t per = d.images.numel() / d.images.shape[0];
+  t.images.data.assign(d.images.data.end() - n * per, d.images.data.end());
+  return t;
+}
+
 std::string help_lists() {
   std::string s = "granularities:\n";
   for (auto& n : prune::granularity_names()) s += "  " + n + ": " + prune::granularity(n).summary() + "\n";
@@ -85,7 +100,8 @@ int run_prune(int argc, char** argv) {
   o.train.lr = 0.01;
   o.train.schedule = "cosine";
   std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file, sens_ratios = "0.1,0.25,0.5,0.75";
-  int64_t train_limit = 0, test_limit = 0;
+  std::string sens_split = "test";
+  int64_t train_limit = 0, test_limit = 0, sens_samples = 5000;
   po::options_description desc("reram prune options");
   desc.add_options()
       ("help,h", "show this help (lists granularities and optimizers)")
@@ -130,6 +146,10 @@ int run_prune(int argc, char** argv) {
       ("measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")
       ("sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")
       ("sensitivity-ratios", po::value(&sens_ratios)->default_value(sens_ratios), "crossbar keep ratios of the analysis")
+      ("sensitivity-split", po::value(&sens_split)->default_value(sens_split),
+       "data the analysis scores on: test (the --test-limit images) | train-tail (the last --sensitivity-samples training "
+       "images, held out from fine-tuning when --train-limit leaves them out)")
+      ("sensitivity-samples", po::value(&sens_samples)->default_value(sens_samples), "train-tail: number of images")
       ("output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")
       ("report", po::value(&report), "PRUNE.json report");
   add_arch_options(desc);
@@ -148,6 +168,8 @@ int run_prune(int argc, char** argv) {
   if (!sens_file.empty()) o.sensitivity = load_json_file(sens_file);
   if (o.finetune_epochs < 0 || o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
   if (o.train.threads < 0) throw ConfigError("--threads must be >= 0");
+  if (sens_split != "test" && sens_split != "train-tail") throw ConfigError("--sensitivity-split must be test or train-tail, got '" + sens_split + "'");
+  if (sens_samples < 1) throw ConfigError("--sensitivity-samples must be >= 1");
   if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
 
   ArchConfig arch = arch_from_options(vm);
@@ -159,7 +181,11 @@ int run_prune(int argc, char** argv) {
   bool have_data = data != "none";
   if (have_data) {
     std::string dir = resolve_dataset_dir(data);
-    test = load_fashion_mnist(dir, "test", test_limit);
+    if (vm.count("sensitivity") && sens_split == "train-tail") {
+      test = tail(load_fashion_mnist(dir, "train"), sens_samples);
+    } else {
+      test = load_fashion_mnist(dir, "test", test_limit);
+    }
     bool need_train = !vm.count("sensitivity");
     if (need_train) train = load_fashion_mnist(dir, "train", train_limit);
   }
@@ -169,6 +195,8 @@ int run_prune(int argc, char** argv) {
     json s = sensitivity_analysis(net, arch, o, parse_list(sens_ratios), test);
     s["network_file"] = network;
     s["weights_file"] = weights;
+    s["data_split"] = sens_split == "test" ? "test (first " + std::to_string(test.size()) + ")"
+                                           : "train tail (last " + std::to_string(test.size()) + " training images)";
     write_json_atomic(out, s);
     std::printf("sensitivity (%s, dense accuracy %.2f%%): accuracy %% at crossbar keep ratio\n%-14s",
                 s["granularity"].get<std::string>().c_str(), 100 * s["dense_accuracy"].get<double>(), "layer");

@@ -33,6 +33,15 @@ COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/d
 grep -q "accuracy % at crossbar keep ratio" "$T/sens.txt" || { cat "$T/sens.txt"; exit 1; }
 for l in c2 c3 fc1; do grep -q "^$l " "$T/sens.txt" || { echo "layer $l missing from the printed table"; exit 1; }; done
 
+# Held-out split: the last 300 training images.
+"$RERAM" prune "${COMMON[@]}" --granularity crossbar --sensitivity --sensitivity-ratios 0.5,1 --sensitivity-split train-tail \
+  --sensitivity-samples 300 -o "$T/sens_tail.json" > /dev/null
+/usr/bin/python3 - "$T/sens_tail.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["test_samples"] == 300 and s["data_split"].startswith("train tail"), (s["test_samples"], s["data_split"])
+PY
+
 # Per-layer ratios: only c3 pruned.
 echo '{"c3": 0.5}' > "$T/ratios.json"
 "$RERAM" prune "${COMMON[@]}" --granularity crossbar --ratios "$T/ratios.json" -o "$T/rat.json" --report "$T/r_rat.json" > /dev/null
