@@ -12,6 +12,8 @@
 #   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS
 #   main     128x128: every granularity at every keep in KEEPS
 #   reorder  input reorder forced on / off (crossbar, column; keep 0.25)
+#   sens     sensitivity analysis (held-out training images) and sensitivity-guided allocation
+#            (SENS_GRANS, default "crossbar column"; SENS_KEEPS, default 0.25)
 #   usage: scripts/prune_study.sh [OUT] [PHASES]   (default PHASES: "bars optim sizes main reorder")
 #   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (2), PRUNE_EPOCHS (1), TRAIN_LIMIT (30000),
 #          TEST_LIMIT (0 = all 10000), LR (0.01), KEEPS ("0.25 0.165 0.125"), THREADS (1),
@@ -91,8 +93,22 @@ for phase in $PHASES; do
       for g in crossbar column; do
         for r in on off; do run "reorder_${g}_${r}_k0.25" --granularity $g --reorder $r --keep-crossbars 0.25; done
       done ;;
+    sens)  # sensitivity-guided allocation (scored on the last 5000 training images, held out from
+           # fine-tuning) against uniform, for SENS_GRANS at SENS_KEEPS
+      for g in ${SENS_GRANS:-crossbar column}; do
+        if [ ! -s "$OUT/sens_$g.sensitivity.json" ]; then
+          echo "[$(date +%H:%M:%S)] sensitivity $g" >&2
+          "$RERAM" prune --network "$NET" --weights "$WEIGHTS" --arch "$ARCH" --set precision.weight_bits=8 \
+            --set crossbar.cell_bits=2 --set chip.tiles=auto --granularity $g --sensitivity --sensitivity-split train-tail \
+            --sensitivity-samples 5000 --sensitivity-ratios 0.1,0.15,0.2,0.25,0.35,0.5,0.75,1 --threads "$THREADS" \
+            -o "$OUT/sens_$g.sensitivity.json" > "$OUT/sens_$g.log" 2>&1 || echo "FAILED sensitivity $g" >&2
+        fi
+        for k in ${SENS_KEEPS:-0.25}; do
+          run "alloc_${g}_k$k" --granularity $g --keep-crossbars $k --allocation sensitivity --sensitivity-file "$OUT/sens_$g.sensitivity.json"
+        done
+      done ;;
     none) ;;
-    *) echo "unknown phase '$phase' (bars optim sizes main reorder none)" >&2; exit 2 ;;
+    *) echo "unknown phase '$phase' (bars optim sizes main reorder sens none)" >&2; exit 2 ;;
   esac
 done
 
@@ -101,7 +117,7 @@ import glob, json, os, re, sys
 out = sys.argv[1]
 R = {}
 for f in sorted(glob.glob(os.path.join(out, "*.json"))):
-    if f.endswith(".mapping.json"): continue
+    if f.endswith(".sensitivity.json"): continue
     try: R[os.path.basename(f)[:-5]] = json.load(open(f))
     except Exception: pass
 def pct(v): return "n/a" if v is None else f"{100*v:.2f}"
@@ -136,6 +152,7 @@ sections = (
     ("64x64 crossbars", lambda n: n.startswith("size64_")),
     ("256x256 crossbars", lambda n: n.startswith("size256_")),
     ("input reorder forced on/off (128x128, keep 0.25)", lambda n: n.startswith("reorder_")),
+    ("sensitivity-guided allocation (128x128) against uniform (main_*)", lambda n: n.startswith("alloc_")),
 )
 for title, pick in sections:
     names = [n for n in R if pick(n)]
@@ -145,26 +162,23 @@ for title, pick in sections:
     print()
 # Best compression at <= 1 point loss per granularity and crossbar size.
 best, tried = {}, set()
-for n, r in R.items():
-    m = re.match(r"(main|size64|size256)_(\w+?)_k([0-9.]+)$", n)
-    if not m: continue
-    size = {"main": 128, "size64": 64, "size256": 256}[m.group(1)]
-    g = m.group(2)
+for n, r in R.items():  # every run counts: any optimiser, allocation or reorder setting
+    g, size = r["options"]["granularity"], r["geometry"]["rows"]
     l = loss(r)
     if l is None: continue
     tried.add((g, size))
     c = r["total_prunable"]["compression"]
-    if l <= 1.0 and c > best.get((g, size), 0): best[(g, size)] = c
+    if l <= 1.0 and c > best.get((g, size), (0, ""))[0]: best[(g, size)] = (c, n)
 if tried:
     gs = sorted({g for g, _ in tried})
-    print("### crossbar compression reached at <= 1 point accuracy loss (prunable layers; best over the budgets run)\n")
+    print("### crossbar compression reached at <= 1 point accuracy loss (prunable layers; best run in parentheses)\n")
     print("| granularity | 64x64 | 128x128 | 256x256 |\n|---|---:|---:|---:|")
     for g in gs:
         cells = []
         for s in (64, 128, 256):
             if (g, s) not in tried: cells.append("not run")
             elif (g, s) not in best: cells.append("none within 1 pt")
-            else: cells.append(f"{best[(g, s)]:.2f}x")
+            else: cells.append(f"{best[(g, s)][0]:.2f}x ({best[(g, s)][1]})")
         print(f"| {g} | " + " | ".join(cells) + " |")
 PY
 echo "tables: $OUT/tables.md" >&2
