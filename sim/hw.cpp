@@ -64,6 +64,18 @@ LayerController::LayerController(sc_core::sc_module_name name, Chip& chip, const
   if (chip.cfg.clocked) {
     SC_THREAD(fsm_thread);
   }
+  if (!w.output_packets.empty()) {
+    SC_THREAD(sender_thread);
+  }
+}
+
+void LayerController::deliver(int64_t v, int64_t cycle) {
+  delivered[static_cast<size_t>(v)] = cycle;
+  progress.notify();
+  if (++delivered_count_ == vectors) {
+    done_cycle = *std::max_element(delivered.begin(), delivered.end());
+    chip_.layer_done();
+  }
 }
 
 void LayerController::wait_until(int64_t cycle) {
@@ -316,7 +328,13 @@ void LayerController::output_thread() {
       }
       wait_until(end);
     }
-    send(work.output_packets, 4, v);
+    if (!work.output_packets.empty()) {
+      // The network interface sends them (and any off-chip output) while this path
+      // goes on with the next vector.
+      outq_.emplace_back(v, now_cycle());
+      out_ev_.notify();
+      continue;
+    }
     if (work.offchip_out_bits > 0) {
       off = Request();
       off.key = {work.index, 5, v, 0};
@@ -326,11 +344,117 @@ void LayerController::output_thread() {
       settle();
       wait_until(off.end);
     }
-    delivered[static_cast<size_t>(v)] = now_cycle();
-    progress.notify();
+    deliver(v, now_cycle());
   }
-  done_cycle = vectors > 0 ? delivered.back() : now_cycle();
-  chip_.layer_done();
+  if (vectors == 0) {
+    done_cycle = now_cycle();
+    chip_.layer_done();
+  }
+}
+
+void LayerController::sender_thread() {
+  // Output packets of several vectors are in flight at once: each packet hops router to
+  // router (store-and-forward), requesting each link at the cycle it reaches it; a
+  // vector is delivered when all its packets arrived (and, when it feeds the network
+  // output, its off-chip transfer ended). Requests are only made on cycle boundaries,
+  // so event-driven and clocked runs make the same requests in the same cycles.
+  const TimingParams& t = chip_.cfg.timing;
+  const auto& packets = work.output_packets;
+  struct Flight {
+    int64_t v = 0;
+    size_t pkt = 0, hop = 0;
+    const std::vector<std::pair<int, int>>* links = nullptr;
+    int64_t ready = 0;
+    bool asked = false;
+    Request req;
+  };
+  std::vector<std::vector<std::pair<int, int>>> routes;
+  for (const auto& p : packets) routes.push_back(chip_.cfg.noc.route(p.src, p.dst));
+  std::deque<Flight> fl;                       // in flight (deque: stable addresses for requests)
+  std::map<int64_t, size_t> left;              // vector -> packets still travelling
+  std::vector<std::pair<int64_t, int64_t>> due;  // (delivery cycle, vector) after the off-chip link
+  std::deque<Request> off;                     // off-chip requests of this cycle
+  int64_t handled = 0;
+  while (handled < vectors) {
+    while (!outq_.empty()) {
+      auto [v, t0] = outq_.front();
+      outq_.pop_front();
+      left[v] = packets.size();
+      for (size_t i = 0; i < packets.size(); ++i) {
+        Flight f;
+        f.v = v;
+        f.pkt = i;
+        f.links = &routes[i];
+        f.ready = t0 + t.hop_latency;  // through the source router
+        fl.push_back(std::move(f));
+      }
+    }
+    int64_t next = INT64_MAX;
+    for (const auto& f : fl) next = std::min(next, f.ready);
+    for (const auto& d : due) next = std::min(next, d.first);
+    if (next == INT64_MAX || next * kPsPerCycle > now_ps()) {
+      if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
+      else if (next == INT64_MAX) wait(out_ev_);
+      else wait(ps(next * kPsPerCycle - now_ps()), out_ev_);
+      continue;
+    }
+    const int64_t tc = now_cycle();
+    bool any = false;
+    std::vector<int64_t> arrived;
+    for (auto& f : fl) {
+      f.asked = false;
+      if (f.ready > tc) continue;
+      if (f.hop == f.links->size()) {
+        f.ready = INT64_MAX;  // arrived; removed below
+        if (--left[f.v] == 0) {
+          left.erase(f.v);
+          arrived.push_back(f.v);
+        }
+        continue;
+      }
+      f.req = Request();
+      f.req.key = {work.index, 4, f.v, static_cast<int64_t>(f.pkt) * 256 + static_cast<int64_t>(f.hop)};
+      f.req.duration = ceil_div(packets[f.pkt].bits, t.link_bits_per_cycle);
+      const auto& l = (*f.links)[f.hop];
+      chip_.link(l.first, l.second)->request(&f.req);
+      f.asked = true;
+      any = true;
+    }
+    off.clear();
+    for (int64_t v : arrived) {
+      if (work.offchip_out_bits <= 0) {
+        deliver(v, tc);
+        ++handled;
+        continue;
+      }
+      off.emplace_back();
+      off.back().key = {work.index, 5, v, 0};
+      off.back().duration = std::max<int64_t>(
+          1, static_cast<int64_t>(std::ceil(double(work.offchip_out_bits) / t.offchip_bits_per_cycle - 1e-9)));
+      chip_.offchip.request(&off.back());
+      any = true;
+    }
+    if (any) {
+      settle();
+      for (auto& f : fl)
+        if (f.asked) {
+          f.ready = f.req.end + t.hop_latency;  // then through the next router
+          ++f.hop;
+        }
+      for (const auto& r : off) due.emplace_back(r.end, r.key.vector);
+    }
+    while (!fl.empty() && fl.front().ready == INT64_MAX) fl.pop_front();
+    for (size_t i = 0; i < due.size();) {
+      if (due[i].first <= tc) {
+        deliver(due[i].second, due[i].first);
+        ++handled;
+        due[i] = due.back();
+        due.pop_back();
+      } else {
+        ++i;
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -87,7 +87,9 @@ class Chip;
 
 // The tile/PE controllers of one weight layer: issue (dependencies, input fetch,
 // crossbar start), the crossbar/ADC pipeline (closed form, or a per-cycle state machine
-// in clocked mode), and the output path (reduction, activation, write back, send).
+// in clocked mode), the output path (reduction, activation, write back) and the home
+// tiles' network interface, which keeps several vectors' output packets in flight at
+// once (store-and-forward per hop, each hop arbitrated on its link).
 class LayerController : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(LayerController);
@@ -103,6 +105,7 @@ class LayerController : public sc_core::sc_module {
   void issue_thread();
   void output_thread();
   void fsm_thread();
+  void sender_thread();
   // Waits until `cycle` (event mode: one timed wait; clocked: one wait per clock edge).
   void wait_until(int64_t cycle);
   void settle();  // lets the arbiters of this cycle run
@@ -115,6 +118,11 @@ class LayerController : public sc_core::sc_module {
   // Handoff issue -> output.
   std::deque<std::pair<int64_t, int64_t>> ready_;  // (vector, ready cycle)
   sc_core::sc_event ready_ev_;
+  // Handoff output path -> network interface: (vector, cycle its outputs were written).
+  std::deque<std::pair<int64_t, int64_t>> outq_;
+  sc_core::sc_event out_ev_;
+  void deliver(int64_t v, int64_t cycle);
+  int64_t delivered_count_ = 0;
   // Clocked mode: per-group state machines.
   struct Fsm {
     int64_t read_left = 0, adc_left = 0, handed = 0, n = 0;

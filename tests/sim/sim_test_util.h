@@ -55,6 +55,17 @@ inline Network residual_net(int c = 16, int hw = 6) {
       {"name": "fc", "type": "linear", "out_features": 10}]})");
 }
 
+// 1x1 convs alternating a -> b -> a channels on an hw x hw map: large outputs per vector,
+// so the output packets, not the crossbars, bound the pipeline.
+inline Network chain_1x1(int layers, int a, int b, int hw) {
+  std::string s = R"({"name": "chain", "input": {"channels": )" + std::to_string(a) + R"(, "height": )" +
+                  std::to_string(hw) + R"(, "width": )" + std::to_string(hw) + R"(}, "layers": [)";
+  for (int i = 0; i < layers; ++i)
+    s += std::string(i ? "," : "") + R"({"name": "c)" + std::to_string(i) + R"(", "type": "conv", "out_channels": )" +
+         std::to_string(i % 2 == 0 ? b : a) + R"(, "kernel": 1, "bias": false})";
+  return net_from(s + "]}");
+}
+
 inline json run(const Network& n, const ArchConfig& a, const std::string& dataflow = "layer", bool clocked = false,
                 int batch = 1) {
   Mapping m = map_dense(n, a);

@@ -103,7 +103,10 @@ class SimClocked : public ::testing::TestWithParam<ClockedCase> {};
 TEST_P(SimClocked, SameCyclesAsEventDriven) {
   const ClockedCase& c = GetParam();
   ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/" + c.arch, c.sets);
-  Network n = c.net == 0 ? simtest::linear_net(300, 40) : c.net == 1 ? simtest::small_cnn() : simtest::residual_net();
+  Network n = c.net == 0   ? simtest::linear_net(300, 40)
+              : c.net == 1 ? simtest::small_cnn()
+              : c.net == 2 ? simtest::residual_net()
+                           : simtest::chain_1x1(4, 1024, 256, 4);
   json ev = run(n, a, c.dataflow, false, c.batch);
   json ck = run(n, a, c.dataflow, true, c.batch);
   EXPECT_EQ(ev["cycles"].get<int64_t>(), ck["cycles"].get<int64_t>());
@@ -132,7 +135,12 @@ INSTANTIATE_TEST_SUITE_P(
                                   {"chip.tiles=8", "tile.pes=2", "pe.crossbars=4", "pe.adc_share=4", "pe.adcs_per_crossbar=2"},
                                   "pipelined", 2},
                       ClockedCase{"puma_pipe", 1, {"chip.tiles=4"}, "pipelined", 2, "puma.json"},
-                      ClockedCase{"puma_res_layer", 2, {"chip.tiles=4"}, "layer", 1, "puma.json"}),
+                      ClockedCase{"puma_res_layer", 2, {"chip.tiles=4"}, "layer", 1, "puma.json"},
+                      // NoC-bound: 16 Kbit output packets per vector on a mesh, several in flight.
+                      ClockedCase{"puma_noc_bound", 3,
+                                  {"chip.tiles=16", "chip.noc.topology=mesh", "chip.noc.tiles_per_router=1",
+                                   "precision.input_bits=4", "precision.dac_bits=1"},
+                                  "pipelined", 2, "puma.json"}),
     [](const ::testing::TestParamInfo<ClockedCase>& i) { return std::string(i.param.name); });
 
 TEST(SimDataflow, PipelinedIsFasterThanLayerByLayer) {
