@@ -17,7 +17,8 @@
 #   usage: scripts/prune_study.sh [OUT] [PHASES]   (default PHASES: "bars optim sizes main reorder")
 #   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (2), PRUNE_EPOCHS (1), TRAIN_LIMIT (30000),
 #          TEST_LIMIT (0 = all 10000), LR (0.01), KEEPS ("0.25 0.165 0.125"), THREADS (1),
-#          SIZES ("64 256"), GRANS (sizes phase granularities, "crossbar column pim mixed")
+#          SIZES ("64 256"), GRANS (sizes phase granularities, "crossbar column pim mixed"),
+#          ADMM_ARGS ("--admm-rho 0.02 --admm-rho-growth 1.5")
 #   tables only: scripts/prune_study.sh OUT none
 # Long (about a minute per run on one core): run it through /work/helper/heavy.sh or
 # nohup on an otherwise quiet machine.
@@ -71,7 +72,11 @@ for phase in $PHASES; do
       unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25 ;;
     optim)  # lgd / admm against one-shot magnitude (the main_* run), same budget and fine-tuning
       for g in column crossbar; do
-        for o in lgd admm; do run "optim_${g}_${o}_k0.25" --granularity $g --optimizer $o --keep-crossbars 0.25; done
+        run "optim_${g}_lgd_k0.25" --granularity $g --optimizer lgd --keep-crossbars 0.25
+        # rho from 0.02 growing 1.5x per quarter epoch: with SGD momentum 0.9 and lr 0.01 the
+        # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
+        # suits many-epoch schedules).
+        run "optim_${g}_admm_k0.25" --granularity $g --optimizer admm --keep-crossbars 0.25 ${ADMM_ARGS:---admm-rho 0.02 --admm-rho-growth 1.5}
         run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
       done ;;
     sizes)
