@@ -32,7 +32,7 @@ i = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
 def row(what, model, published, unit, tol=None):
     err = 100.0 * (model - published) / published
     ok = "" if tol is None else ("yes" if abs(err) <= tol else "NO")
-    print("| %s | %.4g | %.4g | %s | %+.1f%% | %s |" % (what, model, published, unit, err, ok))
+    print("| %s | %.6g | %.6g | %s | %+.1f%% | %s |" % (what, model, published, unit, err, ok))
 print("| figure | model | published | unit | error | within bar |")
 print("|---|---|---|---|---|---|")
 ci = i["chip_peak"]
