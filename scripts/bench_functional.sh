@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark for the functional hardware model's speed bars (issue 6):
+#   1. in one run, the bare partial-sum products (one product per input-bit step, weight
+#      slice and operation-unit read of every crossbar, all batch vectors at once) and the
+#      full hardware model on the same batch: full model <= 2x the bare products;
+#   2. 2,000 Fashion-MNIST test images through the VGG-style net on 128x128 crossbars
+#      (8-bit inputs, 1-bit DAC, 8-bit weights, 2-bit cells; arch_configs/default.json,
+#      8-bit ADC) in under 60 s on one core.
+#
+#   scripts/bench_functional.sh [RERAM_BINARY] [IMAGES] [BENCH_IMAGES]
+#
+# Runs `reram eval` pinned to CPU 0 (taskset), with the lossless shortcut disabled so every
+# crossbar goes through the bit-serial path, the float references skipped, and
+# --benchmark BENCH_IMAGES (default 128) for bar 1. Bar 2 is judged on the CPU time of the
+# whole command (loading, calibration on 256 training images, the extra benchmark batch and
+# all IMAGES (default 2000) images: conservative), measured by /usr/bin/time; the wall
+# time is printed too but is only meaningful on an idle core. Uses the trained
+# workloads/fmnist/vgg_fmnist.npz when present, seeded random weights otherwise (the cost
+# does not depend on the weight values). Prints PASS/FAIL; exits 1 on FAIL.
+# On the shared team machine run it through /work/helper/heavy.sh.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+bin="${1:-$root/build/reram}"
+images="${2:-2000}"
+bench_images="${3:-128}"
+network="$root/workloads/fmnist/vgg_fmnist.json"
+arch="$root/arch_configs/default.json"
+limit_s=60
+limit_ratio=2
+
+if [[ ! -x "$bin" ]]; then
+  echo "bench_functional: reram binary '$bin' not found or not executable (build it, or pass its path)" >&2
+  exit 2
+fi
+if [[ ! -x /usr/bin/time ]]; then
+  echo "bench_functional: /usr/bin/time is required (Debian package 'time')" >&2
+  exit 2
+fi
+for v in "$images" "$bench_images"; do
+  if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+    echo "bench_functional: IMAGES and BENCH_IMAGES must be positive integers, got '$v'" >&2
+    exit 2
+  fi
+done
+
+weights=(--random-weights 1)
+weights_desc="seeded random weights"
+if [[ -f "$root/workloads/fmnist/vgg_fmnist.npz" ]]; then
+  weights=(--weights "$root/workloads/fmnist/vgg_fmnist.npz")
+  weights_desc="workloads/fmnist/vgg_fmnist.npz"
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+if ! OMP_NUM_THREADS=1 /usr/bin/time -v -o "$work/time.txt" taskset -c 0 "$bin" eval --network "$network" "${weights[@]}" \
+    --arch "$arch" --set 'chip.tiles="auto"' --data fashion-mnist --samples "$images" --calibration-samples 256 \
+    --skip-float --no-shortcut --benchmark "$bench_images" -q -o "$work/eval.json" >"$work/stdout.txt" 2>"$work/stderr.txt"; then
+  echo "bench_functional: reram eval failed:" >&2
+  cat "$work/stderr.txt" >&2
+  exit 1
+fi
+wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {
+          n = split($2, p, ":"); s = 0; for (k = 1; k <= n; k++) s = s * 60 + p[k]; printf "%.3f", s }' "$work/time.txt")"
+cpu="$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.3f", u + s}' "$work/time.txt")"
+
+read -r samples hw_cpu bare full ratio crossbars accuracy < <(/usr/bin/python3 - "$work/eval.json" <<'P'
+import json, sys
+r = json.load(open(sys.argv[1]))["result"]
+b = r["benchmark"]
+print(r["samples"], r["hardware_cpu_time_s"], b["bare_products_cpu_s"], b["hardware_model_cpu_s"], b["ratio"],
+      b["crossbars"], r["accuracy_on_hardware"])
+P
+)
+
+echo "reram eval: VGG-style Fashion-MNIST net ($weights_desc), arch_configs/default.json (128x128, 2-bit cells,"
+echo "            8-bit weights/inputs, 1-bit DAC, 8-bit ADC), $crossbars crossbars, bit-serial path (--no-shortcut)"
+echo "binary:     $bin"
+echo "machine:    $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), pinned to CPU 0"
+printf 'bar 1:      %d images: bare products %.3f s CPU, full hardware model %.3f s CPU, ratio %.2f   limit %d\n' \
+  "$bench_images" "$bare" "$full" "$ratio" "$limit_ratio"
+printf 'bar 2:      %d test images: whole command %.2f s CPU (hardware model alone %.2f s CPU), wall %.2f s   limit %d s\n' \
+  "$samples" "$cpu" "$hw_cpu" "$wall" "$limit_s"
+printf 'accuracy:   %.4f on hardware (chance with random weights)\n' "$accuracy"
+if awk -v w="$wall" -v c="$cpu" 'BEGIN {exit !(w > 1.2 * c)}'; then
+  echo "warning:    wall time well above CPU time: the core was shared with other processes"
+fi
+
+status=PASS
+awk -v r="$ratio" -v l="$limit_ratio" 'BEGIN {exit !(r <= l)}' || status=FAIL
+awk -v c="$cpu" -v l="$limit_s" 'BEGIN {exit !(c < l)}' || status=FAIL
+((samples == images)) || status=FAIL
+echo "$status"
+[[ "$status" == PASS ]]
