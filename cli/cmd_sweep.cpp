@@ -1,13 +1,18 @@
 // `reram sweep`: runs a design-space sweep plan (docs/sweeps.md) point by point on a
 // local process pool with a shared, content-hashed stage cache; reports status, rebuilds
 // the results tables and names the sweet spot.
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "cli/command.h"
 #include "pruning/core/error.h"
 #include "pruning/graph/network.h"
 #include "sweep/engine.h"
+#include "sweep/slurm.h"
 #include "sweep/sweet_spot.h"
 
 namespace fs = std::filesystem;
@@ -58,9 +63,46 @@ int run_in_process(const std::vector<std::string>& args) {
   return 1;
 }
 
+// The plot script of the source tree, when this binary knows where that is.
+std::string plot_script() {
+#ifdef RERAM_SOURCE_DIR
+  std::string p = std::string(RERAM_SOURCE_DIR) + "/scripts/plot_sweep.py";
+  if (fs::exists(p)) return p;
+#endif
+  return "";
+}
+
+// Waits until none of `job_ids` is in the Slurm queue any more.
+void wait_for_jobs(const std::vector<std::string>& job_ids, bool quiet) {
+  std::string ids;
+  for (const auto& j : job_ids)
+    if (!j.empty()) ids += (ids.empty() ? "" : ",") + j;
+  if (ids.empty()) return;
+  auto t0 = std::chrono::steady_clock::now();
+  std::string last;
+  while (true) {
+    int rc = 0;
+    std::string q = sweep::run_capture({"squeue", "-h", "-r", "-j", ids, "-o", "%i %T"}, &rc);
+    if (rc != 0 || q.find_first_not_of(" \n") == std::string::npos) break;
+    if (!quiet) {
+      int lines = 0;
+      for (char c : q) lines += c == '\n';
+      std::string now = std::to_string(lines) + " job(s)/task(s) in the queue";
+      if (now != last) {
+        long el = static_cast<long>(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        std::cerr << "reram sweep: waiting (" << el << " s): " << now << "\n";
+        last = now;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
 int run_sweep(int argc, char** argv) {
   sweep::SweepOptions so;
   sweep::SweetSpotOptions ss;
+  sweep::SlurmOptions sl;
+  std::string backend = "local";
   po::options_description desc("reram sweep options");
   desc.add_options()
       ("help,h", "show this help")
@@ -81,15 +123,28 @@ int run_sweep(int argc, char** argv) {
       ("reference-accuracy", po::value(&ss.reference_accuracy)->default_value(-1),
        "sweet spot: reference accuracy (default: the unpruned network's software accuracy from the plan's reference eval, else the most accurate dense point)")
       ("baseline", po::value(&ss.baseline_index)->default_value(-1),
-       "sweet spot: index of the point to compare with (default: the most accurate dense point)");
+       "sweet spot: index of the point to compare with (default: the most accurate dense point)")
+      ("backend", po::value(&backend)->default_value("local"), "local (process pool) | slurm (job array, docs/slurm.md)")
+      ("partition", po::value(&sl.partition), "slurm: partition")
+      ("time", po::value(&sl.time)->default_value("01:00:00"), "slurm: time limit per array task (HH:MM:SS)")
+      ("cpus-per-point", po::value(&sl.cpus_per_point)->default_value(1), "slurm: CPUs of each array task")
+      ("max-concurrent", po::value(&sl.max_concurrent)->default_value(0), "slurm: array throttle %K (0: none)")
+      ("points-per-task", po::value(&sl.points_per_task)->default_value(1), "slurm: points run by one array task")
+      ("sbatch-arg", po::value(&sl.sbatch_args)->composing(), "slurm: extra #SBATCH argument, e.g. --account=X (repeatable)")
+      ("dry-run", po::bool_switch(&sl.dry_run), "slurm: write the batch scripts, print the sbatch commands, submit nothing")
+      ("wait", "slurm: wait until the submitted jobs have left the queue, then print the status");
   po::options_description hidden;
   hidden.add_options()("make-random-weights", "internal stage: write NET with seeded random weights")(
-      "network", po::value<std::string>(), "")("seed", po::value<uint64_t>()->default_value(1), "");
+      "network", po::value<std::string>(), "")("seed", po::value<uint64_t>()->default_value(1), "")(
+      "worker-submission", po::value<std::string>(), "")("worker-chunk", po::value<int>(), "")(
+      "worker-shared", "")("threads-per-stage", po::value(&so.threads_per_stage)->default_value(0), "");
   po::options_description all;
   all.add(desc).add(hidden);
   po::variables_map vm;
   if (!parse_options(argc, argv, all, vm,
                      "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
+                     "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"
+                     "                   [--cpus-per-point N] [--max-concurrent K] [--points-per-task N] [--dry-run]\n"
                      "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
                      "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
                      "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
@@ -108,6 +163,34 @@ int run_sweep(int argc, char** argv) {
     return 0;
   }
   if (so.out_dir.empty()) throw ConfigError("an output directory is required (-o DIR)");
+  if (backend != "local" && backend != "slurm") throw ConfigError("--backend must be 'local' or 'slurm', not '" + backend + "'");
+
+  // Slurm worker: one array task (a chunk of points) or the shared job of a submission.
+  if (vm.count("worker-submission")) {
+    std::string id = vm["worker-submission"].as<std::string>();
+    so.out_dir = fs::absolute(so.out_dir).lexically_normal().string();
+    if (vm.count("worker-chunk")) {
+      so.restrict_points = true;
+      so.only_points = sweep::slurm_chunk_points(so.out_dir, id, vm["worker-chunk"].as<int>());
+    } else if (vm.count("worker-shared")) {
+      so.restrict_tasks = true;
+      auto t = sweep::slurm_shared_tasks(so.out_dir, id);
+      so.only_tasks.insert(t.begin(), t.end());
+    } else {
+      throw ConfigError("--worker-submission needs --worker-chunk K or --worker-shared");
+    }
+    so.collect_tables = false;  // the submission's collect job builds the tables once
+    sweep::Sweep sw(plan_of_dir(so.out_dir), so);
+    sw.prepare();
+    sweep::RunSummary s = sw.run_local();
+    std::cerr << "reram sweep worker (" << id << (vm.count("worker-chunk") ? " chunk " + std::to_string(vm["worker-chunk"].as<int>()) : std::string(" shared"))
+              << "): " << s.ok << " points done, " << s.skipped << " already finished, " << s.failed << " failed; stages run "
+              << s.tasks_run << ", reused " << s.tasks_cached << "; " << s.seconds << " s\n";
+    if (s.interrupted) return 130;
+    // A failed shared stage fails only the points that need it (recorded as failed): the
+    // array must still run, so the shared job succeeds.
+    return vm.count("worker-chunk") && s.failed > 0 ? 3 : 0;
+  }
 
   if (report_only) {
     sweep::Plan plan = vm.count("plan") ? sweep::load_plan(vm["plan"].as<std::string>()) : plan_of_dir(so.out_dir);
@@ -124,6 +207,7 @@ int run_sweep(int argc, char** argv) {
       int running = sw.stages_in_progress(false);
       std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed
                 << "  pending: " << pending << "  stages in progress: " << running << "\n";
+      std::cout << sweep::slurm_status(sw, fs::absolute(so.out_dir).lexically_normal().string());
       for (const auto& p : sw.points()) {
         if (sw.point_status(p) != "failed") continue;
         json r = load_json_file(sw.point_dir(p) + "/result.json");
@@ -133,6 +217,14 @@ int run_sweep(int argc, char** argv) {
     if (vm.count("collect")) {
       json rows = sw.collect();
       std::cout << "wrote " << so.out_dir << "/results.csv and results.json (" << rows.size() << " rows)\n";
+      std::string script = plot_script();
+      bool any_ok = false;
+      for (const auto& r : rows) any_ok = any_ok || r.value("status", "") == "ok";
+      if (!script.empty() && any_ok && access("/usr/bin/python3", X_OK) == 0) {
+        std::string cmd = "/usr/bin/python3 '" + script + "' '" + fs::absolute(so.out_dir).string() + "' > /dev/null";
+        int rc = std::system(cmd.c_str());
+        std::cout << (rc == 0 ? "plots: " + so.out_dir + "/plots\n" : "plots: the plot script failed (" + cmd + ")\n");
+      }
     }
     if (vm.count("sweet-spot")) {
       json rows = sw.collect();
@@ -148,6 +240,33 @@ int run_sweep(int argc, char** argv) {
   if (!vm.count("plan")) throw ConfigError("--plan PLAN.json is required (or --status/--collect/--sweet-spot)");
   sweep::Sweep sw(sweep::load_plan(vm["plan"].as<std::string>()), so);
   sw.prepare();
+  if (backend == "slurm") {
+    sweep::SlurmSubmission sub = sweep::submit_slurm(sw, so, sl);
+    if (sub.chunks == 0) {
+      std::cout << "reram sweep: every point of the plan is finished (" << sw.points().size()
+                << "); nothing to submit (--retry-failed re-runs failed ones)\n";
+      return 0;
+    }
+    std::cout << "reram sweep: " << sub.points << " points in " << sub.chunks << " array tasks, " << sub.shared_tasks
+              << " shared stage tasks; scripts in " << sub.dir << "\n";
+    for (const auto& c : sub.commands) std::cout << (sl.dry_run ? "  would run: " : "  ran: ") << c << "\n";
+    if (sl.dry_run) return 0;
+    std::cout << "jobs: shared " << (sub.shared_job.empty() ? "-" : sub.shared_job) << ", array " << sub.array_job
+              << ", collect " << sub.collect_job << "\n";
+    if (vm.count("wait")) {
+      wait_for_jobs({sub.shared_job, sub.array_job, sub.collect_job}, vm.count("quiet") > 0);
+      int ok = 0, failed = 0, pending = 0;
+      for (const auto& p : sw.points()) {
+        std::string st = sw.point_status(p);
+        (st == "ok" ? ok : st == "failed" ? failed : pending)++;
+      }
+      std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed << "  pending: " << pending
+                << "\n"
+                << sweep::slurm_status(sw, fs::absolute(so.out_dir).lexically_normal().string());
+      return pending > 0 ? 4 : failed > 0 ? 3 : 0;
+    }
+    return 0;
+  }
   sweep::RunSummary s = sw.run_local();
   std::cerr << "reram sweep: " << s.total << " points: " << s.ok << " done now, " << s.skipped
             << " already finished, " << s.failed << " failed, " << s.not_run << " not run; stages run "

@@ -461,13 +461,15 @@ RunSummary Sweep::run_local() {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   RunSummary sum;
-  sum.total = static_cast<int>(points_.size());
+  sum.total = opt_.restrict_points ? static_cast<int>(opt_.only_points.size()) : static_cast<int>(points_.size());
   stages_in_progress(true);
 
   // Points to run, in index order.
   std::vector<const PointJob*> todo;
   std::set<std::string> done_ids;  // a point id appears once even when two indices share it
+  std::set<int> only(opt_.only_points.begin(), opt_.only_points.end());
   for (const auto& p : points_) {
+    if (opt_.restrict_points && !only.count(p.point.index)) continue;
     std::string st = point_status(p);
     if (st == "ok" || (st == "failed" && !opt_.retry_failed) || done_ids.count(p.id)) {
       ++sum.skipped;
@@ -503,7 +505,8 @@ RunSummary Sweep::run_local() {
 
   // Threads per stage process: share the cores among the parallel jobs.
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::string threads = std::to_string(std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
+  std::string threads = std::to_string(opt_.threads_per_stage > 0 ? static_cast<unsigned>(opt_.threads_per_stage)
+                                                                   : std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
 
   struct sigaction sa {}, old_int {}, old_term {};
   sa.sa_handler = on_signal;
@@ -562,6 +565,7 @@ RunSummary Sweep::run_local() {
       if (finished[i]) continue;
       for (const auto& t : todo[i]->tasks) {
         if (done_tasks.count(t) || running_tasks.count(t) || failed_tasks.count(t)) continue;
+        if (opt_.restrict_tasks && !opt_.only_tasks.count(t)) continue;
         const StageTask& st = tasks_.at(t);
         bool ready = std::all_of(st.deps.begin(), st.deps.end(), [&](const std::string& d) { return done_tasks.count(d) > 0; });
         if (ready) return &st;
@@ -680,7 +684,7 @@ RunSummary Sweep::run_local() {
     if (running.empty()) break;
     // Keep the tables current while the sweep runs (every point's own result file is
     // already on disk; this is only for readers of results.csv during a long run).
-    if (Clock::now() - last_collect > std::chrono::seconds(30)) {
+    if (opt_.collect_tables && Clock::now() - last_collect > std::chrono::seconds(30)) {
       collect();
       last_collect = Clock::now();
     }
@@ -725,7 +729,7 @@ RunSummary Sweep::run_local() {
   sigaction(SIGTERM, &old_term, nullptr);
   for (size_t i = 0; i < todo.size(); ++i)
     if (!finished[i]) ++sum.not_run;
-  collect();
+  if (opt_.collect_tables) collect();
   sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return sum;
 }
@@ -749,6 +753,7 @@ json Sweep::collect() const {
     row["error"] = r.value("error", "");
     row["label"] = p.point.label();
     for (const auto& [k, v] : p.point.settings) row[k] = v;
+    for (const auto& [name, lab] : p.point.axis_labels) row[name] = lab;
     const json& cfg = r.contains("config") ? r["config"] : json::object();
     json cols = config_columns(cfg.value("arch", json(nullptr)), cfg.value("prune", json(nullptr)),
                                cfg.value("mapping", "dense") == "dense");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ struct SweepOptions {
   std::string reram_binary;    // "" = this process's executable
   double task_timeout_s = 0;   // 0 = none
   int limit_points = -1;       // run only the first N points (testing)
+  // A Slurm array task runs only its chunk of points; the shared job runs only the stage
+  // tasks several chunks need (points whose every task is then done get their result).
+  bool restrict_points = false;
+  std::vector<int> only_points;
+  bool restrict_tasks = false;
+  std::set<std::string> only_tasks;
+  int threads_per_stage = 0;   // OMP/torch threads of each stage; 0 = cores / jobs
+  bool collect_tables = true;  // rewrite results.csv/json during and after the run
   // When set, a stage whose command is the reram binary runs in a forked child that calls
   // this (argv as for exec, argv[1] the verb) instead of exec'ing the binary again: the
   // same isolation (one process per stage, fresh SystemC context, own logs) without
@@ -73,6 +82,7 @@ class Sweep {
   void prepare();
 
   const Plan& plan() const { return plan_; }
+  const std::string& out_dir() const { return opt_.out_dir; }  // absolute
   const std::vector<PointJob>& points() const { return points_; }
   const std::map<std::string, StageTask>& tasks() const { return tasks_; }
 

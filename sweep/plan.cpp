@@ -47,10 +47,11 @@ std::string value_str(const json& v) {
 
 std::string Point::label() const {
   std::string s;
-  for (const auto& [k, v] : settings) {
-    if (!s.empty()) s += ' ';
-    s += k + "=" + value_str(v);
+  if (!label_parts.empty()) {
+    for (const auto& part : label_parts) s += (s.empty() ? "" : " ") + part;
+    return s;
   }
+  for (const auto& [k, v] : settings) s += (s.empty() ? "" : " ") + k + "=" + value_str(v);
   return s.empty() ? "base" : s;
 }
 
@@ -240,6 +241,9 @@ std::vector<Point> expand_plan(const Plan& plan) {
     for (auto [a, v] : c) {
       const Axis& axis = plan.axes[a];
       const json& vals = axis.values[v];
+      bool compound = !(vals.size() == 1 && vals.begin().key() == axis.name);
+      if (compound) p.axis_labels.emplace_back(axis.name, axis.labels[v]);
+      p.label_parts.push_back(axis.name + "=" + axis.labels[v]);
       for (auto it = vals.begin(); it != vals.end(); ++it) {
         apply_setting(p, it.key(), it.value(), where + ": axis \"" + axis.name + "\"");
         p.settings.emplace_back(it.key(), it.value());

@@ -44,11 +44,15 @@ struct Plan {
 struct Point {
   int index = 0;
   std::vector<std::pair<std::string, json>> settings;  // in axis order
+  // Compound axes of the product: (axis name, value label), e.g. ("pruning", "crossbar keep 0.5").
+  std::vector<std::pair<std::string, std::string>> axis_labels;
+  std::vector<std::string> label_parts;  // "axis=label" per axis (empty for explicit points)
   std::vector<std::string> arch_set;                   // plan.set + this point's arch overrides
   json prune;  // null = dense
   json sim;
   json eval;   // null = no accuracy
-  std::string label() const;  // "crossbar.rows=64 precision.adc_bits=6"
+  // "crossbar.rows=64 precision.adc_bits=6"; a compound axis shows as name=label.
+  std::string label() const;
   bool dense() const;
 };
 

@@ -1,0 +1,88 @@
+#!/bin/bash
+# reram sweep --backend slurm through a real single-node Slurm (scripts/slurm-local.sh):
+# --dry-run writes the scripts only; a submitted sweep (job array with a %K throttle after
+# a shared job, afterok) gives exactly the results of the local backend; --status and
+# --collect read it back; a re-submission of the finished sweep submits nothing.
+# Skipped (exit 0 with a SKIPPED line) only where the Slurm daemons cannot start.
+set -euo pipefail
+RERAM=$1
+SRC=$2
+T=$(mktemp -d)
+cleanup() { bash "$SRC/scripts/slurm-local.sh" stop "$T/slurm" >/dev/null 2>&1 || true; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+set +e
+bash "$SRC/scripts/slurm-local.sh" start "$T/slurm" > "$T/start.log" 2>&1
+rc=$?
+set -e
+if [ $rc -eq 77 ]; then echo "SKIPPED: $(tail -1 "$T/start.log")"; exit 0; fi
+[ $rc -eq 0 ] || { cat "$T/start.log"; fail "slurm-local.sh start exited $rc"; }
+. "$T/slurm/env.sh"
+
+cat > "$T/plan.json" <<JSON
+{
+  "name": "slurm tiny",
+  "network": "$SRC/workloads/fmnist/lenet5.json",
+  "arch": "$SRC/arch_configs/default.json",
+  "set": ["chip.tiles=\"auto\""],
+  "axes": [
+    {"key": "crossbar.shape", "values": ["32x64", "64x64", "128x256"]},
+    {"key": "precision.adc_bits", "values": [6, 8]}
+  ]
+}
+JSON
+
+"$RERAM" sweep --plan "$T/plan.json" -o "$T/local" --jobs 2 -q 2> "$T/local.log" || { cat "$T/local.log"; fail "local run"; }
+
+# Dry run: scripts written, nothing submitted.
+"$RERAM" sweep --plan "$T/plan.json" -o "$T/dry" --backend slurm --dry-run --max-concurrent 2 --points-per-task 2 \
+  --partition local --time 00:10:00 --sbatch-arg=--comment=reram-test > "$T/dry.out"
+grep -q "would run: sbatch --parsable .*/s001/array.sbatch" "$T/dry.out" || { cat "$T/dry.out"; fail "dry run commands"; }
+grep -q "^#SBATCH --array=0-2%2$" "$T/dry/slurm/s001/array.sbatch" || { cat "$T/dry/slurm/s001/array.sbatch"; fail "array line"; }
+grep -q "^#SBATCH --partition=local$" "$T/dry/slurm/s001/array.sbatch" || fail "partition"
+grep -q "^#SBATCH --comment=reram-test$" "$T/dry/slurm/s001/array.sbatch" || fail "extra sbatch arg"
+# Directives must precede the first command or sbatch ignores them.
+awk '/^[^#]/ {cmd=1} /^#SBATCH/ && cmd {bad=1} END {exit bad}' "$T/dry/slurm/s001/array.sbatch" || fail "#SBATCH after a command"
+[ -z "$(squeue -h)" ] || fail "dry run submitted something"
+[ ! -e "$T/dry/results.csv" ] || fail "dry run produced results"
+
+# Real submission: one point per array task (6 tasks, throttle 2). Each crossbar shape's
+# mapping serves two points, so two array tasks: the 3 mappings go to the shared job the
+# array depends on (afterok), and every array task only simulates.
+"$RERAM" sweep --plan "$T/plan.json" -o "$T/sl" --backend slurm --max-concurrent 2 --points-per-task 1 \
+  --time 00:10:00 --wait -q > "$T/sl.out" 2> "$T/sl.err" || { cat "$T/sl.out" "$T/sl.err"; fail "slurm run"; }
+grep -q "6 points in 6 array tasks, 3 shared stage tasks" "$T/sl.out" || { cat "$T/sl.out"; fail "submission summary"; }
+grep -q -- "--dependency=afterok:[0-9]" "$T/sl.out" || { cat "$T/sl.out"; fail "array depends on the shared job"; }
+grep -q "points: 6  done: 6  failed: 0  pending: 0" "$T/sl.out" || { cat "$T/sl.out"; fail "not all points done"; }
+# The shared job computed the 3 mappings; no array task recomputed one.
+n_maps=$(ls "$T/sl/cache/map" | grep -vc '\.')
+[ "$n_maps" -eq 3 ] || fail "expected 3 mappings, got $n_maps"
+for e in "$T"/sl/slurm/s001/logs/task_*.err; do
+  grep -q "stages run 1, reused 1" "$e" || { cat "$e"; fail "array task $e did more than its simulation"; }
+done
+[ -s "$T/sl/results.csv" ] || fail "the collect job wrote no results.csv"
+
+/usr/bin/python3 - "$T" <<'PY'
+import csv, sys
+t = sys.argv[1]
+loc = {r["point_id"]: r for r in csv.DictReader(open(f"{t}/local/results.csv"))}
+sl = {r["point_id"]: r for r in csv.DictReader(open(f"{t}/sl/results.csv"))}
+assert set(loc) == set(sl) and len(loc) == 6, (sorted(loc), sorted(sl))
+for pid, a in loc.items():
+    b = sl[pid]
+    assert a["status"] == b["status"] == "ok", (a["status"], b["status"])
+    diff = {k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)}
+    assert not diff, (pid, diff)
+print("slurm results == local results for", len(loc), "points")
+PY
+
+"$RERAM" sweep --status -o "$T/sl" > "$T/status"
+grep -q "points: 6  done: 6  failed: 0  pending: 0" "$T/status" || { cat "$T/status"; fail "status"; }
+grep -q "array tasks: running 0, pending 0, done 6, ended unfinished 0" "$T/status" || { cat "$T/status"; fail "status of the array"; }
+rm "$T/sl/results.csv"
+"$RERAM" sweep --collect -o "$T/sl" > /dev/null
+[ "$(wc -l < "$T/sl/results.csv")" -eq 7 ] || fail "collect"
+"$RERAM" sweep --plan "$T/plan.json" -o "$T/sl" --backend slurm > "$T/again.out"
+grep -q "nothing to submit" "$T/again.out" || { cat "$T/again.out"; fail "re-submission of a finished sweep"; }
+echo "sweep_slurm: ok"
