@@ -114,7 +114,7 @@ int run_prune(int argc, char** argv) {
       ("keep-crossbars", po::value(&o.keep_crossbars), "keep at most this fraction of the prunable layers' dense crossbars")
       ("weight-sparsity", po::value(&o.weight_sparsity), "remove this fraction of weights in every prunable layer")
       ("ratios", po::value(&ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")
-      ("allocation", po::value(&o.allocation)->default_value(o.allocation), "uniform | sensitivity (with --sensitivity-file)")
+      ("allocation", po::value(&o.allocation)->default_value(o.allocation), "uniform | score (global ranking of kept-score share per crossbar) | sensitivity (with --sensitivity-file)")
       ("sensitivity-file", po::value(&sens_file), "a --sensitivity report used by --allocation sensitivity")
       ("include-first", "prune the first weight layer too (excluded by default)")
       ("include-last", "prune the last weight layer too (excluded by default)")

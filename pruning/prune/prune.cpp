@@ -126,6 +126,27 @@ std::vector<double> allocate_sensitivity(const std::vector<int64_t>& dense, cons
   return out;
 }
 
+std::vector<int64_t> allocate_by_score(const std::vector<std::vector<double>>& curves, int64_t total) {
+  std::vector<int64_t> b(curves.size(), 1);
+  int64_t left = total - static_cast<int64_t>(curves.size());
+  while (left > 0) {
+    int best = -1;
+    int64_t best_j = 0;
+    double best_gain = 0;
+    for (size_t l = 0; l < curves.size(); ++l) {
+      const int64_t have = b[l], room = std::min<int64_t>(left, static_cast<int64_t>(curves[l].size()) - have);
+      for (int64_t j = 1; j <= room; ++j) {
+        double gain = (curves[l][static_cast<size_t>(have + j - 1)] - curves[l][static_cast<size_t>(have - 1)]) / static_cast<double>(j);
+        if (gain > best_gain + 1e-12) { best_gain = gain; best = static_cast<int>(l); best_j = j; }
+      }
+    }
+    if (best < 0) break;  // nothing left to gain
+    b[static_cast<size_t>(best)] += best_j;
+    left -= best_j;
+  }
+  return b;
+}
+
 namespace {
 
 void check_options(const PruneOptions& o, bool have_train) {
@@ -143,7 +164,9 @@ void check_options(const PruneOptions& o, bool have_train) {
   if (o.score != "l1" && o.score != "l2" && o.score != "taylor") throw ConfigError("unknown score '" + o.score + "' (l1, l2, taylor)");
   if (o.schedule != "oneshot" && o.schedule != "agp") throw ConfigError("unknown schedule '" + o.schedule + "' (oneshot, agp)");
   if (o.reorder != "auto" && o.reorder != "on" && o.reorder != "off") throw ConfigError("--reorder must be auto, on or off");
-  if (o.allocation != "uniform" && o.allocation != "sensitivity") throw ConfigError("--allocation must be uniform or sensitivity");
+  if (o.allocation != "uniform" && o.allocation != "sensitivity" && o.allocation != "score")
+    throw ConfigError("--allocation must be uniform, score or sensitivity, got '" + o.allocation + "'");
+  if (o.allocation == "score" && o.keep_crossbars < 0) throw ConfigError("score allocation needs --keep-crossbars");
   if (o.allocation == "sensitivity" && (o.sensitivity.is_null() || o.keep_crossbars < 0))
     throw ConfigError("sensitivity allocation needs --sensitivity-file and --keep-crossbars");
   if (o.balance_g < 2) throw ConfigError("balance_g must be at least 2");
@@ -242,6 +265,34 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
       auto r = allocate_sensitivity(dense, ratios, acc, o.keep_crossbars);
       for (size_t i = 0; i < dense.size(); ++i)
         b.push_back(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r[i] * static_cast<double>(dense[i]) + 1e-9)), 1, dense[i]));
+    } else if (o.allocation == "score") {
+      // Kept L2 score of every layer at every crossbar count (with the reorder the
+      // reorder mode would allow), ranked globally.
+      const prune::Granularity& gr = prune::granularity(o.granularity);
+      std::vector<std::vector<double>> curves;
+      int64_t total_dense = 0;
+      for (auto& p : plan.layers) {
+        total_dense += p.dense_crossbars;
+        MatrixXf m = layer_matrix(net.layers[static_cast<size_t>(p.net_index)]);
+        MatrixXf sc = m.array().square().matrix().cwiseProduct(p.structural);
+        const double tot = std::max(static_cast<double>(sc.sum()), 1e-30);
+        LayerPlan q = p;
+        std::vector<int64_t> order = gr.reorder_applies() && o.reorder != "off" ? prune::reorder_rows(sc, p.grid.kernel_area) : std::vector<int64_t>{};
+        std::vector<double> c;
+        for (int64_t n = 1; n <= p.dense_crossbars; ++n) {
+          q.grid.row_order.clear();
+          double kept = o.reorder == "on" && !order.empty() ? 0.0 : (prune::project_plan(gr, q, sc, Budget::crossbars(n)).array() * sc.array()).sum();
+          if (!order.empty()) {
+            q.grid.row_order = order;
+            kept = std::max(kept, static_cast<double>((prune::project_plan(gr, q, sc, Budget::crossbars(n)).array() * sc.array()).sum()));
+          }
+          // Normalised by the layer's mean score per dense crossbar (a crossbar of average
+          // importance in its layer is worth 1): kept shares alone would favour small layers.
+          c.push_back(kept / tot * static_cast<double>(p.dense_crossbars));
+        }
+        curves.push_back(std::move(c));
+      }
+      b = allocate_by_score(curves, static_cast<int64_t>(std::floor(o.keep_crossbars * static_cast<double>(total_dense) + 1e-9)));
     } else {
       b = allocate_uniform(dense, o.keep_crossbars);
     }

@@ -24,7 +24,7 @@ struct PruneOptions {
   double keep_crossbars = -1;   // at most this fraction of the dense crossbars of the prunable layers
   double weight_sparsity = -1;  // fraction of weights removed in every prunable layer
   std::map<std::string, double> layer_ratios;  // per-layer crossbar keep ratio (unlisted: dense)
-  std::string allocation = "uniform";  // uniform | sensitivity (needs sensitivity)
+  std::string allocation = "uniform";  // uniform | score | sensitivity (needs sensitivity)
   json sensitivity;                    // a `reram prune --sensitivity` report, for allocation
 
   bool exclude_first = true;  // keep the first weight layer dense
@@ -82,6 +82,14 @@ std::vector<int64_t> allocate_uniform(const std::vector<int64_t>& dense, double 
 // accuracy gain per extra crossbar moves up while the total stays within budget.
 std::vector<double> allocate_sensitivity(const std::vector<int64_t>& dense, const std::vector<double>& ratios,
                                          const std::vector<std::vector<double>>& acc, double keep);
+
+// Global ranking of normalised group scores: curves[l][b-1] is the score layer l's
+// projection keeps with b crossbars (b = 1..dense_l), in units of the layer's mean score
+// per dense crossbar (prune_network: kept share x dense_l). Every layer starts at one
+// crossbar; the rest of `total` goes, step by step, to the layer and number of extra
+// crossbars with the best gain per crossbar (looking ahead past flat stretches of
+// step-shaped curves). Returns crossbars per layer.
+std::vector<int64_t> allocate_by_score(const std::vector<std::vector<double>>& curves, int64_t total);
 
 // Rounds every value to the nearest of 2^bits uniform levels over [-max|w|, max|w|]
 // (the offset encoding maps that range linearly onto [G_min, G_max]); zeros stay zero.

@@ -310,3 +310,49 @@ TEST(PruneNetwork, WarnsWhenABudgetFitsNoGroup) {
   o.granularity = "column";  // column segments always fit one crossbar: no warning
   EXPECT_TRUE(prune_network(net, arch, o, nullptr, nullptr).report["warnings"].empty());
 }
+
+// Score allocation: on concave curves the greedy equals the brute-force optimum of the
+// summed kept score; a step-shaped curve (nothing until 3 crossbars) is still reached.
+TEST(PruneAllocation, ScoreAllocationMatchesBruteForceOnConcaveCurves) {
+  std::vector<std::vector<double>> curves = {
+      {1.0, 1.8, 2.4, 2.8, 3.0},  // diminishing gains
+      {0.5, 0.9, 1.2},
+      {2.0, 2.5, 2.7, 2.8}};
+  for (int64_t total = 3; total <= 12; ++total) {
+    auto b = allocate_by_score(curves, total);
+    double got = 0;
+    int64_t used = 0;
+    for (size_t l = 0; l < 3; ++l) {
+      ASSERT_GE(b[l], 1);
+      ASSERT_LE(b[l], static_cast<int64_t>(curves[l].size()));
+      got += curves[l][static_cast<size_t>(b[l] - 1)];
+      used += b[l];
+    }
+    EXPECT_LE(used, total);
+    double best = 0;
+    for (int64_t x = 1; x <= 5; ++x)
+      for (int64_t y = 1; y <= 3; ++y)
+        for (int64_t z = 1; z <= 4; ++z)
+          if (x + y + z <= total) best = std::max(best, curves[0][static_cast<size_t>(x - 1)] + curves[1][static_cast<size_t>(y - 1)] + curves[2][static_cast<size_t>(z - 1)]);
+    EXPECT_NEAR(got, best, 1e-12) << "total " << total;
+  }
+  // Steps: layer 0 gains only at its third crossbar; with 2 spare crossbars it gets them.
+  auto b = allocate_by_score({{0.0, 0.0, 3.0}, {1.0, 1.1}}, 4);
+  EXPECT_EQ(b, (std::vector<int64_t>{3, 1}));
+}
+
+// Score allocation through prune_network meets the global budget.
+TEST(PruneAllocation, ScoreAllocationMeetsTheGlobalBudget) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  for (const char* g : {"crossbar", "column", "pim"}) {
+    PruneOptions o;
+    o.granularity = g;
+    o.keep_crossbars = 0.3;
+    o.allocation = "score";
+    PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+    auto& tp = r.report["total_prunable"];
+    EXPECT_LE(tp["occupied_crossbars"].get<int64_t>(), static_cast<int64_t>(std::floor(0.3 * tp["dense_crossbars"].get<double>()))) << g;
+    EXPECT_GT(tp["occupied_crossbars"].get<int64_t>(), 0) << g;
+  }
+}
