@@ -7,7 +7,8 @@
 # all reports at the end (OUT/tables.md). Phases run in the order given, most important
 # first by default:
 #   bars     128x128: crossbar/column at keep 0.25, pim/mixed at keep 0.165 (>= 6x),
-#            unstructured at the column run's weight sparsity
+#            unstructured at the column run's weight sparsity; the same four cells with
+#            --allocation score
 #   optim    lgd and admm against one-shot magnitude (column and crossbar, keep 0.25)
 #   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS
 #   main     128x128: every granularity at every keep in KEEPS
@@ -69,7 +70,12 @@ for phase in $PHASES; do
       run main_pim_k0.165 --granularity pim --keep-crossbars 0.165
       run main_mixed_k0.165 --granularity mixed --keep-crossbars 0.165
       unstructured_at main_column_k0.25 unstr_at_main_column_k0.25
-      unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25 ;;
+      unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25
+      # the same cells with the global score allocation instead of uniform
+      run alloc_score_crossbar_k0.25 --granularity crossbar --keep-crossbars 0.25 --allocation score
+      run alloc_score_column_k0.25 --granularity column --keep-crossbars 0.25 --allocation score
+      run alloc_score_pim_k0.165 --granularity pim --keep-crossbars 0.165 --allocation score
+      run alloc_score_mixed_k0.165 --granularity mixed --keep-crossbars 0.165 --allocation score ;;
     optim)  # lgd / admm against one-shot magnitude (the main_* run), same budget and fine-tuning
       for g in column crossbar; do
         run "optim_${g}_lgd_k0.25" --granularity $g --optimizer lgd --keep-crossbars 0.25
@@ -157,7 +163,7 @@ sections = (
     ("64x64 crossbars", lambda n: n.startswith("size64_")),
     ("256x256 crossbars", lambda n: n.startswith("size256_")),
     ("input reorder forced on/off (128x128, keep 0.25)", lambda n: n.startswith("reorder_")),
-    ("sensitivity-guided allocation (128x128) against uniform (main_*)", lambda n: n.startswith("alloc_")),
+    ("score / sensitivity-guided allocation (128x128) against uniform (main_*)", lambda n: n.startswith("alloc_")),
 )
 for title, pick in sections:
     names = [n for n in R if pick(n)]
