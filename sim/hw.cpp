@@ -45,10 +45,19 @@ void SharedResource::arbitrate() {
 
 // ---------------------------------------------------------------------------
 
-Tile::Tile(sc_core::sc_module_name name, const std::vector<int>& pe_crossbars)
-    : sc_module(name), buffer("buffer"), units("units") {
-  for (size_t i = 0; i < pe_crossbars.size(); ++i)
-    if (pe_crossbars[i] > 0) pes.push_back(std::make_unique<Pe>(("pe_" + std::to_string(i)).c_str(), pe_crossbars[i]));
+std::vector<std::unique_ptr<Block>> make_blocks(const std::vector<BlockSpec>& specs) {
+  std::vector<std::unique_ptr<Block>> b;
+  for (const auto& s : specs) b.push_back(std::make_unique<Block>(s.ref.component.c_str(), s));
+  return b;
+}
+
+Tile::Tile(sc_core::sc_module_name name, const std::vector<int>& pe_crossbars, const std::vector<BlockSpec>& blocks,
+           const std::map<int, std::vector<BlockSpec>>& pe_blocks)
+    : sc_module(name), buffer("buffer"), units("units"), blocks(make_blocks(blocks)) {
+  for (const auto& [pe, specs] : pe_blocks) {
+    int xb = pe >= 0 && pe < static_cast<int>(pe_crossbars.size()) ? pe_crossbars[static_cast<size_t>(pe)] : 0;
+    pes.push_back(std::make_unique<Pe>(("pe_" + std::to_string(pe)).c_str(), xb, specs));
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -67,6 +76,7 @@ LayerController::LayerController(sc_core::sc_module_name name, Chip& chip, const
   if (!w.output_packets.empty()) {
     SC_THREAD(sender_thread);
   }
+  for (const auto& [ref, n] : w.block_actions_per_vector) block_actions_.emplace_back(chip.block_index.at(ref), n);
 }
 
 void LayerController::deliver(int64_t v, int64_t cycle) {
@@ -133,6 +143,7 @@ void LayerController::issue_thread() {
       settle();
       for (const auto& r : reqs) fetch_end = std::max(fetch_end, r.end);
     }
+    for (auto& [block, n] : block_actions_) block->count(n);  // this vector's actions, where they happen
     if (!chip_.cfg.clocked) {
       wait_until(fetch_end);
       // Lock-step start of all crossbar groups, then the read/convert pipeline in closed
@@ -459,21 +470,45 @@ void LayerController::sender_thread() {
 
 // ---------------------------------------------------------------------------
 
-Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name), cfg(c), offchip("offchip_link") {
+Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name), cfg(c), offchip("offchip") {
   const Workload& w = *cfg.work;
   if (cfg.clocked) clock = std::make_unique<sc_core::sc_clock>("clk", ps(kPsPerCycle));
-  // PEs that hold crossbars, per tile.
+  // Every block that exists or acts, sorted to its parent module.
+  std::map<BlockRef, double> all(w.block_instances.begin(), w.block_instances.end());
+  for (const auto& l : w.layers)
+    for (const auto& [ref, n] : l.block_actions_per_vector) all.emplace(ref, 0.0);
+  std::map<int, std::vector<BlockSpec>> tile_blocks, router_blocks;
+  std::map<int, std::map<int, std::vector<BlockSpec>>> pe_blocks;
+  std::vector<BlockSpec> chip_blocks;
+  for (const auto& [ref, n] : all) {
+    BlockSpec b{ref, n};
+    if (ref.level == BlockRef::kPe) pe_blocks[ref.tile][ref.pe].push_back(b);
+    else if (ref.level == BlockRef::kTile) tile_blocks[ref.tile].push_back(b);
+    else if (ref.level == BlockRef::kRouter) router_blocks[ref.router].push_back(b);
+    else chip_blocks.push_back(b);
+  }
   for (int tile = 0; tile < w.tiles_used; ++tile)
-    tiles.push_back(std::make_unique<Tile>(("tile_" + std::to_string(tile)).c_str(), w.pe_crossbars[static_cast<size_t>(tile)]));
+    tiles.push_back(std::make_unique<Tile>(("tile_" + std::to_string(tile)).c_str(), w.pe_crossbars[static_cast<size_t>(tile)],
+                                           tile_blocks[tile], pe_blocks[tile]));
   // Routers and the links packets use; every route is known before simulation starts.
   std::map<int, std::set<int>> links;
+  for (int r : w.routers_used) links[r];
   for (const auto& l : w.layers)
     for (const auto* ps : {&l.reduce_packets, &l.output_packets})
       for (const auto& p : *ps)
         for (const auto& [a, b] : cfg.noc.route(p.src, p.dst)) links[a].insert(b);
   for (const auto& [r, dst] : links)
     routers[r] = std::make_unique<Router>(("router_" + std::to_string(r)).c_str(), r,
-                                          std::vector<int>(dst.begin(), dst.end()));
+                                          std::vector<int>(dst.begin(), dst.end()), router_blocks[r]);
+  blocks = make_blocks(chip_blocks);
+  for (const auto& t : tiles) {
+    for (const auto& b : t->blocks) block_index[b->ref] = b.get();
+    for (const auto& pe : t->pes)
+      for (const auto& b : pe->blocks) block_index[b->ref] = b.get();
+  }
+  for (const auto& [r, router] : routers)
+    for (const auto& b : router->blocks) block_index[b->ref] = b.get();
+  for (const auto& b : blocks) block_index[b->ref] = b.get();
   for (const auto& l : w.layers)
     layers.push_back(std::make_unique<LayerController>(("layer_" + std::to_string(l.index)).c_str(), *this, l, cfg.batch));
 }
@@ -482,7 +517,9 @@ Chip::~Chip() = default;
 
 SharedResource* Chip::link(int from, int to) { return routers.at(from)->out_links.at(to).get(); }
 
-Router::Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations) : sc_module(name), id(id) {
+Router::Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations,
+               const std::vector<BlockSpec>& blocks)
+    : sc_module(name), id(id), blocks(make_blocks(blocks)) {
   for (int d : destinations)
     out_links[d] = std::make_unique<SharedResource>(("link_to_" + std::to_string(d)).c_str());
 }

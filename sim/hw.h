@@ -57,29 +57,58 @@ class SharedResource : public sc_core::sc_module {
   int64_t next_free_ = 0, busy_ = 0, grants_ = 0;
 };
 
-// The crossbars of one layer on a PE: identical crossbars advance in lock-step, so a
-// group is one state machine counted `count` times. Passive: holds what is placed.
+struct BlockSpec {
+  BlockRef ref;
+  double instances = 0;
+};
+
+// The identical hardware blocks of one kind in one PE, tile, router or the chip (the
+// ADCs of a PE, a tile's eDRAM, ...): how many exist and how many actions they did.
+// The layer controllers count actions into them as vectors go through; the energy model
+// reads them back by walking the SystemC object tree (simulate.cpp).
+class Block : public sc_core::sc_module {
+ public:
+  Block(sc_core::sc_module_name name, const BlockSpec& spec)
+      : sc_module(name), ref(spec.ref), instances(spec.instances) {}
+  const BlockRef ref;
+  const double instances;
+  double actions = 0;
+  void count(double n) { actions += n; }
+};
+
+// Creates one Block child per spec, named after its component (call in a constructor).
+std::vector<std::unique_ptr<Block>> make_blocks(const std::vector<BlockSpec>& specs);
+
+// A PE (ISAAC IMA, PUMA core): its crossbars, DACs, sample-and-holds, ADCs behind their
+// mux, shift-and-add units, input/output registers and controller, as Blocks. The
+// crossbars of its layer work in lock-step groups driven by the LayerController.
 class Pe : public sc_core::sc_module {
  public:
-  Pe(sc_core::sc_module_name name, int crossbars) : sc_module(name), crossbars(crossbars) {}
+  Pe(sc_core::sc_module_name name, int crossbars, const std::vector<BlockSpec>& blocks)
+      : sc_module(name), crossbars(crossbars), blocks(make_blocks(blocks)) {}
   int crossbars;
+  std::vector<std::unique_ptr<Block>> blocks;
 };
 
 // A tile: eDRAM/SRAM buffer (ports, width, latency, with the bus to its PEs), the
-// activation / pooling / shift-and-add units, and its PEs.
+// activation / pooling / shift-and-add units, output register and controller, and its PEs.
 class Tile : public sc_core::sc_module {
  public:
-  Tile(sc_core::sc_module_name name, const std::vector<int>& pe_crossbars);
+  Tile(sc_core::sc_module_name name, const std::vector<int>& pe_crossbars, const std::vector<BlockSpec>& blocks,
+       const std::map<int, std::vector<BlockSpec>>& pe_blocks);
   SharedResource buffer;
   SharedResource units;
+  std::vector<std::unique_ptr<Block>> blocks;
   std::vector<std::unique_ptr<Pe>> pes;
 };
 
 // A router of the (concentrated) mesh with the outgoing links some packet uses.
 class Router : public sc_core::sc_module {
  public:
-  Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations);
+  Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations,
+         const std::vector<BlockSpec>& blocks);
   int id;
+  std::vector<std::unique_ptr<Block>> blocks;
   std::map<int, std::unique_ptr<SharedResource>> out_links;  // by destination router
 };
 
@@ -123,6 +152,7 @@ class LayerController : public sc_core::sc_module {
   sc_core::sc_event out_ev_;
   void deliver(int64_t v, int64_t cycle);
   int64_t delivered_count_ = 0;
+  std::vector<std::pair<Block*, double>> block_actions_;  // actions per vector, by block
   // Clocked mode: per-group state machines.
   struct Fsm {
     int64_t read_left = 0, adc_left = 0, handed = 0, n = 0;
@@ -156,6 +186,8 @@ class Chip : public sc_core::sc_module {
   std::vector<std::unique_ptr<Tile>> tiles;
   std::map<int, std::unique_ptr<Router>> routers;
   SharedResource offchip;
+  std::vector<std::unique_ptr<Block>> blocks;  // chip-level blocks (off-chip link, global buffer)
+  std::map<BlockRef, Block*> block_index;      // every block in the design
   std::unique_ptr<sc_core::sc_clock> clock;
   std::vector<std::unique_ptr<LayerController>> layers;
   SharedResource* link(int from_router, int to_router);

@@ -19,6 +19,35 @@ int64_t to_cycles(double ns, double cycle_ns) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(ns / cycle_ns - 1e-9)));
 }
 
+// Counts `n` actions per vector of layer `lw` on block `r` (and in the layer's
+// per-component breakdown).
+void add_action(LayerWork& lw, const BlockRef& r, double n) {
+  lw.actions_per_vector[r.component] += n;
+  if (n != 0.0) lw.block_actions_per_vector[r] += n;
+}
+
+BlockRef tile_block(int tile, const std::string& c) {
+  BlockRef r;
+  r.level = BlockRef::kTile;
+  r.tile = tile;
+  r.component = c;
+  return r;
+}
+
+BlockRef chip_block(const std::string& c) {
+  BlockRef r;
+  r.component = c;
+  return r;
+}
+
+BlockRef router_block(int router) {
+  BlockRef r;
+  r.level = BlockRef::kRouter;
+  r.router = router;
+  r.component = "router";
+  return r;
+}
+
 int64_t index_width(int64_t range) {
   int64_t b = 1;
   while ((int64_t{1} << b) < range) ++b;
@@ -271,18 +300,36 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
   w.pe_crossbars.assign(static_cast<size_t>(w.tiles_used), std::vector<int>(static_cast<size_t>(a.tile.pes), 0));
   for (const auto& x : m.crossbars) w.pe_crossbars[static_cast<size_t>(x.tile)][static_cast<size_t>(x.pe)] += 1;
 
-  Actions& inst = w.static_instances;
-  for (const auto& [k, v] : pe_instances(a)) {
-    double per_xbar = (k == "crossbar" || k == "dac" || k == "sample_hold" || k == "adc" || k == "adc_mux");
-    inst[k] += per_xbar ? v / a.pe.crossbars * double(m.crossbars.size()) : v * double(w.pes_used);
-  }
+  // Blocks that exist: per occupied crossbar its array, DACs, S&H, ADCs and mux; per
+  // used PE its shift-and-add units, registers and controller; per used tile its buffer,
+  // bus, digital units, output register and controller; every used router; the chip's.
+  BlockActions& inst = w.block_instances;
+  auto pe_ref = [](int tile, int pe, const std::string& c) {
+    BlockRef r;
+    r.level = BlockRef::kPe;
+    r.tile = tile;
+    r.pe = pe;
+    r.component = c;
+    return r;
+  };
+  auto tile_ref = tile_block;
+  const Actions per_pe = pe_instances(a);
+  for (const auto& x : m.crossbars)
+    for (const char* k : {"crossbar", "dac", "sample_hold", "adc", "adc_mux"})
+      inst[pe_ref(x.tile, x.pe, k)] += per_pe.at(k) / a.pe.crossbars;
+  for (const auto& [tile, pe] : pes)
+    for (const auto& [k, v] : per_pe)
+      if (!(k == "crossbar" || k == "dac" || k == "sample_hold" || k == "adc" || k == "adc_mux"))
+        inst[pe_ref(tile, pe, k)] += v;
   std::set<int> routers;
   NocGeometry ng = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
   for (int tile = 0; tile < w.tiles_used; ++tile) routers.insert(ng.router_of(tile));
   w.routers_used.assign(routers.begin(), routers.end());
-  for (const auto& [k, v] : tile_instances(a)) inst[k] += k == "router" ? 0.0 : v * w.tiles_used;
-  inst["router"] = static_cast<double>(routers.size());
-  for (const auto& [k, v] : chip_level_instances(a)) inst[k] += v;
+  for (int tile = 0; tile < w.tiles_used; ++tile)
+    for (const auto& [k, v] : tile_instances(a))
+      if (k != "router") inst[tile_ref(tile, k)] += v;
+  for (int r : routers) inst[router_block(r)] = 1.0;
+  for (const auto& [k, v] : chip_level_instances(a)) inst[chip_block(k)] += v;
 
   w.layers.resize(m.layers.size());
   for (size_t li = 0; li < m.layers.size(); ++li) {
@@ -296,14 +343,16 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     lw.dense_crossbars = L.dense_crossbars;
     lw.macs_per_image = nl.macs();
     w.macs_per_image += lw.macs_per_image;
-    Actions& act = lw.actions_per_vector;
+    // Every action is counted twice: per component (the layer's breakdown) and by the
+    // block that performs it (which the energy model reads back from the SystemC tree).
+    auto add = [&lw](const BlockRef& r, double n) { add_action(lw, r, n); };
 
     std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> group_count;
     std::map<std::pair<int, int>, int64_t> rows_of_tile_rb;  // (tile, row block) -> word lines
     std::map<int, std::vector<const PhysicalCrossbar*>> by_cb;
     double used_cells = 0;
     bool ou_index = false;
-    int64_t index_ou_bits = 0, gather_rows = 0, recombine_cols = 0;
+    const int64_t row_index_bits = index_width(L.view.rows), col_index_bits = index_width(L.view.cols);
     for (int id : L.crossbars) {
       const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
       int64_t nr = static_cast<int64_t>(x.rows.size()), lc = static_cast<int64_t>(x.cols.size()), pc = lc * bpw;
@@ -317,27 +366,35 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
         cols = std::min(ouc, pc);
         if (items < total) {  // skipped all-zero OUs: the controller looks up which OUs to fire
           ou_index = true;
-          index_ou_bits += int64_t(S) * items * index_width(total);
+          add(pe_ref(x.tile, x.pe, "index_memory"), double(int64_t(S) * items * index_width(total)));
         }
       }
       if (nr == 0 || pc == 0) items = 0;
       group_count[{rows, cols, items}] += 1;
       // Per-vector actions of this crossbar (S input steps, `items` activations each).
       double fires = double(S) * items;
-      act["crossbar"] += fires * rows * cols;
-      act["dac"] += fires * rows;
-      act["sample_hold"] += fires * cols;
-      act["adc"] += fires * cols;
-      act["adc_mux"] += fires * cols;
-      act["shift_add"] += fires * cols;
-      act["input_register"] += double(S) * nr * a.precision.dac_bits;
-      act["output_register"] += double(S) * lc;
-      act["pe_controller"] += fires;
+      add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
+      add(pe_ref(x.tile, x.pe, "dac"), fires * rows);
+      add(pe_ref(x.tile, x.pe, "sample_hold"), fires * cols);
+      add(pe_ref(x.tile, x.pe, "adc"), fires * cols);
+      add(pe_ref(x.tile, x.pe, "adc_mux"), fires * cols);
+      add(pe_ref(x.tile, x.pe, "shift_add"), fires * cols);
+      add(pe_ref(x.tile, x.pe, "input_register"), double(S) * nr * a.precision.dac_bits);
+      add(pe_ref(x.tile, x.pe, "output_register"), double(S) * lc);
+      add(pe_ref(x.tile, x.pe, "pe_controller"), fires);
+      // Sparse overheads: the input gather selects each held word line through an index
+      // lookup; output recombination adds each held column into place, also indexed.
+      if (L.row_gather) {
+        add(pe_ref(x.tile, x.pe, "input_gather"), double(nr));
+        add(pe_ref(x.tile, x.pe, "index_memory"), double(nr * row_index_bits));
+      }
+      if (L.col_recombine) {
+        add(pe_ref(x.tile, x.pe, "output_recombine"), double(lc));
+        add(pe_ref(x.tile, x.pe, "index_memory"), double(lc * col_index_bits));
+      }
       auto& r = rows_of_tile_rb[{x.tile, x.row_block}];
       r = std::max(r, nr);
       by_cb[x.col_block].push_back(&x);
-      gather_rows += nr;
-      recombine_cols += lc;
     }
     lw.utilization = lw.crossbars ? used_cells / (double(lw.crossbars) * a.crossbar.rows * a.crossbar.cols) : 0.0;
     for (const auto& [key, count] : group_count) {
@@ -352,21 +409,15 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       gr.conv_cycles = t.conv_cycles(cols);
       lw.groups.push_back(gr);
     }
-    // Sparse overheads: index memories, input gathers, output recombination.
-    if (L.row_gather) {
-      act["input_gather"] += double(gather_rows);
-      act["index_memory"] += double(gather_rows) * index_width(L.view.rows);
-    }
-    if (L.col_recombine) {
-      act["output_recombine"] += double(recombine_cols);
-      act["index_memory"] += double(recombine_cols) * index_width(L.view.cols);
-    }
-    if (ou_index) act["index_memory"] += double(index_ou_bits);
-    if (L.row_gather || L.col_recombine || ou_index) {
-      inst["index_memory"] += double(lw.crossbars);
-      if (L.row_gather) inst["input_gather"] += double(lw.crossbars);
-      if (L.col_recombine) inst["output_recombine"] += double(lw.crossbars);
-    }
+    // Sparse overheads exist as hardware: one index memory, gather mux and
+    // recombination adder per crossbar of a layer that needs them.
+    if (L.row_gather || L.col_recombine || ou_index)
+      for (int id : L.crossbars) {
+        const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+        inst[pe_ref(x.tile, x.pe, "index_memory")] += 1.0;
+        if (L.row_gather) inst[pe_ref(x.tile, x.pe, "input_gather")] += 1.0;
+        if (L.col_recombine) inst[pe_ref(x.tile, x.pe, "output_recombine")] += 1.0;
+      }
 
     // Input fetch: each tile reads the new inputs of the row blocks it holds. A sliding
     // window reuses all but stride/kernel of its columns (the rest stay in the input register).
@@ -379,8 +430,8 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       lw.tiles.push_back(tile);
       int64_t bits = static_cast<int64_t>(std::ceil(r * fresh - 1e-9)) * act_bits;
       lw.fetch_bits.push_back(bits);
-      act["tile_buffer"] += double(bits);
-      act["bus"] += double(bits);
+      add(tile_ref(tile, "tile_buffer"), double(bits));
+      add(tile_ref(tile, "bus"), double(bits));
     }
 
     // Partial-sum reduction: row blocks of a column block are added on the tile holding
@@ -401,7 +452,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
         per_tile_cols[x->tile] = std::max<int64_t>(per_tile_cols[x->tile], static_cast<int64_t>(x->cols.size()));
       }
       home_values[home] += static_cast<int64_t>(distinct.size());
-      act["tile_shift_add"] += double(summed - static_cast<int64_t>(distinct.size()));
+      add(tile_ref(home, "tile_shift_add"), double(summed - static_cast<int64_t>(distinct.size())));
       for (const auto& [tile, cols] : per_tile_cols)
         if (tile != home) reduce_bits[{tile, home}] += cols * act_bits;
     }
@@ -409,8 +460,8 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     for (const auto& [tile, v] : home_values) {
       lw.home_tiles.push_back(tile);
       lw.home_values.push_back(v);
-      act["tile_output_register"] += double(v);
-      act["tile_buffer"] += double(v * act_bits);  // outputs written to the home buffer
+      add(tile_ref(tile, "tile_output_register"), double(v));
+      add(tile_ref(tile, "tile_buffer"), double(v * act_bits));  // outputs written to the home buffer
     }
   }
 
@@ -434,13 +485,19 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     LayerWork& lw = w.layers[li];
     double P = double(lw.positions);
     double av = act_ops[li] / P, pv = pool_ops[li] / P, dv = add_ops[li] / P;
-    lw.actions_per_vector["activation"] += av;
-    lw.actions_per_vector["pooling"] += pv;
-    lw.actions_per_vector["tile_shift_add"] += dv;
     int64_t total = 0;
     for (int64_t v : lw.home_values) total += v;
+    if (lw.home_tiles.empty()) {  // no crossbar left in the layer: nowhere to place the work
+      add_action(lw, chip_block("activation"), av);
+      add_action(lw, chip_block("pooling"), pv);
+      add_action(lw, chip_block("tile_shift_add"), dv);
+    }
     for (size_t k = 0; k < lw.home_tiles.size(); ++k) {
-      double share = total ? double(lw.home_values[k]) / double(total) : 1.0;
+      // Each home tile activates, pools and adds its share of the outputs.
+      double share = total ? double(lw.home_values[k]) / double(total) : 1.0 / double(lw.home_tiles.size());
+      add_action(lw, tile_block(lw.home_tiles[k], "activation"), av * share);
+      add_action(lw, tile_block(lw.home_tiles[k], "pooling"), pv * share);
+      add_action(lw, tile_block(lw.home_tiles[k], "tile_shift_add"), dv * share);
       int64_t c = ceil_div(static_cast<int64_t>(std::ceil(av * share - 1e-9)), a.tile.activation_units) +
                   ceil_div(static_cast<int64_t>(std::ceil(pv * share - 1e-9)), a.tile.pooling_units) +
                   ceil_div(static_cast<int64_t>(std::ceil(dv * share - 1e-9)), a.tile.shift_add_units);
@@ -454,7 +511,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     for (size_t k = 0; k < p.home_tiles.size(); ++k)
       for (int dst : dst_tiles) {
         int64_t bits = p.home_values[k] * act_bits;
-        p.actions_per_vector["tile_buffer"] += double(bits);  // written into the consumer's buffer
+        add_action(p, tile_block(dst, "tile_buffer"), double(bits));  // written into the consumer's buffer
         if (dst != p.home_tiles[k]) p.output_packets.push_back({p.home_tiles[k], dst, bits});
       }
   };
@@ -467,7 +524,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     if (ph >= 0 && ph != static_cast<int>(li)) send_outputs(ph, lw.tiles);
     if (ph < 0) {
       lw.offchip_in_bits = ceil_div(w.input_bits_per_image, lw.positions);
-      lw.actions_per_vector["offchip_link"] += double(lw.offchip_in_bits);
+      add_action(lw, chip_block("offchip_link"), double(lw.offchip_in_bits));
     }
     // Dependencies: for every output pixel, the last input pixel of its window.
     const Shape& ins = nl.in_shapes.empty() ? net.input : nl.in_shapes[0];
@@ -521,16 +578,18 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       int64_t v = 0;
       for (int64_t x : lw.home_values) v += x;
       lw.offchip_out_bits = v * act_bits;
-      lw.actions_per_vector["offchip_link"] += double(lw.offchip_out_bits);
+      add_action(lw, chip_block("offchip_link"), double(lw.offchip_out_bits));
     }
   }
   // Router actions: one per flit per router traversed.
   for (auto& lw : w.layers) {
-    double flits = 0;
+    lw.actions_per_vector["router"] += 0.0;  // every layer reports its NoC energy, even none
     for (const auto* ps : {&lw.reduce_packets, &lw.output_packets})
-      for (const auto& p : *ps)
-        flits += double(ceil_div(p.bits, t.flit_bits)) * double(ng.route(p.src, p.dst).size() + 1);
-    lw.actions_per_vector["router"] += flits;
+      for (const auto& p : *ps) {
+        double flits = double(ceil_div(p.bits, t.flit_bits));
+        add_action(lw, router_block(ng.router_of(p.src)), flits);
+        for (const auto& link : ng.route(p.src, p.dst)) add_action(lw, router_block(link.second), flits);
+      }
   }
   return w;
 }

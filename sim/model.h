@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "pruning/arch/arch_config.h"
@@ -36,6 +37,19 @@ struct TimingParams {
   int64_t conv_cycles(int64_t cols) const;
 };
 TimingParams timing_params(const ArchConfig& a);
+
+// One group of identical hardware blocks: a component (technology name) of one PE, one
+// tile, one router or the chip. The SystemC model has one Block module per BlockRef.
+struct BlockRef {
+  enum Level { kPe = 0, kTile = 1, kRouter = 2, kChip = 3 };
+  int level = kChip;
+  int tile = -1, pe = -1, router = -1;
+  std::string component;
+  bool operator<(const BlockRef& o) const {
+    return std::tie(level, tile, pe, router, component) < std::tie(o.level, o.tile, o.pe, o.router, o.component);
+  }
+};
+using BlockActions = std::map<BlockRef, double>;
 
 // Identical crossbars of one layer that work in lock-step on the same input vector:
 // one event counted `count` times.
@@ -72,7 +86,8 @@ struct LayerWork {
   std::vector<int> producers;
   std::vector<int64_t> producer_positions;      // vectors per image of each producer
   std::vector<std::vector<int64_t>> need;       // need[k][p]: last producer vector needed by vector p
-  Actions actions_per_vector;                   // counted once per vector
+  Actions actions_per_vector;                   // per component, counted once per vector
+  BlockActions block_actions_per_vector;        // the same actions by the block performing them
   // For the report.
   int64_t crossbars = 0, dense_crossbars = 0;
   double utilization = 0;                       // used cells / cells of its crossbars
@@ -84,7 +99,7 @@ struct Workload {
   int tiles_used = 0;
   std::vector<int> routers_used;
   int64_t pes_used = 0;
-  Actions static_instances;  // component -> instances that exist (area, leakage)
+  BlockActions block_instances;  // blocks that exist and their instances (area, leakage)
   int64_t input_bits_per_image = 0;
   int64_t input_pixels_per_image = 1;
   std::vector<std::vector<int>> pe_crossbars;  // [tile][pe] -> occupied crossbars

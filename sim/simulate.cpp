@@ -58,6 +58,12 @@ void fresh_systemc_context() {
   first = false;
 }
 
+// Every Block below `o` in the SystemC object tree, in tree order.
+void collect_blocks(const sc_core::sc_object* o, std::vector<const Block*>& out) {
+  if (const auto* b = dynamic_cast<const Block*>(o)) out.push_back(b);
+  for (const sc_core::sc_object* c : o->get_child_objects()) collect_blocks(c, out);
+}
+
 double round6(double v) {
   // Reports are compared byte for byte; keep printed doubles short and stable.
   if (v == 0.0 || !std::isfinite(v)) return v;
@@ -142,6 +148,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   std::vector<int64_t> done, first;
   int64_t cycles = 0;
   json resources = json::object();
+  std::vector<const Block*> blocks;
   {
     auto chip = std::make_unique<Chip>("chip", cfg);
     sc_core::sc_start();
@@ -161,6 +168,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
     resources["noc_link_busy_cycles"] = link_busy;
     resources["noc_links_used"] = links;
     resources["offchip_busy_cycles"] = chip->offchip.busy_cycles();
+    collect_blocks(chip.get(), blocks);
     // The chip (its processes are finished or, in clocked mode, stopped) is released
     // with the context; deleting SystemC objects of a stopped kernel is not supported.
     chip.release();
@@ -198,25 +206,50 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
                       {"utilization", lw.utilization},
                       {"tiles", lw.tiles.size()}});
   }
+  // The energy model proper: every block's counted actions x its per-action energy,
+  // plus its instances' leakage over the run; area is the sum of instance areas.
+  struct Sum {
+    double instances = 0, area = 0, leak = 0, dyn = 0;
+  };
+  std::map<std::string, Sum> by_comp;
+  std::map<int, Sum> by_tile;
+  for (const Block* b : blocks) {
+    const ComponentTech& t = a.tech(b->ref.component);
+    Sum x;
+    x.instances = b->instances;
+    x.area = b->instances * t.area_mm2;
+    x.leak = b->instances * t.leakage_mw * latency_ns;  // mW x ns = pJ
+    x.dyn = b->actions * t.energy_pj;
+    Sum& c = by_comp[b->ref.component];
+    c.instances += x.instances;
+    c.area += x.area;
+    c.leak += x.leak;
+    c.dyn += x.dyn;
+    if (b->ref.level == BlockRef::kPe || b->ref.level == BlockRef::kTile) {
+      Sum& tl = by_tile[b->ref.tile];
+      tl.area += x.area;
+      tl.leak += x.leak;
+      tl.dyn += x.dyn;
+    }
+  }
   double leak_total = 0;
-  for (const auto& [c, n] : w.static_instances) {
-    const ComponentTech& t = a.tech(c);
-    double leak = n * t.leakage_mw * latency_ns;  // mW x ns = pJ
-    double ar = n * t.area_mm2;
-    leak_total += leak;
+  for (const auto& [c, x] : by_comp) {
     const std::string& k = report_key().at(c);
-    area[k] = area[k].get<double>() + ar;
-    total_a += ar;
-    components[c]["instances"] = n;
-    components[c]["area_mm2"] = ar;
-    components[c]["leakage_pj"] = leak;
+    area[k] = area[k].get<double>() + x.area;
+    energy[k] = energy[k].get<double>() + x.dyn;
+    total_a += x.area;
+    total_e += x.dyn;
+    leak_total += x.leak;
+    if (x.instances > 0) {
+      components[c]["instances"] = x.instances;
+      components[c]["area_mm2"] = x.area;
+      components[c]["leakage_pj"] = x.leak;
+    }
+    if (comp_e.count(c)) components[c]["dynamic_pj"] = x.dyn;
   }
-  for (const auto& [c, e] : comp_e) {
-    const std::string& k = report_key().at(c);
-    energy[k] = energy[k].get<double>() + e;
-    total_e += e;
-    components[c]["dynamic_pj"] = e;
-  }
+  json tiles = json::array();
+  for (const auto& [tile, x] : by_tile)
+    tiles.push_back({{"tile", tile}, {"energy_pj", x.dyn + x.leak}, {"leakage_pj", x.leak}, {"area_mm2", x.area}});
   energy["leakage"] = leak_total;
   total_e += leak_total;
   energy["total"] = total_e;
@@ -261,6 +294,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   }
   r["compression"] = comp;
   r["layers"] = layers;
+  r["tiles"] = tiles;
   r["resources"] = resources;
   r["warnings"] = warnings;
   r["chip_peak"] = chip_peak(a);

@@ -352,3 +352,47 @@ TEST(SimReport, CompressionCarriesPruningRecord) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+ArchConfig puma(std::vector<std::string> sets = {}) {
+  return load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/puma.json", sets);
+}
+
+// Leakage = instances that exist x leakage power x simulated time. One 100x10 layer on
+// PUMA occupies one crossbar of one core of one tile (one router): the instances are
+// counted here by hand from the hardware description, not read from the simulator.
+TEST(SimEnergy, LeakageOfTheBlocksThatExist) {
+  ArchConfig a = puma({"chip.tiles=4"});
+  json r = simtest::run(simtest::linear_net(100, 10), a);
+  ASSERT_EQ(r["crossbars"].get<int>(), 1);
+  auto lk = [&](const char* c) { return a.tech(c).leakage_mw; };
+  double mw = 1 * lk("crossbar") + 128 * lk("dac") + 128 * lk("sample_hold") + 0.25 * lk("adc") +  // 2 ADCs per 8 crossbars
+              4 * lk("shift_add") + lk("input_register") + lk("output_register") + lk("pe_controller") +
+              lk("tile_buffer") + lk("bus") + lk("router") + 2 * lk("activation") + lk("pooling") +
+              lk("tile_shift_add") + lk("tile_output_register") + lk("tile_controller") + lk("offchip_link");
+  ASSERT_GT(mw, 1.0);
+  EXPECT_NEAR(r["energy_pj"]["leakage"].get<double>(), mw * r["latency_ns"].get<double>(), 1e-6 * mw * r["latency_ns"].get<double>());
+}
+
+// The blocks (PE, tile, router, chip modules) count exactly the actions the layers do:
+// per-layer energies add up to the chip's dynamic energy, and per-tile area to the
+// area of everything but routers and the off-chip link.
+TEST(SimEnergy, BlocksAndLayersAgree) {
+  for (const char* df : {"layer", "pipelined"}) {
+    ArchConfig a = isaac({"chip.tiles=16", "tile.pes=1", "pe.crossbars=1"});
+    json r = run(simtest::residual_net(), a, df, false, 2);
+    double layers = 0, tiles = 0;
+    for (const auto& l : r["layers"]) layers += l["energy_pj"]["total"].get<double>();
+    for (const auto& t : r["tiles"]) tiles += t["area_mm2"].get<double>();
+    double dyn = r["energy_pj"]["total"].get<double>() - r["energy_pj"]["leakage"].get<double>();
+    EXPECT_NEAR(layers, dyn, 1e-8 * dyn) << df;
+    EXPECT_GT(r["tiles"].size(), 2u);
+    double rest = r["area_mm2"]["noc"].get<double>() + r["area_mm2"]["offchip"].get<double>();
+    EXPECT_NEAR(tiles + rest, r["area_mm2"]["total"].get<double>(), 1e-8 * r["area_mm2"]["total"].get<double>()) << df;
+  }
+}
+
+}  // namespace
+}  // namespace reram
