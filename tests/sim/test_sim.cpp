@@ -396,3 +396,24 @@ TEST(SimEnergy, BlocksAndLayersAgree) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+// Back-to-back vectors on one crossbar: once the pipeline is full, every further vector
+// costs exactly S reads/conversion slots of max(r, c) (the last conversion of one
+// vector overlaps the first read of the next); input, fetch and output overlap it.
+TEST(SimTiming, SteadyStateIntervalIsStepsTimesSlowerStage) {
+  for (const char* lat : {"crossbar.read_latency_ns=100", "crossbar.read_latency_ns=20"}) {
+    ArchConfig a = simtest::isaac({"chip.tiles=4", lat});
+    Network n = simtest::linear_net(100, 10);
+    int64_t r = static_cast<int64_t>(std::ceil(a.crossbar.read_latency_ns * a.chip.clock_ghz - 1e-9));
+    int64_t c = static_cast<int64_t>(std::ceil(80 * a.pe.adc_latency_ns * a.chip.clock_ghz - 1e-9));
+    int64_t c2 = simtest::run(n, a, "pipelined", false, 2)["cycles"].get<int64_t>();
+    int64_t c5 = simtest::run(n, a, "pipelined", false, 5)["cycles"].get<int64_t>();
+    EXPECT_EQ(c5 - c2, 3 * 16 * std::max(r, c)) << lat;
+  }
+}
+
+}  // namespace
+}  // namespace reram
