@@ -15,6 +15,7 @@
 # device studies use a 9-bit ADC (lossless for ideal devices: 128 rows x 3 levels < 512
 # codes) so that they measure the devices, not the ADC. One JSON per run in OUT_DIR
 # (existing ones are reused: the study resumes), then OUT_DIR/table.md and table.csv.
+# TABLE_ONLY=1 builds the table from the runs present without running the missing ones.
 # Runs one eval at a time on one thread; on the shared machine wrap it in
 # /work/helper/heavy.sh. Cost: ~35 runs, ~40 s CPU each at 2000 images (differential 2x,
 # read noise 4x): about 35 min on one core.
@@ -45,6 +46,10 @@ run() {
   local f="$out/$name.json"
   if [[ -f "$f" ]]; then
     echo "  $name: done before"
+    return
+  fi
+  if [[ -n "${TABLE_ONLY:-}" ]]; then
+    echo "  $name: not run (TABLE_ONLY)"
     return
   fi
   local t0=$SECONDS

@@ -18,6 +18,23 @@ class Rng {
   Rng(uint64_t seed, uint64_t a, uint64_t b = 0) : s_(mix(seed ^ mix(a + 0x9e3779b97f4a7c15ULL) ^ mix(b * 0xbf58476d1ce4e5b9ULL + 1))) {}
   uint64_t next() { return mix(s_ += 0x9e3779b97f4a7c15ULL); }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  // n standard normals in float (read noise: billions of draws per study), by Box-Muller
+  // on whole arrays so that Eigen vectorises log, sqrt, cos and sin.
+  void fill_normals(float* out, int64_t n, Eigen::ArrayXf& u1, Eigen::ArrayXf& u2) {
+    const int64_t half = (n + 1) / 2;
+    if (u1.size() < half) {
+      u1.resize(half);
+      u2.resize(half);
+    }
+    for (int64_t i = 0; i < half; ++i) {
+      u1[i] = static_cast<float>((next() >> 40) + 1) * 0x1.0p-24f;  // (0, 1]: log is finite
+      u2[i] = static_cast<float>(next() >> 40) * 0x1.0p-24f;        // [0, 1)
+    }
+    const auto r = (-2.0f * u1.head(half).log()).sqrt();
+    const auto a = 6.2831853f * u2.head(half);
+    Eigen::Map<Eigen::ArrayXf>(out, half) = r * a.cos();
+    Eigen::Map<Eigen::ArrayXf>(out + half, n - half) = (r * a.sin()).head(n - half);
+  }
   double normal() {
     if (have_) {
       have_ = false;
@@ -321,6 +338,7 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   const int64_t B = std::max<int64_t>(1, opt_.block_vectors);
   MatrixXi xi(B, r);
   MatrixXf chunk(B, r), chunk_sq, y(B, cp), var, accf;
+  Eigen::ArrayXf zbuf, u1buf, u2buf;  // read-noise draws
   MatrixXd accd;
   if (float_acc) accf.resize(B, cp);
   else accd.resize(B, cp);
@@ -351,7 +369,8 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
         const int64_t cnt = nb * r;
         for (int64_t e = 0; e < cnt; ++e) dch[e] = static_cast<float>((src[e] >> shift) & mask);
       }
-      if (noisy) chunk_sq = chunk.cwiseProduct(chunk);
+      if (noisy && d > 1) chunk_sq = chunk.cwiseProduct(chunk);  // 1-bit chunks are their own squares
+      const MatrixXf& csq = d > 1 ? chunk_sq : chunk;
       for (int64_t g0 = 0; g0 < r; g0 += group) {
         const int64_t gl = std::min(group, r - g0);
         // One read: the rows of this operation unit driven with this input chunk.
@@ -360,10 +379,12 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
         if (noisy) {
           // Independent per-cell read noise sums to a Gaussian column noise of
           // std sigma * sqrt(sum_i (v_i g_i)^2).
-          var.noalias() = chunk_sq.middleCols(g0, gl) * x.g_squared.middleRows(g0, gl);
+          var.noalias() = csq.middleCols(g0, gl) * x.g_squared.middleRows(g0, gl);
           const float sig = static_cast<float>(ni.read_noise_sigma);
-          for (int64_t e = 0; e < y.size(); ++e)
-            y.data()[e] += sig * std::sqrt(var.data()[e]) * static_cast<float>(noise.normal());
+          if (zbuf.size() < y.size()) zbuf.resize(y.size());
+          noise.fill_normals(zbuf.data(), y.size(), u1buf, u2buf);
+          Eigen::Map<Eigen::ArrayXf>(y.data(), y.size()) +=
+              sig * Eigen::Map<const Eigen::ArrayXf>(var.data(), var.size()).sqrt() * zbuf.head(y.size());
         }
         const int64_t cnt = nb * cp;
         const float* yd = y.data();

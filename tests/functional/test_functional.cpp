@@ -463,6 +463,52 @@ TEST(Functional, NonIdealityStreamsAreIndependent) {
   EXPECT_EQ(lost_on, 0);
 }
 
+// Read noise has the documented statistics: per read and column, zero mean and variance
+// sigma^2 * sum_i (x_i g_i)^2 (g including G_min), plus the ADC's rounding (1/12 of an
+// LSB^2 at LSB 1). One step, one slice, one read per column, so the error of every output
+// is one noisy conversion; g and the variance are recomputed from the weight codes.
+TEST(Functional, ReadNoiseHasDocumentedVariance) {
+  const double sigma = 0.5;
+  json spec = {{"crossbar", {{"rows", 17}, {"cols", 24}, {"cell_bits", 2}, {"sign_encoding", "offset"}}},
+               {"precision", {{"weight_bits", 2}, {"input_bits", 1}, {"dac_bits", 1}, {"adc_bits", 12}, {"activation_bits", 8}}},
+               {"chip", {{"tiles", "auto"}}},
+               {"nonideal", {{"seed", 3}, {"read_noise_sigma", sigma}}}};
+  ArchConfig arch = arch_from_json(spec, "noise-arch");
+  json j = json::parse(R"({"name": "lin", "input": {"channels": 1, "height": 1, "width": 16},
+    "layers": [{"name": "flat", "type": "flatten"}, {"name": "fc", "type": "linear", "out_features": 4, "bias": false}]})");
+  Network net = network_from_json(j, "t");
+  randomize_weights(net, 2);
+  Mapping m = map_dense(net, arch);
+  FunctionalModel fm(m, arch);
+  ASSERT_EQ(fm.crossbars().size(), 1u);
+  const int64_t n = 3000;
+  std::mt19937_64 rng(17);
+  MatrixXf v(n, 16);
+  for (int64_t i = 0; i < v.size(); ++i) v.data()[i] = static_cast<float>(rng() & 1);
+  const MatrixXd h = fm.hardware_layer_int(0, v), q = fm.quantized_layer_int(0, v);
+  const LayerModel& lm = fm.layers()[0];
+  const double gmin = 1.0 * 3.0 / 99.0;  // G_min in units of (G_max - G_min) / 3
+  double sum = 0, sum_sq = 0, predicted = 0;
+  for (int64_t a = 0; a < n; ++a)
+    for (int64_t c = 0; c < 4; ++c) {
+      double var = 0;
+      for (int64_t i = 0; i < 16; ++i) {
+        const double g = gmin + (lm.wq(i, c) + 2.0);  // offset encoding: level = q + 2^(b_w - 1)
+        var += v(a, i) * g * g;
+      }
+      predicted += sigma * sigma * var + 1.0 / 12.0;
+      const double e = h(a, c) - q(a, c);
+      sum += e;
+      sum_sq += e * e;
+    }
+  const double cnt = static_cast<double>(n * 4);
+  const double mean = sum / cnt, var_emp = sum_sq / cnt - mean * mean;
+  predicted /= cnt;
+  EXPECT_GT(predicted, 4.0);  // noise well above the rounding
+  EXPECT_NEAR(var_emp / predicted, 1.0, 0.05);
+  EXPECT_LT(std::abs(mean), 4.0 * std::sqrt(predicted / cnt));
+}
+
 TEST(Functional, BadConfigsAreConfigErrors) {
   EXPECT_THROW(make_arch({{"precision", {{"adc_bits", 0}}}}), ConfigError);
   EXPECT_THROW(make_arch({{"crossbar", {{"g_min_us", 10.0}, {"g_max_us", 10.0}}}}), ConfigError);
