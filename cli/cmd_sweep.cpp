@@ -141,6 +141,20 @@ int run_sweep(int argc, char** argv) {
   po::options_description all;
   all.add(desc).add(hidden);
   po::variables_map vm;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "-h" || std::string(argv[i]) == "--help") {
+      // The worker options are internal: show only the public ones.
+      std::cout << "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
+                   "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"
+                   "                   [--cpus-per-point N] [--max-concurrent K] [--points-per-task N] [--dry-run] [--wait]\n"
+                   "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
+                   "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
+                   "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
+                   "DIR/results.json, DIR/points/<id>/{result,arch}.json. Plots: /usr/bin/python3 scripts/plot_sweep.py DIR\n"
+                   "Plan format: docs/sweeps.md; clusters: docs/slurm.md.\n\n"
+                << desc << "\n";
+      return 0;
+    }
   if (!parse_options(argc, argv, all, vm,
                      "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
                      "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"

@@ -64,9 +64,27 @@ def varying(rows, keys):
 METRIC_PREFIXES = ("energy_pj.", "area_mm2.", "energy_total_pj.")
 
 
+AXES = []  # the plan's axes from results.json: {name, compound, settings, labels}
+
+
 def group_key(rows, exclude):
-    """Lines: one per granularity, split further by any other plan setting that varies
-    (except the x axis)."""
+    """Lines: one per combination of the plan's other varying axes (a compound axis such as
+    "pruning" by its labels), else per granularity. Axes that move any key in `exclude`
+    (the x axis) are left out."""
+    if AXES:
+        others = [a for a in AXES if not (set(a["settings"]) | {a["name"]}) & set(exclude)
+                  and len({json.dumps(r.get(a["name"])) for r in rows}) > 1]
+        names = {a["name"] for a in AXES}
+
+        def key(r):
+            parts = []
+            for a in others:
+                v = r.get(a["name"])
+                parts.append(str(v) if a["compound"] else f"{a['name'].split('.')[-1]}={v}")
+            if not any(a["compound"] for a in others) and "granularity" not in names:
+                parts.insert(0, str(r.get("granularity", "dense")))
+            return ", ".join(parts) if parts else str(r.get("granularity", "dense"))
+        return key
     settings = sorted({k for r in rows for k in r if "." in k and not k.startswith(METRIC_PREFIXES)})
     others = [k for k in varying(rows, settings) if k not in exclude and k != "prune.granularity"]
 
@@ -145,6 +163,7 @@ def main():
     ap.add_argument("--title", help="figure title prefix (default: the plan name)")
     a = ap.parse_args()
     res, rows = load_rows(a.dir)
+    AXES.extend(res.get("axes", []))
     outdir = a.output or os.path.join(a.dir, "plots")
     os.makedirs(outdir, exist_ok=True)
     title = a.title or res.get("plan_name", "sweep")
@@ -186,7 +205,7 @@ def main():
         skipped.append("aspect-ratio plot (one aspect ratio)")
 
     if len({num(r, "adc_bits") for r in rows}) > 1:
-        key = group_key(rows, exclude=["precision.adc_bits"])
+        key = group_key(rows, exclude=["precision.adc_bits", "adc_bits"])
         has_acc = any(num(r, "accuracy") is not None for r in rows)
         n = 3 if has_acc else 2
         fig, axes = plt.subplots(1, n, figsize=(5 * n, 4.2))
@@ -211,8 +230,9 @@ def main():
         key = group_key(acc_rows, exclude=[])
         fig, ax = plt.subplots(figsize=(7, 4.8))
         groups = {}
+        gkey = group_key(acc_rows, exclude=["crossbar.rows", "crossbar.cols", "crossbar.shape", "precision.adc_bits"])
         for r in acc_rows:
-            groups.setdefault(str(r.get("granularity", "dense")), []).append(r)
+            groups.setdefault(gkey(r), []).append(r)
         for i, (g, rs) in enumerate(sorted(groups.items())):
             ax.scatter([num(r, "energy_pj") / escale for r in rs], [100 * num(r, "accuracy") for r in rs],
                        marker=MARKERS[i % len(MARKERS)], label=g, alpha=0.8)

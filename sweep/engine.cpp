@@ -235,6 +235,15 @@ void Sweep::prepare() {
 
   std::vector<Point> pts = expand_plan(plan_);
   if (opt_.limit_points >= 0 && static_cast<int>(pts.size()) > opt_.limit_points) pts.resize(opt_.limit_points);
+  if (opt_.restrict_points) {
+    // A Slurm array task resolves only its own chunk (a 10,000-point plan costs seconds to
+    // resolve, once per task otherwise).
+    std::set<int> only(opt_.only_points.begin(), opt_.only_points.end());
+    std::vector<Point> mine;
+    for (auto& p : pts)
+      if (only.count(p.index)) mine.push_back(std::move(p));
+    pts = std::move(mine);
+  }
 
   // The network (and its weights) as content: editing a file invalidates what it fed.
   json net_inputs = {{"network", network_hash(plan_.network)}};
@@ -361,7 +370,7 @@ void Sweep::prepare() {
     points_.push_back(std::move(pj));
   }
   // Every point failing to resolve is a plan mistake, not a design-space finding.
-  if (!points_.empty() && errors.size() == points_.size())
+  if (!opt_.restrict_points && !points_.empty() && errors.size() == points_.size())
     throw ConfigError((plan_.file.empty() ? std::string("plan") : plan_.file) + ": no point resolves: " + errors.front());
 
   json manifest = {{"reram_version", version()}, {"plan_file", plan_.file}, {"plan", plan_.spec},
@@ -369,7 +378,8 @@ void Sweep::prepare() {
   for (const auto& p : points_)
     manifest["points"].push_back({{"index", p.point.index}, {"id", p.id}, {"label", p.point.label()},
                                   {"tasks", p.tasks}, {"error", p.error}});
-  write_json_atomic(opt_.out_dir + "/plan.json", manifest);
+  // A worker that resolved only its chunk must not replace the whole plan's manifest.
+  if (!opt_.restrict_points) write_json_atomic(opt_.out_dir + "/plan.json", manifest);
 }
 
 void Sweep::write_point_result(const PointJob& p, const std::string& error, const json& timings) {
@@ -763,8 +773,18 @@ json Sweep::collect() const {
       for (auto it = r["metrics"].begin(); it != r["metrics"].end(); ++it) row[it.key()] = it.value();
     rows.push_back(row);
   }
+  // The axes, so that readers (scripts/plot_sweep.py) can tell a compound axis' label
+  // column from the settings it moves.
+  json axes = json::array();
+  for (const auto& a : plan_.axes) {
+    std::set<std::string> keys;
+    for (const auto& v : a.values)
+      for (auto it = v.begin(); it != v.end(); ++it) keys.insert(it.key());
+    bool compound = !(keys.size() == 1 && *keys.begin() == a.name);
+    axes.push_back({{"name", a.name}, {"compound", compound}, {"settings", keys}, {"labels", a.labels}});
+  }
   json out = {{"reram_version", version()}, {"plan_file", plan_.file}, {"plan_name", plan_.name},
-              {"description", plan_.description}, {"points_total", points_.size()}, {"rows", rows}};
+              {"description", plan_.description}, {"points_total", points_.size()}, {"axes", axes}, {"rows", rows}};
   write_json_atomic(opt_.out_dir + "/results.json", out);
   write_file_atomic(opt_.out_dir + "/results.csv", rows_to_csv(rows));
   return rows;
