@@ -14,7 +14,7 @@ for net in "${nets[@]}"; do
   case "$net" in
     lenet5)        args=(--epochs 8 --lr 0.02 --batch-size 128 --optimizer sgd --momentum 0.9 --weight-decay 5e-4 --schedule cosine --seed 1) ;;
     vgg_fmnist)    args=(--epochs 12 --lr 0.05 --batch-size 128 --optimizer sgd --momentum 0.9 --weight-decay 5e-4 --schedule cosine --seed 1) ;;
-    resnet_fmnist) args=(--epochs 15 --augment --lr 0.05 --batch-size 128 --optimizer sgd --momentum 0.9 --weight-decay 5e-4 --schedule cosine --seed 1) ;;
+    resnet_fmnist) args=(--epochs 24 --augment --lr 0.05 --batch-size 128 --optimizer sgd --momentum 0.9 --weight-decay 5e-4 --schedule cosine --seed 1) ;;
     *) echo "unknown network '$net' (lenet5 | vgg_fmnist | resnet_fmnist)" >&2; exit 2 ;;
   esac
   echo "== $net: reram train --network workloads/fmnist/$net.json --data fashion-mnist ${args[*]} --threads 1 --from-scratch -o workloads/fmnist/$net.npz" >&2
