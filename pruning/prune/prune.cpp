@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
+#include <utility>
 #include <set>
 
 #include "pruning/core/error.h"
@@ -351,13 +353,39 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
   acc["dense"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
 
   prune::PruneContext ctx{net, arch, opt, gran, plan.layers, train, test};
-  if (opt.measure_plain_epoch && train) {
+  // Overhead benchmark: one plain epoch of the same net and options right before and
+  // right after the pruning phase; their mean brackets the pruning epochs in time, so
+  // slow drifts of the machine's load cancel.
+  const Network dense_net = opt.measure_plain_epoch ? net : Network{};
+  auto plain_epoch = [&]() {
     TrainOptions t = opt.train;
     t.epochs = std::max(1, opt.prune_epochs);
-    Trainer plain(net, t);
-    ctx.log["plain_epoch_seconds"] = plain.train_epoch(*train, 0).seconds;
+    t.progress = false;
+    Trainer plain(dense_net, t);
+    const std::clock_t c0 = std::clock();
+    double wall = plain.train_epoch(*train, 0).seconds;
+    return std::pair<double, double>{wall, static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC};
+  };
+  std::pair<double, double> plain_before{0, 0};
+  if (opt.measure_plain_epoch && train) {
+    {  // untimed warm-up (allocator, kernel selection) so the first timed epoch is not penalised
+      TrainOptions t = opt.train;
+      t.progress = false;
+      Trainer warm(dense_net, t);
+      warm.train_epoch(train->head(10 * static_cast<int64_t>(std::max(1, t.batch_size))), 0);
+    }
+    plain_before = plain_epoch();
   }
   prune::optimizer(opt.optimizer).run(ctx);
+  if (opt.measure_plain_epoch && train) {
+    auto plain_after = plain_epoch();
+    ctx.log["plain_epoch_seconds_before"] = plain_before.first;
+    ctx.log["plain_epoch_seconds_after"] = plain_after.first;
+    ctx.log["plain_epoch_seconds"] = 0.5 * (plain_before.first + plain_after.first);
+    ctx.log["plain_epoch_cpu_seconds_before"] = plain_before.second;
+    ctx.log["plain_epoch_cpu_seconds_after"] = plain_after.second;
+    ctx.log["plain_epoch_cpu_seconds"] = 0.5 * (plain_before.second + plain_after.second);
+  }
   // A budget below the granularity's smallest unit (e.g. `filter` keeps whole columns, so
   // it needs at least one crossbar per row-block) leaves the layer empty: say so loudly.
   json warnings = json::array();
