@@ -7,14 +7,14 @@
 # all reports at the end (OUT/tables.md). Phases run in the order given, most important
 # first by default:
 #   bars     128x128: crossbar/column at keep 0.25, pim/mixed at keep 0.165 (>= 6x),
-#            unstructured at the column run's weight sparsity; the same four cells with
-#            --allocation score
-#   optim    lgd and admm against one-shot magnitude (column and crossbar, keep 0.25)
-#   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS
+#            unstructured at the column and crossbar runs' weight sparsity
+#   optim    lgd and admm against one-shot magnitude (column, then crossbar; keep 0.25)
+#   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS (budgets outermost)
 #   main     128x128: every granularity at every keep in KEEPS
 #   reorder  input reorder forced on / off (crossbar, column; keep 0.25)
-#   sens     sensitivity analysis (held-out training images) and sensitivity-guided allocation
-#            (SENS_GRANS, default "crossbar column"; SENS_KEEPS, default 0.25)
+#   sens     the four bar cells with --allocation score, then sensitivity analysis (held-out
+#            training images) and sensitivity-guided allocation (SENS_GRANS, default
+#            "crossbar column"; SENS_KEEPS, default 0.25)
 #   usage: scripts/prune_study.sh [OUT] [PHASES]   (default PHASES: "bars optim sizes main reorder")
 #   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (2), PRUNE_EPOCHS (1), TRAIN_LIMIT (30000),
 #          TEST_LIMIT (0 = all 10000), LR (0.01), KEEPS ("0.25 0.165 0.125"), THREADS (1),
@@ -70,27 +70,40 @@ for phase in $PHASES; do
       run main_pim_k0.165 --granularity pim --keep-crossbars 0.165
       run main_mixed_k0.165 --granularity mixed --keep-crossbars 0.165
       unstructured_at main_column_k0.25 unstr_at_main_column_k0.25
-      unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25
-      # the same cells with the global score allocation instead of uniform
-      run alloc_score_crossbar_k0.25 --granularity crossbar --keep-crossbars 0.25 --allocation score
-      run alloc_score_column_k0.25 --granularity column --keep-crossbars 0.25 --allocation score
-      run alloc_score_pim_k0.165 --granularity pim --keep-crossbars 0.165 --allocation score
-      run alloc_score_mixed_k0.165 --granularity mixed --keep-crossbars 0.165 --allocation score ;;
+      unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25 ;;
     optim)  # lgd / admm against one-shot magnitude (the main_* run), same budget and fine-tuning
       for g in column crossbar; do
+        run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
         run "optim_${g}_lgd_k0.25" --granularity $g --optimizer lgd --keep-crossbars 0.25
         # rho from 0.02 growing 1.5x per quarter epoch: with SGD momentum 0.9 and lr 0.01 the
         # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
         # suits many-epoch schedules).
         run "optim_${g}_admm_k0.25" --granularity $g --optimizer admm --keep-crossbars 0.25 ${ADMM_ARGS:---admm-rho 0.02 --admm-rho-growth 1.5}
-        run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
       done ;;
-    sizes)
-      for x in $SIZES; do
-        for k in $KEEPS; do
+    sizes)  # budgets outermost, so every size and granularity has a point before the next budget
+      for k in $KEEPS; do
+        for x in $SIZES; do
           for g in $GRANS; do
             run "size${x}_${g}_k$k" --granularity $g --keep-crossbars $k --set crossbar.rows=$x --set crossbar.cols=$x
           done
+        done
+      done ;;
+    sens)  # the bar cells with the global score allocation; then sensitivity-guided allocation
+           # (scored on the last 5000 training images, held out from fine-tuning) for SENS_GRANS at SENS_KEEPS
+      run alloc_score_crossbar_k0.25 --granularity crossbar --keep-crossbars 0.25 --allocation score
+      run alloc_score_column_k0.25 --granularity column --keep-crossbars 0.25 --allocation score
+      run alloc_score_pim_k0.165 --granularity pim --keep-crossbars 0.165 --allocation score
+      run alloc_score_mixed_k0.165 --granularity mixed --keep-crossbars 0.165 --allocation score
+      for g in ${SENS_GRANS:-crossbar column}; do
+        if [ ! -s "$OUT/sens_$g.sensitivity.json" ]; then
+          echo "[$(date +%H:%M:%S)] sensitivity $g" >&2
+          "$RERAM" prune --network "$NET" --weights "$WEIGHTS" --arch "$ARCH" --set precision.weight_bits=8 \
+            --set crossbar.cell_bits=2 --set chip.tiles=auto --granularity $g --sensitivity --sensitivity-split train-tail \
+            --sensitivity-samples 5000 --sensitivity-ratios 0.1,0.15,0.2,0.25,0.35,0.5,0.75,1 --threads "$THREADS" \
+            -o "$OUT/sens_$g.sensitivity.json" > "$OUT/sens_$g.log" 2>&1 || echo "FAILED sensitivity $g" >&2
+        fi
+        for k in ${SENS_KEEPS:-0.25}; do
+          run "alloc_sens_${g}_k$k" --granularity $g --keep-crossbars $k --allocation sensitivity --sensitivity-file "$OUT/sens_$g.sensitivity.json"
         done
       done ;;
     main)
@@ -103,20 +116,6 @@ for phase in $PHASES; do
     reorder)
       for g in crossbar column; do
         for r in on off; do run "reorder_${g}_${r}_k0.25" --granularity $g --reorder $r --keep-crossbars 0.25; done
-      done ;;
-    sens)  # sensitivity-guided allocation (scored on the last 5000 training images, held out from
-           # fine-tuning) against uniform, for SENS_GRANS at SENS_KEEPS
-      for g in ${SENS_GRANS:-crossbar column}; do
-        if [ ! -s "$OUT/sens_$g.sensitivity.json" ]; then
-          echo "[$(date +%H:%M:%S)] sensitivity $g" >&2
-          "$RERAM" prune --network "$NET" --weights "$WEIGHTS" --arch "$ARCH" --set precision.weight_bits=8 \
-            --set crossbar.cell_bits=2 --set chip.tiles=auto --granularity $g --sensitivity --sensitivity-split train-tail \
-            --sensitivity-samples 5000 --sensitivity-ratios 0.1,0.15,0.2,0.25,0.35,0.5,0.75,1 --threads "$THREADS" \
-            -o "$OUT/sens_$g.sensitivity.json" > "$OUT/sens_$g.log" 2>&1 || echo "FAILED sensitivity $g" >&2
-        fi
-        for k in ${SENS_KEEPS:-0.25}; do
-          run "alloc_${g}_k$k" --granularity $g --keep-crossbars $k --allocation sensitivity --sensitivity-file "$OUT/sens_$g.sensitivity.json"
-        done
       done ;;
     none) ;;
     *) echo "unknown phase '$phase' (bars optim sizes main reorder sens none)" >&2; exit 2 ;;
