@@ -3,7 +3,9 @@
 // the results tables and names the sweet spot.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -117,6 +119,7 @@ int run_sweep(int argc, char** argv) {
       ("list", "print the points of the plan and exit")
       ("status", "print done / failed / pending points of -o DIR")
       ("collect", "rebuild DIR/results.csv and results.json from the finished points")
+      ("timings", "print the measured seconds per stage (count, median, mean, total) of -o DIR, for cost estimates")
       ("sweet-spot", "name the best-efficiency and best-EDP points within --max-accuracy-loss")
       ("max-accuracy-loss", po::value(&ss.max_accuracy_loss)->default_value(0.01),
        "sweet spot: allowed accuracy drop below the reference (absolute, 0.01 = 1 point)")
@@ -167,7 +170,7 @@ int run_sweep(int argc, char** argv) {
   if (vm.count("make-random-weights")) return make_random_weights(vm);
   so.progress = !vm.count("quiet");
   if (!vm.count("exec")) so.fork_runner = run_in_process;
-  bool report_only = vm.count("status") || vm.count("collect") || vm.count("sweet-spot");
+  bool report_only = vm.count("status") || vm.count("collect") || vm.count("sweet-spot") || vm.count("timings");
 
   if (vm.count("list")) {
     if (!vm.count("plan")) throw ConfigError("--list needs --plan");
@@ -226,6 +229,26 @@ int run_sweep(int argc, char** argv) {
         if (sw.point_status(p) != "failed") continue;
         json r = load_json_file(sw.point_dir(p) + "/result.json");
         std::cout << "failed " << p.point.index << " (" << p.point.label() << "): " << r.value("error", "") << "\n";
+      }
+    }
+    if (vm.count("timings")) {
+      // Wall seconds of every finished stage task (task.json), per stage.
+      std::string root = fs::absolute(so.out_dir).string() + "/cache";
+      std::printf("%-6s %6s %10s %10s %10s %12s\n", "stage", "tasks", "median_s", "mean_s", "max_s", "total_s");
+      for (const char* st : {"net", "train", "ref", "map", "prune", "sim", "eval"}) {
+        std::vector<double> t;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(root + "/" + st, ec)) {
+          if (!fs::exists(e.path() / "task.json")) continue;
+          json j = load_json_file((e.path() / "task.json").string());
+          if (j.contains("seconds") && j["seconds"].is_number()) t.push_back(j["seconds"].get<double>());
+        }
+        if (t.empty()) continue;
+        std::sort(t.begin(), t.end());
+        double sum = 0;
+        for (double x : t) sum += x;
+        double med = t.size() % 2 ? t[t.size() / 2] : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2;
+        std::printf("%-6s %6zu %10.2f %10.2f %10.2f %12.1f\n", st, t.size(), med, sum / t.size(), t.back(), sum);
       }
     }
     if (vm.count("collect")) {

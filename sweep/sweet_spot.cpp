@@ -108,16 +108,31 @@ json sweet_spot(const json& rows, const SweetSpotOptions& opt) {
                  {"best_tops_per_w", *best_eff},
                  {"best_edp", best_edp ? *best_edp : json(nullptr)},
                  {"baseline", *base}};
-  // Trade-off in numbers: best point versus baseline.
-  json cmp = json::object();
-  for (const char* k : {"occupied_crossbars", "crossbar_compression", "energy_pj", "energy_pj.crossbar",
-                        "peripheral_energy_pj", "peripheral_energy_share", "latency_ns", "area_mm2", "tops_per_w",
-                        "tops_per_mm2", "edp_pj_ns", "accuracy", "accuracy_loss"}) {
-    double a = num(*best_eff, k), b = num(*base, k);
-    if (std::isnan(a) && std::isnan(b)) continue;
-    cmp[k] = {{"best", std::isnan(a) ? json(nullptr) : json(a)},
-              {"baseline", std::isnan(b) ? json(nullptr) : json(b)},
-              {"ratio", (b != 0 && !std::isnan(a) && !std::isnan(b)) ? json(a / b) : json(nullptr)}};
+  // Trade-off in numbers: best point versus baseline (and versus the dense point of the
+  // same crossbar shape, which isolates what pruning bought from what the shape did).
+  auto compare = [&](const json& a, const json& b) {
+    json cmp = json::object();
+    for (const char* k : {"occupied_crossbars", "crossbar_compression", "energy_pj", "energy_pj.crossbar",
+                          "peripheral_energy_pj", "peripheral_energy_share", "latency_ns", "area_mm2", "tops_per_w",
+                          "tops_per_mm2", "edp_pj_ns", "accuracy", "accuracy_loss"}) {
+      double x = num(a, k), y = num(b, k);
+      if (std::isnan(x) && std::isnan(y)) continue;
+      cmp[k] = {{"best", std::isnan(x) ? json(nullptr) : json(x)},
+                {"baseline", std::isnan(y) ? json(nullptr) : json(y)},
+                {"ratio", (y != 0 && !std::isnan(x) && !std::isnan(y)) ? json(x / y) : json(nullptr)}};
+    }
+    return cmp;
+  };
+  json cmp = compare(*best_eff, *base);
+  const json* same = nullptr;
+  for (const auto& r : ok)
+    if (is_dense(r) && num(r, "xbar_rows") == num(*best_eff, "xbar_rows") &&
+        num(r, "xbar_cols") == num(*best_eff, "xbar_cols") && r.value("index", -1) != best_eff->value("index", -2) &&
+        (!same || num(r, "accuracy") > num(*same, "accuracy")))
+      same = &r;
+  if (same && same->value("index", -1) != base->value("index", -2)) {
+    report["same_shape_dense"] = *same;
+    report["comparison_same_shape"] = compare(*best_eff, *same);
   }
   report["comparison"] = cmp;
   return report;
@@ -150,23 +165,31 @@ std::string sweet_spot_text(const json& rep) {
   line("Best energy efficiency", best);
   if (!rep["best_edp"].is_null()) line("Best energy-delay product", rep["best_edp"]);
   line("Baseline", base);
-  o << "\n## Trade-off (best efficiency vs baseline)\n\n| metric | best | baseline | best/baseline |\n|---|---|---|---|\n";
-  for (auto it = rep["comparison"].begin(); it != rep["comparison"].end(); ++it) {
-    const json& c = it.value();
-    auto v = [](const json& x) { return x.is_null() ? std::string("n/a") : fmt(x.get<double>()); };
-    o << "| " << it.key() << " | " << v(c["best"]) << " | " << v(c["baseline"]) << " | " << v(c["ratio"]) << " |\n";
-  }
-  // The story in one paragraph: crossbars saved versus what the periphery costs.
-  double xb = num(best, "energy_pj.crossbar"), xb0 = num(base, "energy_pj.crossbar");
-  double pe = num(best, "peripheral_energy_pj"), pe0 = num(base, "peripheral_energy_pj");
-  double oc = num(best, "occupied_crossbars"), oc0 = num(base, "occupied_crossbars");
-  double e = num(best, "energy_pj"), e0 = num(base, "energy_pj");
-  o << "\nThe best point occupies " << fmt(oc) << " crossbars against " << fmt(oc0) << " for the baseline ("
-    << pct(oc0 > 0 ? oc / oc0 - 1 : NAN) << "); crossbar-array energy changes by " << pct(xb0 > 0 ? xb / xb0 - 1 : NAN)
-    << " (" << fmt(xb0) << " -> " << fmt(xb) << " pJ) while peripheral energy (ADC, DAC, sample-and-hold, index) changes by "
-    << pct(pe0 > 0 ? pe / pe0 - 1 : NAN) << " (" << fmt(pe0) << " -> " << fmt(pe) << " pJ); peripheral share "
-    << fmt(num(base, "peripheral_energy_share") * 100, 3) << "% -> " << fmt(num(best, "peripheral_energy_share") * 100, 3)
-    << "%; total energy " << pct(e0 > 0 ? e / e0 - 1 : NAN) << ".\n";
+  auto section = [&](const std::string& title, const json& table, const json& ref) {
+    o << "\n## " << title << "\n\n| metric | best | baseline | best/baseline |\n|---|---|---|---|\n";
+    for (auto it = table.begin(); it != table.end(); ++it) {
+      const json& c = it.value();
+      auto v = [](const json& x) { return x.is_null() ? std::string("n/a") : fmt(x.get<double>()); };
+      o << "| " << it.key() << " | " << v(c["best"]) << " | " << v(c["baseline"]) << " | " << v(c["ratio"]) << " |\n";
+    }
+    // The story in one sentence: crossbars saved versus what the periphery costs.
+    double xb = num(best, "energy_pj.crossbar"), xb0 = num(ref, "energy_pj.crossbar");
+    double pe = num(best, "peripheral_energy_pj"), pe0 = num(ref, "peripheral_energy_pj");
+    double oc = num(best, "occupied_crossbars"), oc0 = num(ref, "occupied_crossbars");
+    double e = num(best, "energy_pj"), e0 = num(ref, "energy_pj");
+    o << "\nThe best point occupies " << fmt(oc) << " crossbars against " << fmt(oc0) << " ("
+      << pct(oc0 > 0 ? oc / oc0 - 1 : NAN) << "); crossbar-array energy changes by " << pct(xb0 > 0 ? xb / xb0 - 1 : NAN)
+      << " (" << fmt(xb0) << " -> " << fmt(xb) << " pJ) while peripheral energy (ADC, DAC, sample-and-hold, index) changes by "
+      << pct(pe0 > 0 ? pe / pe0 - 1 : NAN) << " (" << fmt(pe0) << " -> " << fmt(pe) << " pJ); peripheral share "
+      << fmt(num(ref, "peripheral_energy_share") * 100, 3) << "% -> " << fmt(num(best, "peripheral_energy_share") * 100, 3)
+      << "%; total energy " << pct(e0 > 0 ? e / e0 - 1 : NAN) << ".\n";
+  };
+  section("Trade-off: best efficiency vs baseline (point " + std::to_string(base.value("index", -1)) + ")",
+          rep["comparison"], base);
+  if (rep.contains("comparison_same_shape"))
+    section("Trade-off: best efficiency vs the dense point of the same crossbar shape (point " +
+                std::to_string(rep["same_shape_dense"].value("index", -1)) + ")",
+            rep["comparison_same_shape"], rep["same_shape_dense"]);
   return o.str();
 }
 
