@@ -17,6 +17,7 @@ import argparse
 import json
 import math
 import os
+import re
 import sys
 
 import matplotlib
@@ -102,7 +103,7 @@ def save(fig, outdir, name, made):
     made.append(name)
 
 
-def lines(ax, rows, xkey, ykey, key, scale=1.0):
+def lines(ax, rows, xkey, ykey, key, scale=1.0, suffix="", style="-"):
     groups = {}
     for r in rows:
         x, y = num(r, xkey), num(r, ykey)
@@ -111,7 +112,7 @@ def lines(ax, rows, xkey, ykey, key, scale=1.0):
         groups.setdefault(key(r), []).append((x, y / scale))
     for i, (g, pts) in enumerate(sorted(groups.items())):
         pts.sort()
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=MARKERS[i % len(MARKERS)], label=g)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker=MARKERS[i % len(MARKERS)], label=g + suffix)
     return len(groups)
 
 
@@ -185,9 +186,9 @@ def main():
         save(fig, outdir, "compression_vs_size", made)
 
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
-        lines(ax, rows, "xbar_cells", "peripheral_energy_share", key, 0.01)
-        lines(ax, [dict(r, granularity=f"{r.get('granularity')} (crossbar arrays)") for r in rows], "xbar_cells",
-              "crossbar_energy_share", key, 0.01)
+        lines(ax, rows, "xbar_cells", "peripheral_energy_share", key, 0.01, suffix=": periphery")
+        ax.set_prop_cycle(None)
+        lines(ax, rows, "xbar_cells", "crossbar_energy_share", key, 0.01, suffix=": crossbar arrays", style="--")
         ax.set_ylabel("share of energy per inference (%)")
         ax.set_xlabel("crossbar size (rows×cols)")
         xticks_shapes(ax, rows, "xbar_cells")
@@ -241,7 +242,9 @@ def main():
         ax.step([pts[i][0] for i in front], [pts[i][1] for i in front], where="post", color="k", lw=1.2,
                 label="Pareto front")
         for i in front:
-            ax.annotate(acc_rows[i].get("label", ""), pts[i], fontsize=6, xytext=(3, 3), textcoords="offset points")
+            short = " ".join(part.split("=", 1)[-1] for part in
+                             re.split(r" (?=[A-Za-z_][\w.]*=)", acc_rows[i].get("label", "")))
+            ax.annotate(short, pts[i], fontsize=6, xytext=(3, 3), textcoords="offset points")
         ax.set_xlabel(f"energy per inference ({eunit})")
         ax.set_ylabel("accuracy (%)")
         ax.grid(True, alpha=0.3)
