@@ -258,9 +258,11 @@ int run_sweep(int argc, char** argv) {
       bool any_ok = false;
       for (const auto& r : rows) any_ok = any_ok || r.value("status", "") == "ok";
       if (!script.empty() && any_ok && access("/usr/bin/python3", X_OK) == 0) {
-        std::string cmd = "/usr/bin/python3 '" + script + "' '" + fs::absolute(so.out_dir).string() + "' > /dev/null";
+        std::string dir = fs::absolute(so.out_dir).string();
+        std::string cmd = "/usr/bin/python3 '" + script + "' '" + dir + "' > '" + dir + "/plots.log' 2>&1";
         int rc = std::system(cmd.c_str());
-        std::cout << (rc == 0 ? "plots: " + so.out_dir + "/plots\n" : "plots: the plot script failed (" + cmd + ")\n");
+        std::cout << (rc == 0 ? "plots: " + so.out_dir + "/plots (notes in plots.log)\n"
+                              : "plots: the plot script failed, see " + so.out_dir + "/plots.log\n");
       }
     }
     if (vm.count("sweet-spot")) {

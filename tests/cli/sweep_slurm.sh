@@ -85,4 +85,28 @@ rm "$T/sl/results.csv"
 [ "$(wc -l < "$T/sl/results.csv")" -eq 7 ] || fail "collect"
 "$RERAM" sweep --plan "$T/plan.json" -o "$T/sl" --backend slurm > "$T/again.out"
 grep -q "nothing to submit" "$T/again.out" || { cat "$T/again.out"; fail "re-submission of a finished sweep"; }
+# A failing stage: recorded with its stderr tail, reported by --status, not re-submitted
+# unless --retry-failed, which re-submits that point alone.
+cat > "$T/bad.json" <<JSON
+{"network": "$SRC/workloads/fmnist/lenet5.json", "arch": "$SRC/arch_configs/default.json",
+ "set": ["chip.tiles=\"auto\""], "product": false,
+ "points": [{"crossbar.shape": "64x64"}, {"crossbar.shape": "64x64", "sim.batch": 0}]}
+JSON
+set +e
+"$RERAM" sweep --plan "$T/bad.json" -o "$T/bad" --backend slurm --wait -q > "$T/bad1.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 3 ] || { cat "$T/bad1.out"; fail "expected exit 3 (a failed point), got $rc"; }
+"$RERAM" sweep --status -o "$T/bad" > "$T/bad.status"
+grep -q "points: 2  done: 1  failed: 1  pending: 0" "$T/bad.status" || { cat "$T/bad.status"; fail "status of the failing sweep"; }
+grep -q "^failed 1 (crossbar.shape=64x64 sim.batch=0): sim exited with status 1: .*--batch must be at least 1" "$T/bad.status" \
+  || { cat "$T/bad.status"; fail "status shows the failed point with the stage's stderr tail"; }
+"$RERAM" sweep --plan "$T/bad.json" -o "$T/bad" --backend slurm > "$T/bad2.out"
+grep -q "nothing to submit" "$T/bad2.out" || { cat "$T/bad2.out"; fail "a failed point is re-submitted without --retry-failed"; }
+set +e
+"$RERAM" sweep --plan "$T/bad.json" -o "$T/bad" --backend slurm --retry-failed --wait -q > "$T/bad3.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 3 ] || { cat "$T/bad3.out"; fail "retry: expected exit 3, got $rc"; }
+grep -q "^reram sweep: 1 points in 1 array tasks" "$T/bad3.out" || { cat "$T/bad3.out"; fail "--retry-failed should re-submit the failed point alone"; }
 echo "sweep_slurm: ok"

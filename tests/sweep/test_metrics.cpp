@@ -99,3 +99,21 @@ TEST(SweetSpot, WithoutReferenceUsesBestDensePointAndRejectsImpossibleBound) {
   o.reference_accuracy = 2.0;
   EXPECT_THROW(sweet_spot(rows, o), Error);
 }
+
+TEST(SweetSpot, AlsoComparesWithTheDenseMappingOfTheSameShape) {
+  auto row = [](int i, const char* gran, int rows, double eff, double acc) {
+    return json{{"index", i}, {"status", "ok"}, {"granularity", gran}, {"xbar_rows", rows}, {"xbar_cols", rows},
+                {"tops_per_w", eff}, {"accuracy", acc}, {"energy_pj", 100.0 / eff}};
+  };
+  json rows = json::array({row(0, "dense", 32, 1.0, 0.93), row(1, "dense", 64, 1.5, 0.925),
+                           row(2, "crossbar", 64, 2.5, 0.92), row(3, "crossbar", 32, 2.0, 0.85)});
+  SweetSpotOptions o;
+  o.max_accuracy_loss = 0.02;
+  json rep = sweet_spot(rows, o);
+  EXPECT_EQ(rep["best_tops_per_w"]["index"].get<int>(), 2);
+  EXPECT_EQ(rep["baseline"]["index"].get<int>(), 0);  // most accurate dense point
+  ASSERT_TRUE(rep.contains("same_shape_dense"));
+  EXPECT_EQ(rep["same_shape_dense"]["index"].get<int>(), 1);
+  EXPECT_DOUBLE_EQ(rep["comparison_same_shape"]["tops_per_w"]["ratio"].get<double>(), 2.5 / 1.5);
+  EXPECT_NE(sweet_spot_text(rep).find("same crossbar shape (point 1)"), std::string::npos);
+}
