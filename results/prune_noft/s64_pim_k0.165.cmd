@@ -1,0 +1,1 @@
+build-prune/reram prune --network workloads/fmnist/vgg_fmnist.json --weights workloads/fmnist/vgg_fmnist.npz --arch arch_configs/default.json --set chip.tiles=auto --data none --threads 1 --quiet -o results/prune_noft/mappings/s64_pim_k0.165.json --report results/prune_noft/s64_pim_k0.165.json --granularity pim --keep-crossbars 0.165 --set crossbar.rows=64 --set crossbar.cols=64
