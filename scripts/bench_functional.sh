@@ -83,7 +83,9 @@ printf 'bar 1:      %d images: bare products %.3f s CPU, full hardware model %.3
   "$bench_images" "$bare" "$full" "$ratio" "$limit_ratio"
 printf 'bar 2:      %d test images: whole command %.2f s CPU (hardware model alone %.2f s CPU), wall %.2f s   limit %d s\n' \
   "$samples" "$cpu" "$hw_cpu" "$wall" "$limit_s"
-printf 'accuracy:   %.4f on hardware (chance with random weights)\n' "$accuracy"
+note=""
+[[ "$weights_desc" == "seeded random weights" ]] && note=" (chance: random weights)"
+printf 'accuracy:   %.4f on hardware%s\n' "$accuracy" "$note"
 if awk -v w="$wall" -v c="$cpu" 'BEGIN {exit !(w > 1.2 * c)}'; then
   echo "warning:    wall time well above CPU time: the core was shared with other processes"
 fi
