@@ -82,7 +82,7 @@ def group_key(rows, exclude):
             for a in others:
                 v = r.get(a["name"])
                 parts.append(str(v) if a["compound"] else f"{a['name'].split('.')[-1]}={v}")
-            if not any(a["compound"] for a in others) and "granularity" not in names:
+            if not any(a["compound"] for a in others) and not any(n.endswith("granularity") for n in names):
                 parts.insert(0, str(r.get("granularity", "dense")))
             return ", ".join(parts) if parts else str(r.get("granularity", "dense"))
         return key
