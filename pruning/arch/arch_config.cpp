@@ -251,6 +251,9 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     JsonReader x = r.child("nonideal");
     auto& n = a.nonideal;
     n.seed = x.opt<uint64_t>("seed", n.seed);
+    if (x.has("variation_seed")) n.variation_seed = x.opt<uint64_t>("variation_seed", 0);
+    if (x.has("fault_seed")) n.fault_seed = x.opt<uint64_t>("fault_seed", 0);
+    if (x.has("read_noise_seed")) n.read_noise_seed = x.opt<uint64_t>("read_noise_seed", 0);
     n.variation_sigma = x.opt("variation_sigma", n.variation_sigma);
     n.read_noise_sigma = x.opt("read_noise_sigma", n.read_noise_sigma);
     n.stuck_on_rate = x.opt("stuck_on_rate", n.stuck_on_rate);
@@ -309,7 +312,8 @@ json ArchConfig::to_json() const {
   }
   j["technology"] = tech;
   const auto& n = nonideal;
-  j["nonideal"] = {{"seed", n.seed}, {"variation_sigma", n.variation_sigma}, {"read_noise_sigma", n.read_noise_sigma},
+  j["nonideal"] = {{"seed", n.seed}, {"variation_seed", n.variation_seed_eff()}, {"fault_seed", n.fault_seed_eff()},
+                   {"read_noise_seed", n.read_noise_seed_eff()}, {"variation_sigma", n.variation_sigma}, {"read_noise_sigma", n.read_noise_sigma},
                    {"stuck_on_rate", n.stuck_on_rate}, {"stuck_off_rate", n.stuck_off_rate},
                    {"conductance_levels", n.conductance_levels}, {"ir_drop", n.ir_drop}, {"adc_range", n.adc_range}};
   return j;

@@ -3,6 +3,7 @@
 // optional, unknown keys rejected) resolved into validated parameters with units.
 // Modules and the mapper are built from ArchConfig, never from JSON.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,12 @@ struct ComponentTech {
 // Device and circuit non-idealities for the functional model (all off by default).
 struct NonIdealParams {
   uint64_t seed = 1;
+  // Each non-ideality draws from its own seeded stream; its seed defaults to `seed`, so one key
+  // re-rolls everything and a per-effect key re-rolls only that effect.
+  std::optional<uint64_t> variation_seed, fault_seed, read_noise_seed;
+  uint64_t variation_seed_eff() const { return variation_seed.value_or(seed); }
+  uint64_t fault_seed_eff() const { return fault_seed.value_or(seed); }
+  uint64_t read_noise_seed_eff() const { return read_noise_seed.value_or(seed); }
   double variation_sigma = 0.0;   // lognormal sigma of device-to-device conductance
   double read_noise_sigma = 0.0;  // relative Gaussian read noise per read
   double stuck_on_rate = 0.0;

@@ -59,7 +59,8 @@ class Rng {
   bool have_ = false;
 };
 
-// Stream tags of the non-idealities (each its own random stream under nonideal.seed).
+// Stream tags of the non-idealities (each its own random stream under its seed:
+// nonideal.{variation,fault,read_noise}_seed, each defaulting to nonideal.seed).
 constexpr uint64_t kFaultStream = 0xfa17ULL;
 constexpr uint64_t kVariationStream = 0xd2dULL;
 constexpr uint64_t kReadNoiseStream = 0x5eedULL;
@@ -214,8 +215,8 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
   x.stuck_cells = 0;
   // One stream per non-ideality (tagged), per crossbar: changing one non-ideality's rate
   // or switching it on never changes another's draws.
-  Rng fault_rng(ni.seed, static_cast<uint64_t>(x.id) + 1, kFaultStream);
-  Rng var_rng(ni.seed, static_cast<uint64_t>(x.id) + 1, kVariationStream);
+  Rng fault_rng(ni.fault_seed_eff(), static_cast<uint64_t>(x.id) + 1, kFaultStream);
+  Rng var_rng(ni.variation_seed_eff(), static_cast<uint64_t>(x.id) + 1, kVariationStream);
   for (int64_t i = 0; i < r; ++i) {
     if (i % group == 0) std::fill(col_group_sum.begin(), col_group_sum.end(), 0.0);
     for (int64_t p = 0; p < cp; ++p) {
@@ -333,7 +334,7 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   const int64_t reads = (r + group - 1) / group;
   const bool float_acc = !calibrating && adc_bits <= 22 &&
                          std::ldexp(adc_max * static_cast<double>(reads), steps * d) < 16777216.0;
-  Rng noise(ni.seed ^ kReadNoiseStream, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
+  Rng noise(ni.read_noise_seed_eff() ^ kReadNoiseStream, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
 
   const int64_t B = std::max<int64_t>(1, opt_.block_vectors);
   MatrixXi xi(B, r);

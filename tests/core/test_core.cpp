@@ -425,3 +425,15 @@ TEST(Dataset, FashionMnistLoadsWhenInstalled) {
   EXPECT_GT(labels.size(), 5u);
   EXPECT_NE(error_of([&] { load_fashion_mnist(tmp("nodir"), "test"); }).find("not found"), std::string::npos);
 }
+
+TEST(Arch, PerNonIdealitySeedsDefaultToTheCommonSeed) {
+  ArchConfig a = arch_with({"nonideal.seed=7"});
+  EXPECT_EQ(a.nonideal.variation_seed_eff(), 7u);
+  EXPECT_EQ(a.nonideal.fault_seed_eff(), 7u);
+  EXPECT_EQ(a.nonideal.read_noise_seed_eff(), 7u);
+  ArchConfig b = arch_with({"nonideal.seed=7", "nonideal.fault_seed=11"});
+  EXPECT_EQ(b.nonideal.fault_seed_eff(), 11u);
+  EXPECT_EQ(b.nonideal.variation_seed_eff(), 7u);
+  EXPECT_EQ(b.to_json()["nonideal"]["fault_seed"], 11);
+  EXPECT_EQ(b.to_json()["nonideal"]["read_noise_seed"], 7);
+}

@@ -559,3 +559,32 @@ TEST(Functional, EvaluateReportsAllThreeAccuracies) {
   wrong.images.shape = {n, 3, 7, 9};
   EXPECT_THROW(evaluate_on_hardware(m, a, wrong, o), InputError);
 }
+
+// Per-effect seeds: a new fault_seed moves the stuck cells and leaves every other cell's
+// variation draw as it was; a new variation_seed does the reverse (no stuck cell moves).
+TEST(Functional, PerEffectSeedsReRollOnlyTheirEffect) {
+  Network net = test_net(3);
+  auto cfg = [](json extra) {
+    json n = {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.05}};
+    for (auto& [k, v] : extra.items()) n[k] = v;
+    return make_arch({{"nonideal", n}});
+  };
+  ArchConfig base = cfg(json::object()), nf = cfg({{"fault_seed", 123}}), nv = cfg({{"variation_seed", 123}});
+  Mapping m = map_dense(net, base);
+  FunctionalModel a(m, base), f(m, nf), v(m, nv);
+  int64_t moved_faults = 0, varied_same = 0, healthy_both = 0, stuck_moved_by_var = 0, var_changed = 0;
+  for (size_t x = 0; x < a.crossbars().size(); ++x) {
+    const auto &ga = a.crossbars()[x].g.array(), &gf = f.crossbars()[x].g.array(), &gv = v.crossbars()[x].g.array();
+    moved_faults += ((ga == 0.0f) != (gf == 0.0f)).count();
+    auto healthy = (ga != 0.0f) && (gf != 0.0f);
+    healthy_both += healthy.count();
+    varied_same += (healthy && (ga == gf)).count();
+    stuck_moved_by_var += ((ga == 0.0f) != (gv == 0.0f)).count();
+    var_changed += ((ga != 0.0f) && (ga != gv)).count();
+  }
+  EXPECT_GT(moved_faults, 10);
+  EXPECT_GT(healthy_both, 100);
+  EXPECT_EQ(varied_same, healthy_both);
+  EXPECT_EQ(stuck_moved_by_var, 0);
+  EXPECT_GT(var_changed, 100);
+}
