@@ -19,7 +19,8 @@
 #   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (2), PRUNE_EPOCHS (1), TRAIN_LIMIT (30000),
 #          TEST_LIMIT (0 = all 10000), LR (0.01), KEEPS ("0.25 0.165 0.125"), THREADS (1),
 #          SIZES ("64 256"), GRANS (sizes phase granularities, "crossbar column pim mixed"),
-#          ADMM_ARGS ("--admm-rho 0.02 --admm-rho-growth 1.5")
+#          ADMM_ARGS ("--admm-rho 0.02 --admm-rho-growth 1.5"), OPTIM_ONLY (optim phase without
+#          the magnitude baseline runs, for a second process in parallel)
 #   tables only: scripts/prune_study.sh OUT none
 # Long (about a minute per run on one core): run it through /work/helper/heavy.sh or
 # nohup on an otherwise quiet machine.
@@ -73,7 +74,8 @@ for phase in $PHASES; do
       unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25 ;;
     optim)  # lgd / admm against one-shot magnitude (the main_* run), same budget and fine-tuning
       for g in column crossbar; do
-        run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
+        # OPTIM_ONLY=1 leaves the magnitude baseline to another process (run in parallel)
+        [ -n "${OPTIM_ONLY:-}" ] || run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
         run "optim_${g}_lgd_k0.25" --granularity $g --optimizer lgd --keep-crossbars 0.25
         # rho from 0.02 growing 1.5x per quarter epoch: with SGD momentum 0.9 and lr 0.01 the
         # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
@@ -164,6 +166,9 @@ sections = (
     ("input reorder forced on/off (128x128, keep 0.25)", lambda n: n.startswith("reorder_")),
     ("score / sensitivity-guided allocation (128x128) against uniform (main_*)", lambda n: n.startswith("alloc_")),
 )
+base_picks = [pick for _, pick in sections]
+sections += (("other settings (the run's name says what differs; exact command in its .cmd file)",
+              lambda n: not any(pick(n) for pick in base_picks)),)
 for title, pick in sections:
     names = [n for n in R if pick(n)]
     if not names: continue
