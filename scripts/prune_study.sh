@@ -16,14 +16,15 @@
 #            training images) and sensitivity-guided allocation (SENS_GRANS, default
 #            "crossbar column"; SENS_KEEPS, default 0.25)
 #   usage: scripts/prune_study.sh [OUT] [PHASES]   (default PHASES: "bars optim sizes main reorder")
-#   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (2), PRUNE_EPOCHS (1), TRAIN_LIMIT (30000),
-#          TEST_LIMIT (0 = all 10000), LR (0.01), KEEPS ("0.25 0.165 0.125"), THREADS (1),
+#   env:   RERAM (binary), NET, WEIGHTS, FT_EPOCHS (8), PRUNE_EPOCHS (1), TRAIN_LIMIT (0 = all 60000),
+#          TEST_LIMIT (0 = all 10000), LR (0.05), KEEPS ("0.25 0.165 0.125"), THREADS (1),
 #          SIZES ("64 256"), GRANS (sizes phase granularities, "crossbar column pim mixed"),
 #          ADMM_ARGS ("--admm-rho 0.02 --admm-rho-growth 1.5"), OPTIM_ONLY (optim phase without
 #          the magnitude baseline runs, for a second process in parallel)
 #   tables only: scripts/prune_study.sh OUT none
-# Long (about a minute per run on one core): run it through /work/helper/heavy.sh or
-# nohup on an otherwise quiet machine.
+# Long (about 6 minutes per run on one core with the defaults, the protocol of
+# docs/pruning.md): run it under nohup; two processes on disjoint phases can share a
+# 2-core machine (OPTIM_ONLY=1 for the optim phase beside bars/sizes).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$ROOT/results/prune_study}
@@ -31,11 +32,11 @@ PHASES=${2:-"bars optim sizes main reorder"}
 RERAM=${RERAM:-$ROOT/build/reram}
 NET=${NET:-$ROOT/workloads/fmnist/vgg_fmnist.json}
 WEIGHTS=${WEIGHTS:-${NET%.json}.npz}
-FT=${FT_EPOCHS:-2}
+FT=${FT_EPOCHS:-8}
 PE=${PRUNE_EPOCHS:-1}
-TRL=${TRAIN_LIMIT:-30000}
+TRL=${TRAIN_LIMIT:-0}
 TEL=${TEST_LIMIT:-0}
-LR=${LR:-0.01}
+LR=${LR:-0.05}
 KEEPS=${KEEPS:-"0.25 0.165 0.125"}
 THREADS=${THREADS:-1}
 SIZES=${SIZES:-"64 256"}
