@@ -47,13 +47,6 @@ json at_path(const json& j, const std::string& path) {
   return *cur;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Last non-empty lines of a log, joined, for one-line error messages.
 std::string tail_lines(const std::string& path, int n) {
   std::string text = read_text(path);
@@ -106,6 +99,13 @@ std::string network_hash(const std::string& path) {
 }
 
 }  // namespace
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 std::string self_executable() {
   std::error_code ec;

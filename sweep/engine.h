@@ -135,4 +135,7 @@ std::string rows_to_csv(const json& rows);
 // Path of the running executable (/proc/self/exe).
 std::string self_executable();
 
+// Whole file as a string ("" when it cannot be opened: callers read logs that may not exist yet).
+std::string read_text(const std::string& path);
+
 }  // namespace reram::sweep

@@ -38,13 +38,6 @@ std::string join_cmd(const std::vector<std::string>& argv) {
   return s;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string tail(const std::string& path, int n) {
   std::string text = read_text(path);
   std::vector<std::string> lines;

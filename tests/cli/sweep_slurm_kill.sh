@@ -7,18 +7,7 @@
 set -euo pipefail
 RERAM=$1
 SRC=$2
-T=$(mktemp -d)
-cleanup() { bash "$SRC/scripts/slurm-local.sh" stop "$T/slurm" >/dev/null 2>&1 || true; rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-set +e
-bash "$SRC/scripts/slurm-local.sh" start "$T/slurm" > "$T/start.log" 2>&1
-rc=$?
-set -e
-if [ $rc -eq 77 ]; then echo "SKIPPED: $(tail -1 "$T/start.log")"; exit 0; fi
-[ $rc -eq 0 ] || { cat "$T/start.log"; fail "slurm-local.sh start exited $rc"; }
-. "$T/slurm/env.sh"
+. "$SRC/tests/cli/lib/slurm_env.sh"
 
 # Clocked simulation (same numbers, ~1 s per point) so that a chunk is still running
 # when it is cancelled.
