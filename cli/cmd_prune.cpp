@@ -133,6 +133,8 @@ int run_prune(int argc, char** argv) {
       ("ou-cols", po::value(&o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")
       ("project-every", po::value(&o.project_every)->default_value(o.project_every), "lgd/agp: steps between projections")
       ("lgd-sigma", po::value(&o.lgd_sigma)->default_value(o.lgd_sigma), "lgd: initial group-score noise")
+      ("lgd-projection", po::value(&o.lgd_projection)->default_value(o.lgd_projection),
+       "lgd: lazy (the forward pass uses the projection, the dense weights keep learning) | eager (weights overwritten)")
       ("admm-rho", po::value(&o.admm_rho)->default_value(o.admm_rho), "admm: initial penalty")
       ("admm-rho-growth", po::value(&o.admm_rho_growth)->default_value(o.admm_rho_growth), "admm: penalty growth per update")
       ("quantize", "round kept weights to conductance levels (always on for admm)")

@@ -8,7 +8,8 @@
 # first by default:
 #   bars     128x128: crossbar/column at keep 0.25, pim/mixed at keep 0.165 (>= 6x),
 #            unstructured at the column and crossbar runs' weight sparsity
-#   optim    lgd and admm against one-shot magnitude (column, then crossbar; keep 0.25)
+#   optim    lgd and admm against one-shot magnitude (column, then crossbar; keep 0.25), for
+#            every seed in SEEDS (default "1"); the tables give mean and spread over seeds
 #   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS (budgets outermost)
 #   main     128x128: every granularity at every keep in KEEPS
 #   reorder  input reorder forced on / off (crossbar, column; keep 0.25)
@@ -20,7 +21,8 @@
 #          TEST_LIMIT (0 = all 10000), LR (0.05), KEEPS ("0.25 0.165 0.125"), THREADS (1),
 #          SIZES ("64 256"), GRANS (sizes phase granularities, "crossbar column pim mixed"),
 #          ADMM_ARGS ("--admm-rho 0.02 --admm-rho-growth 1.5"), OPTIM_ONLY (optim phase without
-#          the magnitude baseline runs, for a second process in parallel)
+#          the magnitude baseline runs, for a second process in parallel), SEEDS ("1"; two
+#          processes with disjoint SEEDS can share the machine)
 #   tables only: scripts/prune_study.sh OUT none
 # Long (about 6 minutes per run on one core with the defaults, the protocol of
 # docs/pruning.md): run it under nohup; two processes on disjoint phases can share a
@@ -73,15 +75,20 @@ for phase in $PHASES; do
       run main_mixed_k0.165 --granularity mixed --keep-crossbars 0.165
       unstructured_at main_column_k0.25 unstr_at_main_column_k0.25
       unstructured_at main_crossbar_k0.25 unstr_at_main_crossbar_k0.25 ;;
-    optim)  # lgd / admm against one-shot magnitude (the main_* run), same budget and fine-tuning
-      for g in column crossbar; do
-        # OPTIM_ONLY=1 leaves the magnitude baseline to another process (run in parallel)
-        [ -n "${OPTIM_ONLY:-}" ] || run "main_${g}_k0.25" --granularity $g --keep-crossbars 0.25
-        run "optim_${g}_lgd_k0.25" --granularity $g --optimizer lgd --keep-crossbars 0.25
-        # rho from 0.02 growing 1.5x per quarter epoch: with SGD momentum 0.9 and lr 0.01 the
-        # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
-        # suits many-epoch schedules).
-        run "optim_${g}_admm_k0.25" --granularity $g --optimizer admm --keep-crossbars 0.25 ${ADMM_ARGS:---admm-rho 0.02 --admm-rho-growth 1.5}
+    optim)  # lgd / admm against one-shot magnitude (the main_* run for seed 1), same budget and
+            # fine-tuning, for every seed in SEEDS (seed: shuffling, LGD noise; names end _sN for N > 1)
+      for s in ${SEEDS:-1}; do
+        sfx=; [ "$s" = 1 ] || sfx=_s$s
+        for g in column crossbar; do
+          base=main_${g}_k0.25; [ "$s" = 1 ] || base=optim_${g}_magnitude_k0.25$sfx
+          # OPTIM_ONLY=1 leaves the magnitude baseline to another process (run in parallel)
+          [ -n "${OPTIM_ONLY:-}" ] || run "$base" --granularity $g --keep-crossbars 0.25 --seed $s
+          run "optim_${g}_lgd_k0.25$sfx" --granularity $g --optimizer lgd --keep-crossbars 0.25 --seed $s
+          # rho from 0.02 growing 1.5x per quarter epoch: with SGD momentum 0.9 and lr 0.01 the
+          # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
+          # suits many-epoch schedules).
+          run "optim_${g}_admm_k0.25$sfx" --granularity $g --optimizer admm --keep-crossbars 0.25 --seed $s ${ADMM_ARGS:---admm-rho 0.02 --admm-rho-growth 1.5}
+        done
       done ;;
     sizes)  # budgets outermost, so every size and granularity has a point before the next budget
       for k in $KEEPS; do
@@ -175,6 +182,34 @@ for title, pick in sections:
     if not names: continue
     print(f"### {title}\n\n{hdr}")
     for n in sorted(names): print(row(n, R[n]))
+    print()
+# Optimisers across seeds: fine-tuned accuracy per seed, mean, spread, and the paired
+# difference to one-shot magnitude of the same seed (main_G_k0.25 is seed 1's baseline).
+runs = {}
+for n, r in R.items():
+    m = re.fullmatch(r"main_(column|crossbar)_k0\.25|optim_(column|crossbar)_(magnitude|lgd|lgd-eager|admm)_k0\.25(_s\d+)?", n)
+    if not m or r["accuracy"]["finetuned"] is None: continue
+    g, opt = (m.group(1), "magnitude") if m.group(1) else (m.group(2), m.group(3))
+    runs.setdefault((g, opt), {})[r["options"]["seed"]] = 100 * r["accuracy"]["finetuned"]
+if any(k[1] != "magnitude" for k in runs):
+    import statistics
+    print("### optimisers over seeds (keep 0.25, 128x128; accuracy after fine-tuning, %)\n")
+    print("| granularity | optimizer | seeds | accuracy per seed | mean | sd | mean difference to magnitude (same seeds) | wins |")
+    print("|---|---|---:|---|---:|---:|---:|---:|")
+    order = {"magnitude": 0, "lgd": 1, "admm": 2, "lgd-eager": 3}
+    for (g, opt) in sorted(runs, key=lambda k: (k[0], order[k[1]])):
+        acc = runs[(g, opt)]
+        seeds = sorted(acc)
+        vals = [acc[s] for s in seeds]
+        sd = f"{statistics.stdev(vals):.2f}" if len(vals) > 1 else "n/a"
+        base = runs.get((g, "magnitude"), {})
+        paired = [acc[s] - base[s] for s in seeds if s in base]
+        diff = wins = ""
+        if opt != "magnitude" and paired:
+            diff = f"{statistics.mean(paired):+.2f} ({len(paired)} seeds)"
+            wins = f"{sum(d > 0 for d in paired)}/{len(paired)}"
+        per = ", ".join(f"{acc[s]:.2f} (s{s})" for s in seeds)
+        print(f"| {g} | {opt} | {len(vals)} | {per} | {statistics.mean(vals):.2f} | {sd} | {diff} | {wins} |")
     print()
 # Best compression at <= 1 point loss per granularity and crossbar size.
 best, tried = {}, set()

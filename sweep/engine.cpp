@@ -49,19 +49,8 @@ json at_path(const json& j, const std::string& path) {
 
 // Last non-empty lines of a log, joined, for one-line error messages.
 std::string tail_lines(const std::string& path, int n) {
-  std::string text = read_text(path);
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) {
-    // Progress bars rewrite a line with '\r': keep what was shown last.
-    size_t cr = line.find_last_of('\r');
-    if (cr != std::string::npos) line = line.substr(cr + 1);
-    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
-  }
   std::string out;
-  for (size_t i = lines.size() > static_cast<size_t>(n) ? lines.size() - n : 0; i < lines.size(); ++i)
-    out += (out.empty() ? "" : " | ") + lines[i];
+  for (const auto& l : last_lines(path, n)) out += (out.empty() ? "" : " | ") + l;
   return out;
 }
 
@@ -99,6 +88,19 @@ std::string network_hash(const std::string& path) {
 }
 
 }  // namespace
+
+std::vector<std::string> last_lines(const std::string& path, int n) {
+  std::vector<std::string> lines;
+  std::stringstream ss(read_text(path));
+  std::string line;
+  while (std::getline(ss, line)) {
+    size_t cr = line.find_last_of('\r');
+    if (cr != std::string::npos) line = line.substr(cr + 1);
+    if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
+  }
+  if (lines.size() > static_cast<size_t>(std::max(0, n))) lines.erase(lines.begin(), lines.end() - std::max(0, n));
+  return lines;
+}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

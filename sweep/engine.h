@@ -137,5 +137,8 @@ std::string self_executable();
 
 // Whole file as a string ("" when it cannot be opened: callers read logs that may not exist yet).
 std::string read_text(const std::string& path);
+// The last n non-empty lines of a log ("" lines skipped; a line a progress bar rewrote
+// with '\r' counts as what was shown last); none when the file cannot be read.
+std::vector<std::string> last_lines(const std::string& path, int n);
 
 }  // namespace reram::sweep

@@ -38,16 +38,10 @@ std::string join_cmd(const std::vector<std::string>& argv) {
   return s;
 }
 
+// The last n non-empty lines of a log, indented, one per line.
 std::string tail(const std::string& path, int n) {
-  std::string text = read_text(path);
-  std::vector<std::string> lines;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
   std::string out;
-  for (size_t i = lines.size() > static_cast<size_t>(n) ? lines.size() - n : 0; i < lines.size(); ++i)
-    out += "    " + lines[i] + "\n";
+  for (const auto& l : last_lines(path, n)) out += "    " + l + "\n";
   return out;
 }
 

@@ -197,9 +197,15 @@ class Magnitude : public Optimizer {
 // docs/pruning.md): the budget anneals cubically from dense to the target over
 // anneal_fraction of the schedule, and every group's score is multiplied by
 // exp(sigma_t * xi_g), xi_g ~ N(0,1), sigma_t = lgd_sigma * (1 - progress). A group
-// below the cut survives a projection with a probability that rises with its norm,
-// and a group projected to zero can grow back through later gradient steps. The final
-// projection is the granularity's hard top-k at the target.
+// below the cut survives a projection with a probability that rises with its norm.
+// Where the projection acts (lgd_projection):
+//   lazy  (default) the projected point W∘M is what the forward pass uses, and the
+//         gradient taken there updates the dense W (straight-through; the lazy /
+//         dual-averaging form of projected gradient descent): a pruned group keeps its
+//         weights and its gradient, and re-enters when its norm climbs back over the cut.
+//   eager the projection overwrites W (iterative hard thresholding); a zeroed group can
+//         regrow only through the gradient steps before the next projection.
+// The final projection is the granularity's hard top-k at the target.
 class Lgd : public Optimizer {
  public:
   std::string name() const override { return "lgd"; }
@@ -207,6 +213,7 @@ class Lgd : public Optimizer {
   bool needs_training_data(const PruneOptions&) const override { return true; }
   void run(PruneContext& ctx) const override {
     const Dataset& train = need_train(ctx, "lgd");
+    const bool lazy = ctx.opt.lgd_projection == "lazy";
     Trainer tr(ctx.net, phase_options(ctx.opt, ctx.opt.prune_epochs));
     const double total = static_cast<double>(tr.steps_per_epoch(train) * tr.options().epochs);
     const double horizon = std::max(1.0, ctx.opt.anneal_fraction * total);
@@ -238,12 +245,15 @@ class Lgd : public Optimizer {
             for (int64_t c = 0; c < s.cols(); ++c) s(r, c) *= noise[static_cast<size_t>(ids[i](r, c))];
         }
         p.mask = project_plan(ctx.gran, p, s, annealed_budget(p, progress));
-        T.set_weight(p.net_index, matrix_to_weight(L, w.cwiseProduct(p.mask)));
+        if (lazy)
+          T.set_forward_mask(p.net_index, matrix_to_weight(L, p.mask));
+        else
+          T.set_weight(p.net_index, matrix_to_weight(L, w.cwiseProduct(p.mask)));
       }
       projection_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     });
     run_epochs(ctx, tr, train);
-    tr.export_weights(ctx.net);
+    tr.export_weights(ctx.net);  // the dense W (lazy) or the last projection plus steps (eager)
     ctx.log["lgd_projections"] = projections;
     ctx.log["lgd_projection_seconds"] = projection_seconds;  // inside the epoch times
     hard_prune(ctx);

@@ -44,6 +44,7 @@ json PruneOptions::to_json() const {
   j["ou_cols"] = ou_cols;
   j["project_every"] = project_every;
   j["lgd_sigma"] = lgd_sigma;
+  j["lgd_projection"] = lgd_projection;
   j["anneal_fraction"] = anneal_fraction;
   j["admm_rho"] = admm_rho;
   j["admm_rho_growth"] = admm_rho_growth;
@@ -175,6 +176,8 @@ void check_options(const PruneOptions& o, bool have_train) {
   if (o.balance_p >= o.balance_g) throw ConfigError("balance_p must be below balance_g");
   if (o.mixed_fine_p < 0 || o.mixed_fine_p >= o.balance_g) throw ConfigError("mixed_fine_p must be in [0, balance_g)");
   if (o.project_every < 1) throw ConfigError("project_every must be at least 1");
+  if (o.lgd_projection != "lazy" && o.lgd_projection != "eager")
+    throw ConfigError("--lgd-projection must be lazy or eager, got '" + o.lgd_projection + "'");
   if (o.noise_sigma < 0) throw ConfigError("noise_sigma must be non-negative");
   if (opt.needs_training_data(o) && !have_train)
     throw ConfigError("optimizer '" + o.optimizer + "' (score " + o.score + ", schedule " + o.schedule + ") needs training data (--data)");

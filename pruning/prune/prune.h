@@ -46,6 +46,7 @@ struct PruneOptions {
   // Optimiser parameters.
   int project_every = 16;     // lgd/agp: steps between projections
   double lgd_sigma = 0.5;     // lgd: initial log-normal group-score noise
+  std::string lgd_projection = "lazy";  // lgd: lazy (forward pass, dense W kept) | eager (W overwritten)
   double anneal_fraction = 0.75;  // lgd/agp: share of the schedule spent annealing
   double admm_rho = 1e-3;     // admm: initial penalty
   double admm_rho_growth = 1.3;  // admm: factor per Z/U update

@@ -48,6 +48,7 @@ struct LayerState {
   torch::Tensor weight, bias;               // conv/linear; batchnorm gamma/beta
   torch::Tensor running_mean, running_var;  // batchnorm buffers
   torch::Tensor mask;                       // fixed 0/1 mask on `weight`
+  torch::Tensor forward_mask;               // 0/1 mask in the forward pass only (straight-through)
   torch::Tensor prox_target;                // ADMM W-step target
   double rho = 0.0;
 };
@@ -179,13 +180,22 @@ struct Trainer::Impl {
   // pads) is applied explicitly first, with -inf for max so padding never wins.
   static bool symmetric(const Layer& l) { return l.pad_top == l.pad_bottom && l.pad_left == l.pad_right; }
 
+  // The weight the forward pass uses: W, or W∘M under a forward mask. The mask is
+  // straight-through: the loss sees W∘M, the gradient reaches every entry of the dense W
+  // (W + (W∘M − W) detached; exact, the mask being 0/1).
+  static torch::Tensor effective_weight(const LayerState& s) {
+    if (!s.forward_mask.defined()) return s.weight;
+    if (!torch::GradMode::is_enabled()) return s.weight * s.forward_mask;
+    return s.weight + (s.weight * s.forward_mask - s.weight).detach();
+  }
+
   torch::Tensor run_layer(size_t i, const std::vector<torch::Tensor>& in, bool train) {
     const Layer& l = net.layers[i];
     LayerState& s = st[i];
     const torch::Tensor& x = in[0];
     switch (l.kind) {
       case LayerKind::Conv: {
-        torch::Tensor w = s.weight;
+        torch::Tensor w = effective_weight(s);
         if (train && noise_sigma > 0) w = w * (1.0 + noise_sigma * torch::randn_like(w));
         torch::Tensor xi = x;
         std::vector<int64_t> pad = {l.pad_top, l.pad_left};
@@ -196,7 +206,7 @@ struct Trainer::Impl {
         return torch::conv2d(xi, w, s.bias, {l.stride_h, l.stride_w}, pad, {l.dilation_h, l.dilation_w}, l.groups);
       }
       case LayerKind::Linear: {
-        torch::Tensor w = s.weight;
+        torch::Tensor w = effective_weight(s);
         if (train && noise_sigma > 0) w = w * (1.0 + noise_sigma * torch::randn_like(w));
         torch::Tensor xi = x.dim() > 2 ? x.flatten(1) : x;
         return torch::linear(xi, w, s.bias);
@@ -532,8 +542,14 @@ void Trainer::set_mask(int layer_index, const NdArray& mask) {
   if (s.weight.grad().defined()) s.weight.mutable_grad().mul_(s.mask);
 }
 
+void Trainer::set_forward_mask(int layer_index, const NdArray& mask) {
+  impl_->check_weight_layer(layer_index, "set_forward_mask");
+  impl_->check_shape(layer_index, mask, "set_forward_mask");
+  impl_->st[layer_index].forward_mask = (from_nd(mask) != 0).to(torch::kFloat);
+}
+
 void Trainer::clear_masks() {
-  for (LayerState& s : impl_->st) s.mask = torch::Tensor();
+  for (LayerState& s : impl_->st) s.mask = s.forward_mask = torch::Tensor();
 }
 
 void Trainer::set_proximal(int layer_index, const NdArray& target, double rho) {

@@ -60,6 +60,12 @@ class Trainer {
   void set_weight(int layer_index, const NdArray& w);
   // A fixed 0/1 mask: weights and their gradients are multiplied by it after every step.
   void set_mask(int layer_index, const NdArray& mask);
+  // A 0/1 mask applied in the forward pass only (straight-through): the loss and the
+  // evaluation see W∘M, while the gradient of W∘M updates every entry of the dense W, so a
+  // masked weight keeps learning and can re-enter at the next mask. weight() and
+  // export_weights() give the dense W. Replaces the layer's previous forward mask.
+  void set_forward_mask(int layer_index, const NdArray& mask);
+  // Removes every mask (fixed and forward).
   void clear_masks();
   // Adds rho/2 * ||W - target||^2 to the loss for this layer (ADMM W-step); rho 0 removes it.
   void set_proximal(int layer_index, const NdArray& target, double rho);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# lgd, admm and agp through `reram prune` on a tiny net and small data subsets: each
+# lgd (lazy and eager), admm and agp through `reram prune` on a tiny net and small data subsets: each
 # must meet the crossbar budget, log its projections/updates, and (admm) leave the kept
 # weights of every pruned layer on at most 2^weight_bits levels.
 set -eu
@@ -25,13 +25,20 @@ COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/d
         --set crossbar.cols=64 --set precision.weight_bits=6 --keep-crossbars 0.3 --prune-epochs 1 --finetune-epochs 1
         --batch-size 64 --project-every 2 --train-limit 512 --test-limit 100 --quiet)
 "$RERAM" prune "${COMMON[@]}" --granularity column --optimizer lgd -o "$T/lgd.json" --report "$T/r_lgd.json" > /dev/null
+"$RERAM" prune "${COMMON[@]}" --granularity column --optimizer lgd --lgd-projection eager -o "$T/lgde.json" \
+  --report "$T/r_lgde.json" > /dev/null
+if "$RERAM" prune "${COMMON[@]}" --granularity column --optimizer lgd --lgd-projection sideways -o "$T/x.json" 2> "$T/err"; then
+  echo "an unknown --lgd-projection was accepted" >&2; exit 1
+fi
+grep -q "lgd-projection must be lazy or eager, got 'sideways'" "$T/err" || { cat "$T/err" >&2; exit 1; }
 "$RERAM" prune "${COMMON[@]}" --granularity crossbar --optimizer admm -o "$T/admm.json" --report "$T/r_admm.json" > /dev/null
 "$RERAM" prune "${COMMON[@]}" --granularity row --schedule agp -o "$T/agp.json" --report "$T/r_agp.json" > /dev/null
 /usr/bin/python3 - "$T" <<'PY'
 import json, math, sys
 import numpy as np
 T = sys.argv[1]
-for name, key in (("lgd", "lgd_projections"), ("admm", "admm_relative_residuals"), ("agp", "agp_projections")):
+for name, key in (("lgd", "lgd_projections"), ("lgde", "lgd_projections"), ("admm", "admm_relative_residuals"),
+                  ("agp", "agp_projections")):
     r = json.load(open(f"{T}/r_{name}.json"))
     tp = r["total_prunable"]
     assert tp["occupied_crossbars"] <= math.floor(0.3 * tp["dense_crossbars"]), (name, tp)
@@ -40,6 +47,8 @@ for name, key in (("lgd", "lgd_projections"), ("admm", "admm_relative_residuals"
     assert n >= 2, (name, key, log)  # 8 steps, every 2 (lgd/agp) or every 2 steps (admm: quarter epoch)
     assert len(r["optimizer_log"]["epoch_seconds"]) == 1
     assert r["accuracy"]["finetuned"] is not None
+assert json.load(open(f"{T}/r_lgd.json"))["options"]["lgd_projection"] == "lazy"
+assert json.load(open(f"{T}/r_lgde.json"))["options"]["lgd_projection"] == "eager"
 m = json.load(open(f"{T}/admm.json"))
 assert m["pruning"]["quantized"] is True
 w = np.load(f"{T}/admm.npz")

@@ -345,7 +345,9 @@ TEST(Trainer, MasksStayEnforcedAfterSteps) {
         ++kept_changed;
       }
     }
-    if (li == fc) EXPECT_GT(kept_changed, 0);
+    if (li == fc) {
+      EXPECT_GT(kept_changed, 0);
+    }
   }
   t.clear_masks();
   t.train_epoch(d, 1);
@@ -353,6 +355,57 @@ TEST(Trainer, MasksStayEnforcedAfterSteps) {
   int regrown = 0;
   for (size_t i = 0; i < w.data.size(); ++i) regrown += masks[fc].data[i] == 0 && w.data[i] != 0;
   EXPECT_GT(regrown, 0);
+}
+
+// A forward mask: the forward pass (training and inference) sees W∘M and the gradient
+// is the one taken at W∘M, applied to every entry of the dense W (straight-through).
+TEST(Trainer, ForwardMaskIsStraightThroughToTheDenseWeights) {
+  Network net = net_from(kSmallNet);
+  for (Layer& l : net.layers)
+    if (l.kind == LayerKind::Dropout) l.dropout_p = 0.0;
+  fill_params(net, 12);
+  TrainOptions o = quiet_options();
+  o.momentum = 0;
+  o.weight_decay = 0;
+  o.schedule = "constant";
+  o.batch_size = 64;
+  Dataset d = synthetic(64, 7);  // one step per epoch
+  int conv = net.index_of("conv1"), fc = net.index_of("fc1");
+  Trainer lazy(net, o), projected(net, o), dense(net, o);
+  std::mt19937_64 rng(21);
+  std::map<int, NdArray> masks, dense_w;
+  for (int li : {conv, fc}) {
+    NdArray m(net.layers[li].weight_shape());
+    for (float& v : m.data) v = rng() % 3 ? 1.0f : 0.0f;
+    masks[li] = m;
+    dense_w[li] = lazy.weight(li);
+    NdArray wm = dense_w[li];
+    for (size_t i = 0; i < wm.data.size(); ++i) wm.data[i] *= m.data[i];
+    lazy.set_forward_mask(li, m);
+    projected.set_weight(li, wm);
+  }
+  EXPECT_TRUE(same(lazy.infer(d.images), projected.infer(d.images)));
+  EXPECT_FALSE(same(lazy.infer(d.images), dense.infer(d.images)));
+  EXPECT_TRUE(same(lazy.weight(fc), dense_w[fc]));  // the dense W is untouched
+  lazy.train_epoch(d, 0);
+  projected.train_epoch(d, 0);
+  for (int li : {conv, fc}) {
+    NdArray g = lazy.grad(li), gp = projected.grad(li), w = lazy.weight(li);
+    int masked_moved = 0;
+    for (size_t i = 0; i < g.data.size(); ++i) {
+      EXPECT_NEAR(g.data[i], gp.data[i], 1e-5 + 1e-4 * std::fabs(gp.data[i]));
+      EXPECT_NEAR(w.data[i], dense_w[li].data[i] - o.lr * g.data[i], 1e-6);
+      masked_moved += masks[li].data[i] == 0 && w.data[i] != dense_w[li].data[i];
+    }
+    EXPECT_GT(masked_moved, 0) << "masked weights must keep learning";
+  }
+  lazy.clear_masks();
+  Network exported = net;
+  lazy.export_weights(exported);
+  Trainer from_export(exported, o);
+  EXPECT_TRUE(same(lazy.infer(d.images), from_export.infer(d.images)));  // no mask left
+  EXPECT_THROW(lazy.set_forward_mask(fc, NdArray({2, 2})), InputError);
+  EXPECT_THROW(lazy.set_forward_mask(net.index_of("relu1"), NdArray({2, 2})), InputError);
 }
 
 TEST(Trainer, ProximalTermAddsRhoTimesDistanceToGradient) {
