@@ -10,6 +10,8 @@
 #            unstructured at the column and crossbar runs' weight sparsity
 #   optim    lgd and admm against one-shot magnitude (column, then crossbar; keep 0.25), for
 #            every seed in SEEDS (default "1"); the tables give mean and spread over seeds
+#   ctrl     control for optim: one-shot magnitude fine-tuned FT_EPOCHS + PRUNE_EPOCHS epochs (the
+#            total training epochs of lgd/admm), for every seed in SEEDS
 #   sizes    64x64 and 256x256: crossbar/column/pim/mixed at every keep in KEEPS (budgets outermost)
 #   main     128x128: every granularity at every keep in KEEPS
 #   reorder  input reorder forced on / off (crossbar, column; keep 0.25)
@@ -51,7 +53,7 @@ run() {  # run NAME ARGS...: one pruning run unless its report exists
   if [ -s "$OUT/$name.json" ]; then return 0; fi
   echo "[$(date +%H:%M:%S)] $name" >&2
   local cmd=("$RERAM" prune --network "$NET" --weights "$WEIGHTS" --arch "$ARCH" --set precision.weight_bits=8
-    --set crossbar.cell_bits=2 --set chip.tiles=auto --finetune-epochs "$FT" --prune-epochs "$PE" --lr "$LR"
+    --set crossbar.cell_bits=2 --set chip.tiles=auto --finetune-epochs "${RUN_FT:-$FT}" --prune-epochs "$PE" --lr "$LR"
     --train-limit "$TRL" --test-limit "$TEL" --threads "$THREADS" --quiet
     -o "$OUT/mappings/$name.json" --report "$OUT/$name.json" "$@")
   echo "${cmd[*]}" > "$OUT/$name.cmd"
@@ -88,6 +90,14 @@ for phase in $PHASES; do
           # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
           # suits many-epoch schedules).
           run "optim_${g}_admm_k0.25$sfx" --granularity $g --optimizer admm --keep-crossbars 0.25 --seed $s ${ADMM_ARGS:---admm-rho 0.02 --admm-rho-growth 1.5}
+        done
+      done ;;
+    ctrl)  # control for optim: one-shot magnitude fine-tuned for FT_EPOCHS + PRUNE_EPOCHS epochs,
+           # the same total training epochs as lgd/admm (their pruning epochs + FT_EPOCHS), per seed
+      for s in ${SEEDS:-1}; do
+        sfx=; [ "$s" = 1 ] || sfx=_s$s
+        for g in column crossbar; do
+          RUN_FT=$((FT + PE)) run "ctrl_${g}_magnitude_ft$((FT + PE))_k0.25$sfx" --granularity $g --keep-crossbars 0.25 --seed $s
         done
       done ;;
     sizes)  # budgets outermost, so every size and granularity has a point before the next budget
@@ -128,7 +138,7 @@ for phase in $PHASES; do
         for r in on off; do run "reorder_${g}_${r}_k0.25" --granularity $g --reorder $r --keep-crossbars 0.25; done
       done ;;
     none) ;;
-    *) echo "unknown phase '$phase' (bars optim sizes main reorder sens none)" >&2; exit 2 ;;
+    *) echo "unknown phase '$phase' (bars optim ctrl sizes main reorder sens none)" >&2; exit 2 ;;
   esac
 done
 
@@ -166,8 +176,8 @@ def geom(r): return f"{r['geometry']['rows']}x{r['geometry']['cols']}"
 sections = (
     ("128x128 crossbars: the issue's bars (one-shot L2 magnitude + masked fine-tuning; unstructured at the same weight sparsity)",
      lambda n: n in ("main_crossbar_k0.25", "main_column_k0.25", "main_pim_k0.165", "main_mixed_k0.165") or n.startswith("unstr_at_main_")),
-    ("optimisers at keep 0.25 (128x128; magnitude = one-shot L2)",
-     lambda n: n.startswith("optim_") or n in ("main_column_k0.25", "main_crossbar_k0.25")),
+    ("optimisers at keep 0.25 (128x128; magnitude = one-shot L2; ctrl_* = magnitude fine-tuned for the pruning + fine-tuning epochs of lgd/admm)",
+     lambda n: n.startswith(("optim_", "ctrl_")) or n in ("main_column_k0.25", "main_crossbar_k0.25")),
     ("128x128 crossbars, every granularity", lambda n: n.startswith("main_")),
     ("64x64 crossbars", lambda n: n.startswith("size64_")),
     ("256x256 crossbars", lambda n: n.startswith("size256_")),
@@ -187,17 +197,24 @@ for title, pick in sections:
 # difference to one-shot magnitude of the same seed (main_G_k0.25 is seed 1's baseline).
 runs = {}
 for n, r in R.items():
-    m = re.fullmatch(r"main_(column|crossbar)_k0\.25|optim_(column|crossbar)_(magnitude|lgd|lgd-eager|admm)_k0\.25(_s\d+)?", n)
+    m = re.fullmatch(r"main_(column|crossbar)_k0\.25|optim_(column|crossbar)_(magnitude|lgd|lgd-eager|admm)_k0\.25(_s\d+)?"
+                     r"|ctrl_(column|crossbar)_magnitude_ft(\d+)_k0\.25(_s\d+)?", n)
     if not m or r["accuracy"]["finetuned"] is None: continue
-    g, opt = (m.group(1), "magnitude") if m.group(1) else (m.group(2), m.group(3))
+    if m.group(1): g, opt = m.group(1), "magnitude"
+    elif m.group(2): g, opt = m.group(2), m.group(3)
+    else: g, opt = m.group(5), "magnitude-ft" + m.group(6)
     runs.setdefault((g, opt), {})[r["options"]["seed"]] = 100 * r["accuracy"]["finetuned"]
 if any(k[1] != "magnitude" for k in runs):
     import statistics
     print("### optimisers over seeds (keep 0.25, 128x128; accuracy after fine-tuning, %)\n")
-    print("| granularity | optimizer | seeds | accuracy per seed | mean | sd | mean difference to magnitude (same seeds) | wins |")
-    print("|---|---|---:|---|---:|---:|---:|---:|")
-    order = {"magnitude": 0, "lgd": 1, "admm": 2, "lgd-eager": 3}
-    for (g, opt) in sorted(runs, key=lambda k: (k[0], order[k[1]])):
+    ctrl = {g: acc for (g, opt), acc in runs.items() if opt.startswith("magnitude-ft")}
+    print("magnitude-ftN: one-shot magnitude fine-tuned N epochs, the total training epochs of lgd/admm "
+          "(pruning epochs + fine-tuning epochs); wins = seeds where the row beats magnitude.\n")
+    print("| granularity | optimizer | seeds | accuracy per seed | mean | sd | mean difference to magnitude (same seeds) | wins "
+          "| mean difference to magnitude-ftN (same seeds) |")
+    print("|---|---|---:|---|---:|---:|---:|---:|---:|")
+    order = {"magnitude": 0, "lgd": 2, "admm": 3, "lgd-eager": 4}
+    for (g, opt) in sorted(runs, key=lambda k: (k[0], order.get(k[1], 1))):
         acc = runs[(g, opt)]
         seeds = sorted(acc)
         vals = [acc[s] for s in seeds]
@@ -209,7 +226,11 @@ if any(k[1] != "magnitude" for k in runs):
             diff = f"{statistics.mean(paired):+.2f} ({len(paired)} seeds)"
             wins = f"{sum(d > 0 for d in paired)}/{len(paired)}"
         per = ", ".join(f"{acc[s]:.2f} (s{s})" for s in seeds)
-        print(f"| {g} | {opt} | {len(vals)} | {per} | {statistics.mean(vals):.2f} | {sd} | {diff} | {wins} |")
+        vs_ctrl = ""
+        if not opt.startswith("magnitude") and g in ctrl:
+            pc = [acc[s] - ctrl[g][s] for s in seeds if s in ctrl[g]]
+            if pc: vs_ctrl = f"{statistics.mean(pc):+.2f} ({len(pc)} seeds, {sum(d > 0 for d in pc)} wins)"
+        print(f"| {g} | {opt} | {len(vals)} | {per} | {statistics.mean(vals):.2f} | {sd} | {diff} | {wins} | {vs_ctrl} |")
     print()
 # Best compression at <= 1 point loss per granularity and crossbar size.
 best, tried = {}, set()
