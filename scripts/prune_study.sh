@@ -86,9 +86,9 @@ for phase in $PHASES; do
           # OPTIM_ONLY=1 leaves the magnitude baseline to another process (run in parallel)
           [ -n "${OPTIM_ONLY:-}" ] || run "$base" --granularity $g --keep-crossbars 0.25 --seed $s
           run "optim_${g}_lgd_k0.25$sfx" --granularity $g --optimizer lgd --keep-crossbars 0.25 --seed $s
-          # rho from 0.02 growing 1.5x per quarter epoch: with SGD momentum 0.9 and lr 0.01 the
-          # pruned weights are pulled most of the way to Z within one epoch (the 1e-3 default
-          # suits many-epoch schedules).
+          # rho from 0.02 growing 1.5x per quarter epoch (chosen at lr 0.01, kept at 0.05): with
+          # SGD momentum 0.9 the pruned weights are pulled most of the way to Z within one epoch
+          # (the 1e-3 default suits many-epoch schedules).
           run "optim_${g}_admm_k0.25$sfx" --granularity $g --optimizer admm --keep-crossbars 0.25 --seed $s ${ADMM_ARGS:---admm-rho 0.02 --admm-rho-growth 1.5}
         done
       done ;;

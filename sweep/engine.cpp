@@ -98,7 +98,8 @@ std::vector<std::string> last_lines(const std::string& path, int n) {
     if (cr != std::string::npos) line = line.substr(cr + 1);
     if (line.find_first_not_of(" \t") != std::string::npos) lines.push_back(line);
   }
-  if (lines.size() > static_cast<size_t>(std::max(0, n))) lines.erase(lines.begin(), lines.end() - std::max(0, n));
+  const size_t keep = static_cast<size_t>(std::max(0, n));
+  if (lines.size() > keep) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(keep));
   return lines;
 }
 

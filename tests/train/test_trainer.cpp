@@ -223,6 +223,25 @@ TrainOptions quiet_options() {
   return o;
 }
 
+// kSmallNet with dropout off, so one training step is deterministic in its gradient.
+Network small_net_without_dropout() {
+  Network net = net_from(kSmallNet);
+  for (Layer& l : net.layers)
+    if (l.kind == LayerKind::Dropout) l.dropout_p = 0.0;
+  return net;
+}
+
+// Plain SGD (no momentum, no weight decay, constant lr), batch 64: on 64 samples one
+// epoch is one step W <- W - lr * grad, which the gradient tests check exactly.
+TrainOptions plain_step_options() {
+  TrainOptions o = quiet_options();
+  o.momentum = 0;
+  o.weight_decay = 0;
+  o.schedule = "constant";
+  o.batch_size = 64;
+  return o;
+}
+
 bool same(const NdArray& a, const NdArray& b) { return a.shape == b.shape && a.data == b.data; }
 
 // ---------------- tests ----------------
@@ -360,15 +379,9 @@ TEST(Trainer, MasksStayEnforcedAfterSteps) {
 // A forward mask: the forward pass (training and inference) sees W∘M and the gradient
 // is the one taken at W∘M, applied to every entry of the dense W (straight-through).
 TEST(Trainer, ForwardMaskIsStraightThroughToTheDenseWeights) {
-  Network net = net_from(kSmallNet);
-  for (Layer& l : net.layers)
-    if (l.kind == LayerKind::Dropout) l.dropout_p = 0.0;
+  Network net = small_net_without_dropout();
   fill_params(net, 12);
-  TrainOptions o = quiet_options();
-  o.momentum = 0;
-  o.weight_decay = 0;
-  o.schedule = "constant";
-  o.batch_size = 64;
+  TrainOptions o = plain_step_options();
   Dataset d = synthetic(64, 7);  // one step per epoch
   int conv = net.index_of("conv1"), fc = net.index_of("fc1");
   Trainer lazy(net, o), projected(net, o), dense(net, o);
@@ -409,14 +422,8 @@ TEST(Trainer, ForwardMaskIsStraightThroughToTheDenseWeights) {
 }
 
 TEST(Trainer, ProximalTermAddsRhoTimesDistanceToGradient) {
-  Network net = net_from(kSmallNet);
-  for (Layer& l : net.layers)
-    if (l.kind == LayerKind::Dropout) l.dropout_p = 0.0;
-  TrainOptions o = quiet_options();
-  o.momentum = 0;
-  o.weight_decay = 0;
-  o.schedule = "constant";
-  o.batch_size = 64;
+  Network net = small_net_without_dropout();
+  TrainOptions o = plain_step_options();
   Dataset d = synthetic(64, 3);  // one step per epoch
   int fc = net.index_of("fc1");
   Trainer plain(net, o), prox(net, o);
