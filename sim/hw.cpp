@@ -76,7 +76,10 @@ LayerController::LayerController(sc_core::sc_module_name name, Chip& chip, const
   if (!w.output_packets.empty()) {
     SC_THREAD(sender_thread);
   }
-  for (const auto& [ref, n] : w.block_actions_per_vector) block_actions_.emplace_back(chip.block_index.at(ref), n);
+  for (const auto& [ref, n] : w.block_actions_per_vector) {
+    auto e = w.block_energy_per_vector.find(ref);
+    block_actions_.push_back({chip.block_index.at(ref), n, e == w.block_energy_per_vector.end() ? 0.0 : e->second});
+  }
 }
 
 void LayerController::deliver(int64_t v, int64_t cycle) {
@@ -143,7 +146,7 @@ void LayerController::issue_thread() {
       settle();
       for (const auto& r : reqs) fetch_end = std::max(fetch_end, r.end);
     }
-    for (auto& [block, n] : block_actions_) block->count(n);  // this vector's actions, where they happen
+    for (auto& b : block_actions_) b.block->count(b.actions, b.energy_pj);  // this vector's actions, where they happen
     if (!chip_.cfg.clocked) {
       wait_until(fetch_end);
       // Lock-step start of all crossbar groups, then the read/convert pipeline in closed

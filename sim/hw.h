@@ -73,7 +73,11 @@ class Block : public sc_core::sc_module {
   const BlockRef ref;
   const double instances;
   double actions = 0;
-  void count(double n) { actions += n; }
+  double energy_pj = 0;  // dynamic energy of those actions (a data-dependent model prices each crossbar's own)
+  void count(double n, double e) {
+    actions += n;
+    energy_pj += e;
+  }
 };
 
 // Creates one Block child per spec, named after its component (call in a constructor).
@@ -152,7 +156,11 @@ class LayerController : public sc_core::sc_module {
   sc_core::sc_event out_ev_;
   void deliver(int64_t v, int64_t cycle);
   int64_t delivered_count_ = 0;
-  std::vector<std::pair<Block*, double>> block_actions_;  // actions per vector, by block
+  struct BlockCount {
+    Block* block;
+    double actions, energy_pj;
+  };
+  std::vector<BlockCount> block_actions_;  // actions and their energy per vector, by block
   // Clocked mode: per-group state machines.
   struct Fsm {
     int64_t read_left = 0, adc_left = 0, handed = 0, n = 0;

@@ -20,10 +20,14 @@ int64_t to_cycles(double ns, double cycle_ns) {
 }
 
 // Counts `n` actions per vector of layer `lw` on block `r` (and in the layer's
-// per-component breakdown).
-void add_action(LayerWork& lw, const BlockRef& r, double n) {
+// per-component breakdown), each costing `e_pj`.
+void add_action(LayerWork& lw, const BlockRef& r, double n, double e_pj) {
   lw.actions_per_vector[r.component] += n;
-  if (n != 0.0) lw.block_actions_per_vector[r] += n;
+  lw.energy_per_vector[r.component] += n * e_pj;
+  if (n != 0.0) {
+    lw.block_actions_per_vector[r] += n;
+    lw.block_energy_per_vector[r] += n * e_pj;
+  }
 }
 
 BlockRef tile_block(int tile, const std::string& c) {
@@ -112,71 +116,13 @@ std::vector<std::pair<int, int>> NocGeometry::route(int src_tile, int dst_tile) 
 // ---------------------------------------------------------------------------
 // Peak rates and instance counts (docs/simulator.md, "Actions and peak rates").
 
-double peak_rate_per_ns(const std::string& c, const ArchConfig& a) {
+cost::PeakContext peak_context(const ArchConfig& a) {
   TimingParams t = timing_params(a);
-  const double cyc = t.cycle_ns;
+  cost::PeakContext p;
+  p.cycle_ns = t.cycle_ns;
   // A fully occupied crossbar issues one read per max(read, conversion) time.
-  int64_t conv = t.conv_cycles(a.crossbar.cols);
-  double step_ns = static_cast<double>(std::max(t.read_cycles, conv)) * cyc;
-  double xb = static_cast<double>(a.pe.crossbars);
-  if (c == "crossbar") return double(a.crossbar.rows) * a.crossbar.cols / step_ns;  // cell reads
-  if (c == "dac") return 1.0 / step_ns;                                               // per DAC (row)
-  if (c == "sample_hold") return 1.0 / step_ns;                                       // per S&H (column)
-  if (c == "adc") return 1.0 / a.pe.adc_latency_ns;                                   // per ADC
-  if (c == "adc_mux") return a.crossbar.cols / step_ns;                               // per crossbar
-  if (c == "shift_add") return xb * a.crossbar.cols / step_ns / a.pe.shift_add_units;  // per unit
-  if (c == "input_register") return xb * a.crossbar.rows * a.precision.dac_bits / step_ns;  // bits per PE
-  if (c == "output_register") return xb * a.logical_cols_per_xbar() / step_ns;       // values per PE
-  if (c == "pe_controller") return xb / step_ns;
-  if (c == "tile_buffer") return double(t.buffer_bits_per_cycle) / cyc;               // bits
-  if (c == "bus") return double(t.bus_bits_per_cycle) / cyc;                          // bits
-  if (c == "router") {  // flits through a router: every mesh port and every local port busy
-    int ports = 4 + (a.chip.noc.topology == "mesh" ? 1 : a.chip.noc.tiles_per_router);
-    return ports / cyc;
-  }
-  if (c == "activation" || c == "pooling" || c == "tile_shift_add") return 1.0 / cyc;  // per unit
-  if (c == "tile_output_register") return double(a.tile.activation_units) / cyc;      // values
-  if (c == "tile_controller") return 1.0 / cyc;
-  if (c == "index_memory" || c == "input_gather" || c == "output_recombine") return 1.0 / cyc;
-  if (c == "global_buffer") return double(t.buffer_bits_per_cycle) / cyc;
-  if (c == "offchip_link") return a.chip.offchip_bandwidth_gbps;  // Gbit/s = bits per ns
-  return 0.0;
-}
-
-Actions pe_instances(const ArchConfig& a) {
-  Actions n;
-  double xb = a.pe.crossbars;
-  n["crossbar"] = xb;
-  n["dac"] = xb * a.crossbar.rows;
-  n["sample_hold"] = xb * a.crossbar.cols;
-  n["adc"] = xb * a.pe.adcs_per_crossbar / a.pe.adc_share;
-  n["adc_mux"] = xb;
-  n["shift_add"] = a.pe.shift_add_units;
-  n["input_register"] = 1;
-  n["output_register"] = 1;
-  n["pe_controller"] = 1;
-  return n;
-}
-
-Actions tile_instances(const ArchConfig& a) {
-  Actions n;
-  n["tile_buffer"] = 1;
-  n["bus"] = 1;
-  // A router is shared by tiles_per_router tiles: each tile carries its share.
-  n["router"] = a.chip.noc.topology == "mesh" ? 1.0 : 1.0 / a.chip.noc.tiles_per_router;
-  n["activation"] = a.tile.activation_units;
-  n["pooling"] = a.tile.pooling_units;
-  n["tile_shift_add"] = a.tile.shift_add_units;
-  n["tile_output_register"] = 1;
-  n["tile_controller"] = 1;
-  return n;
-}
-
-Actions chip_level_instances(const ArchConfig& a) {
-  Actions n;
-  if (a.chip.global_buffer_bytes > 0) n["global_buffer"] = 1;
-  if (a.chip.offchip_link) n["offchip_link"] = 1;
-  return n;
+  p.step_ns = static_cast<double>(std::max(t.read_cycles, t.conv_cycles(a.crossbar.cols))) * t.cycle_ns;
+  return p;
 }
 
 // ---------------------------------------------------------------------------
@@ -313,23 +259,39 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     return r;
   };
   auto tile_ref = tile_block;
-  const Actions per_pe = pe_instances(a);
-  for (const auto& x : m.crossbars)
-    for (const char* k : {"crossbar", "dac", "sample_hold", "adc", "adc_mux"})
-      inst[pe_ref(x.tile, x.pe, k)] += per_pe.at(k) / a.pe.crossbars;
-  for (const auto& [tile, pe] : pes)
-    for (const auto& [k, v] : per_pe)
-      if (!(k == "crossbar" || k == "dac" || k == "sample_hold" || k == "adc" || k == "adc_mux"))
-        inst[pe_ref(tile, pe, k)] += v;
+  using cost::Level;
+  for (const cost::ComponentInfo& c : cost::components()) {
+    if (c.level != Level::Pe) continue;
+    const double n = c.instances(a);
+    if (c.per_crossbar)
+      for (const auto& x : m.crossbars) inst[pe_ref(x.tile, x.pe, c.name)] += n / a.pe.crossbars;
+    else if (n > 0)
+      for (const auto& [tile, pe] : pes) inst[pe_ref(tile, pe, c.name)] += n;
+  }
   std::set<int> routers;
   NocGeometry ng = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
   for (int tile = 0; tile < w.tiles_used; ++tile) routers.insert(ng.router_of(tile));
   w.routers_used.assign(routers.begin(), routers.end());
-  for (int tile = 0; tile < w.tiles_used; ++tile)
-    for (const auto& [k, v] : tile_instances(a))
-      if (k != "router") inst[tile_ref(tile, k)] += v;
+  for (const cost::ComponentInfo& c : cost::components()) {
+    const double n = c.instances(a);
+    if (c.level == Level::Tile)
+      for (int tile = 0; tile < w.tiles_used; ++tile) inst[tile_ref(tile, c.name)] += n;
+    if (c.level == Level::Chip && n > 0) inst[chip_block(c.name)] += n;
+  }
   for (int r : routers) inst[router_block(r)] = 1.0;
-  for (const auto& [k, v] : chip_level_instances(a)) inst[chip_block(k)] += v;
+
+  // Every action costs its component's energy per action; the crossbar's may depend on
+  // the conductances each crossbar holds (a data-dependent model, e.g. crossbar_rc).
+  auto act = [&a](LayerWork& lw, const BlockRef& r, double n) {
+    add_action(lw, r, n, a.tech(r.component).energy_pj);
+  };
+  std::vector<double> xbar_energy;  // per crossbar id: energy of one cell read
+  if (a.tech_data_dependent("crossbar")) {
+    std::vector<double> frac = crossbar_level_fractions(m);
+    xbar_energy.resize(m.crossbars.size());
+    for (size_t i = 0; i < m.crossbars.size(); ++i)
+      xbar_energy[i] = a.tech_at("crossbar", frac.empty() ? -1.0 : frac[i]).energy_pj;
+  }
 
   w.layers.resize(m.layers.size());
   for (size_t li = 0; li < m.layers.size(); ++li) {
@@ -345,7 +307,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     w.macs_per_image += lw.macs_per_image;
     // Every action is counted twice: per component (the layer's breakdown) and by the
     // block that performs it (which the energy model reads back from the SystemC tree).
-    auto add = [&lw](const BlockRef& r, double n) { add_action(lw, r, n); };
+    auto add = [&lw, &act](const BlockRef& r, double n) { act(lw, r, n); };
 
     std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> group_count;
     std::map<std::pair<int, int>, int64_t> rows_of_tile_rb;  // (tile, row block) -> word lines
@@ -373,7 +335,8 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       group_count[{rows, cols, items}] += 1;
       // Per-vector actions of this crossbar (S input steps, `items` activations each).
       double fires = double(S) * items;
-      add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
+      if (xbar_energy.empty()) add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
+      else add_action(lw, pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols, xbar_energy[static_cast<size_t>(id)]);
       add(pe_ref(x.tile, x.pe, "dac"), fires * rows);
       add(pe_ref(x.tile, x.pe, "sample_hold"), fires * cols);
       add(pe_ref(x.tile, x.pe, "adc"), fires * cols);
@@ -488,16 +451,16 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     int64_t total = 0;
     for (int64_t v : lw.home_values) total += v;
     if (lw.home_tiles.empty()) {  // no crossbar left in the layer: nowhere to place the work
-      add_action(lw, chip_block("activation"), av);
-      add_action(lw, chip_block("pooling"), pv);
-      add_action(lw, chip_block("tile_shift_add"), dv);
+      act(lw, chip_block("activation"), av);
+      act(lw, chip_block("pooling"), pv);
+      act(lw, chip_block("tile_shift_add"), dv);
     }
     for (size_t k = 0; k < lw.home_tiles.size(); ++k) {
       // Each home tile activates, pools and adds its share of the outputs.
       double share = total ? double(lw.home_values[k]) / double(total) : 1.0 / double(lw.home_tiles.size());
-      add_action(lw, tile_block(lw.home_tiles[k], "activation"), av * share);
-      add_action(lw, tile_block(lw.home_tiles[k], "pooling"), pv * share);
-      add_action(lw, tile_block(lw.home_tiles[k], "tile_shift_add"), dv * share);
+      act(lw, tile_block(lw.home_tiles[k], "activation"), av * share);
+      act(lw, tile_block(lw.home_tiles[k], "pooling"), pv * share);
+      act(lw, tile_block(lw.home_tiles[k], "tile_shift_add"), dv * share);
       int64_t c = ceil_div(static_cast<int64_t>(std::ceil(av * share - 1e-9)), a.tile.activation_units) +
                   ceil_div(static_cast<int64_t>(std::ceil(pv * share - 1e-9)), a.tile.pooling_units) +
                   ceil_div(static_cast<int64_t>(std::ceil(dv * share - 1e-9)), a.tile.shift_add_units);
@@ -511,7 +474,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     for (size_t k = 0; k < p.home_tiles.size(); ++k)
       for (int dst : dst_tiles) {
         int64_t bits = p.home_values[k] * act_bits;
-        add_action(p, tile_block(dst, "tile_buffer"), double(bits));  // written into the consumer's buffer
+        act(p, tile_block(dst, "tile_buffer"), double(bits));  // written into the consumer's buffer
         if (dst != p.home_tiles[k]) p.output_packets.push_back({p.home_tiles[k], dst, bits});
       }
   };
@@ -524,7 +487,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     if (ph >= 0 && ph != static_cast<int>(li)) send_outputs(ph, lw.tiles);
     if (ph < 0) {
       lw.offchip_in_bits = ceil_div(w.input_bits_per_image, lw.positions);
-      add_action(lw, chip_block("offchip_link"), double(lw.offchip_in_bits));
+      act(lw, chip_block("offchip_link"), double(lw.offchip_in_bits));
     }
     // Dependencies: for every output pixel, the last input pixel of its window.
     const Shape& ins = nl.in_shapes.empty() ? net.input : nl.in_shapes[0];
@@ -578,17 +541,18 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       int64_t v = 0;
       for (int64_t x : lw.home_values) v += x;
       lw.offchip_out_bits = v * act_bits;
-      add_action(lw, chip_block("offchip_link"), double(lw.offchip_out_bits));
+      act(lw, chip_block("offchip_link"), double(lw.offchip_out_bits));
     }
   }
   // Router actions: one per flit per router traversed.
   for (auto& lw : w.layers) {
     lw.actions_per_vector["router"] += 0.0;  // every layer reports its NoC energy, even none
+    lw.energy_per_vector["router"] += 0.0;
     for (const auto* ps : {&lw.reduce_packets, &lw.output_packets})
       for (const auto& p : *ps) {
         double flits = double(ceil_div(p.bits, t.flit_bits));
-        add_action(lw, router_block(ng.router_of(p.src)), flits);
-        for (const auto& link : ng.route(p.src, p.dst)) add_action(lw, router_block(link.second), flits);
+        act(lw, router_block(ng.router_of(p.src)), flits);
+        for (const auto& link : ng.route(p.src, p.dst)) act(lw, router_block(link.second), flits);
       }
   }
   return w;

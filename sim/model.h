@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "pruning/arch/arch_config.h"
+#include "pruning/cost/catalogue.h"
 #include "pruning/xbar/mapping.h"
 
 namespace reram::sim {
 
-// Actions per component name (technology_components()): what one action is, per
-// component, is listed in docs/simulator.md.
+// Actions (or their energy) per component name (the catalogue, pruning/cost/catalogue.h,
+// says what one action is).
 using Actions = std::map<std::string, double>;
 
 // Arch parameters the timing model needs, in digital clock cycles.
@@ -87,7 +88,9 @@ struct LayerWork {
   std::vector<int64_t> producer_positions;      // vectors per image of each producer
   std::vector<std::vector<int64_t>> need;       // need[k][p]: last producer vector needed by vector p
   Actions actions_per_vector;                   // per component, counted once per vector
+  Actions energy_per_vector;                    // their dynamic energy (pJ), per component
   BlockActions block_actions_per_vector;        // the same actions by the block performing them
+  BlockActions block_energy_per_vector;         // and their energy (pJ)
   // For the report.
   int64_t crossbars = 0, dense_crossbars = 0;
   double utilization = 0;                       // used cells / cells of its crossbars
@@ -121,12 +124,8 @@ struct NocGeometry {
 };
 NocGeometry noc_geometry(const ArchConfig& a, int tiles);
 
-// Peak action rate of one instance of each component, in actions per ns, as the
-// model counts actions (docs/simulator.md). Used for peak power.
-double peak_rate_per_ns(const std::string& component, const ArchConfig& a);
-// Instances of each component in one PE / one tile (full, as configured) / the chip level.
-Actions pe_instances(const ArchConfig& a);
-Actions tile_instances(const ArchConfig& a);
-Actions chip_level_instances(const ArchConfig& a);
+// One crossbar step at peak (max of read and conversion time of a full crossbar) and the
+// clock period: what the catalogue's peak rates are measured against.
+cost::PeakContext peak_context(const ArchConfig& a);
 
 }  // namespace reram::sim

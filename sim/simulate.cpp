@@ -21,27 +21,13 @@ const std::vector<std::string>& dataflows() {
 
 namespace {
 
-// Report key of each technology component (the breakdown; PE and tile parts of
-// one kind of block are summed, the raw per-component figures are in "components").
-const std::map<std::string, std::string>& report_key() {
-  static const std::map<std::string, std::string> k = {
-      {"crossbar", "crossbar"},           {"dac", "dac"},
-      {"sample_hold", "sample_hold"},     {"adc", "adc"},
-      {"adc_mux", "adc_mux"},             {"shift_add", "shift_add"},
-      {"tile_shift_add", "shift_add"},    {"input_register", "register"},
-      {"output_register", "register"},    {"tile_output_register", "register"},
-      {"pe_controller", "controller"},    {"tile_controller", "controller"},
-      {"tile_buffer", "buffer"},          {"global_buffer", "buffer"},
-      {"bus", "bus"},                     {"router", "noc"},
-      {"activation", "activation"},       {"pooling", "pooling"},
-      {"index_memory", "index"},          {"input_gather", "input_gather"},
-      {"output_recombine", "output_recombine"}, {"offchip_link", "offchip"}};
-  return k;
-}
+// The report groups components (PE and tile shift-and-add are one "shift_add", ...); the
+// raw per-component figures are in "components". Groups come from the catalogue.
+const std::string& report_key(const std::string& component) { return cost::component(component).group; }
 
 json breakdown_template() {
   json j = json::object();
-  for (const auto& [c, k] : report_key()) j[k] = 0.0;
+  for (const auto& c : cost::components()) j[c.group] = 0.0;
   return j;
 }
 
@@ -86,31 +72,30 @@ json round_all(const json& j) {
 json chip_peak(const ArchConfig& a) {
   json comp = json::object();
   double pe_p = 0, pe_a = 0, tile_p = 0, tile_a = 0, chip_p = 0, chip_a = 0;
-  auto add = [&](const Actions& inst, double mult, double& p, double& ar) {
-    for (const auto& [c, n] : inst) {
-      const ComponentTech& t = a.tech(c);
-      double power = n * (t.energy_pj * peak_rate_per_ns(c, a) + t.leakage_mw);  // pJ/ns = mW
-      double area = n * t.area_mm2;
-      p += power;
-      ar += area;
-      if (!comp.contains(c)) comp[c] = {{"peak_power_mw", 0.0}, {"area_mm2", 0.0}, {"instances", 0.0}};
-      comp[c]["peak_power_mw"] = comp[c].value("peak_power_mw", 0.0) + power * mult;
-      comp[c]["area_mm2"] = comp[c].value("area_mm2", 0.0) + area * mult;
-      comp[c]["instances"] = comp[c].value("instances", 0.0) + n * mult;
-    }
-  };
-  int tiles = a.chip.tiles_auto ? 0 : a.chip.tiles;
-  add(pe_instances(a), double(a.tile.pes) * tiles, pe_p, pe_a);
-  add(tile_instances(a), tiles, tile_p, tile_a);
+  const cost::PeakContext pk = peak_context(a);
+  const int tiles = a.chip.tiles_auto ? 0 : a.chip.tiles;
+  for (const cost::ComponentInfo& c : cost::components()) {
+    const double n = c.instances(a);
+    if (n <= 0) continue;
+    // Instances of the whole chip, and the PE / tile / chip sums they add to (a router
+    // counts as its share per tile).
+    double mult = 1.0, *p = &chip_p, *ar = &chip_a;
+    if (c.level == cost::Level::Pe) mult = double(a.tile.pes) * tiles, p = &pe_p, ar = &pe_a;
+    else if (c.level != cost::Level::Chip) mult = tiles, p = &tile_p, ar = &tile_a;
+    const ComponentTech& t = a.tech(c.name);
+    double power = n * (t.energy_pj * c.peak_rate_per_ns(a, pk) + t.leakage_mw);  // pJ/ns = mW
+    double area = n * t.area_mm2;
+    *p += power;
+    *ar += area;
+    comp[c.name] = {{"peak_power_mw", power * mult}, {"area_mm2", area * mult}, {"instances", n * mult}};
+  }
   tile_p += pe_p * a.tile.pes;
   tile_a += pe_a * a.tile.pes;
-  add(chip_level_instances(a), 1, chip_p, chip_a);
   chip_p += tile_p * tiles;
   chip_a += tile_a * tiles;
   TimingParams t = timing_params(a);
-  double step_ns = double(std::max(t.read_cycles, t.conv_cycles(a.crossbar.cols))) * t.cycle_ns;
   double xbars = double(tiles) * a.tile.pes * a.pe.crossbars;
-  double ops_per_ns = xbars * a.crossbar.rows * a.logical_cols_per_xbar() * 2.0 / (double(t.input_steps) * step_ns);
+  double ops_per_ns = xbars * a.crossbar.rows * a.logical_cols_per_xbar() * 2.0 / (double(t.input_steps) * pk.step_ns);
   json j;
   j["pe"] = {{"peak_power_mw", pe_p}, {"area_mm2", pe_a}};
   j["tile"] = {{"peak_power_mw", tile_p}, {"area_mm2", tile_a}};
@@ -188,10 +173,10 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
     double vecs = double(lw.positions) * opt.batch;
     json le = json::object();
     double lt = 0;
-    for (const auto& [c, n] : lw.actions_per_vector) {
-      double e = n * vecs * a.tech(c).energy_pj;
+    for (const auto& [c, e_vec] : lw.energy_per_vector) {
+      double e = e_vec * vecs;
       comp_e[c] += e;
-      const std::string& k = report_key().at(c);
+      const std::string& k = report_key(c);
       le[k] = le.value(k, 0.0) + e;
       lt += e;
     }
@@ -219,7 +204,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
     x.instances = b->instances;
     x.area = b->instances * t.area_mm2;
     x.leak = b->instances * t.leakage_mw * latency_ns;  // mW x ns = pJ
-    x.dyn = b->actions * t.energy_pj;
+    x.dyn = b->energy_pj;
     Sum& c = by_comp[b->ref.component];
     c.instances += x.instances;
     c.area += x.area;
@@ -234,7 +219,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   }
   double leak_total = 0;
   for (const auto& [c, x] : by_comp) {
-    const std::string& k = report_key().at(c);
+    const std::string& k = report_key(c);
     area[k] = area[k].get<double>() + x.area;
     energy[k] = energy[k].get<double>() + x.dyn;
     total_a += x.area;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "pruning/cost/catalogue.h"
+
 namespace fs = std::filesystem;
 
 namespace reram::sweep {
@@ -23,9 +25,14 @@ void copy_num(json& out, const std::string& to, const json& from, const std::str
 
 const std::vector<std::string>& peripheral_components() {
   // What a crossbar needs around it to be read (conversion, drive, sampling, the ADC
-  // multiplexer) and the index maps / gather / recombination of compacted mappings.
-  static const std::vector<std::string> c = {"adc", "adc_mux", "dac", "sample_hold", "index_memory", "input_gather",
-                                             "output_recombine"};
+  // multiplexer) and the index maps / gather / recombination of compacted mappings: the
+  // catalogue's peripheral components.
+  static const std::vector<std::string> c = [] {
+    std::vector<std::string> v;
+    for (const auto& k : cost::components())
+      if (k.peripheral) v.push_back(k.name);
+    return v;
+  }();
   return c;
 }
 

@@ -4,19 +4,19 @@
 #include <sstream>
 
 #include "pruning/core/error.h"
+#include "pruning/cost/catalogue.h"
 
 namespace reram {
 
 const char* to_string(SignEncoding e) { return e == SignEncoding::Offset ? "offset" : "differential"; }
 
-const std::vector<std::string>& technology_components() {
-  // What each component's per-action energy means is documented in docs/simulator.md.
-  static const std::vector<std::string> names = {
-      "crossbar",        "dac",          "sample_hold",     "adc",        "adc_mux",    "shift_add",
-      "input_register",  "output_register", "pe_controller", "tile_buffer", "bus",       "router",
-      "activation",      "pooling",      "tile_shift_add",  "tile_output_register", "tile_controller",
-      "index_memory",    "input_gather", "output_recombine", "global_buffer", "offchip_link"};
-  return names;
+double DeviceParams::cell_width_f() const {
+  double w = cell_type == "1t1r" ? 4.0 : 2.0, h = cell_type == "1t1r" ? 12.0 : 2.0;
+  return cell_area_f2 > 0 ? w * std::sqrt(cell_area_f2 / (w * h)) : w;
+}
+double DeviceParams::cell_height_f() const {
+  double w = cell_type == "1t1r" ? 4.0 : 2.0, h = cell_type == "1t1r" ? 12.0 : 2.0;
+  return cell_area_f2 > 0 ? h * std::sqrt(cell_area_f2 / (w * h)) : h;
 }
 
 int ArchConfig::slices() const { return (precision.weight_bits + crossbar.cell_bits - 1) / crossbar.cell_bits; }
@@ -28,15 +28,57 @@ int ArchConfig::input_steps() const { return (precision.input_bits + precision.d
 const ComponentTech& ArchConfig::tech(const std::string& component) const {
   static const ComponentTech zero;
   auto it = technology.find(component);
-  return it == technology.end() ? zero : it->second;
+  return it == technology.end() ? zero : it->second.nominal;
+}
+
+ComponentTech ArchConfig::tech_at(const std::string& component, double g_fraction) const {
+  auto it = technology.find(component);
+  if (it == technology.end() || !it->second.impl || !it->second.impl->data_dependent()) return tech(component);
+  cost::CostContext ctx;
+  ctx.arch = this;
+  ctx.component = component;
+  ctx.g_fraction = g_fraction;
+  return it->second.impl->cost(ctx);
+}
+
+bool ArchConfig::tech_data_dependent(const std::string& component) const {
+  auto it = technology.find(component);
+  return it != technology.end() && it->second.impl && it->second.impl->data_dependent();
+}
+
+int ArchConfig::lossless_adc_bits() const {
+  // A column sums up to ou_rows products of a (2^cell_bits - 1) conductance level and a
+  // (2^dac_bits - 1) input level; resolving every sum exactly needs this many bits.
+  double max_sum = static_cast<double>(ou_rows_eff()) * ((1 << crossbar.cell_bits) - 1) * ((1 << precision.dac_bits) - 1);
+  return std::max(1, static_cast<int>(std::ceil(std::log2(max_sum + 1))));
+}
+
+json ArchConfig::costs_json() const {
+  json comps = json::object();
+  for (const auto& c : cost::components()) {
+    auto it = technology.find(c.name);
+    const ComponentTech& t = tech(c.name);
+    json e = {{"model", it == technology.end() ? "table" : it->second.model},
+              {"energy_pj", t.energy_pj},
+              {"leakage_mw", t.leakage_mw},
+              {"area_mm2", t.area_mm2},
+              {"latency_ns", t.latency_ns},
+              {"action", c.action}};
+    if (it != technology.end()) e["params"] = it->second.params;
+    comps[c.name] = e;
+  }
+  return {{"components", comps},
+          {"adc_bits", precision.adc_bits},
+          {"lossless_adc_bits", lossless_adc_bits()},
+          {"read_latency_ns", crossbar.read_latency_ns},
+          {"adc_latency_ns", pe.adc_latency_ns},
+          {"g_min_us", crossbar.g_min_us},
+          {"g_max_us", crossbar.g_max_us}};
 }
 
 std::vector<std::string> ArchConfig::warnings() const {
   std::vector<std::string> w;
-  // A column sums up to ou_rows products of a (2^cell_bits - 1) conductance level and a
-  // (2^dac_bits - 1) input level; resolving every sum exactly needs this many ADC bits.
-  double max_sum = static_cast<double>(ou_rows_eff()) * ((1 << crossbar.cell_bits) - 1) * ((1 << precision.dac_bits) - 1);
-  int lossless = static_cast<int>(std::ceil(std::log2(max_sum + 1)));
+  const int lossless = lossless_adc_bits();
   if (precision.adc_bits < lossless) {
     std::ostringstream s;
     s << "precision.adc_bits=" << precision.adc_bits << " is below the " << lossless
@@ -58,17 +100,116 @@ void non_negative(const JsonReader& r, const std::string& key, T v) {
   if (v < 0) r.fail(key, "must not be negative (got " + std::to_string(v) + ")");
 }
 
-ComponentTech read_tech(JsonReader r) {
-  ComponentTech t;
-  t.energy_pj = r.opt<double>("energy_pj", 0.0);
-  t.leakage_mw = r.opt<double>("leakage_mw", 0.0);
-  t.area_mm2 = r.opt<double>("area_mm2", 0.0);
-  r.opt<std::string>("note", "");
-  non_negative(r, "energy_pj", t.energy_pj);
-  non_negative(r, "leakage_mw", t.leakage_mw);
-  non_negative(r, "area_mm2", t.area_mm2);
-  r.finish();
+// A number, or "auto" (resolved later from a cost model). Absent: `fallback`, not auto.
+double num_or_auto(JsonReader& r, const std::string& key, double fallback, bool& is_auto) {
+  is_auto = false;
+  if (!r.has(key)) return fallback;
+  const json& v = r.raw(key);
+  if (v.is_string()) {
+    if (v.get<std::string>() != "auto") r.fail(key, "must be a number or \"auto\" (got \"" + v.get<std::string>() + "\")");
+    is_auto = true;
+    return fallback;
+  }
+  if (!v.is_number()) r.fail(key, "must be a number or \"auto\" (got " + v.dump() + ")");
+  return v.get<double>();
+}
+
+// Builds a component's cost model from its technology entry.
+TechEntry read_tech(const json& entry, const std::string& component, const std::string& where) {
+  if (!entry.is_object()) throw ConfigError(where + ": must be an object");
+  TechEntry t;
+  if (entry.contains("model")) {
+    if (!entry["model"].is_string()) throw ConfigError(where + ".model: must be a string");
+    t.model = entry["model"].get<std::string>();
+  }
+  const cost::ModelInfo& info = cost::find_model(t.model, component, where);
+  cost::Params p(&entry, where);
+  t.impl = info.make(p);
+  p.finish();
+  t.params = p.resolved();
   return t;
+}
+
+// Latency keys as given in the config: a number, "auto", or absent.
+struct LatencyKeys {
+  bool read_given = false, read_auto = false, adc_given = false, adc_auto = false;
+};
+
+ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
+  cost::CostContext ctx;
+  ctx.arch = &a;
+  ctx.component = component;
+  return a.technology.at(component).impl->cost(ctx);
+}
+
+// Resolves the "auto" values (ADC bits, crossbar read and ADC conversion latency) and
+// evaluates every component's model at the config's operating point. An absent latency
+// key means "auto" when the component's model computes a latency, else the old default.
+void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where) {
+  if (a.precision.adc_bits_auto) a.precision.adc_bits = a.lossless_adc_bits();
+  auto latency_model = [&](const char* comp, const char* key, bool is_auto) {
+    auto it = a.technology.find(comp);
+    bool has = it != a.technology.end() && it->second.impl->has_latency();
+    if (is_auto && !has)
+      throw ConfigError(where + ": " + key + " is \"auto\" but technology." + comp + " uses model '" +
+                        (it == a.technology.end() ? std::string("table") : it->second.model) +
+                        "', which computes no latency; give a number or a physical model");
+    return has;
+  };
+  a.crossbar.read_latency_auto = latency_model("crossbar", "crossbar.read_latency_ns", k.read_auto) && (k.read_auto || !k.read_given);
+  a.pe.adc_latency_auto = latency_model("adc", "pe.adc_latency_ns", k.adc_auto) && (k.adc_auto || !k.adc_given);
+  // The ADC first (the crossbar's settling time does not depend on it, but a sample-and-
+  // hold or mux model may read the conversion rate).
+  if (a.pe.adc_latency_auto) a.pe.adc_latency_ns = evaluate(a, "adc").latency_ns;
+  if (a.crossbar.read_latency_auto) a.crossbar.read_latency_ns = evaluate(a, "crossbar").latency_ns;
+  for (auto& [name, t] : a.technology) {
+    t.nominal = evaluate(a, name);
+    const ComponentTech& n = t.nominal;
+    for (double v : {n.energy_pj, n.leakage_mw, n.area_mm2, n.latency_ns})
+      if (!std::isfinite(v) || v < 0)
+        throw ConfigError(where + ": technology." + name + " (model '" + t.model +
+                          "') gives a negative or non-finite figure at this configuration");
+  }
+  if (!(a.crossbar.read_latency_ns > 0) || !std::isfinite(a.crossbar.read_latency_ns))
+    throw ConfigError(where + ": crossbar.read_latency_ns resolved to a non-positive value");
+  if (!(a.pe.adc_latency_ns > 0) || !std::isfinite(a.pe.adc_latency_ns))
+    throw ConfigError(where + ": pe.adc_latency_ns resolved to a non-positive value");
+}
+
+// The device section, and the conductance range it implies. crossbar.g_min_us /
+// g_max_us are another way to give r_off_ohm / r_on_ohm (giving both is an error).
+void read_device(ArchConfig& a, JsonReader& r, const json& spec) {
+  JsonReader x = r.child("device");
+  JsonReader xb = r.child("crossbar");
+  auto& d = a.device;
+  d.r_on_ohm = x.opt("r_on_ohm", d.r_on_ohm);
+  d.r_off_ohm = x.opt("r_off_ohm", d.r_off_ohm);
+  d.v_read = x.opt("v_read", d.v_read);
+  d.cell_type = x.opt("cell_type", d.cell_type);
+  d.cell_area_f2 = x.opt("cell_area_f2", d.cell_area_f2);
+  if (d.cell_type != "1t1r" && d.cell_type != "0t1r")
+    x.fail("cell_type", "must be \"1t1r\" or \"0t1r\" (got \"" + d.cell_type + "\")");
+  if (!(d.v_read > 0 && d.v_read <= 5)) x.fail("v_read", "must be in (0, 5] volts (got " + std::to_string(d.v_read) + ")");
+  non_negative(x, "cell_area_f2", d.cell_area_f2);
+  positive(x, "r_on_ohm", d.r_on_ohm);
+  if (!(d.r_off_ohm > d.r_on_ohm) || !std::isfinite(d.r_off_ohm))
+    x.fail("r_off_ohm", "must exceed r_on_ohm (on/off ratio > 1)");
+  auto& c = a.crossbar;
+  c.g_min_us = 1e6 / d.r_off_ohm;
+  c.g_max_us = 1e6 / d.r_on_ohm;
+  bool gmin = xb.has("g_min_us"), gmax = xb.has("g_max_us");
+  if (gmin && x.has("r_off_ohm")) xb.fail("g_min_us", "and device.r_off_ohm give the same quantity; keep one");
+  if (gmax && x.has("r_on_ohm")) xb.fail("g_max_us", "and device.r_on_ohm give the same quantity; keep one");
+  if (gmin) c.g_min_us = xb.opt("g_min_us", c.g_min_us);
+  if (gmax) c.g_max_us = xb.opt("g_max_us", c.g_max_us);
+  if (gmin || gmax) {
+    positive(xb, "g_min_us", c.g_min_us);
+    if (c.g_max_us <= c.g_min_us) xb.fail("g_max_us", "must exceed g_min_us (on/off ratio > 1)");
+    d.r_off_ohm = 1e6 / c.g_min_us;
+    d.r_on_ohm = 1e6 / c.g_max_us;
+  }
+  (void)spec;
+  x.finish();
 }
 
 // A section given as a string is a path to a JSON file (relative to the including file).
@@ -92,6 +233,7 @@ void inline_subfiles(json& spec, const std::string& where) {
 ArchConfig arch_from_json(const json& spec, const std::string& where) {
   ArchConfig a;
   a.source_file = where;
+  LatencyKeys lat;
   JsonReader r(spec, where);
   a.name = r.opt<std::string>("name", "unnamed");
   r.opt<std::string>("description", "");
@@ -109,19 +251,19 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     else x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + enc + "\")");
     c.ou_rows = x.opt("ou_rows", c.ou_rows);
     c.ou_cols = x.opt("ou_cols", c.ou_cols);
-    c.read_latency_ns = x.opt("read_latency_ns", c.read_latency_ns);
-    c.g_min_us = x.opt("g_min_us", c.g_min_us);
-    c.g_max_us = x.opt("g_max_us", c.g_max_us);
+    lat.read_given = x.has("read_latency_ns");
+    c.read_latency_ns = num_or_auto(x, "read_latency_ns", c.read_latency_ns, lat.read_auto);
+    // Another way to give device.r_off_ohm / r_on_ohm (read with the device section).
+    if (x.has("g_min_us")) x.raw("g_min_us");
+    if (x.has("g_max_us")) x.raw("g_max_us");
     positive(x, "rows", c.rows);
     positive(x, "cols", c.cols);
     positive(x, "cell_bits", c.cell_bits);
     non_negative(x, "ou_rows", c.ou_rows);
     non_negative(x, "ou_cols", c.ou_cols);
     positive(x, "read_latency_ns", c.read_latency_ns);
-    positive(x, "g_min_us", c.g_min_us);
     if (c.ou_rows > c.rows) x.fail("ou_rows", "(" + std::to_string(c.ou_rows) + ") exceeds crossbar rows (" + std::to_string(c.rows) + ")");
     if (c.ou_cols > c.cols) x.fail("ou_cols", "(" + std::to_string(c.ou_cols) + ") exceeds crossbar cols (" + std::to_string(c.cols) + ")");
-    if (c.g_max_us <= c.g_min_us) x.fail("g_max_us", "must exceed g_min_us (on/off ratio > 1)");
     if (c.cell_bits > 8) x.fail("cell_bits", "above 8 bits per cell is not supported");
     x.finish();
   }
@@ -131,7 +273,12 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     p.weight_bits = x.opt("weight_bits", p.weight_bits);
     p.input_bits = x.opt("input_bits", p.input_bits);
     p.dac_bits = x.opt("dac_bits", p.dac_bits);
-    p.adc_bits = x.opt("adc_bits", p.adc_bits);
+    if (x.has("adc_bits") && x.raw("adc_bits").is_string()) {
+      if (x.raw("adc_bits").get<std::string>() != "auto") x.fail("adc_bits", "must be a positive integer or \"auto\"");
+      p.adc_bits_auto = true;
+    } else {
+      p.adc_bits = x.opt("adc_bits", p.adc_bits);
+    }
     p.activation_bits = x.opt("activation_bits", p.activation_bits);
     for (auto [k, v] : {std::pair<const char*, int>{"weight_bits", p.weight_bits}, {"input_bits", p.input_bits},
                         {"dac_bits", p.dac_bits}, {"adc_bits", p.adc_bits}, {"activation_bits", p.activation_bits}})
@@ -154,7 +301,8 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     p.crossbars = x.opt("crossbars", p.crossbars);
     p.adcs_per_crossbar = x.opt("adcs_per_crossbar", p.adcs_per_crossbar);
     p.adc_share = x.opt("adc_share", p.adc_share);
-    p.adc_latency_ns = x.opt("adc_latency_ns", p.adc_latency_ns);
+    lat.adc_given = x.has("adc_latency_ns");
+    p.adc_latency_ns = num_or_auto(x, "adc_latency_ns", p.adc_latency_ns, lat.adc_auto);
     p.shift_add_units = x.opt("shift_add_units", p.shift_add_units);
     p.input_register_bytes = x.opt("input_register_bytes", p.input_register_bytes);
     p.output_register_bytes = x.opt("output_register_bytes", p.output_register_bytes);
@@ -232,18 +380,15 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     }
     x.finish();
   }
+  read_device(a, r, spec);
   {
     JsonReader x = r.child("technology");
     const json& t = r.has("technology") ? spec["technology"] : json::object();
     for (auto it = t.begin(); it != t.end(); ++it) {
-      bool known = false;
-      for (const auto& n : technology_components()) known = known || n == it.key();
-      if (!known) {
-        std::string all;
-        for (const auto& n : technology_components()) all += (all.empty() ? "" : ", ") + n;
-        throw ConfigError(x.where() + ": unknown component '" + it.key() + "' (known: " + all + ")");
-      }
-      a.technology[it.key()] = read_tech(x.child(it.key()));
+      if (!cost::is_component(it.key()))
+        throw ConfigError(x.where() + ": unknown component '" + it.key() + "' (known: " + cost::component_names() + ")");
+      x.raw(it.key());
+      a.technology[it.key()] = read_tech(it.value(), it.key(), x.where() + "." + it.key());
     }
     x.finish();
   }
@@ -274,6 +419,7 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     x.finish();
   }
   r.finish();
+  resolve_costs(a, lat, where);
   return a;
 }
 
@@ -285,12 +431,12 @@ json ArchConfig::to_json() const {
   j["crossbar"] = {{"rows", c.rows},         {"cols", c.cols},
                    {"cell_bits", c.cell_bits}, {"sign_encoding", to_string(c.sign_encoding)},
                    {"ou_rows", c.ou_rows},   {"ou_cols", c.ou_cols},
-                   {"read_latency_ns", c.read_latency_ns}, {"g_min_us", c.g_min_us}, {"g_max_us", c.g_max_us}};
+                   {"read_latency_ns", c.read_latency_auto ? json("auto") : json(c.read_latency_ns)}};
   const auto& p = precision;
   j["precision"] = {{"weight_bits", p.weight_bits}, {"input_bits", p.input_bits}, {"dac_bits", p.dac_bits},
-                    {"adc_bits", p.adc_bits}, {"activation_bits", p.activation_bits}};
+                    {"adc_bits", p.adc_bits_auto ? json("auto") : json(p.adc_bits)}, {"activation_bits", p.activation_bits}};
   j["pe"] = {{"crossbars", pe.crossbars}, {"adcs_per_crossbar", pe.adcs_per_crossbar}, {"adc_share", pe.adc_share},
-             {"adc_latency_ns", pe.adc_latency_ns}, {"shift_add_units", pe.shift_add_units},
+             {"adc_latency_ns", pe.adc_latency_auto ? json("auto") : json(pe.adc_latency_ns)}, {"shift_add_units", pe.shift_add_units},
              {"input_register_bytes", pe.input_register_bytes}, {"output_register_bytes", pe.output_register_bytes}};
   const auto& t = tile;
   j["tile"] = {{"pes", t.pes}, {"buffer_bytes", t.buffer_bytes}, {"buffer_ports", t.buffer_ports},
@@ -305,10 +451,17 @@ json ArchConfig::to_json() const {
                         {"hop_latency_cycles", chip.noc.hop_latency_cycles}}}};
   if (chip.tiles_auto) j["chip"]["tiles"] = "auto";
   else j["chip"]["tiles"] = chip.tiles;
+  j["device"] = {{"r_on_ohm", device.r_on_ohm}, {"r_off_ohm", device.r_off_ohm}, {"v_read", device.v_read},
+                 {"cell_type", device.cell_type}, {"cell_area_f2", device.cell_area_f2}};
   json tech = json::object();
-  for (const auto& n : technology_components()) {
-    const ComponentTech& ct = this->tech(n);
-    tech[n] = {{"energy_pj", ct.energy_pj}, {"leakage_mw", ct.leakage_mw}, {"area_mm2", ct.area_mm2}};
+  for (const auto& c : cost::components()) {
+    auto it = technology.find(c.name);
+    json e = {{"model", "table"}, {"energy_pj", 0.0}, {"leakage_mw", 0.0}, {"area_mm2", 0.0}};
+    if (it != technology.end()) {
+      e = it->second.params;
+      e["model"] = it->second.model;
+    }
+    tech[c.name] = e;
   }
   j["technology"] = tech;
   const auto& n = nonideal;
@@ -325,7 +478,12 @@ void apply_override(json& spec, const std::string& assignment, const std::string
     throw ConfigError(where + ": --set '" + assignment + "' must look like section.key=value");
   std::string path = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   // The schema: every key the resolved config has (technology components included).
-  static const json schema = ArchConfig().to_json();
+  static const json schema = [] {
+    json s = ArchConfig().to_json();
+    s["crossbar"]["g_min_us"] = 0.0;  // another way to give device.r_off_ohm / r_on_ohm
+    s["crossbar"]["g_max_us"] = 0.0;
+    return s;
+  }();
   const json* s = &schema;
   json* node = &spec;
   std::stringstream ss(path);
@@ -336,7 +494,9 @@ void apply_override(json& spec, const std::string& assignment, const std::string
     const std::string& k = parts[i];
     so_far += (so_far.empty() ? "" : ".") + k;
     bool top_string = i == 0 && (k == "name" || k == "description");
-    if (!top_string && (!s->is_object() || !s->contains(k)))
+    // A model's parameters are checked by the model itself when the config is read.
+    bool model_param = i == 2 && parts[0] == "technology";
+    if (!top_string && !model_param && (!s->is_object() || !s->contains(k)))
       throw ConfigError(where + ": --set " + path + ": unknown key '" + so_far + "'");
     if (!node->is_object()) *node = json::object();
     if (i + 1 == parts.size()) {
@@ -346,9 +506,12 @@ void apply_override(json& spec, const std::string& assignment, const std::string
       } catch (const json::parse_error&) {
         v = value;  // a bare word is a string
       }
+      // Choosing another model for a component starts its entry afresh: the old
+      // model's parameters do not apply to the new one.
+      if (model_param && k == "model" && node->value("model", json("table")) != v) *node = json::object();
       (*node)[k] = v;
     } else {
-      if (!top_string) s = &(*s)[k];
+      if (!top_string && !model_param) s = &(*s)[k];
       node = &(*node)[k];
     }
   }

@@ -3,11 +3,13 @@
 // optional, unknown keys rejected) resolved into validated parameters with units.
 // Modules and the mapper are built from ArchConfig, never from JSON.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "pruning/core/json_util.h"
+#include "pruning/cost/cost_model.h"
 
 namespace reram {
 
@@ -21,16 +23,32 @@ struct CrossbarParams {
   SignEncoding sign_encoding = SignEncoding::Offset;
   int ou_rows = 0;  // operation unit; 0 = all rows at once
   int ou_cols = 0;  // 0 = all columns at once
-  double read_latency_ns = 100.0;  // one read of the activated rows
-  double g_min_us = 1.0;           // conductance range in microsiemens
+  double read_latency_ns = 100.0;  // one read of the activated rows (resolved)
+  bool read_latency_auto = false;  // "auto": from the crossbar's cost model
+  // Conductance range in microsiemens, derived from device.r_off_ohm / r_on_ohm (the
+  // keys crossbar.g_min_us / g_max_us are accepted as another way to give them).
+  double g_min_us = 1.0;
   double g_max_us = 100.0;
+};
+
+// The memristive device, shared by the cost models (conduction energy, cell area) and
+// the functional model (conductance range).
+struct DeviceParams {
+  double r_on_ohm = 1e4;      // low-resistance state (g_max)
+  double r_off_ohm = 1e6;     // high-resistance state (g_min)
+  double v_read = 0.2;        // read voltage across a cell, volts
+  std::string cell_type = "1t1r";  // 1t1r | 0t1r
+  double cell_area_f2 = 0.0;  // 0 = by cell type: 1T1R 4F x 12F, 0T1R 2F x 2F (F: the node's line width)
+  double cell_width_f() const;   // cell pitch along a word line, in F
+  double cell_height_f() const;  // cell pitch along a bit line, in F
 };
 
 struct PrecisionParams {
   int weight_bits = 16;
   int input_bits = 16;
   int dac_bits = 1;
-  int adc_bits = 8;
+  int adc_bits = 8;          // resolved
+  bool adc_bits_auto = false;  // "auto": the smallest lossless resolution (lossless_adc_bits())
   int activation_bits = 16;  // width of values stored in buffers / sent on the NoC
 };
 
@@ -38,7 +56,8 @@ struct PeParams {
   int crossbars = 8;          // crossbars per PE (IMA)
   int adcs_per_crossbar = 1;  // may be fractional through sharing: see adc_share
   int adc_share = 1;          // crossbars sharing one group of ADCs through a mux (>=1)
-  double adc_latency_ns = 0.78125;  // one conversion (1 / sample rate)
+  double adc_latency_ns = 0.78125;  // one conversion (1 / sample rate), resolved
+  bool adc_latency_auto = false;    // "auto": the ADC cost model's conversion time
   int shift_add_units = 4;
   int input_register_bytes = 2048;
   int output_register_bytes = 256;
@@ -75,12 +94,13 @@ struct ChipParams {
   NocParams noc;
 };
 
-// Per-component technology figures. `energy_pj` is per action (the action of each
-// component is listed in docs/config.md); leakage in mW; area in mm^2 per instance.
-struct ComponentTech {
-  double energy_pj = 0.0;
-  double leakage_mw = 0.0;
-  double area_mm2 = 0.0;
+// One component's technology entry: its cost model (pruning/cost), the model's resolved
+// parameters and its figures at the config's operating point.
+struct TechEntry {
+  std::string model = "table";
+  json params = json::object();
+  std::shared_ptr<const cost::CostModel> impl;
+  ComponentTech nominal;
 };
 
 // Device and circuit non-idealities for the functional model (all off by default).
@@ -110,8 +130,9 @@ struct ArchConfig {
   PeParams pe;
   TileParams tile;
   ChipParams chip;
-  std::map<std::string, ComponentTech> technology;  // by component name
+  std::map<std::string, TechEntry> technology;  // by component name (absent: zero cost)
   NonIdealParams nonideal;
+  DeviceParams device;
 
   // Derived geometry.
   int slices() const;                 // ceil(weight_bits / cell_bits)
@@ -122,16 +143,23 @@ struct ArchConfig {
   int ou_cols_eff() const { return crossbar.ou_cols > 0 ? crossbar.ou_cols : crossbar.cols; }
   int input_steps() const;            // ceil(input_bits / dac_bits)
   double cycle_ns() const { return 1.0 / chip.clock_ghz; }
-  const ComponentTech& tech(const std::string& component) const;  // zeros when absent
+  int lossless_adc_bits() const;      // bits that resolve every column sum of one read
+  double adc_latency_ns() const { return pe.adc_latency_ns; }
+  // A component's figures at the config's operating point (zeros when it has no entry).
+  const ComponentTech& tech(const std::string& component) const;
+  // Its figures for a crossbar whose cells hold a mean conductance `g_fraction` of the way
+  // from g_min to g_max (data-dependent models; the others return tech()).
+  ComponentTech tech_at(const std::string& component, double g_fraction) const;
+  bool tech_data_dependent(const std::string& component) const;
+  // Every component's model, parameters and resolved figures, and the values "auto"
+  // resolved to (reports record it).
+  json costs_json() const;
 
   // Warnings about legal but questionable settings (e.g. an ADC too coarse to be lossless).
   std::vector<std::string> warnings() const;
   // The fully resolved config (every field, defaults applied) as JSON.
   json to_json() const;
 };
-
-// Component names accepted in the "technology" section.
-const std::vector<std::string>& technology_components();
 
 // Parses and validates a spec. `where` names the file for messages.
 ArchConfig arch_from_json(const json& spec, const std::string& where);

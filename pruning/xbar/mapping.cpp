@@ -222,6 +222,37 @@ void count_occupancy(Mapping& m, int ou_rows, int ou_cols) {
   }
 }
 
+std::vector<double> crossbar_level_fractions(const Mapping& m) {
+  std::vector<double> out;
+  if (!m.network.has_weights()) return out;
+  out.assign(m.crossbars.size(), 0.0);
+  const XbarGeometry& g = m.geometry;
+  const int cb = g.cell_bits, slices = g.slices(), sf = g.sign_factor();
+  const int64_t level_max = (int64_t{1} << cb) - 1, qmax = (int64_t{1} << (g.weight_bits - 1)) - 1;
+  const int64_t O = int64_t{1} << (g.weight_bits - 1);
+  for (const MappedLayer& L : m.layers) {
+    MatrixXf M = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+    const double max_abs = M.size() ? static_cast<double>(M.cwiseAbs().maxCoeff()) : 0.0;
+    const double scale = max_abs > 0 ? max_abs / static_cast<double>(qmax) : 1.0;
+    for (int id : L.crossbars) {
+      const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+      double levels = 0;
+      for (int64_t c : x.cols)
+        for (int64_t r : x.rows) {
+          const int64_t q = std::llround(static_cast<double>(M(r, c)) / scale);
+          for (int s = 0; s < sf; ++s) {
+            // Offset: one stored code q + O; differential: the positive and negative parts.
+            const int64_t stored = sf == 1 ? q + O : (s == 0 ? std::max<int64_t>(q, 0) : std::max<int64_t>(-q, 0));
+            for (int k = 0; k < slices; ++k) levels += static_cast<double>((stored >> (k * cb)) & level_max);
+          }
+        }
+      const double cells = static_cast<double>(x.rows.size()) * static_cast<double>(x.cols.size()) * slices * sf;
+      out[static_cast<size_t>(id)] = cells > 0 ? levels / (cells * static_cast<double>(level_max)) : 0.0;
+    }
+  }
+  return out;
+}
+
 void save_mapping(const Mapping& m, const std::string& path) {
   json j;
   j["format"] = "reram-mapping";

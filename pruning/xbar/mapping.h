@@ -85,6 +85,12 @@ void place_crossbars(Mapping& m, const ArchConfig& arch);
 // Fills nonzeros / active_ous of every crossbar from the network weights (no-op without).
 void count_occupancy(Mapping& m, int ou_rows, int ou_cols);
 
+// Per crossbar, the mean stored conductance level of the cells it holds (held rows x
+// held bit lines), as a fraction of the top level: 0 = every cell at g_min, 1 = every
+// cell at g_max. Weights are quantised as the functional model does (symmetric per layer,
+// offset or differential encoding, cell_bits slices). Empty without weights.
+std::vector<double> crossbar_level_fractions(const Mapping& m);
+
 // Writes PATH (manifest JSON) and, when the network has weights, PATH minus ".json"
 // plus ".npz"; both atomically.
 void save_mapping(const Mapping& m, const std::string& path);
