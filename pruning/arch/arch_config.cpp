@@ -10,12 +10,14 @@ namespace reram {
 
 const char* to_string(SignEncoding e) { return e == SignEncoding::Offset ? "offset" : "differential"; }
 
+// Cell footprint by type (NeuroSim V1.4: 1T1R 12F wide x 4F high, 0T1R 2F x 2F); a
+// given cell_area_f2 scales both sides alike.
 double DeviceParams::cell_width_f() const {
-  double w = cell_type == "1t1r" ? 4.0 : 2.0, h = cell_type == "1t1r" ? 12.0 : 2.0;
+  double w = cell_type == "1t1r" ? 12.0 : 2.0, h = cell_type == "1t1r" ? 4.0 : 2.0;
   return cell_area_f2 > 0 ? w * std::sqrt(cell_area_f2 / (w * h)) : w;
 }
 double DeviceParams::cell_height_f() const {
-  double w = cell_type == "1t1r" ? 4.0 : 2.0, h = cell_type == "1t1r" ? 12.0 : 2.0;
+  double w = cell_type == "1t1r" ? 12.0 : 2.0, h = cell_type == "1t1r" ? 4.0 : 2.0;
   return cell_area_f2 > 0 ? h * std::sqrt(cell_area_f2 / (w * h)) : h;
 }
 
@@ -78,6 +80,12 @@ json ArchConfig::costs_json() const {
 
 std::vector<std::string> ArchConfig::warnings() const {
   std::vector<std::string> w;
+  for (const auto& [name, t] : technology) {
+    cost::CostContext ctx;
+    ctx.arch = this;
+    ctx.component = name;
+    for (const auto& m : t.impl->warnings(ctx)) w.push_back(m);
+  }
   const int lossless = lossless_adc_bits();
   if (precision.adc_bits < lossless) {
     std::ostringstream s;
@@ -147,6 +155,9 @@ ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
 // key means "auto" when the component's model computes a latency, else the old default.
 void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where) {
   if (a.precision.adc_bits_auto) a.precision.adc_bits = a.lossless_adc_bits();
+  // A component without an entry costs nothing: a table model of zeros.
+  for (const auto& c : cost::components())
+    if (!a.technology.count(c.name)) a.technology[c.name] = read_tech(json::object(), c.name, where + ": technology." + c.name);
   auto latency_model = [&](const char* comp, const char* key, bool is_auto) {
     auto it = a.technology.find(comp);
     bool has = it != a.technology.end() && it->second.impl->has_latency();
@@ -510,6 +521,13 @@ void apply_override(json& spec, const std::string& assignment, const std::string
       // model's parameters do not apply to the new one.
       if (model_param && k == "model" && node->value("model", json("table")) != v) *node = json::object();
       (*node)[k] = v;
+      // The conductance range has two spellings; an override of one replaces the other.
+      static const std::map<std::string, std::pair<const char*, const char*>> twin = {
+          {"crossbar.g_min_us", {"device", "r_off_ohm"}}, {"crossbar.g_max_us", {"device", "r_on_ohm"}},
+          {"device.r_off_ohm", {"crossbar", "g_min_us"}}, {"device.r_on_ohm", {"crossbar", "g_max_us"}}};
+      auto tw = twin.find(path);
+      if (tw != twin.end() && spec.contains(tw->second.first) && spec[tw->second.first].is_object())
+        spec[tw->second.first].erase(tw->second.second);
     } else {
       if (!top_string && !model_param) s = &(*s)[k];
       node = &(*node)[k];

@@ -38,7 +38,7 @@ struct DeviceParams {
   double r_off_ohm = 1e6;     // high-resistance state (g_min)
   double v_read = 0.2;        // read voltage across a cell, volts
   std::string cell_type = "1t1r";  // 1t1r | 0t1r
-  double cell_area_f2 = 0.0;  // 0 = by cell type: 1T1R 4F x 12F, 0T1R 2F x 2F (F: the node's line width)
+  double cell_area_f2 = 0.0;  // 0 = by cell type: 1T1R 12F wide x 4F high (F = node), 0T1R 2F x 2F (F = line width)
   double cell_width_f() const;   // cell pitch along a word line, in F
   double cell_height_f() const;  // cell pitch along a bit line, in F
 };

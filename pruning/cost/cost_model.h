@@ -92,6 +92,8 @@ class CostModel {
   virtual bool data_dependent() const { return false; }
   // True when the model computes the component's latency (crossbar read, ADC conversion).
   virtual bool has_latency() const { return false; }
+  // Legal but questionable uses (outside the data the model was fitted on, ...).
+  virtual std::vector<std::string> warnings(const CostContext&) const { return {}; }
 };
 
 struct ModelInfo {

@@ -39,7 +39,7 @@ set +e
 import json, sys
 t, arch_path = sys.argv[1], sys.argv[2]
 d = json.load(open(t + "/sd.json")); s = json.load(open(t + "/sp.json")); m = json.load(open(t + "/pruned.json"))
-arch = json.load(open(arch_path)); tech = arch["technology"]
+tech = json.load(open(t + "/sd.json"))["arch"]["technology"]  # the resolved config (its technology file inlined)
 fail = []
 def check(ok, what):
     print(("ok   " if ok else "FAIL ") + what)
