@@ -283,6 +283,8 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   r["resources"] = resources;
   r["warnings"] = warnings;
   r["chip_peak"] = chip_peak(a);
+  // Each component's cost model, its parameters and the resolved per-action figures.
+  r["cost_models"] = a.costs_json();
   if (opt.include_arch) r["arch"] = a.to_json();
   return round_all(r);
 }

@@ -461,3 +461,50 @@ TEST(SimClockedSparse, SameCyclesAsEventDriven) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+// Physical cost models (arch_configs/default.json): dense ResNet-18 at CIFAR-10 shapes on
+// 32x32 ... 512x512 crossbars holds about the same cells at every size, so the crossbar
+// arrays' total area stays within +-30% of their mean, while the periphery (DACs, S&H,
+// ADCs, muxes: per crossbar, and fewer crossbars as they grow) falls with size.
+TEST(SimPhysical, ArrayAreaStaysPeripheryFallsWithCrossbarSize) {
+  Network n = load_network(std::string(RERAM_SOURCE_DIR) + "/workloads/cifar10/resnet18.json");
+  std::vector<double> xbar, periphery;
+  for (int s : {32, 64, 128, 256, 512}) {
+    ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
+                             {"crossbar.rows=" + std::to_string(s), "crossbar.cols=" + std::to_string(s), "chip.tiles=\"auto\""});
+    json r = simtest::run(n, a);
+    const json& ar = r["area_mm2"];
+    xbar.push_back(ar["crossbar"].get<double>());
+    periphery.push_back(ar["dac"].get<double>() + ar["sample_hold"].get<double>() + ar["adc"].get<double>() +
+                        ar["adc_mux"].get<double>());
+  }
+  double mean = 0;
+  for (double x : xbar) mean += x / xbar.size();
+  for (size_t i = 0; i < xbar.size(); ++i) {
+    EXPECT_NEAR(xbar[i], mean, 0.3 * mean) << "size index " << i;
+    if (i) EXPECT_LT(periphery[i], periphery[i - 1]) << "size index " << i;
+  }
+}
+
+// The table model leaves the crossbar's energy per cell read fixed; crossbar_rc prices each
+// crossbar's own conductances: a crossbar of all-g_max cells costs g_max / mean-g more.
+TEST(SimPhysical, CrossbarEnergyFollowsTheWeightsItHolds) {
+  ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json", {"chip.tiles=4"});
+  Network lo = simtest::linear_net(100, 10), hi = simtest::linear_net(100, 10);
+  // Offset encoding stores q + 2^(bits-1): the most negative weight (q = -127) stores 1, the
+  // most positive 255, i.e. every slice at level 0 except the lowest (1) or every slice at its top.
+  lo.layers.back().params["weight"] = NdArray({10, 100}, std::vector<float>(1000, -1.0f));
+  hi.layers.back().params["weight"] = NdArray({10, 100}, std::vector<float>(1000, 1.0f));
+  json rl = simtest::run(lo, a), rh = simtest::run(hi, a);
+  const double el = rl["energy_pj"]["crossbar"].get<double>(), eh = rh["energy_pj"]["crossbar"].get<double>();
+  // hi: every cell at g_max; lo: slices 1..3 at g_min, slice 0 at level 1 of 3.
+  const double gmin = a.crossbar.g_min_us, gmax = a.crossbar.g_max_us;
+  const double g_lo = (3 * gmin + (gmin + (gmax - gmin) / 3)) / 4;
+  EXPECT_NEAR(eh / el, gmax / g_lo, 1e-6 * gmax / g_lo);
+}
+
+}  // namespace
+}  // namespace reram
