@@ -5,6 +5,7 @@
 
 #include "pruning/core/error.h"
 #include "pruning/cost/catalogue.h"
+#include "pruning/cost/physical.h"
 
 namespace reram {
 
@@ -75,7 +76,8 @@ json ArchConfig::costs_json() const {
           {"read_latency_ns", crossbar.read_latency_ns},
           {"adc_latency_ns", pe.adc_latency_ns},
           {"g_min_us", crossbar.g_min_us},
-          {"g_max_us", crossbar.g_max_us}};
+          {"g_max_us", crossbar.g_max_us},
+          {"ir_drop", nonideal.ir_drop}};
 }
 
 std::vector<std::string> ArchConfig::warnings() const {
@@ -155,6 +157,14 @@ ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
 // key means "auto" when the component's model computes a latency, else the old default.
 void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where) {
   if (a.precision.adc_bits_auto) a.precision.adc_bits = a.lossless_adc_bits();
+  if (a.nonideal.ir_drop_wire) {
+    // The functional model's kappa = G_max R_seg (rows - 1 + cols - 1) from the same line
+    // resistance the crossbar cost model uses: the far corner's excess resistance.
+    cost::check_node(a.technology_nm, (where + ": nonideal.ir_drop \"wire\"").c_str());
+    const cost::CrossbarLines l = cost::crossbar_lines(a);
+    a.nonideal.ir_drop = a.crossbar.g_max_us * 1e-6 *
+                         (l.r_row_cell_ohm * (a.crossbar.cols - 1) + l.r_col_cell_ohm * (a.crossbar.rows - 1));
+  }
   // A component without an entry costs nothing: a table model of zeros.
   for (const auto& c : cost::components())
     if (!a.technology.count(c.name)) a.technology[c.name] = read_tech(json::object(), c.name, where + ": technology." + c.name);
@@ -415,7 +425,12 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     n.stuck_on_rate = x.opt("stuck_on_rate", n.stuck_on_rate);
     n.stuck_off_rate = x.opt("stuck_off_rate", n.stuck_off_rate);
     n.conductance_levels = x.opt("conductance_levels", n.conductance_levels);
-    n.ir_drop = x.opt("ir_drop", n.ir_drop);
+    if (x.has("ir_drop") && x.raw("ir_drop").is_string()) {
+      if (x.raw("ir_drop").get<std::string>() != "wire") x.fail("ir_drop", "must be a number >= 0 or \"wire\"");
+      n.ir_drop_wire = true;
+    } else {
+      n.ir_drop = x.opt("ir_drop", n.ir_drop);
+    }
     n.adc_range = x.opt("adc_range", n.adc_range);
     non_negative(x, "variation_sigma", n.variation_sigma);
     non_negative(x, "read_noise_sigma", n.read_noise_sigma);
@@ -479,7 +494,7 @@ json ArchConfig::to_json() const {
   j["nonideal"] = {{"seed", n.seed}, {"variation_seed", n.variation_seed_eff()}, {"fault_seed", n.fault_seed_eff()},
                    {"read_noise_seed", n.read_noise_seed_eff()}, {"variation_sigma", n.variation_sigma}, {"read_noise_sigma", n.read_noise_sigma},
                    {"stuck_on_rate", n.stuck_on_rate}, {"stuck_off_rate", n.stuck_off_rate},
-                   {"conductance_levels", n.conductance_levels}, {"ir_drop", n.ir_drop}, {"adc_range", n.adc_range}};
+                   {"conductance_levels", n.conductance_levels}, {"ir_drop", n.ir_drop_wire ? json("wire") : json(n.ir_drop)}, {"adc_range", n.adc_range}};
   return j;
 }
 

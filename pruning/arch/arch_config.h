@@ -117,7 +117,8 @@ struct NonIdealParams {
   double stuck_on_rate = 0.0;
   double stuck_off_rate = 0.0;
   int conductance_levels = 0;     // 0 = 2^cell_bits
-  double ir_drop = 0.0;           // first-order IR-drop coefficient (0 = off)
+  double ir_drop = 0.0;           // first-order IR-drop coefficient (0 = off), resolved
+  bool ir_drop_wire = false;      // "wire": from the crossbar lines' resistance at the node (cost/physical.h)
   std::string adc_range = "full"; // full | calibrated
 };
 

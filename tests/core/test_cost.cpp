@@ -280,3 +280,24 @@ TEST(CostConfig, EveryComponentOfThePhysicalConfigsHasAPhysicalModel) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+// nonideal.ir_drop "wire": the functional model's IR-drop coefficient from the line
+// resistance the crossbar cost model uses, G_max (R_row,cell (cols - 1) + R_col,cell (rows - 1)).
+TEST(CostConfig, WireIrDropFollowsTheLineResistance) {
+  ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json", {"nonideal.ir_drop=\"wire\""});
+  const double r_um = cost::wire_r_ohm_per_um(56);  // 32 nm lines
+  const double expect = 100e-6 * (r_um * 12 * 0.032 * 127 + r_um * 4 * 0.032 * 127);  // 1T1R 12F x 4F at F = 32 nm
+  EXPECT_NEAR(a.nonideal.ir_drop, expect, 1e-12);
+  EXPECT_EQ(a.to_json()["nonideal"]["ir_drop"], "wire");
+  // Longer lines, more drop; a narrower node's lines resist more per um.
+  EXPECT_GT(load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
+                      {"nonideal.ir_drop=\"wire\"", "crossbar.rows=512", "crossbar.cols=512"})
+                .nonideal.ir_drop,
+            a.nonideal.ir_drop);
+}
+
+}  // namespace
+}  // namespace reram

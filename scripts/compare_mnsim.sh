@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Side-by-side with MNSIM 2.0: runs reram on arch_configs/mnsim_like.json (MNSIM's default
+# hardware, costed by reram's physical models) for VGG-8 and ResNet-18 at CIFAR-10 shapes on
+# 32x32 ... 512x512, 64x256 and 256x64 crossbars (ADCs = cols / 2, MNSIM's ratio), and prints
+# reram's figures beside MNSIM's measured ones (results/peers/mnsim/mnsim.csv, variant "ratio",
+# measured with the commands in results/peers/mnsim/README.md) with the direction of each trend.
+#   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+out="${2:-$root/results/peers/mnsim}"
+mkdir -p "$out"
+csv="$out/reram_mnsim_like.csv"
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+echo "network,xbar_rows,xbar_cols,energy_nj,area_mm2,latency_ms,crossbars,wall_s" > "$tmp/r.csv"
+for net in vgg8 resnet18; do
+  for shape in 32x32 64x64 128x128 256x256 512x512 64x256 256x64; do
+    r=${shape%x*}; c=${shape#*x}
+    start=$(date +%s.%N)
+    "$build/reram" sim --network "$root/workloads/cifar10/$net.json" --arch "$root/arch_configs/mnsim_like.json" \
+      --set crossbar.rows=$r --set crossbar.cols=$c --set pe.adcs_per_crossbar=$((c / 2)) -q -o "$tmp/s.json" 2>/dev/null
+    end=$(date +%s.%N)
+    /usr/bin/python3 - "$tmp/s.json" "$net" "$r" "$c" "$(echo "$end - $start" | bc)" >> "$tmp/r.csv" <<'P'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("%s,%s,%s,%.6g,%.6g,%.6g,%d,%.2f" % (sys.argv[2], sys.argv[3], sys.argv[4], s["energy_pj"]["total"] / 1e3,
+      s["area_mm2"]["total"], s["latency_ns"] / 1e6, s["crossbars"], float(sys.argv[5])))
+P
+    echo "reram $net $shape done" >&2
+  done
+done
+cp "$tmp/r.csv" "$csv"
+/usr/bin/python3 - "$csv" "$root/results/peers/mnsim/mnsim.csv" <<'P'
+import csv, sys
+ours = list(csv.DictReader(open(sys.argv[1])))
+peer = {(r["network"], r["xbar_rows"], r["xbar_cols"]): r for r in csv.DictReader(open(sys.argv[2])) if r["variant"] == "ratio"}
+print("| network | crossbar | reram energy uJ | MNSIM energy uJ | ratio | reram area mm2 | MNSIM area mm2 | ratio | reram latency ms | MNSIM latency ms | ratio |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for o in ours:
+    p = peer.get((o["network"], o["xbar_rows"], o["xbar_cols"]))
+    if not p: continue
+    e, pe = float(o["energy_nj"]) / 1e3, float(p["energy_nj"]) / 1e3
+    a, pa = float(o["area_mm2"]), float(p["area_mm2"])
+    l, pl = float(o["latency_ms"]), float(p["latency_ms"])
+    print("| %s | %sx%s | %.4g | %.4g | %.2f | %.4g | %.4g | %.2f | %.4g | %.4g | %.2f |" % (o["network"], o["xbar_rows"], o["xbar_cols"], e, pe, e / pe, a, pa, a / pa, l, pl, l / pl))
+print()
+for net in ("vgg8", "resnet18"):
+    sq = [o for o in ours if o["network"] == net and o["xbar_rows"] == o["xbar_cols"]]
+    sq.sort(key=lambda o: int(o["xbar_rows"]))
+    for key, pkey in (("energy_nj", "energy_nj"), ("area_mm2", "area_mm2"), ("latency_ms", "latency_ms")):
+        a = [float(o[key]) for o in sq]
+        b = [float(peer[(net, o["xbar_rows"], o["xbar_cols"])][pkey]) for o in sq]
+        d = lambda v: "".join("+" if y > x else "-" for x, y in zip(v, v[1:]))
+        print("%-9s %-10s 32->512 steps: reram %s  MNSIM %s  %s" % (net, key, d(a), d(b), "agree" if d(a) == d(b) else "differ"))
+P
