@@ -301,3 +301,23 @@ TEST(CostConfig, WireIrDropFollowsTheLineResistance) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+// The worked example of docs/extending.md: a model added in one file plus one line.
+TEST(CostWalden, EnergyAndAreaDoublePerBit) {
+  auto adc = [](int b) {
+    return load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
+                     {"technology.adc.model=walden", "technology.adc.fom_fj_per_step=2",
+                      "precision.adc_bits=" + std::to_string(b)})
+        .tech("adc");
+  };
+  EXPECT_DOUBLE_EQ(adc(8).energy_pj, 2e-3 * 256);
+  EXPECT_DOUBLE_EQ(adc(9).energy_pj, 2 * adc(8).energy_pj);
+  EXPECT_DOUBLE_EQ(adc(8).area_mm2, 4.0 * 256 / 1e6);
+  EXPECT_NE(cost::models_listing().find("fom_fj_per_step"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace reram
