@@ -18,13 +18,15 @@ int run_sim(int argc, char** argv) {
       "batch", po::value<int>()->default_value(1), "images per run")(
       "dataflow", po::value<std::string>()->default_value("layer"), "layer | pipelined (ISAAC-style inter-layer pipeline)")(
       "clocked", "reference mode: step every clock (slow; same cycle count)")(
+      "input-density", po::value<std::string>(),
+      "reram eval report (or JSON object layer -> density): measured input bit density per layer for the cost models")(
       "output,o", po::value<std::string>(), "report JSON to write")(
       "quiet,q", "do not print the table");
   add_arch_options(desc);
   po::variables_map vm;
   if (!parse_options(argc, argv, desc, vm,
                      "usage: reram sim (--mapping MAPPING.json | --network NET) --arch ARCH.json [--set k=v]... "
-                     "[--batch N] [--dataflow layer|pipelined] [--clocked] [-o REPORT.json]\n\n"
+                     "[--batch N] [--dataflow layer|pipelined] [--clocked] [--input-density EVAL.json] [-o REPORT.json]\n\n"
                      "Cycle-level SystemC simulation: cycles, latency, energy and area per component and per layer,\n"
                      "beside the mapping's crossbar compression (docs/simulator.md)."))
     return 0;
@@ -35,6 +37,18 @@ int run_sim(int argc, char** argv) {
   opt.batch = vm["batch"].as<int>();
   opt.dataflow = vm["dataflow"].as<std::string>();
   opt.clocked = vm.count("clocked") > 0;
+  if (vm.count("input-density")) {
+    const std::string f = vm["input-density"].as<std::string>();
+    json j = load_json_file(f);
+    // A `reram eval` report holds it under result.input_bit_density; a plain object is accepted too.
+    if (j.contains("result") && j["result"].is_object()) j = j["result"];
+    if (j.contains("input_bit_density")) j = j["input_bit_density"];
+    if (!j.is_object()) throw InputError(f + ": no input_bit_density object (a reram eval report of the hardware model)");
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!it.value().is_number()) throw InputError(f + ": input bit density of '" + it.key() + "' is not a number");
+      opt.input_bit_density[it.key()] = it.value().get<double>();
+    }
+  }
   Mapping m;
   if (vm.count("mapping")) {
     opt.mapping_source = vm["mapping"].as<std::string>();

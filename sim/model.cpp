@@ -199,7 +199,18 @@ void trace(const Network& net, const Hosts& h, const std::string& name, int64_t 
 
 }  // namespace
 
-Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::string>& warnings) {
+Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::string>& warnings,
+                        const std::map<std::string, double>& input_density) {
+  std::vector<double> layer_density(m.layers.size(), -1.0);  // per mapped layer; < 0: the models' default
+  for (const auto& [name, d] : input_density) {
+    size_t li = 0;
+    while (li < m.layers.size() && m.layers[li].name != name) ++li;
+    if (li == m.layers.size())
+      throw InputError("input bit density given for layer '" + name + "', which the mapping does not have");
+    if (!(d >= 0.0 && d <= 1.0))
+      throw InputError("input bit density of layer '" + name + "' must be in [0, 1] (got " + std::to_string(d) + ")");
+    layer_density[li] = d;
+  }
   // ---- the mapping must have been made for this arch ----
   XbarGeometry g = XbarGeometry::from_arch(a);
   const XbarGeometry& mg = m.geometry;
@@ -290,7 +301,9 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     std::vector<double> frac = crossbar_level_fractions(m);
     xbar_energy.resize(m.crossbars.size());
     for (size_t i = 0; i < m.crossbars.size(); ++i)
-      xbar_energy[i] = a.tech_at("crossbar", frac.empty() ? -1.0 : frac[i]).energy_pj;
+      xbar_energy[i] = a.tech_at("crossbar", frac.empty() ? -1.0 : frac[i],
+                                 layer_density[static_cast<size_t>(m.crossbars[i].layer)])
+                           .energy_pj;
   }
 
   w.layers.resize(m.layers.size());
@@ -308,6 +321,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     // Every action is counted twice: per component (the layer's breakdown) and by the
     // block that performs it (which the energy model reads back from the SystemC tree).
     auto add = [&lw, &act](const BlockRef& r, double n) { act(lw, r, n); };
+    const double dac_energy = a.tech_at("dac", -1.0, layer_density[li]).energy_pj;  // one word-line drive
 
     std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> group_count;
     std::map<std::pair<int, int>, int64_t> rows_of_tile_rb;  // (tile, row block) -> word lines
@@ -337,7 +351,7 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       double fires = double(S) * items;
       if (xbar_energy.empty()) add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
       else add_action(lw, pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols, xbar_energy[static_cast<size_t>(id)]);
-      add(pe_ref(x.tile, x.pe, "dac"), fires * rows);
+      add_action(lw, pe_ref(x.tile, x.pe, "dac"), fires * rows, dac_energy);
       add(pe_ref(x.tile, x.pe, "sample_hold"), fires * cols);
       add(pe_ref(x.tile, x.pe, "adc"), fires * cols);
       add(pe_ref(x.tile, x.pe, "adc_mux"), fires * cols);

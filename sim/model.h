@@ -111,7 +111,9 @@ struct Workload {
 
 // Builds the workload; checks the mapping against the arch (geometry, tiles).
 // `warnings` collects legal-but-questionable findings.
-Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::string>& warnings);
+// `input_density`: measured mean input level per mapped layer name (see SimOptions).
+Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::string>& warnings,
+                        const std::map<std::string, double>& input_density = {});
 
 // NoC geometry: router of a tile and its (x, y) position in the router mesh.
 struct NocGeometry {

@@ -114,7 +114,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   std::vector<std::string> warnings;
   Workload w;
   try {
-    w = build_workload(m, a, warnings);
+    w = build_workload(m, a, warnings, opt.input_bit_density);
   } catch (const InputError& e) {
     if (opt.mapping_source.empty()) throw;
     throw InputError(opt.mapping_source + ": " + e.what());
@@ -247,6 +247,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   json r;
   r["reram_version"] = version();
   r["inputs"] = {{"mapping", opt.mapping_source},
+                 {"input_bit_density", opt.input_bit_density},
                  {"network", m.network.name},
                  {"batch", opt.batch},
                  {"dataflow", opt.dataflow},

@@ -7,6 +7,7 @@
 // retires the old context (it is deliberately leaked, a few kB) and installs a new one
 // before elaborating; tests/sim check that two calls in one process give identical
 // reports. Calls are not thread-safe (SystemC keeps one global context).
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct SimOptions {
   bool clocked = false;              // reference mode: every waiting process steps every clock
   bool include_arch = true;          // copy the resolved arch config into the report
   std::string mapping_source;        // file the mapping came from (for messages and the report)
+  // Measured mean word-line input level per mapped layer name (reram eval's
+  // input_bit_density): prices crossbar reads and word-line drives of that layer; layers
+  // without an entry use the cost models' input_bit_density parameter.
+  std::map<std::string, double> input_bit_density;
 };
 
 // The registered dataflows (for --help and validation).

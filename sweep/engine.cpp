@@ -344,16 +344,9 @@ void Sweep::prepare() {
     pj.tasks.push_back(pj.map_task);
     std::string map_dir = task_dir(pj.map_task);
 
-    StageTask s;
-    s.stage = "sim";
-    s.priority = pt.index;
-    s.deps = {pj.map_task};
-    s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pt.sim}};
-    s.outputs = {"sim.json"};
-    s.argv = stage_argv("sim", pj, map_dir);
-    std::string sid = add_task(s);
-    pj.tasks.push_back(sid);
-    pj.final_tasks.push_back(sid);
+    // With an evaluation the simulator prices crossbar reads and word-line drives at the
+    // input bit density the functional model measured for each layer, so sim waits for eval.
+    std::string eid;
     if (!pt.eval.is_null()) {
       StageTask e;
       e.stage = "eval";
@@ -362,7 +355,25 @@ void Sweep::prepare() {
       e.inputs = {{"stage", "eval"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"eval", pt.eval}};
       e.outputs = {"eval.json"};
       e.argv = stage_argv("eval", pj, map_dir);
-      std::string eid = add_task(e);
+      eid = add_task(e);
+    }
+    StageTask s;
+    s.stage = "sim";
+    s.priority = pt.index;
+    s.deps = {pj.map_task};
+    s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pt.sim}};
+    s.outputs = {"sim.json"};
+    s.argv = stage_argv("sim", pj, map_dir);
+    if (!eid.empty()) {
+      s.deps.push_back(eid);
+      s.inputs["input_density_from"] = eid;
+      auto o = std::find(s.argv.begin(), s.argv.end(), std::string("-o"));
+      s.argv.insert(o, {"--input-density", task_dir(eid) + "/eval.json"});
+    }
+    std::string sid = add_task(s);
+    pj.tasks.push_back(sid);
+    pj.final_tasks.push_back(sid);
+    if (!eid.empty()) {
       pj.tasks.push_back(eid);
       pj.final_tasks.push_back(eid);
       if (!ref_task_.empty()) {

@@ -34,13 +34,14 @@ const ComponentTech& ArchConfig::tech(const std::string& component) const {
   return it == technology.end() ? zero : it->second.nominal;
 }
 
-ComponentTech ArchConfig::tech_at(const std::string& component, double g_fraction) const {
+ComponentTech ArchConfig::tech_at(const std::string& component, double g_fraction, double input_density) const {
   auto it = technology.find(component);
   if (it == technology.end() || !it->second.impl || !it->second.impl->data_dependent()) return tech(component);
   cost::CostContext ctx;
   ctx.arch = this;
   ctx.component = component;
   ctx.g_fraction = g_fraction;
+  ctx.input_density = input_density;
   return it->second.impl->cost(ctx);
 }
 

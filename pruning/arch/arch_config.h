@@ -150,7 +150,8 @@ struct ArchConfig {
   const ComponentTech& tech(const std::string& component) const;
   // Its figures for a crossbar whose cells hold a mean conductance `g_fraction` of the way
   // from g_min to g_max (data-dependent models; the others return tech()).
-  ComponentTech tech_at(const std::string& component, double g_fraction) const;
+  // and fed inputs of mean level `input_density` (< 0: the model's default).
+  ComponentTech tech_at(const std::string& component, double g_fraction, double input_density = -1.0) const;
   bool tech_data_dependent(const std::string& component) const;
   // Every component's model, parameters and resolved figures, and the values "auto"
   // resolved to (reports record it).

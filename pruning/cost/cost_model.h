@@ -38,6 +38,9 @@ struct CostContext {
   // Crossbar arrays: the mean stored conductance of the cells a crossbar holds, as a
   // fraction of the way from g_min to g_max; < 0 = the model's nominal assumption.
   double g_fraction = -1.0;
+  // Crossbars and drivers: the measured mean word-line input level of the layer (`reram
+  // eval`'s input_bit_density); < 0 = the model's input_bit_density parameter.
+  double input_density = -1.0;
 };
 
 // One declared parameter of a model.
@@ -88,7 +91,8 @@ class CostModel {
  public:
   virtual ~CostModel() = default;
   virtual ComponentTech cost(const CostContext& ctx) const = 0;
-  // True when the energy depends on the data a component holds (CostContext::g_fraction).
+  // True when the energy depends on the data a component holds or is fed
+  // (CostContext::g_fraction, CostContext::input_density).
   virtual bool data_dependent() const { return false; }
   // True when the model computes the component's latency (crossbar read, ADC conversion).
   virtual bool has_latency() const { return false; }

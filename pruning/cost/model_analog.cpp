@@ -23,10 +23,12 @@ class Driver : public CostModel {
     stages_ = p.real("driver_transistors", 8, "", "minimum transistors of one 1-bit driver (two inverter stages, 2x sized)",
                      0.0, 1e6, true);
   }
+  bool data_dependent() const override { return true; }
   ComponentTech cost(const CostContext& ctx) const override {
     const ArchConfig& a = *ctx.arch;
     const double nm = node_nm(ctx);
     const CrossbarLines l = crossbar_lines(a);
+    const double density = ctx.input_density >= 0 ? ctx.input_density : density_;
     const bool one_t = a.device.cell_type == "1t1r";
     // 1T1R: the word line is the access transistors' gate line, driven to Vdd; 0T1R: the
     // line itself is driven to the read voltage.
@@ -37,7 +39,7 @@ class Driver : public CostModel {
     // it to a level k / (2^b - 1) of the swing from the same supply (C V v), so in both the
     // mean energy is density x C V^2, `density` being the mean input level. The driver's own
     // input capacitance is about a quarter of its load (fan-out of 4).
-    double e_fj = density_ * (c_load_ff * v * v + 0.25 * c_load_ff * vdd * vdd);
+    double e_fj = density * (c_load_ff * v * v + 0.25 * c_load_ff * vdd * vdd);
     double area_um2 = stages_ * min_transistor_area_um2(nm);
     const int b = a.precision.dac_bits;
     if (b > 1) {

@@ -32,7 +32,8 @@ class CrossbarRc : public CostModel {
     const double f = ctx.g_fraction >= 0 ? ctx.g_fraction : nominal_g_;
     const double g_s = (a.crossbar.g_min_us + f * (a.crossbar.g_max_us - a.crossbar.g_min_us)) * 1e-6;
     const double v = a.device.v_read;
-    t.energy_pj = density_ * v * v * g_s * pulse_ns_ * 1e-9 * 1e12;
+    const double d = ctx.input_density >= 0 ? ctx.input_density : density_;
+    t.energy_pj = d * v * v * g_s * pulse_ns_ * 1e-9 * 1e12;
     // Settling of a distributed RC line (tau = R C / 2) to half an LSB of the ADC:
     // (adc_bits + 1) ln 2 time constants, word line then bit line.
     const double tau_ns = (l.r_row_ohm * l.c_row_ff + l.r_col_ohm * l.c_col_ff) * 0.5 * 1e-6;

@@ -443,6 +443,18 @@ MatrixXd FunctionalModel::hardware_layer_int(int ml, const MatrixXf& v) {
   const MatrixXi codes = quantize_inputs_int(v, lm.iquant);
   MatrixXd out = MatrixXd::Zero(v.rows(), lm.m.cols());
   for (int xi : lm.crossbars) run_crossbar(xbars_[static_cast<size_t>(xi)], codes, lm.iquant.zero, out, false);
+  // Input bit density: every code is fed dac_bits at a time over input_steps reads.
+  const int d = arch_.precision.dac_bits, steps = arch_.input_steps();
+  const uint32_t mask = (1u << d) - 1;
+  int64_t levels = 0;
+  for (int64_t i = 0; i < codes.size(); ++i) {
+    const uint32_t code = static_cast<uint32_t>(codes.data()[i]);
+    if (d == 1) levels += __builtin_popcount(code);
+    else
+      for (int s = 0; s < steps; ++s) levels += (code >> (s * d)) & mask;
+  }
+  lm.input_level_sum += static_cast<double>(levels) / static_cast<double>(mask);
+  lm.input_level_count += static_cast<int64_t>(codes.size()) * steps;
   return out;
 }
 
@@ -563,7 +575,8 @@ json FunctionalModel::summary() const {
                       {"adc_lsb_levels_min", lsb_min},
                       {"adc_lsb_levels_max", lsb_max},
                       {"adc_lossless_crossbars", lossless},
-                      {"stuck_cells", stuck}});
+                      {"stuck_cells", stuck},
+                      {"input_bit_density", lm.input_bit_density()}});
   }
   int64_t stuck = 0;
   for (const auto& x : xbars_) stuck += x.stuck_cells;

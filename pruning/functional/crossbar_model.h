@@ -54,6 +54,12 @@ struct LayerModel {
   WeightQuant wquant;
   InputQuant iquant;
   std::vector<int> crossbars;  // indices into FunctionalModel::crossbars()
+  // Word-line inputs the hardware model fed: the sum of their levels (each input step's
+  // dac_bits chunk as a fraction of its top level) and how many were fed. Their ratio is
+  // the layer's measured input bit density (the crossbar and driver cost models' `d`).
+  double input_level_sum = 0.0;
+  int64_t input_level_count = 0;
+  double input_bit_density() const { return input_level_count ? input_level_sum / double(input_level_count) : -1.0; }
 };
 
 // A mapping loaded onto a configured architecture. Build, calibrate(), then run.

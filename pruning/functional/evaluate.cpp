@@ -100,6 +100,12 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
   if (o.run_quantized && o.run_hardware) r["hardware_agrees_with_quantized"] = static_cast<double>(agree) / dn;
   r["time_s"] = times;
   r["model"] = model.summary();
+  // Measured input bit density per weight layer (mean word-line input level over the
+  // evaluated images): `reram sim --input-density` feeds it to the cost models.
+  json density = json::object();
+  for (const auto& lm : model.layers())
+    if (lm.input_bit_density() >= 0) density[lm.name] = lm.input_bit_density();
+  if (o.run_hardware) r["input_bit_density"] = density;
   if (!bench.is_null()) r["benchmark"] = bench;
   return r;
 }

@@ -28,6 +28,23 @@ assert res["hardware_agrees_with_quantized"] == 1.0, res["hardware_agrees_with_q
 assert res["accuracy_on_hardware"] == res["accuracy_quantized"]
 assert res["model"]["adc_lossless_crossbars"] == res["model"]["crossbars"] > 0
 print("ok   lossless: hw == quantised on all", res["samples"], "images")
+# Measured input bit density: one entry per weight layer, a level fraction in [0, 1]
+# (ReLU outputs quantised to 8 bits set far fewer than half their bits).
+d = res["input_bit_density"]
+names = [l["name"] for l in res["model"]["layers"]]
+assert sorted(d) == sorted(names), (d, names)
+assert all(0.0 <= v <= 1.0 for v in d.values()), d
+print("ok   input bit density measured per layer:", {k: round(v, 3) for k, v in d.items()})
+P
+# ... and `reram sim --input-density` prices the reads with it (and echoes it).
+"$bin" sim --network "$net" --arch "$arch" --set 'chip.tiles="auto"' --input-density "$t/lossless.json" -q -o "$t/sim_d.json" \
+  2>/dev/null || { echo "FAIL sim --input-density"; fail=1; }
+$py - "$t/lossless.json" "$t/sim_d.json" <<'P' || fail=1
+import json, sys
+d = json.load(open(sys.argv[1]))["result"]["input_bit_density"]; s = json.load(open(sys.argv[2]))
+e = s["inputs"]["input_bit_density"]
+assert sorted(e) == sorted(d) and all(abs(e[k] - d[k]) <= 1e-8 for k in d), (e, d)
+print("ok   sim --input-density takes the eval report")
 P
 
 # The VGG-style net on 128x128 crossbars (8-bit weights and inputs, 2-bit cells, 1-bit DAC)

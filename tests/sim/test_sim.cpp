@@ -508,3 +508,30 @@ TEST(SimPhysical, CrossbarEnergyFollowsTheWeightsItHolds) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+// A measured input bit density (reram eval) prices the layer's cell reads and word-line
+// drives: both are linear in it (crossbar_rc: d V^2 G t; driver: d (C V^2 + C Vdd^2 / 4)).
+TEST(SimPhysical, MeasuredInputDensityPricesReadsAndDrives) {
+  ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json", {"chip.tiles=4"});
+  Mapping m = map_dense(simtest::linear_net(100, 10), a);
+  auto run = [&](std::map<std::string, double> d) {
+    sim::SimOptions o;
+    o.input_bit_density = std::move(d);
+    return sim::simulate(m, a, o);
+  };
+  json lo = run({{"fc", 0.1}}), hi = run({{"fc", 0.4}}), def = run({});
+  for (const char* c : {"crossbar", "dac"}) {
+    EXPECT_NEAR(hi["energy_pj"][c].get<double>(), 4 * lo["energy_pj"][c].get<double>(), 1e-6 * hi["energy_pj"][c].get<double>()) << c;
+    EXPECT_NEAR(def["energy_pj"][c].get<double>(), 5 * lo["energy_pj"][c].get<double>(), 1e-6 * def["energy_pj"][c].get<double>()) << c;  // default 0.5
+  }
+  EXPECT_EQ(lo["energy_pj"]["adc"], def["energy_pj"]["adc"]);
+  EXPECT_EQ(lo["inputs"]["input_bit_density"]["fc"], 0.1);
+  EXPECT_THROW(run({{"nope", 0.5}}), InputError);
+  EXPECT_THROW(run({{"fc", 1.5}}), InputError);
+}
+
+}  // namespace
+}  // namespace reram
