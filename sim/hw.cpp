@@ -1,5 +1,8 @@
 #include "sim/hw.h"
 
+#include <queue>
+#include <tuple>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -384,7 +387,16 @@ void LayerController::sender_thread() {
   };
   std::vector<std::vector<std::pair<int, int>>> routes;
   for (const auto& p : packets) routes.push_back(chip_.cfg.noc.route(p.src, p.dst));
-  std::deque<Flight> fl;                       // in flight (deque: stable addresses for requests)
+  // Flights live in a pool (a deque: stable addresses for the requests the links hold)
+  // whose slots are reused once a packet arrived; a min-heap on (ready cycle, flight
+  // number) hands each event exactly the flights due then, in the order they were sent,
+  // so an event costs the flights it moves, not every flight in the air.
+  std::deque<Flight> pool;
+  std::vector<size_t> free_slots;
+  using Due = std::tuple<int64_t, uint64_t, size_t>;  // (ready, flight number, slot)
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> heap;
+  uint64_t sent = 0;
+  std::vector<std::pair<uint64_t, size_t>> moving;  // this event's flights (number, slot)
   std::map<int64_t, size_t> left;              // vector -> packets still travelling
   std::vector<std::pair<int64_t, int64_t>> due;  // (delivery cycle, vector) after the off-chip link
   std::deque<Request> off;                     // off-chip requests of this cycle
@@ -395,16 +407,24 @@ void LayerController::sender_thread() {
       outq_.pop_front();
       left[v] = packets.size();
       for (size_t i = 0; i < packets.size(); ++i) {
-        Flight f;
+        size_t slot;
+        if (free_slots.empty()) {
+          slot = pool.size();
+          pool.emplace_back();
+        } else {
+          slot = free_slots.back();
+          free_slots.pop_back();
+          pool[slot] = Flight();
+        }
+        Flight& f = pool[slot];
         f.v = v;
         f.pkt = i;
         f.links = &routes[i];
         f.ready = t0 + t.hop_latency;  // through the source router
-        fl.push_back(std::move(f));
+        heap.emplace(f.ready, sent++, slot);
       }
     }
-    int64_t next = INT64_MAX;
-    for (const auto& f : fl) next = std::min(next, f.ready);
+    int64_t next = heap.empty() ? INT64_MAX : std::get<0>(heap.top());
     for (const auto& d : due) next = std::min(next, d.first);
     if (next == INT64_MAX || next * kPsPerCycle > now_ps()) {
       if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
@@ -415,15 +435,21 @@ void LayerController::sender_thread() {
     const int64_t tc = now_cycle();
     bool any = false;
     std::vector<int64_t> arrived;
-    for (auto& f : fl) {
+    moving.clear();
+    while (!heap.empty() && std::get<0>(heap.top()) <= tc) {
+      moving.emplace_back(std::get<1>(heap.top()), std::get<2>(heap.top()));
+      heap.pop();
+    }
+    std::sort(moving.begin(), moving.end());  // the order the flights were sent in
+    for (auto& [num, slot] : moving) {
+      Flight& f = pool[slot];
       f.asked = false;
-      if (f.ready > tc) continue;
       if (f.hop == f.links->size()) {
-        f.ready = INT64_MAX;  // arrived; removed below
         if (--left[f.v] == 0) {
           left.erase(f.v);
           arrived.push_back(f.v);
         }
+        free_slots.push_back(slot);
         continue;
       }
       f.req = Request();
@@ -450,14 +476,15 @@ void LayerController::sender_thread() {
     }
     if (any) {
       settle();
-      for (auto& f : fl)
-        if (f.asked) {
-          f.ready = f.req.end + t.hop_latency;  // then through the next router
-          ++f.hop;
-        }
+      for (const auto& [num, slot] : moving) {
+        Flight& f = pool[slot];
+        if (!f.asked) continue;
+        f.ready = f.req.end + t.hop_latency;  // then through the next router
+        ++f.hop;
+        heap.emplace(f.ready, num, slot);
+      }
       for (const auto& r : off) due.emplace_back(r.end, r.key.vector);
     }
-    while (!fl.empty() && fl.front().ready == INT64_MAX) fl.pop_front();
     for (size_t i = 0; i < due.size();) {
       if (due[i].first <= tc) {
         deliver(due[i].second, due[i].first);
