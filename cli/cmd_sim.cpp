@@ -40,10 +40,15 @@ int run_sim(int argc, char** argv) {
   if (vm.count("input-density")) {
     const std::string f = vm["input-density"].as<std::string>();
     json j = load_json_file(f);
-    // A `reram eval` report holds it under result.input_bit_density; a plain object is accepted too.
-    if (j.contains("result") && j["result"].is_object()) j = j["result"];
-    if (j.contains("input_bit_density")) j = j["input_bit_density"];
-    if (!j.is_object()) throw InputError(f + ": no input_bit_density object (a reram eval report of the hardware model)");
+    // A `reram eval` report holds it under result.input_bit_density; a plain object of
+    // layer -> density is accepted too.
+    if (j.is_object() && j.contains("result")) {
+      if (!j["result"].is_object() || !j["result"].contains("input_bit_density"))
+        throw InputError(f + ": this reram eval report has no result.input_bit_density (it needs an evaluation through "
+                             "the hardware model by a reram that measures it)");
+      j = j["result"]["input_bit_density"];
+    }
+    if (!j.is_object()) throw InputError(f + ": expected a reram eval report or an object of layer -> input bit density");
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (!it.value().is_number()) throw InputError(f + ": input bit density of '" + it.key() + "' is not a number");
       opt.input_bit_density[it.key()] = it.value().get<double>();
