@@ -76,4 +76,13 @@ expect_error bad-batch "batch" "$bin" sim --mapping "$t/small.map.json" --arch "
 expect_error bad-set "unknown key" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --set chip.tilez=4 -q
 head -c 60 "$t/small.map.json" >"$t/trunc.json"
 expect_error truncated-mapping "trunc.json" "$bin" sim --mapping "$t/trunc.json" --arch "$arch" -q
+# Measured input bit density: a report without it, a layer the mapping lacks, a value out of range.
+echo '{"result": {"samples": 10}}' >"$t/old_eval.json"
+expect_error density-missing "old_eval.json;;input_bit_density" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --input-density "$t/old_eval.json" -q
+echo '{"nope": 0.5}' >"$t/d1.json"
+expect_error density-layer "nope" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --input-density "$t/d1.json" -q
+# Cost models: an unknown model, a parameter of another model, "auto" without a latency model.
+expect_error model-unknown "unknown model 'sparkly';;survey" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --set technology.adc.model=sparkly -q
+expect_error model-param "technology.adc.bit_cycle_nss;;unknown parameter" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --set technology.adc.model=sar --set technology.adc.bit_cycle_nss=1 -q
+expect_error auto-latency "computes no latency" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --set crossbar.read_latency_ns=auto -q
 exit $fail
