@@ -4,8 +4,9 @@
 # 32x32 ... 512x512, 64x256 and 256x64 crossbars (ADCs = cols / 2, MNSIM's ratio), and prints
 # reram's figures beside MNSIM's measured ones (results/peers/mnsim/mnsim.csv, variant "ratio",
 # measured with the commands in results/peers/mnsim/README.md) with the direction of each trend.
-#   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]
+#   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]      (LIMIT=seconds per run, default 600)
 set -euo pipefail
+limit="${LIMIT:-600}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 out="${2:-$root/results/peers/mnsim}"
@@ -17,8 +18,13 @@ for net in vgg8 resnet18; do
   for shape in 32x32 64x64 128x128 256x256 512x512 64x256 256x64; do
     r=${shape%x*}; c=${shape#*x}
     start=$(date +%s.%N)
-    "$build/reram" sim --network "$root/workloads/cifar10/$net.json" --arch "$root/arch_configs/mnsim_like.json" \
-      --set crossbar.rows=$r --set crossbar.cols=$c --set pe.adcs_per_crossbar=$((c / 2)) -q -o "$tmp/s.json" 2>/dev/null
+    if ! timeout "$limit" "$build/reram" sim --network "$root/workloads/cifar10/$net.json" \
+        --arch "$root/arch_configs/mnsim_like.json" --set crossbar.rows=$r --set crossbar.cols=$c \
+        --set pe.adcs_per_crossbar=$((c / 2)) -q -o "$tmp/s.json" 2>/dev/null; then
+      echo "$net,$r,$c,,,,,timeout>$limit" >> "$tmp/r.csv"
+      echo "reram $net $shape: not finished within $limit s" >&2
+      continue
+    fi
     end=$(date +%s.%N)
     /usr/bin/python3 - "$tmp/s.json" "$net" "$r" "$c" "$(echo "$end - $start" | bc)" >> "$tmp/r.csv" <<'P'
 import json, sys
@@ -39,17 +45,22 @@ print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for o in ours:
     p = peer.get((o["network"], o["xbar_rows"], o["xbar_cols"]))
     if not p: continue
+    if not o["energy_nj"]:
+        print("| %s | %sx%s | %s | %.4g | | | %.4g | | | %.4g | |" % (o["network"], o["xbar_rows"], o["xbar_cols"], o["wall_s"],
+              float(p["energy_nj"]) / 1e3, float(p["area_mm2"]), float(p["latency_ms"])))
+        continue
     e, pe = float(o["energy_nj"]) / 1e3, float(p["energy_nj"]) / 1e3
     a, pa = float(o["area_mm2"]), float(p["area_mm2"])
     l, pl = float(o["latency_ms"]), float(p["latency_ms"])
     print("| %s | %sx%s | %.4g | %.4g | %.2f | %.4g | %.4g | %.2f | %.4g | %.4g | %.2f |" % (o["network"], o["xbar_rows"], o["xbar_cols"], e, pe, e / pe, a, pa, a / pa, l, pl, l / pl))
 print()
 for net in ("vgg8", "resnet18"):
-    sq = [o for o in ours if o["network"] == net and o["xbar_rows"] == o["xbar_cols"]]
+    sq = [o for o in ours if o["network"] == net and o["xbar_rows"] == o["xbar_cols"] and o["energy_nj"]]
     sq.sort(key=lambda o: int(o["xbar_rows"]))
     for key, pkey in (("energy_nj", "energy_nj"), ("area_mm2", "area_mm2"), ("latency_ms", "latency_ms")):
         a = [float(o[key]) for o in sq]
         b = [float(peer[(net, o["xbar_rows"], o["xbar_cols"])][pkey]) for o in sq]
         d = lambda v: "".join("+" if y > x else "-" for x, y in zip(v, v[1:]))
-        print("%-9s %-10s 32->512 steps: reram %s  MNSIM %s  %s" % (net, key, d(a), d(b), "agree" if d(a) == d(b) else "differ"))
+        print("%-9s %-10s %s->512 steps: reram %s  MNSIM %s  %s" % (net, key, sq[0]["xbar_rows"], d(a), d(b),
+              "agree" if d(a) == d(b) else "differ"))
 P
