@@ -200,7 +200,7 @@ void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where
 
 // The device section, and the conductance range it implies. crossbar.g_min_us /
 // g_max_us are another way to give r_off_ohm / r_on_ohm (giving both is an error).
-void read_device(ArchConfig& a, JsonReader& r, const json& spec) {
+void read_device(ArchConfig& a, JsonReader& r) {
   JsonReader x = r.child("device");
   JsonReader xb = r.child("crossbar");
   auto& d = a.device;
@@ -230,7 +230,6 @@ void read_device(ArchConfig& a, JsonReader& r, const json& spec) {
     d.r_off_ohm = 1e6 / c.g_min_us;
     d.r_on_ohm = 1e6 / c.g_max_us;
   }
-  (void)spec;
   x.finish();
 }
 
@@ -402,7 +401,7 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     }
     x.finish();
   }
-  read_device(a, r, spec);
+  read_device(a, r);
   {
     JsonReader x = r.child("technology");
     const json& t = r.has("technology") ? spec["technology"] : json::object();

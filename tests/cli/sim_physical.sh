@@ -9,17 +9,8 @@ set -u
 bin=$1; src=$2
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 arch=$src/arch_configs/default.json
-cat >"$t/net.json" <<'J'
-{"name":"mlp","input":{"channels":512,"height":1,"width":1},
- "layers":[{"name":"f","type":"flatten"},{"name":"fc1","type":"linear","out_features":250},{"name":"r1","type":"relu"},
-           {"name":"fc2","type":"linear","out_features":10}]}
-J
-/usr/bin/python3 - "$t" <<'P' || exit 1
-import sys, numpy as np
-t = sys.argv[1]; r = np.random.default_rng(11)
-np.savez(t + "/w.npz", **{"fc1.weight": r.standard_normal((250, 512)).astype(np.float32), "fc1.bias": np.zeros(250, np.float32),
-                          "fc2.weight": r.standard_normal((10, 250)).astype(np.float32), "fc2.bias": np.zeros(10, np.float32)})
-P
+. "$src/tests/cli/lib/mlp.sh"
+make_mlp "$t" 11 || exit 1
 set -e
 "$bin" map --network "$t/net.json" --weights "$t/w.npz" --arch "$arch" -o "$t/dense.json" >/dev/null 2>&1
 for g in pim column crossbar; do
