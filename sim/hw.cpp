@@ -256,11 +256,22 @@ void LayerController::fsm_thread() {
   }
 }
 
-int64_t LayerController::send(std::vector<Packet> packets, int stage, int64_t v) {
+std::vector<std::vector<SharedResource*>> LayerController::route_links(const std::vector<Packet>& packets) const {
+  std::vector<std::vector<SharedResource*>> out;
+  for (const auto& p : packets) {
+    std::vector<SharedResource*> l;
+    for (const auto& [from, to] : chip_.cfg.noc.route(p.src, p.dst)) l.push_back(chip_.link(from, to));
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+int64_t LayerController::send(const std::vector<Packet>& packets, int stage, int64_t v) {
   if (packets.empty()) return now_cycle();
+  if (reduce_links_.empty()) reduce_links_ = route_links(packets);  // send() carries the reduce packets
   const TimingParams& t = chip_.cfg.timing;
   struct Flight {
-    std::vector<std::pair<int, int>> links;
+    const std::vector<SharedResource*>* links = nullptr;
     size_t hop = 0;
     int64_t ready = 0;
     bool done = false, asked = false;
@@ -269,7 +280,7 @@ int64_t LayerController::send(std::vector<Packet> packets, int stage, int64_t v)
   std::vector<Flight> fl(packets.size());
   const int64_t t0 = now_cycle();
   for (size_t i = 0; i < packets.size(); ++i) {
-    fl[i].links = chip_.cfg.noc.route(packets[i].src, packets[i].dst);
+    fl[i].links = &reduce_links_[i];
     fl[i].ready = t0 + t.hop_latency;  // through the source router
   }
   int64_t arrival = t0;
@@ -285,7 +296,7 @@ int64_t LayerController::send(std::vector<Packet> packets, int stage, int64_t v)
       Flight& f = fl[i];
       f.asked = false;
       if (f.done || f.ready > tc) continue;
-      if (f.hop == f.links.size()) {
+      if (f.hop == f.links->size()) {
         f.done = true;
         --left;
         arrival = std::max(arrival, f.ready);
@@ -294,7 +305,7 @@ int64_t LayerController::send(std::vector<Packet> packets, int stage, int64_t v)
       f.req = Request();
       f.req.key = {work.index, stage, v, static_cast<int64_t>(i) * 256 + static_cast<int64_t>(f.hop)};
       f.req.duration = ceil_div(packets[i].bits, t.link_bits_per_cycle);
-      chip_.link(f.links[f.hop].first, f.links[f.hop].second)->request(&f.req);
+      (*f.links)[f.hop]->request(&f.req);
       f.asked = true;
       any = true;
     }
@@ -380,13 +391,12 @@ void LayerController::sender_thread() {
   struct Flight {
     int64_t v = 0;
     size_t pkt = 0, hop = 0;
-    const std::vector<std::pair<int, int>>* links = nullptr;
+    const std::vector<SharedResource*>* links = nullptr;
     int64_t ready = 0;
     bool asked = false;
     Request req;
   };
-  std::vector<std::vector<std::pair<int, int>>> routes;
-  for (const auto& p : packets) routes.push_back(chip_.cfg.noc.route(p.src, p.dst));
+  const std::vector<std::vector<SharedResource*>> routes = route_links(packets);
   // Flights live in a pool (a deque: stable addresses for the requests the links hold)
   // whose slots are reused once a packet arrived; a min-heap on (ready cycle, flight
   // number) hands each event exactly the flights due then, in the order they were sent,
@@ -455,8 +465,7 @@ void LayerController::sender_thread() {
       f.req = Request();
       f.req.key = {work.index, 4, f.v, static_cast<int64_t>(f.pkt) * 256 + static_cast<int64_t>(f.hop)};
       f.req.duration = ceil_div(packets[f.pkt].bits, t.link_bits_per_cycle);
-      const auto& l = (*f.links)[f.hop];
-      chip_.link(l.first, l.second)->request(&f.req);
+      (*f.links)[f.hop]->request(&f.req);
       f.asked = true;
       any = true;
     }

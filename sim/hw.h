@@ -143,7 +143,11 @@ class LayerController : public sc_core::sc_module {
   void wait_until(int64_t cycle);
   void settle();  // lets the arbiters of this cycle run
   void wait_delivered(const LayerController& p, int64_t v);
-  int64_t send(std::vector<Packet> packets, int stage, int64_t v);
+  int64_t send(const std::vector<Packet>& packets, int stage, int64_t v);
+  // The NoC links each packet's XY route crosses, in order (resolved once per packet list:
+  // a hop then costs no router or link look-up).
+  std::vector<std::vector<SharedResource*>> route_links(const std::vector<Packet>& packets) const;
+  std::vector<std::vector<SharedResource*>> reduce_links_;
 
   Chip& chip_;
   // Event-mode pipeline state per group: read stage free (last handoff), ADC free.
