@@ -37,12 +37,7 @@ const ComponentTech& ArchConfig::tech(const std::string& component) const {
 ComponentTech ArchConfig::tech_at(const std::string& component, double g_fraction, double input_density) const {
   auto it = technology.find(component);
   if (it == technology.end() || !it->second.impl || !it->second.impl->data_dependent()) return tech(component);
-  cost::CostContext ctx;
-  ctx.arch = this;
-  ctx.component = component;
-  ctx.g_fraction = g_fraction;
-  ctx.input_density = input_density;
-  return it->second.impl->cost(ctx);
+  return it->second.impl->cost({this, component, g_fraction, input_density});
 }
 
 bool ArchConfig::tech_data_dependent(const std::string& component) const {
@@ -84,10 +79,7 @@ json ArchConfig::costs_json() const {
 std::vector<std::string> ArchConfig::warnings() const {
   std::vector<std::string> w;
   for (const auto& [name, t] : technology) {
-    cost::CostContext ctx;
-    ctx.arch = this;
-    ctx.component = name;
-    for (const auto& m : t.impl->warnings(ctx)) w.push_back(m);
+    for (const auto& m : t.impl->warnings({this, name})) w.push_back(m);
   }
   const int lossless = lossless_adc_bits();
   if (precision.adc_bits < lossless) {
@@ -147,10 +139,7 @@ struct LatencyKeys {
 };
 
 ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
-  cost::CostContext ctx;
-  ctx.arch = &a;
-  ctx.component = component;
-  return a.technology.at(component).impl->cost(ctx);
+  return a.technology.at(component).impl->cost({&a, component});
 }
 
 // Resolves the "auto" values (ADC bits, crossbar read and ADC conversion latency) and

@@ -10,15 +10,8 @@
 namespace reram::cost {
 namespace {
 
-const std::vector<double> kNode = {130, 90, 65, 45, 32, 22, 14, 10, 7};
-
-double lerp(const std::vector<double>& y, double nm) {
-  if (nm >= kNode.front()) return y.front();
-  if (nm <= kNode.back()) return y.back();
-  for (size_t i = 1; i < kNode.size(); ++i)
-    if (nm >= kNode[i]) return y[i - 1] + (y[i] - y[i - 1]) * (kNode[i - 1] - nm) / (kNode[i - 1] - kNode[i]);
-  return y.back();
-}
+// A per-node column of NeuroSim's tables, interpolated in nm.
+double lerp(const std::vector<double>& y, double nm) { return lerp_nm(neurosim_nodes(), y, nm); }
 
 // Channels a time-interleaved converter needs to deliver one conversion every
 // `period_ns` when one channel takes `own_ns` (1 when the config asks for no rate).

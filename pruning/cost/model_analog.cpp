@@ -8,10 +8,6 @@
 namespace reram::cost {
 namespace {
 
-// Gate capacitance per um of transistor width (NeuroSim V1.4 formula.cpp, 32 nm LSTP:
-// ideal gate 8.375e-10 F/m + fringe 6.857e-10 F/m).
-constexpr double kGateCapFfPerUm = 1.5232;
-
 // One row's driver: it charges the word line (and, in a 1T1R array, the access
 // transistors' gates along it) when the row's input is non-zero. A multi-bit DAC adds a
 // ladder of 2^b - 1 unit elements, one switching per level step.

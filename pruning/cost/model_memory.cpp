@@ -65,7 +65,7 @@ class Sram : public CostModel {
 
  private:
   // A minimum gate's capacitance (fF) at the node: 2F of width at 1.52 fF/um.
-  static double kGateCapPerCellFf(double nm) { return 2 * nm * 1e-3 * 1.5232; }
+  static double kGateCapPerCellFf(double nm) { return 2 * nm * 1e-3 * kGateCapFfPerUm; }
   std::string cell_;
   double capacity_, efficiency_, rows_, swing_, periph_;
 };

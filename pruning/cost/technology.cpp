@@ -8,9 +8,6 @@
 
 namespace reram::cost {
 
-namespace {
-
-// Linear interpolation of `y` over the node column `x` (descending nm), clamped at the ends.
 double lerp_nm(const std::vector<double>& x, const std::vector<double>& y, double nm) {
   if (nm >= x.front()) return y.front();
   if (nm <= x.back()) return y.back();
@@ -19,9 +16,15 @@ double lerp_nm(const std::vector<double>& x, const std::vector<double>& y, doubl
   return y.back();
 }
 
+const std::vector<double>& neurosim_nodes() {
+  static const std::vector<double> n = {130, 90, 65, 45, 32, 22, 14, 10, 7};
+  return n;
+}
+
+namespace {
+
 // NeuroSim V1.4 (Technology.cpp, Param.cpp): supply voltage and the Metal0 line width of
 // each node.
-const std::vector<double> kNsNode = {130, 90, 65, 45, 32, 22, 14, 10, 7};
 const std::vector<double> kNsVdd = {1.3, 1.2, 1.1, 1.0, 0.9, 0.85, 0.8, 0.75, 0.7};
 const std::vector<double> kNsWire = {175, 110, 105, 80, 56, 40, 32, 22, 20};
 
@@ -56,8 +59,8 @@ void check_node(double nm, const char* where) {
   }
 }
 
-double vdd_v(double nm) { return lerp_nm(kNsNode, kNsVdd, nm); }
-double cell_wire_width_nm(double nm) { return lerp_nm(kNsNode, kNsWire, nm); }
+double vdd_v(double nm) { return lerp_nm(neurosim_nodes(), kNsVdd, nm); }
+double cell_wire_width_nm(double nm) { return lerp_nm(neurosim_nodes(), kNsWire, nm); }
 
 double wire_r_ohm_per_um(double w) {
   // Copper resistivity rises as lines narrow (surface and grain-boundary scattering);

@@ -3,6 +3,8 @@
 // model: supply voltage, the wire width and resistance of crossbar lines, minimum
 // transistor and gate figures, and node-to-node scaling of area, energy and delay.
 // Sources and tables: docs/cost-models.md ("Technology").
+#include <vector>
+
 namespace reram::cost {
 
 // Lowest and highest node the tables cover (nm); nodes in between are interpolated
@@ -17,6 +19,14 @@ double vdd_v(double node_nm);                // nominal supply voltage
 double cell_wire_width_nm(double node_nm);   // crossbar line width F_cell (NeuroSim's wire table)
 double wire_r_ohm_per_um(double width_nm);   // resistance of a line of that width (300 K)
 constexpr double kWireCapFfPerUm = 0.2;      // line capacitance per length (NeuroSim)
+// Gate capacitance per um of transistor width (NeuroSim V1.4 formula.cpp, 32 nm LSTP:
+// ideal gate 8.375e-10 F/m + fringe 6.857e-10 F/m).
+constexpr double kGateCapFfPerUm = 1.5232;
+
+// The nodes NeuroSim V1.4 tabulates (nm, descending), and linear interpolation in nm of a
+// per-node column `y` over the descending node column `x` (clamped at the ends).
+const std::vector<double>& neurosim_nodes();
+double lerp_nm(const std::vector<double>& x, const std::vector<double>& y, double nm);
 
 // Stillmaker & Baas scaling, relative factors from node `from` to node `to`.
 double area_scale(double from_nm, double to_nm);
