@@ -5,7 +5,10 @@
 #      full hardware model on the same batch: full model <= 2x the bare products;
 #   2. 2,000 Fashion-MNIST test images through the VGG-style net on 128x128 crossbars
 #      (8-bit inputs, 1-bit DAC, 8-bit weights, 2-bit cells; arch_configs/default.json,
-#      8-bit ADC) in under 60 s on one core.
+#      8-bit ADC) in under 60 s on one core;
+#   3. (issue 14) all 10,000 test images, float, quantised and hardware models, with
+#      --threads 2 in under 60 s wall on 2 cores, and the same report bit for bit (every
+#      accuracy, agreement, input bit density) as --threads 1. Skipped with THREADED=0.
 #
 #   scripts/bench_functional.sh [RERAM_BINARY] [IMAGES] [BENCH_IMAGES]
 #
@@ -57,7 +60,7 @@ trap 'rm -rf "$work"' EXIT
 
 if ! OMP_NUM_THREADS=1 /usr/bin/time -v -o "$work/time.txt" taskset -c 0 "$bin" eval --network "$network" "${weights[@]}" \
     --arch "$arch" --set 'chip.tiles="auto"' --data fashion-mnist --samples "$images" --calibration-samples 256 \
-    --skip-float --no-shortcut --benchmark "$bench_images" -q -o "$work/eval.json" >"$work/stdout.txt" 2>"$work/stderr.txt"; then
+    --skip-float --no-shortcut --threads 1 --benchmark "$bench_images" -q -o "$work/eval.json" >"$work/stdout.txt" 2>"$work/stderr.txt"; then
   echo "bench_functional: reram eval failed:" >&2
   cat "$work/stderr.txt" >&2
   exit 1
@@ -94,5 +97,32 @@ status=PASS
 awk -v r="$ratio" -v l="$limit_ratio" 'BEGIN {exit !(r <= l)}' || status=FAIL
 awk -v c="$cpu" -v l="$limit_s" 'BEGIN {exit !(c < l)}' || status=FAIL
 ((samples == images)) || status=FAIL
+
+if [[ "${THREADED:-1}" != 0 ]]; then
+  for t in 2 1; do
+    s0=$(date +%s.%N)
+    if ! OMP_NUM_THREADS=1 "$bin" eval --network "$network" "${weights[@]}" --arch "$arch" --set 'chip.tiles="auto"' \
+        --data fashion-mnist --threads "$t" -q -o "$work/full$t.json" 2>"$work/stderr.txt"; then
+      echo "bench_functional: reram eval --threads $t failed:" >&2
+      cat "$work/stderr.txt" >&2
+      exit 1
+    fi
+    s1=$(date +%s.%N)
+    eval "wall$t=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.2f", b - a}')"
+  done
+  read -r n3 same acc3 < <(/usr/bin/python3 - "$work/full1.json" "$work/full2.json" <<'P'
+import json, sys
+a, b = (json.load(open(f))["result"] for f in sys.argv[1:3])
+for r in (a, b):
+    for k in ("time_s", "threads", "hardware_cpu_time_s"): r.pop(k)
+print(b["samples"], "yes" if a == b else "NO", b["accuracy_on_hardware"])
+P
+)
+  printf 'bar 3:      %d test images, float + quantised + hardware: --threads 2 %.2f s wall (--threads 1 %.2f s, speed-up %.2f)   limit %d s\n' \
+    "$n3" "$wall2" "$wall1" "$(awk -v a="$wall1" -v b="$wall2" 'BEGIN {print a / b}')" "$limit_s"
+  printf '            report identical for 1 and 2 threads: %s (hardware accuracy %.4f)\n' "$same" "$acc3"
+  awk -v w="$wall2" -v l="$limit_s" 'BEGIN {exit !(w < l)}' || status=FAIL
+  [[ "$same" == yes ]] || status=FAIL
+fi
 echo "$status"
 [[ "$status" == PASS ]]

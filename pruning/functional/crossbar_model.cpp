@@ -95,13 +95,144 @@ inline float round_small(float v) {
   return (v + kMagic) - kMagic;
 }
 
+
+// Bit planes of an integer-valued conductance matrix (ProgrammedCrossbar::gbits); left
+// empty when any conductance is not a small non-negative integer (non-ideal devices).
+void pack_conductance_bits(ProgrammedCrossbar& x) {
+  x.gbits.clear();
+  x.gbit_planes = 0;
+  x.gbit_words = 0;
+  const int64_t r = x.g.rows(), cp = x.g.cols();
+  float top = 0.0f;
+  for (int64_t e = 0; e < x.g.size(); ++e) {
+    const float v = x.g.data()[e];
+    if (!(v >= 0.0f) || v != std::floor(v) || v > 65535.0f) return;
+    top = std::max(top, v);
+  }
+  int planes = 1;
+  while ((int64_t{1} << planes) <= static_cast<int64_t>(top)) ++planes;
+  const int64_t W = (r + 63) / 64;
+  x.gbits.assign(static_cast<size_t>(cp * planes * W), 0);
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t p = 0; p < cp; ++p) {
+      const auto v = static_cast<uint32_t>(x.g(i, p));
+      for (int b = 0; b < planes; ++b)
+        if ((v >> b) & 1u) x.gbits[static_cast<size_t>((p * planes + b) * W + i / 64)] |= uint64_t{1} << (i % 64);
+    }
+  x.gbit_planes = planes;
+  x.gbit_words = W;
+}
+
+// Bit planes of the first nb input codes (rows of xi, r each): out[(v * bits + b) * W + w]
+// holds bit b of codes 64 w .. 64 w + 63 of vector v.
+void pack_input_bits(const MatrixXi& xi, int64_t nb, int64_t r, int bits, int64_t W, std::vector<uint64_t>& out) {
+  out.assign(static_cast<size_t>(nb * bits * W), 0);
+  uint64_t acc[32];
+  for (int64_t v = 0; v < nb; ++v) {
+    const int32_t* src = xi.row(v).data();
+    uint64_t* dst = out.data() + v * bits * W;
+    for (int64_t w = 0; w < W; ++w) {
+      std::fill_n(acc, bits, uint64_t{0});
+      const int64_t n = std::min<int64_t>(64, r - w * 64);
+      for (int64_t j = 0; j < n; ++j) {
+        const auto c = static_cast<uint32_t>(src[w * 64 + j]);
+        for (int b = 0; b < bits; ++b) acc[b] |= static_cast<uint64_t>((c >> b) & 1u) << j;
+      }
+      for (int b = 0; b < bits; ++b) dst[b * W + w] = acc[b];
+    }
+  }
+}
+
+// One read from bit planes: y(v, p) = sum over the rows of `words` (word index, row mask)
+// of chunk(v, i) * g(i, p), with the input chunk as d bit planes
+// xbits[(v * d + a) * W + w]: sum_a sum_b 2^(a+b) popcount(x_a & g_b & mask). Integer
+// exact, so equal to the float product whenever that one is exact (sums below 2^24).
+struct BitReadArgs {
+  const uint64_t* xbits;
+  const ProgrammedCrossbar* x;
+  int d;
+  int64_t nb;
+  const std::vector<std::pair<int64_t, uint64_t>>* words;
+  bool all_rows;  // the read spans every row of the crossbar (no masks needed)
+  float* y;       // nb x cp, row-major
+};
+
+inline __attribute__((always_inline)) void bit_plane_reads_body(const BitReadArgs& k) {
+  const int64_t W = k.x->gbit_words, cp = k.x->g.cols();
+  const int P = k.x->gbit_planes;
+  const uint64_t* gb = k.x->gbits.data();
+  for (int64_t v = 0; v < k.nb; ++v) {
+    const uint64_t* xv = k.xbits + v * k.d * W;
+    float* yrow = k.y + v * cp;
+    for (int64_t p = 0; p < cp; ++p) {
+      const uint64_t* gp = gb + p * P * W;
+      int64_t acc = 0;
+      for (int a = 0; a < k.d; ++a)
+        for (int b = 0; b < P; ++b) {
+          int64_t s = 0;
+          for (const auto& [w, m] : *k.words) s += __builtin_popcountll(xv[a * W + w] & gp[b * W + w] & m);
+          acc += s << (a + b);
+        }
+      yrow[p] = static_cast<float>(acc);
+    }
+  }
+}
+// The common case unrolled: 1-bit inputs, one read spans every row (no operation
+// units), W words of rows and P conductance planes known at compile time.
+template <int W, int P>
+inline __attribute__((always_inline)) void bit_plane_reads_fixed(const BitReadArgs& k) {
+  const int64_t cp = k.x->g.cols();
+  const uint64_t* gb = k.x->gbits.data();
+  for (int64_t v = 0; v < k.nb; ++v) {
+    uint64_t xv[W];
+    for (int w = 0; w < W; ++w) xv[w] = k.xbits[v * W + w];
+    float* yrow = k.y + v * cp;
+    const uint64_t* gp = gb;
+    for (int64_t p = 0; p < cp; ++p, gp += P * W) {
+      int64_t acc = 0;
+      for (int b = 0; b < P; ++b) {
+        int64_t s = 0;
+        for (int w = 0; w < W; ++w) s += __builtin_popcountll(xv[w] & gp[b * W + w]);
+        acc += s << b;
+      }
+      yrow[p] = static_cast<float>(acc);
+    }
+  }
+}
+
+inline __attribute__((always_inline)) void bit_plane_reads_dispatch(const BitReadArgs& k) {
+  const bool whole = k.d == 1 && k.all_rows;
+  const int64_t W = k.x->gbit_words;
+  const int P = k.x->gbit_planes;
+#define RERAM_BIT_READS_CASE(w_, p_) \
+  if (W == (w_) && P == (p_)) return bit_plane_reads_fixed<(w_), (p_)>(k);
+  if (whole) {
+    RERAM_BIT_READS_CASE(1, 1) RERAM_BIT_READS_CASE(1, 2) RERAM_BIT_READS_CASE(1, 3) RERAM_BIT_READS_CASE(1, 4)
+    RERAM_BIT_READS_CASE(2, 1) RERAM_BIT_READS_CASE(2, 2) RERAM_BIT_READS_CASE(2, 3) RERAM_BIT_READS_CASE(2, 4)
+    RERAM_BIT_READS_CASE(4, 1) RERAM_BIT_READS_CASE(4, 2) RERAM_BIT_READS_CASE(4, 3) RERAM_BIT_READS_CASE(4, 4)
+    RERAM_BIT_READS_CASE(8, 1) RERAM_BIT_READS_CASE(8, 2) RERAM_BIT_READS_CASE(8, 3) RERAM_BIT_READS_CASE(8, 4)
+  }
+#undef RERAM_BIT_READS_CASE
+  bit_plane_reads_body(k);
+}
+__attribute__((target("popcnt"))) void bit_plane_reads_popcnt(const BitReadArgs& k) { bit_plane_reads_dispatch(k); }
+void bit_plane_reads_generic(const BitReadArgs& k) { bit_plane_reads_dispatch(k); }
+void bit_plane_reads(const BitReadArgs& k) {
+  static const bool hw = __builtin_cpu_supports("popcnt");
+  if (hw) bit_plane_reads_popcnt(k);
+  else bit_plane_reads_generic(k);
+}
 }  // namespace
 
-double cpu_seconds() {
+namespace {
+double clock_seconds(clockid_t id) {
   timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  clock_gettime(id, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
+}  // namespace
+double cpu_seconds() { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
+double thread_cpu_seconds() { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
 
 FunctionalModel::FunctionalModel(const Mapping& mapping, const ArchConfig& arch, HardwareOptions options)
     : arch_(arch), opt_(options), net_(mapping.network) {
@@ -256,6 +387,7 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
       x.g_squared(i, p) = static_cast<float>(gcell * gcell);
     }
   }
+  pack_conductance_bits(x);
 }
 
 void FunctionalModel::set_adc_ranges() {
@@ -336,6 +468,24 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
                          std::ldexp(adc_max * static_cast<double>(reads), steps * d) < 16777216.0;
   Rng noise(ni.read_noise_seed_eff() ^ kReadNoiseStream, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
 
+  // Ideal devices with 0/1 (or few-bit) input chunks: reads from bit planes and popcounts
+  // (same values as the float product, several times faster); read noise needs the floats.
+  const bool use_bits =
+      opt_.allow_bit_planes && !noisy && !x.gbits.empty() && d * x.gbit_planes <= 8 && steps * d <= 32;
+  std::vector<std::vector<std::pair<int64_t, uint64_t>>> group_words;
+  std::vector<uint64_t> xbits, xstep;
+  const int64_t W = x.gbit_words;
+  if (use_bits)
+    for (int64_t g0 = 0; g0 < r; g0 += group) {
+      const int64_t g1 = std::min(r, g0 + group);
+      auto& gw = group_words.emplace_back();
+      for (int64_t w = g0 / 64; w * 64 < g1; ++w) {
+        const int64_t lo = std::max(g0, w * 64) - w * 64, hi = std::min(g1, w * 64 + 64) - w * 64;
+        const uint64_t m = (hi == 64 ? ~uint64_t{0} : (uint64_t{1} << hi) - 1) & ~((uint64_t{1} << lo) - 1);
+        gw.emplace_back(w, m);
+      }
+    }
+
   const int64_t B = std::max<int64_t>(1, opt_.block_vectors);
   MatrixXi xi(B, r);
   MatrixXf chunk(B, r), chunk_sq, y(B, cp), var, accf;
@@ -364,7 +514,13 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
     else accd.setZero();
     for (int t = 0; t < steps; ++t) {
       const int shift = t * d;
-      {
+      if (use_bits) {
+        if (t == 0) pack_input_bits(xi, nb, r, steps * d, W, xbits);
+        // Step t's chunk is input bits t*d .. t*d + d - 1: planes (t*d + a) of every vector.
+        xstep.resize(static_cast<size_t>(nb * d * W));
+        for (int64_t v = 0; v < nb; ++v)
+          std::copy_n(xbits.data() + (v * steps * d + shift) * W, d * W, xstep.data() + v * d * W);
+      } else {
         const int32_t* src = xi.data();
         float* dch = chunk.data();
         const int64_t cnt = nb * r;
@@ -375,7 +531,9 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
       for (int64_t g0 = 0; g0 < r; g0 += group) {
         const int64_t gl = std::min(group, r - g0);
         // One read: the rows of this operation unit driven with this input chunk.
-        if (gl == r) y.noalias() = chunk * x.g;
+        if (use_bits)
+          bit_plane_reads({xstep.data(), &x, d, nb, &group_words[static_cast<size_t>(g0 / group)], gl == r, y.data()});
+        else if (gl == r) y.noalias() = chunk * x.g;
         else y.noalias() = chunk.middleCols(g0, gl) * x.g.middleRows(g0, gl);
         if (noisy) {
           // Independent per-cell read noise sums to a Gaussian column noise of

@@ -14,8 +14,10 @@
 
 namespace reram::functional {
 
-// Process CPU time in seconds (the model is single-threaded; robust to a busy machine).
+// Process CPU time in seconds (robust to a busy machine).
 double cpu_seconds();
+// CPU time of the calling thread in seconds.
+double thread_cpu_seconds();
 
 struct HardwareOptions {
   // Use one exact integer product for a crossbar whose ADC provably never rounds nor
@@ -23,6 +25,9 @@ struct HardwareOptions {
   // largest ADC code). Results are identical either way; off forces the bit-serial path.
   bool allow_lossless_shortcut = true;
   int64_t block_vectors = 256;  // input vectors processed together per crossbar
+  // Ideal devices: compute each read from the conductances' bit planes with popcounts
+  // instead of a float product (identical values; off forces the float product).
+  bool allow_bit_planes = true;
 };
 
 // One physical crossbar as programmed: its slice conductances with non-idealities
@@ -43,6 +48,12 @@ struct ProgrammedCrossbar {
   double calibrated_max = 0.0;        // largest read seen in calibration
   bool lossless = false;              // shortcut eligible
   int64_t stuck_cells = 0;
+  // When every entry of g is a small non-negative integer (ideal devices), its bit planes:
+  // gbits[(p * gbit_planes + b) * gbit_words + w] holds bit b of g(64 w .. 64 w + 63, p).
+  // A read of 0/1 input bit planes is then a sum of popcounts, exactly the float product.
+  std::vector<uint64_t> gbits;
+  int gbit_planes = 0;
+  int64_t gbit_words = 0;
 };
 
 // Per weight layer state shared by the references and the hardware model.
@@ -92,6 +103,11 @@ class FunctionalModel {
   int64_t lossless_crossbars() const;
   // Calibration and ADC facts for reports.
   json summary() const;
+
+  // Keys the read-noise streams of the following forward_hardware calls to `stream`
+  // (evaluation uses the batch index), so that a batch's noise does not depend on which
+  // thread ran it or on what ran before.
+  void set_read_stream(uint64_t stream) { read_counter_ = stream << 32; }
 
   // CPU seconds of only the partial-sum products the hardware model cannot avoid on
   // `images`: for every crossbar, input step and operation-unit read, one product of

@@ -1,10 +1,20 @@
 #include "pruning/functional/evaluate.h"
 
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <thread>
 
 #include "pruning/core/error.h"
 
 namespace reram::functional {
+
+int resolve_threads(int requested) {
+  if (requested < 0) throw ConfigError("threads must be >= 0 (0: one per core), got " + std::to_string(requested));
+  if (requested > 0) return requested;
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(hc);
+}
 
 Acts dataset_images(const Dataset& data, const Shape& expect, const std::string& where) {
   const auto& sh = data.images.shape;
@@ -47,10 +57,20 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
 
   const int64_t n = data.size();
   const int64_t B = std::max<int64_t>(1, o.batch_images);
-  int64_t ok_f = 0, ok_q = 0, ok_h = 0, agree = 0;
-  double t_f = 0, t_q = 0, t_h = 0, cpu_h = 0;
-  for (int64_t a = 0; a < n; a += B) {
-    const int64_t nb = std::min(B, n - a);
+  const int64_t batches = (n + B - 1) / B;
+  const int threads = static_cast<int>(std::min<int64_t>(resolve_threads(o.threads), batches));
+  // Every batch is evaluated on its own (read noise keyed by the batch index, input
+  // statistics kept per batch) and the results are combined in batch order, so the
+  // report is the same bit for bit whatever the thread count.
+  struct BatchResult {
+    int64_t ok_f = 0, ok_q = 0, ok_h = 0, agree = 0;
+    double t_f = 0, t_q = 0, t_h = 0, cpu_h = 0;
+    std::vector<std::pair<double, int64_t>> input_levels;  // per mapped layer: sum, count
+  };
+  std::vector<BatchResult> results(static_cast<size_t>(batches));
+  auto run_batch = [&](FunctionalModel& fm, int64_t bi) {
+    BatchResult& br = results[static_cast<size_t>(bi)];
+    const int64_t a = bi * B, nb = std::min(B, n - a);
     const Acts batch = images.middleRows(a, nb);
     std::vector<int> pq, ph;
     auto count = [&](const std::vector<int>& p, int64_t& ok) {
@@ -58,32 +78,73 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
     };
     if (o.run_float) {
       auto s = clock::now();
-      count(argmax_rows(model.forward_float(batch)), ok_f);
-      t_f += std::chrono::duration<double>(clock::now() - s).count();
+      count(argmax_rows(fm.forward_float(batch)), br.ok_f);
+      br.t_f = std::chrono::duration<double>(clock::now() - s).count();
     }
     if (o.run_quantized) {
       auto s = clock::now();
-      pq = argmax_rows(model.forward_quantized(batch));
-      count(pq, ok_q);
-      t_q += std::chrono::duration<double>(clock::now() - s).count();
+      pq = argmax_rows(fm.forward_quantized(batch));
+      count(pq, br.ok_q);
+      br.t_q = std::chrono::duration<double>(clock::now() - s).count();
     }
     if (o.run_hardware) {
+      for (auto& lm : fm.layers()) lm.input_level_sum = 0.0, lm.input_level_count = 0;
+      fm.set_read_stream(static_cast<uint64_t>(bi) + 1);
       auto s = clock::now();
-      const double c0 = cpu_seconds();
-      ph = argmax_rows(model.forward_hardware(batch));
-      cpu_h += cpu_seconds() - c0;
-      count(ph, ok_h);
-      t_h += std::chrono::duration<double>(clock::now() - s).count();
+      const double c0 = thread_cpu_seconds();
+      ph = argmax_rows(fm.forward_hardware(batch));
+      br.cpu_h = thread_cpu_seconds() - c0;
+      count(ph, br.ok_h);
+      br.t_h = std::chrono::duration<double>(clock::now() - s).count();
+      for (const auto& lm : fm.layers()) br.input_levels.emplace_back(lm.input_level_sum, lm.input_level_count);
     }
     if (o.run_quantized && o.run_hardware)
-      for (int64_t i = 0; i < nb; ++i) agree += pq[static_cast<size_t>(i)] == ph[static_cast<size_t>(i)] ? 1 : 0;
+      for (int64_t i = 0; i < nb; ++i) br.agree += pq[static_cast<size_t>(i)] == ph[static_cast<size_t>(i)] ? 1 : 0;
+  };
+  auto t_all = clock::now();
+  if (threads <= 1) {
+    for (int64_t bi = 0; bi < batches; ++bi) run_batch(model, bi);
+  } else {
+    // Each thread works on its own copy of the calibrated model (the hardware model keeps
+    // per-run state: read-noise counters and input statistics).
+    std::atomic<int64_t> next{0};
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        try {
+          FunctionalModel fm = model;
+          for (int64_t bi; (bi = next.fetch_add(1)) < batches;) run_batch(fm, bi);
+        } catch (...) {
+          errors[static_cast<size_t>(t)] = std::current_exception();
+          next = batches;
+        }
+      });
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+  const double wall_s = std::chrono::duration<double>(clock::now() - t_all).count();
+  int64_t ok_f = 0, ok_q = 0, ok_h = 0, agree = 0;
+  double t_f = 0, t_q = 0, t_h = 0, cpu_h = 0;
+  for (auto& lm : model.layers()) lm.input_level_sum = 0.0, lm.input_level_count = 0;
+  for (const BatchResult& br : results) {
+    ok_f += br.ok_f, ok_q += br.ok_q, ok_h += br.ok_h, agree += br.agree;
+    t_f += br.t_f, t_q += br.t_q, t_h += br.t_h, cpu_h += br.cpu_h;
+    for (size_t l = 0; l < br.input_levels.size(); ++l) {
+      model.layers()[l].input_level_sum += br.input_levels[l].first;
+      model.layers()[l].input_level_count += br.input_levels[l].second;
+    }
   }
   const double dn = static_cast<double>(n);
   json r;
   r["samples"] = n;
   r["calibration_samples"] = calib_set.size();
   r["calibration_source"] = o.calibration ? "separate" : "head of evaluated data";
-  json times = {{"calibration", calib_s}};
+  r["threads"] = threads;
+  // Per model: seconds summed over batches (over threads when there are several); "wall":
+  // the whole evaluation after calibration.
+  json times = {{"calibration", calib_s}, {"wall", wall_s}};
   if (o.run_float) {
     r["accuracy_float"] = static_cast<double>(ok_f) / dn;
     times["float"] = t_f;

@@ -24,13 +24,20 @@ struct EvalOptions {
   // > 0: before evaluating, run benchmark_batch on the first this many images and
   // report it under "benchmark".
   int64_t benchmark_images = 0;
+  // Threads over batches (0: one per core). Results are identical for every count.
+  int threads = 0;
 };
+
+// `requested` threads, or one per core for 0; throws ConfigError when negative.
+int resolve_threads(int requested);
 
 // Runs the float reference, the quantised float reference and the hardware model on
 // every sample of `data`. Returns {"samples", "accuracy_float", "accuracy_quantized",
 // "accuracy_on_hardware", "hardware_agrees_with_quantized" (fraction of equal
 // predictions), "calibration_samples", "calibration_source", "model" (FunctionalModel
-// summary), "time_s" (wall) per model, "hardware_cpu_time_s", "benchmark" (when asked)}. Models that were not run are omitted.
+// summary), "threads", "time_s" (per model: seconds summed over batches; "wall": the
+// whole run), "hardware_cpu_time_s" (CPU of the hardware model summed over threads),
+// "input_bit_density", "benchmark" (when asked)}. Models that were not run are omitted.
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data,
                           const EvalOptions& options = {});
 

@@ -588,3 +588,75 @@ TEST(Functional, PerEffectSeedsReRollOnlyTheirEffect) {
   EXPECT_EQ(stuck_moved_by_var, 0);
   EXPECT_GT(var_changed, 100);
 }
+
+// Reads from bit planes and popcounts (ideal devices) give exactly the float products'
+// results: crossbars of more than 64 rows (two words, a partial last one), operation
+// units not aligned to words, multi-bit DAC chunks, both sign encodings, lossy ADCs.
+TEST(Functional, BitPlaneReadsEqualFloatProducts) {
+  json j = json::parse(R"({"name": "lin", "input": {"channels": 1, "height": 1, "width": 150},
+    "layers": [{"name": "flat", "type": "flatten"}, {"name": "fc", "type": "linear", "out_features": 13, "bias": false}]})");
+  Network net = network_from_json(j, "t");
+  randomize_weights(net, 21);
+  int cases = 0;
+  for (std::string enc : {"offset", "differential"})
+    for (int ou : {0, 9, 70})
+      for (int dac : {1, 2, 3})
+        for (int cell : {1, 2, 3}) {
+          ArchConfig arch = make_arch({{"crossbar", {{"rows", 130}, {"cols", 16}, {"cell_bits", cell},
+                                                     {"sign_encoding", enc}, {"ou_rows", ou}}},
+                                       {"precision", {{"weight_bits", 6}, {"input_bits", 7}, {"dac_bits", dac},
+                                                      {"adc_bits", 5}}}});
+          Mapping m = map_dense(net, arch);
+          const Acts x = random_images(net.input, 9, 5).cwiseAbs();
+          HardwareOptions on, off;
+          on.allow_lossless_shortcut = off.allow_lossless_shortcut = false;
+          off.allow_bit_planes = false;
+          FunctionalModel a(m, arch, on), b(m, arch, off);
+          a.calibrate(x);
+          b.calibrate(x);
+          ASSERT_FALSE(a.crossbars().front().gbits.empty());
+          const auto ins = layer_inputs(a, x);
+          const MatrixXd ha = a.hardware_layer_int(0, ins[0]), hb = b.hardware_layer_int(0, ins[0]);
+          EXPECT_EQ(ha, hb) << enc << " ou " << ou << " dac " << dac << " cell " << cell;
+          EXPECT_GT(ha.cwiseAbs().sum(), 0.0);
+          ++cases;
+        }
+  EXPECT_EQ(cases, 54);
+  // Non-ideal conductances are not integers: no bit planes, the float product is used.
+  ArchConfig noisy = make_arch({{"nonideal", {{"variation_sigma", 0.1}, {"seed", 1}}}});
+  FunctionalModel fm(map_dense(net, noisy), noisy);
+  EXPECT_TRUE(fm.crossbars().front().gbits.empty());
+}
+
+// Threads over batches: the report is the same, bit for bit, for 1, 2 and 3 threads,
+// also with read noise (its streams are keyed by the batch, not by the thread).
+TEST(Functional, EvaluateIsIdenticalForAnyThreadCount) {
+  Network net = test_net(4);
+  Dataset d;
+  const int64_t n = 23;
+  Acts x = random_images(net.input, n, 17);
+  d.images = NdArray({n, 3, 9, 7}, std::vector<float>(x.data(), x.data() + x.size()));
+  for (int64_t i = 0; i < n; ++i) d.labels.push_back(static_cast<int>(i % 7));
+  for (json ni : {json::object(), json{{"read_noise_sigma", 0.3}, {"seed", 5}}}) {
+    ArchConfig a = make_arch({{"nonideal", ni}, {"precision", {{"adc_bits", 4}}}});
+    Mapping m = map_dense(net, a);
+    std::vector<json> reports;
+    for (int t : {1, 2, 3}) {
+      EvalOptions o;
+      o.batch_images = 4;
+      o.calibration_samples = 8;
+      o.threads = t;
+      json r = evaluate_on_hardware(m, a, d, o);
+      EXPECT_EQ(r["threads"], t);
+      r.erase("time_s");
+      r.erase("threads");
+      r.erase("hardware_cpu_time_s");
+      reports.push_back(r);
+    }
+    EXPECT_EQ(reports[0], reports[1]) << ni.dump();
+    EXPECT_EQ(reports[0], reports[2]) << ni.dump();
+    EXPECT_FALSE(reports[0]["input_bit_density"].empty());
+  }
+  EXPECT_THROW(resolve_threads(-1), ConfigError);
+  EXPECT_GE(resolve_threads(0), 1);
+}
