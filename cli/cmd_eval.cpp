@@ -36,7 +36,7 @@ int run_eval(int argc, char** argv) {
       "training images that set input and (adc_range=calibrated) ADC ranges")(
       "batch", po::value(&batch)->default_value(batch), "images per batch")(
       "threads", po::value(&threads)->default_value(0),
-      "threads over batches (0: one per core); results are identical for every count")(
+      "threads over batches (0: OMP_NUM_THREADS, else one per core); results are identical for every count")(
       "no-shortcut", "never use the exact one-product path for lossless crossbars (same results, slower)")(
       "no-bit-planes", "compute crossbar reads as float products, not from bit planes (same results, slower)")(
       "skip-float", "do not run the float and quantised references")(

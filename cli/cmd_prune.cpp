@@ -143,7 +143,7 @@ int run_prune(int argc, char** argv) {
       ("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files ('none': no data)")
       ("train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")
-      ("threads", po::value(&o.train.threads)->default_value(0), "torch threads (0: the trainer's default)")
+      ("threads", po::value(&o.train.threads)->default_value(0), "LibTorch intra-op threads for training (0: OMP_NUM_THREADS, else one per core)")
       ("quiet", "no per-epoch progress lines")
       ("measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")
       ("sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")

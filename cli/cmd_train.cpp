@@ -40,7 +40,7 @@ int run_train(int argc, char** argv) {
       ("train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")
       ("augment", po::bool_switch(&t.augment), "random crop (pad 2) + horizontal flip")
-      ("threads", po::value(&t.threads)->default_value(0), "torch threads (0: min(2, cores))")
+      ("threads", po::value(&t.threads)->default_value(0), "LibTorch intra-op threads (0: OMP_NUM_THREADS, else one per core)")
       ("quiet", "no per-epoch progress lines")
       ("output,o", po::value(&out)->required(), "trained weights (.npz)")
       ("report", po::value(&report), "per-epoch statistics and resolved options (.json)");

@@ -6,14 +6,13 @@
 #include <thread>
 
 #include "pruning/core/error.h"
+#include "pruning/core/threads.h"
 
 namespace reram::functional {
 
 int resolve_threads(int requested) {
   if (requested < 0) throw ConfigError("threads must be >= 0 (0: one per core), got " + std::to_string(requested));
-  if (requested > 0) return requested;
-  const unsigned hc = std::thread::hardware_concurrency();
-  return hc == 0 ? 1 : static_cast<int>(hc);
+  return requested > 0 ? requested : default_thread_count();
 }
 
 Acts dataset_images(const Dataset& data, const Shape& expect, const std::string& where) {

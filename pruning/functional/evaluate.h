@@ -24,11 +24,13 @@ struct EvalOptions {
   // > 0: before evaluating, run benchmark_batch on the first this many images and
   // report it under "benchmark".
   int64_t benchmark_images = 0;
-  // Threads over batches (0: one per core). Results are identical for every count.
+  // Threads over batches (0: OMP_NUM_THREADS, else one per core). Results are identical
+  // for every count.
   int threads = 0;
 };
 
-// `requested` threads, or one per core for 0; throws ConfigError when negative.
+// `requested` threads, or for 0 reram::default_thread_count() (OMP_NUM_THREADS, else one
+// per core); throws ConfigError when negative.
 int resolve_threads(int requested);
 
 // Runs the float reference, the quantised float reference and the hardware model on

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "pruning/core/error.h"
+#include "pruning/core/threads.h"
 
 namespace reram {
 
@@ -373,9 +374,9 @@ Trainer::Trainer(const Network& net, const TrainOptions& opt) : impl_(std::make_
     throw ConfigError("unknown schedule '" + opt.schedule + "' (cosine | step | constant)");
   if (opt.threads < 0) throw ConfigError("threads must be >= 0");
   if (impl_->net.layers.empty()) throw InputError("network '" + net.name + "' has no layers");
-  // The machines are shared 2-core boxes: torch's default (all cores) is capped at 2.
-  int threads = opt.threads > 0 ? opt.threads
-                                : static_cast<int>(std::max(1u, std::min(2u, std::thread::hardware_concurrency())));
+  // LibTorch's intra-op threads: OMP_NUM_THREADS when set (sweeps share the cores among
+  // their stages this way), otherwise one per core.
+  const int threads = opt.threads > 0 ? opt.threads : default_thread_count();
   torch::set_num_threads(threads);
   impl_->net.infer_shapes();
   impl_->build();

@@ -27,7 +27,7 @@ struct TrainOptions {
   uint64_t seed = 1;               // init, shuffling, augmentation
   bool augment = false;            // random crop (pad 2) + horizontal flip
   bool progress = true;            // one line per epoch on stderr
-  int threads = 0;                 // 0: torch default
+  int threads = 0;                 // LibTorch intra-op threads (0: one per core)
 };
 
 struct EpochStats {
