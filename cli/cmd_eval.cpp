@@ -30,7 +30,7 @@ int run_eval(int argc, char** argv) {
       "random-weights", po::value(&random_seed),
       "with --network: seeded random weights (smoke tests and benchmarks; accuracy is chance)");
   add_arch_options(desc);
-  desc.add_options()("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files")(
+  desc.add_options()("data", po::value(&data)->default_value(data), kDataHelp)(
       "samples", po::value(&samples)->default_value(0), "evaluate the first N test images (0: all)")(
       "calibration-samples", po::value(&calib_samples)->default_value(calib_samples),
       "training images that set input and (adc_range=calibrated) ADC ranges")(
@@ -47,9 +47,9 @@ int run_eval(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_options(argc, argv, desc, vm,
                      "usage: reram eval (--mapping M.json [--weights W.npz] | --network NET [--weights W.npz]) "
-                     "--arch A.json [--set k=v]... --data fashion-mnist [--samples N] [-o EVAL.json]\n\n"
+                     "--arch A.json [--set k=v]... --data DATA [--samples N] [-o EVAL.json]\n\n"
                      "Runs the float reference, the quantised reference and the crossbar hardware model\n"
-                     "(docs/functional-model.md) on Fashion-MNIST test images and prints their accuracies."))
+                     "(docs/functional-model.md) on the data set's test images and prints their accuracies."))
     return 0;
   if (vm.count("mapping") == vm.count("network")) throw ConfigError("give exactly one of --mapping and --network");
   if (samples < 0) throw ConfigError("--samples must be >= 0");
@@ -70,9 +70,10 @@ int run_eval(int argc, char** argv) {
     m = map_dense(net, arch);
   }
 
-  const std::string dir = resolve_dataset_dir(data);
-  const Dataset test = load_fashion_mnist(dir, "test", samples);
-  const Dataset calib = load_fashion_mnist(dir, "train", calib_samples);
+  const DataSource src = parse_data_source(data);
+  const std::string dir = src.path;
+  const Dataset test = load_data_for(src, "test", samples, m.network);
+  const Dataset calib = load_data_for(src, "train", calib_samples, m.network);
   functional::EvalOptions o;
   o.batch_images = batch;
   o.threads = functional::resolve_threads(threads);
@@ -82,7 +83,7 @@ int run_eval(int argc, char** argv) {
   if (vm.count("skip-float")) o.run_float = o.run_quantized = false;
   if (vm.count("benchmark")) o.benchmark_images = vm["benchmark"].as<int64_t>();
   json r = functional::evaluate_on_hardware(m, arch, test, o);
-  r["calibration_source"] = "fashion-mnist train split (first " + std::to_string(calib.size()) + ")";
+  r["calibration_source"] = src.spec + " train split (first " + std::to_string(calib.size()) + ")";
 
   json report;
   report["reram_version"] = version();
@@ -90,7 +91,8 @@ int run_eval(int argc, char** argv) {
                       {"network", vm.count("network") ? network_path : m.network.source_file},
                       {"weights", weights},
                       {"random_weights_seed", vm.count("random-weights") ? json(random_seed) : json(nullptr)},
-                      {"data", dir},
+                      {"data", src.spec},
+                      {"data_dir", dir},
                       {"samples", test.size()},
                       {"calibration_samples", calib.size()},
                       {"batch", batch},

@@ -49,20 +49,6 @@ std::map<std::string, double> load_ratios(const std::string& path) {
   return r;
 }
 
-// The last n samples of a data set: a held-out slice of the training set that the
-// fine-tuning subset (the first --train-limit images) does not touch.
-Dataset tail(const Dataset& d, int64_t n) {
-  if (n <= 0 || n >= d.size()) return d;
-  Dataset t;
-  t.mean = d.mean;
-  t.std = d.std;
-  t.labels.assign(d.labels.end() - n, d.labels.end());
-  t.images.shape = d.images.shape;
-  t.images.shape[0] = n;
-  const int64_t per = d.images.numel() / d.images.shape[0];
-  t.images.data.assign(d.images.data.end() - n * per, d.images.data.end());
-  return t;
-}
 
 std::string help_lists() {
   std::string s = "granularities:\n";
@@ -140,7 +126,7 @@ int run_prune(int argc, char** argv) {
       ("quantize", "round kept weights to conductance levels (always on for admm)")
       ("noise", po::value(&o.noise_sigma)->default_value(0.0), "relative weight noise during fine-tuning (device mismatch)")
       ("seed", po::value(&o.seed)->default_value(o.seed), "seed for LGD noise, shuffling")
-      ("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files ('none': no data)")
+      ("data", po::value(&data)->default_value(data), (std::string(kDataHelp) + "; 'none': no data").c_str())
       ("train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")
       ("threads", po::value(&o.train.threads)->default_value(0), "LibTorch intra-op threads for training (0: OMP_NUM_THREADS, else one per core)")
@@ -182,14 +168,14 @@ int run_prune(int argc, char** argv) {
   Dataset train, test;
   bool have_data = data != "none";
   if (have_data) {
-    std::string dir = resolve_dataset_dir(data);
+    const DataSource src = parse_data_source(data);
     if (vm.count("sensitivity") && sens_split == "train-tail") {
-      test = tail(load_fashion_mnist(dir, "train"), sens_samples);
+      test = load_data_for(src, "train", -1, net).tail(sens_samples);
     } else {
-      test = load_fashion_mnist(dir, "test", test_limit);
+      test = load_data_for(src, "test", test_limit, net);
     }
     bool need_train = !vm.count("sensitivity");
-    if (need_train) train = load_fashion_mnist(dir, "train", train_limit);
+    if (need_train) train = load_data_for(src, "train", train_limit, net);
   }
 
   if (vm.count("sensitivity")) {

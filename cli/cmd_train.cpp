@@ -26,7 +26,7 @@ int run_train(int argc, char** argv) {
       ("network", po::value(&network)->required(), "network description (.json or .onnx)")
       ("weights", po::value(&weights), "start from these weights (.npz) instead of the network's own or a seeded init")
       ("from-scratch", "ignore the network's own weights and start from a seeded init")
-      ("data", po::value(&data)->default_value(data), "'fashion-mnist' or a directory of IDX files")
+      ("data", po::value(&data)->default_value(data), kDataHelp)
       ("epochs", po::value(&t.epochs)->default_value(t.epochs), "training epochs (0: evaluate only)")
       ("batch-size", po::value(&t.batch_size)->default_value(t.batch_size), "mini-batch size")
       ("lr", po::value(&t.lr)->default_value(t.lr), "initial learning rate")
@@ -39,7 +39,8 @@ int run_train(int argc, char** argv) {
       ("seed", po::value(&t.seed)->default_value(t.seed), "seed for init, shuffling and augmentation")
       ("train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")
-      ("augment", po::bool_switch(&t.augment), "random crop (pad 2) + horizontal flip")
+      ("augment", po::bool_switch(&t.augment), "random crop (pad --augment-pad) + horizontal flip")
+      ("augment-pad", po::value(&t.augment_pad)->default_value(t.augment_pad), "padding in pixels of the random crop")
       ("threads", po::value(&t.threads)->default_value(0), "LibTorch intra-op threads (0: OMP_NUM_THREADS, else one per core)")
       ("quiet", "no per-epoch progress lines")
       ("output,o", po::value(&out)->required(), "trained weights (.npz)")
@@ -67,9 +68,9 @@ int run_train(int argc, char** argv) {
     for (Layer& l : net.layers) l.params.clear();
   if (!weights.empty()) load_weights_npz(net, weights);
   const bool started_from_weights = net.has_weights();
-  std::string dir = resolve_dataset_dir(data);
-  Dataset train = load_fashion_mnist(dir, "train", train_limit);
-  Dataset test = load_fashion_mnist(dir, "test", test_limit);
+  const DataSource src = parse_data_source(data);
+  Dataset train = load_data_for(src, "train", train_limit, net);
+  Dataset test = load_data_for(src, "test", test_limit, net);
 
   Trainer trainer(net, t);
   double initial_accuracy = started_from_weights ? trainer.evaluate(test) : -1;
@@ -89,14 +90,17 @@ int run_train(int argc, char** argv) {
     r["network"] = network;
     r["network_name"] = net.name;
     r["initial_weights"] = !weights.empty() ? weights : started_from_weights ? "network" : "seeded_init";
-    r["data_dir"] = dir;
+    r["data"] = src.spec;
+    r["data_dir"] = src.path;
+    r["normalisation"] = {{"mean", train.mean}, {"std", train.std}};
     r["train_size"] = train.size();
     r["test_size"] = test.size();
     r["output"] = out;
     r["options"] = {{"epochs", t.epochs},         {"batch_size", t.batch_size}, {"lr", t.lr},
                     {"optimizer", t.optimizer},   {"momentum", t.momentum},     {"weight_decay", t.weight_decay},
                     {"schedule", t.schedule},     {"step_size", t.step_size},   {"gamma", t.gamma},
-                    {"seed", t.seed},             {"augment", t.augment},       {"threads", t.threads},
+                    {"seed", t.seed},             {"augment", t.augment},       {"augment_pad", t.augment_pad},
+                    {"threads", t.threads},
                     {"train_limit", train_limit}, {"test_limit", test_limit}};
     json ep = json::array();
     for (const EpochStats& s : stats)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pruning/arch/arch_config.h"
+#include "pruning/core/dataset.h"
 #include "pruning/graph/network.h"
 
 namespace reram::cli {
@@ -37,5 +38,12 @@ bool parse_options(int argc, char** argv, const po::options_description& desc, p
 void add_arch_options(po::options_description& desc);  // --arch, --set
 // Loads --arch with the --set overrides; prints the config's warnings when `warn`.
 ArchConfig arch_from_options(const po::variables_map& vm, bool warn = true);
+
+// The --data help text shared by the commands.
+extern const char* const kDataHelp;
+// Loads a split of a --data source (docs/data.md) and checks it against `net`: image
+// shape against the network input, labels against the network's outputs. InputError
+// naming the data set otherwise.
+Dataset load_data_for(const DataSource& src, const std::string& split, int64_t limit, const Network& net);
 
 }  // namespace reram::cli

@@ -48,6 +48,25 @@ ArchConfig arch_from_options(const po::variables_map& vm, bool warn) {
   return a;
 }
 
+const char* const kDataHelp =
+    "data set: 'fashion-mnist', a directory of Fashion-MNIST IDX files, cifar10:DIR, cifar100:DIR (the official binary "
+    "versions) or npz:FILE (x_train, y_train, x_test, y_test); docs/data.md";
+
+Dataset load_data_for(const DataSource& src, const std::string& split, int64_t limit, const Network& net) {
+  Dataset d = load_dataset(src, split, limit);
+  const auto& sh = d.images.shape;
+  if (sh[1] != net.input.c || sh[2] != net.input.h || sh[3] != net.input.w)
+    throw InputError(src.spec + ": " + split + " images are " + std::to_string(sh[1]) + "x" + std::to_string(sh[2]) + "x" +
+                     std::to_string(sh[3]) + " but network '" + net.name + "' takes " + net.input.str());
+  if (!net.layers.empty()) {
+    const int64_t outputs = net.layers.back().out_shape.numel();
+    if (outputs > 0 && d.classes > outputs)
+      throw InputError(src.spec + ": labels go up to " + std::to_string(d.classes - 1) + " but network '" + net.name +
+                       "' has " + std::to_string(outputs) + " outputs");
+  }
+  return d;
+}
+
 namespace {
 void print_help() {
   std::cout << "reram " << version()

@@ -124,6 +124,7 @@ NdArray npy_decode(const std::string& b, const std::string& where) {
   char kind = descr[1];
   int size = std::stoi(descr.substr(2));
   bool swap = endian == '>';
+  a.dtype = descr.substr(1);
   if (static_cast<size_t>(n) * static_cast<size_t>(size) > avail) throw InputError(where + ": truncated .npy data");
   if (kind == 'f' && size == 4) convert<float>(p, n, a.data, swap);
   else if (kind == 'f' && size == 8) convert<double>(p, n, a.data, swap);

@@ -12,6 +12,7 @@ namespace reram {
 struct NdArray {
   std::vector<int64_t> shape;
   std::vector<float> data;
+  std::string dtype = "f4";  // as read: NumPy kind and size ("f4", "f8", "u1", "i8", ...)
 
   NdArray() = default;
   NdArray(std::vector<int64_t> s, std::vector<float> d) : shape(std::move(s)), data(std::move(d)) {}

@@ -333,13 +333,21 @@ struct Trainer::Impl {
     return opt.lr * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, t)));
   }
 
-  // Random crop from a 2-pixel padded image plus horizontal flip, per sample. Padding
+  // Random crop from an augment_pad-pixel padded image plus horizontal flip, per sample. Padding
   // uses the normalised value of a black pixel so it looks like real background.
-  torch::Tensor augment(const torch::Tensor& batch, double pad_value, std::mt19937_64& rng) const {
+  torch::Tensor augment(const torch::Tensor& batch, const std::vector<double>& pad_value, std::mt19937_64& rng) const {
     int64_t n = batch.size(0), h = batch.size(2), w = batch.size(3);
-    torch::Tensor padded = torch::constant_pad_nd(batch, {2, 2, 2, 2}, pad_value);
+    const int64_t p = opt.augment_pad;
+    torch::Tensor padded;
+    if (std::all_of(pad_value.begin(), pad_value.end(), [&](double v) { return v == pad_value[0]; })) {
+      padded = torch::constant_pad_nd(batch, {p, p, p, p}, pad_value[0]);
+    } else {  // one pad value per channel
+      std::vector<float> pv(pad_value.begin(), pad_value.end());
+      torch::Tensor t = torch::from_blob(pv.data(), {1, static_cast<int64_t>(pv.size()), 1, 1}, torch::kFloat).clone();
+      padded = torch::constant_pad_nd(batch - t, {p, p, p, p}, 0.0) + t;
+    }
     torch::Tensor out = torch::empty_like(batch);
-    std::uniform_int_distribution<int> off(0, 4), coin(0, 1);
+    std::uniform_int_distribution<int> off(0, static_cast<int>(2 * p)), coin(0, 1);
     for (int64_t i = 0; i < n; ++i) {
       int oy = off(rng), ox = off(rng);
       torch::Tensor crop = padded[i].narrow(1, oy, h).narrow(2, ox, w);
@@ -373,6 +381,7 @@ Trainer::Trainer(const Network& net, const TrainOptions& opt) : impl_(std::make_
   if (opt.schedule != "cosine" && opt.schedule != "step" && opt.schedule != "constant")
     throw ConfigError("unknown schedule '" + opt.schedule + "' (cosine | step | constant)");
   if (opt.threads < 0) throw ConfigError("threads must be >= 0");
+  if (opt.augment_pad < 0 || opt.augment_pad > 16) throw ConfigError("augment pad must be in 0..16 pixels");
   if (impl_->net.layers.empty()) throw InputError("network '" + net.name + "' has no layers");
   // LibTorch's intra-op threads: OMP_NUM_THREADS when set (sweeps share the cores among
   // their stages this way), otherwise one per core.
@@ -410,7 +419,10 @@ EpochStats Trainer::train_epoch(const Dataset& train, int epoch) {
 
   int64_t bs = std::max(1, m.opt.batch_size);
   int64_t nsteps = m.steps(n);
-  double pad_value = (0.0 - train.mean) / (train.std == 0 ? 1.0 : train.std);
+  std::vector<double> pad_value;  // the normalised value of a black pixel, per channel
+  for (size_t c = 0; c < train.mean.size(); ++c)
+    pad_value.push_back((0.0 - train.mean[c]) / (train.std[c] == 0 ? 1.0 : train.std[c]));
+  if (pad_value.empty()) pad_value.push_back(0.0);
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
   for (int64_t b = 0; b < nsteps; ++b) {

@@ -25,7 +25,8 @@ struct TrainOptions {
   int step_size = 10;              // step schedule: epochs per decay
   double gamma = 0.1;              // step schedule: decay factor
   uint64_t seed = 1;               // init, shuffling, augmentation
-  bool augment = false;            // random crop (pad 2) + horizontal flip
+  bool augment = false;            // random crop (pad augment_pad) + horizontal flip
+  int augment_pad = 2;             // pixels of padding for the random crop (CIFAR recipes: 4)
   bool progress = true;            // one line per epoch on stderr
   int threads = 0;                 // LibTorch intra-op threads (0: one per core)
 };

@@ -437,3 +437,155 @@ TEST(Arch, PerNonIdealitySeedsDefaultToTheCommonSeed) {
   EXPECT_EQ(b.to_json()["nonideal"]["fault_seed"], 11);
   EXPECT_EQ(b.to_json()["nonideal"]["read_noise_seed"], 7);
 }
+
+// ---- CIFAR binary and npz data sets, on files generated here in the exact formats ----
+namespace {
+// CIFAR records: label byte(s) then 1024 R, 1024 G, 1024 B. Pixel value of record i,
+// channel c, position k: (i * 7 + c * 50 + k) % 256.
+std::string cifar_records(int n, bool hundred, int label_base) {
+  std::string b;
+  for (int i = 0; i < n; ++i) {
+    if (hundred) b.push_back(static_cast<char>(i % 20));
+    b.push_back(static_cast<char>((label_base + i) % (hundred ? 100 : 10)));
+    for (int c = 0; c < 3; ++c)
+      for (int k = 0; k < 1024; ++k) b.push_back(static_cast<char>((i * 7 + c * 50 + k) % 256));
+  }
+  return b;
+}
+void write_bytes(const std::string& path, const std::string& b) { std::ofstream(path, std::ios::binary) << b; }
+std::string make_cifar10(const std::string& name, int per_batch) {
+  std::string dir = tmp(name);
+  std::string sub = dir + "/cifar-10-batches-bin";
+  (void)std::system(("mkdir -p " + sub).c_str());
+  for (int k = 1; k <= 5; ++k) write_bytes(sub + "/data_batch_" + std::to_string(k) + ".bin", cifar_records(per_batch, false, k));
+  write_bytes(sub + "/test_batch.bin", cifar_records(per_batch, false, 0));
+  return dir;
+}
+}  // namespace
+
+TEST(Dataset, Cifar10BinaryLoadsNormalisedPerChannel) {
+  const std::string dir = make_cifar10("c10", 6);
+  Dataset tr = load_dataset(parse_data_source("cifar10:" + dir), "train");
+  Dataset te = load_dataset(parse_data_source("cifar10:" + dir), "test");
+  EXPECT_EQ(tr.size(), 30);
+  EXPECT_EQ(te.size(), 6);
+  EXPECT_EQ(tr.images.shape, (std::vector<int64_t>{30, 3, 32, 32}));
+  EXPECT_EQ(tr.classes, 10);
+  EXPECT_EQ(tr.labels[0], 1);  // batch 1, record 0
+  EXPECT_EQ(tr.labels[6], 2);  // batch 2, record 0
+  ASSERT_EQ(tr.mean.size(), 3u);
+  // Independent statistics of the generated pixels, per channel, over the 30 training records.
+  for (int c = 0; c < 3; ++c) {
+    double s = 0, s2 = 0;
+    for (int i = 0; i < 6; ++i)
+      for (int k = 0; k < 1024; ++k) {
+        const double v = ((i * 7 + c * 50 + k) % 256) / 255.0;
+        s += 5 * v, s2 += 5 * v * v;
+      }
+    const double m = s / 30720, sd = std::sqrt(s2 / 30720 - m * m);
+    EXPECT_NEAR(tr.mean[c], m, 1e-7);  // pixels are stored as float
+    EXPECT_NEAR(tr.std[c], sd, 1e-7);
+    EXPECT_EQ(te.mean[c], tr.mean[c]);  // the test split uses the training statistics
+    // Record 2, channel c, pixel (1, 3): normalised value.
+    const double raw = ((2 * 7 + c * 50 + 35) % 256) / 255.0;
+    EXPECT_NEAR(te.images.data[static_cast<size_t>(((2 * 3 + c) * 32 + 1) * 32 + 3)], (raw - m) / sd, 1e-5);
+  }
+  EXPECT_EQ(load_dataset(parse_data_source("cifar10:" + dir), "train", 8).size(), 8);
+}
+
+TEST(Dataset, Cifar100UsesFineLabels) {
+  std::string dir = tmp("c100");
+  (void)std::system(("mkdir -p " + dir).c_str());
+  write_bytes(dir + "/train.bin", cifar_records(120, true, 0));
+  write_bytes(dir + "/test.bin", cifar_records(5, true, 3));
+  Dataset d = load_dataset(parse_data_source("cifar100:" + dir), "train");
+  EXPECT_EQ(d.classes, 100);
+  EXPECT_EQ(d.labels[99], 99);
+  EXPECT_EQ(d.labels[101], 1);
+  EXPECT_EQ(load_dataset(parse_data_source("cifar100:" + dir), "test").labels[0], 3);
+}
+
+TEST(Dataset, BadCifarFilesAreNamedErrors) {
+  const std::string dir = make_cifar10("c10bad", 2);
+  const std::string f = dir + "/cifar-10-batches-bin/test_batch.bin";
+  auto err = [&] { return error_of([&] { load_dataset(parse_data_source("cifar10:" + dir), "test"); }); };
+  write_bytes(f, cifar_records(2, false, 0).substr(0, 3073 + 100));  // truncated second record
+  EXPECT_NE(err().find(f), std::string::npos);
+  EXPECT_NE(err().find("not a whole number of 3073-byte records"), std::string::npos);
+  std::string bad = cifar_records(2, false, 0);
+  bad[3073] = 12;  // label of record 1
+  write_bytes(f, bad);
+  EXPECT_NE(err().find("record 1 has label 12"), std::string::npos);
+  write_bytes(f, "");
+  EXPECT_NE(err().find("empty file"), std::string::npos);
+  std::remove(f.c_str());
+  EXPECT_NE(err().find("'test_batch.bin' not found"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_data_source("cifar10:/nonexistent/dir"); }).find("not found"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_data_source("imagenet:/x"); }).find("unknown data set kind 'imagenet'"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_data_source("npz:"); }).find("no path"), std::string::npos);
+}
+
+TEST(Dataset, NpzInNhwcUint8AndNchwFloatAgree) {
+  // The same images stored two ways: uint8 NHWC and float NCHW (already in [0, 1]).
+  const int64_t n = 4, h = 5, w = 6, c = 3;
+  NdArray u8({n, h, w, c}), f({n, c, h, w});
+  u8.dtype = "u1";  // written as float32 by the project's writer; the loader sees its dtype
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x)
+        for (int64_t ch = 0; ch < c; ++ch) {
+          const float v = static_cast<float>((i * 31 + y * 7 + x * 3 + ch * 11) % 256);
+          u8.data[static_cast<size_t>(((i * h + y) * w + x) * c + ch)] = v;
+          f.data[static_cast<size_t>(((i * c + ch) * h + y) * w + x)] = v / 255.0f;
+        }
+  NdArray y({n}, {0, 1, 2, 1}), yt({2}, {2, 0});
+  NdArray xt({2, c, h, w}), xtu({2, h, w, c});
+  auto write_u8_npz = [&](const std::string& path, const NdArray& xtr, const NdArray& xte) {
+    // An uint8 .npy by hand: the project's writer only writes float32.
+    auto npy_u8 = [](const NdArray& a) {
+      std::string shape = "(";
+      for (auto d : a.shape) shape += std::to_string(d) + ", ";
+      shape += ")";
+      std::string header = "{'descr': '|u1', 'fortran_order': False, 'shape': " + shape + ", }";
+      while ((10 + header.size() + 1) % 64) header += ' ';
+      header += '\n';
+      std::string b = "\x93NUMPY\x01";
+      b.push_back('\0');
+      b.push_back(static_cast<char>(header.size() & 0xff));
+      b.push_back(static_cast<char>(header.size() >> 8));
+      b += header;
+      for (float v : a.data) b.push_back(static_cast<char>(static_cast<unsigned char>(v)));
+      return b;
+    };
+    const std::string d = path + ".d";
+    (void)std::system(("rm -rf " + d + " && mkdir -p " + d).c_str());
+    write_bytes(d + "/x_train.npy", npy_u8(xtr));
+    write_bytes(d + "/x_test.npy", npy_u8(xte));
+    write_npy_atomic(d + "/y_train.npy", NdArray({n}, {0, 1, 2, 1}));
+    write_npy_atomic(d + "/y_test.npy", NdArray({2}, {2, 0}));
+    return std::system(("cd " + d + " && rm -f " + path + " && zip -q -0 " + path + " *.npy").c_str());
+  };
+  const std::string p1 = tmp("u8.npz"), p2 = tmp("f.npz");
+  if (write_u8_npz(p1, u8, xtu) != 0) GTEST_SKIP() << "zip not installed";
+  write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"x_test", xt}, {"y_test", yt}});
+  Dataset a = load_dataset(parse_data_source("npz:" + p1), "train");
+  Dataset b = load_dataset(parse_data_source("npz:" + p2), "train");
+  EXPECT_EQ(a.images.shape, (std::vector<int64_t>{n, c, h, w}));
+  EXPECT_EQ(b.images.shape, a.images.shape);
+  EXPECT_EQ(a.classes, 3);
+  EXPECT_EQ(a.labels, b.labels);
+  for (size_t k = 0; k < a.images.data.size(); ++k) ASSERT_NEAR(a.images.data[k], b.images.data[k], 1e-5) << k;
+  EXPECT_EQ(load_dataset(parse_data_source("npz:" + p2), "test").size(), 2);
+  // Errors name the file and the array.
+  write_npz_atomic(p2, {{"x_train", f}, {"y_train", NdArray({3}, {0, 1, 2})}, {"x_test", xt}, {"y_test", yt}});
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("'y_train' has 3 labels for 4 images"),
+            std::string::npos);
+  write_npz_atomic(p2, {{"x_train", f}, {"y_train", NdArray({n}, {0, 1, -2, 1})}, {"x_test", xt}, {"y_test", yt}});
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("is not a label"), std::string::npos);
+  write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"x_test", NdArray({2, c, h, w + 1})}, {"y_test", yt}});
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("but x_test images are"), std::string::npos);
+  write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"y_test", yt}});
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("no array 'x_test'"), std::string::npos);
+  write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"x_test", xt}, {"y_test", yt}, {"extra", yt}});
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("unknown array 'extra'"), std::string::npos);
+}
