@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "pruning/core/dataset.h"
+#include "pruning/prune/search.h"
 #include "pruning/core/json_util.h"
 #include "pruning/prune/granularity.h"
 #include "pruning/prune/optimizer.h"
@@ -85,6 +86,8 @@ int run_prune(int argc, char** argv) {
   o.train.epochs = 1;
   o.train.lr = 0.01;
   o.train.schedule = "cosine";
+  SearchOptions search;
+  int64_t validation_samples = 5000;
   std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file, sens_ratios = "0.1,0.25,0.5,0.75";
   std::string sens_split = "test";
   int64_t train_limit = 0, test_limit = 0, sens_samples = 5000;
@@ -138,6 +141,14 @@ int run_prune(int argc, char** argv) {
        "data the analysis scores on: test (the --test-limit images) | train-tail (the last --sensitivity-samples training "
        "images, held out from fine-tuning when --train-limit leaves them out)")
       ("sensitivity-samples", po::value(&sens_samples)->default_value(sens_samples), "train-tail: number of images")
+      ("max-accuracy-loss", po::value(&search.max_accuracy_loss),
+       "search the smallest crossbar budget whose validation accuracy stays within P percentage points of the dense "
+       "net's; -o gets that mapping, the report the frontier (docs/pruning.md)")
+      ("validation-samples", po::value(&validation_samples)->default_value(validation_samples),
+       "with --max-accuracy-loss: training images held out (the last N) to judge every budget")
+      ("search-steps", po::value(&search.steps)->default_value(search.steps), "bisection steps after the lowest budget")
+      ("search-min-keep", po::value(&search.min_keep)->default_value(search.min_keep), "lowest kept crossbar fraction tried")
+      ("search-dir", po::value(&search.state_dir), "state of the search, reused by a rerun (default: OUTPUT.search)")
       ("output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")
       ("report", po::value(&report), "PRUNE.json report");
   add_arch_options(desc);
@@ -165,7 +176,7 @@ int run_prune(int argc, char** argv) {
   if (!weights.empty()) load_weights_npz(net, weights);
   if (!net.has_weights()) throw InputError(network + ": no weights (give --weights W.npz)");
 
-  Dataset train, test;
+  Dataset train, test, validation;
   bool have_data = data != "none";
   if (have_data) {
     const DataSource src = parse_data_source(data);
@@ -175,7 +186,17 @@ int run_prune(int argc, char** argv) {
       test = load_data_for(src, "test", test_limit, net);
     }
     bool need_train = !vm.count("sensitivity");
-    if (need_train) train = load_data_for(src, "train", train_limit, net);
+    if (need_train && vm.count("max-accuracy-loss")) {
+      // Validation: the last N training images; pruning and fine-tuning use the others.
+      Dataset all = load_data_for(src, "train", -1, net);
+      if (validation_samples < 1 || validation_samples >= all.size())
+        throw ConfigError("--validation-samples must be in 1.." + std::to_string(all.size() - 1) + " (the training split has " +
+                          std::to_string(all.size()) + " images)");
+      validation = all.tail(validation_samples);
+      train = all.head(all.size() - validation_samples).head(train_limit);
+    } else if (need_train) {
+      train = load_data_for(src, "train", train_limit, net);
+    }
   }
 
   if (vm.count("sensitivity")) {
@@ -198,6 +219,30 @@ int run_prune(int argc, char** argv) {
     return 0;
   }
 
+  if (vm.count("max-accuracy-loss")) {
+    if (!have_data) throw ConfigError("--max-accuracy-loss needs data (--data)");
+    if (search.state_dir.empty()) search.state_dir = out + ".search";
+    search.progress = !vm.count("quiet");
+    SearchResult sr = search_max_compression(net, arch, o, train, validation, &test, search);
+    sr.best.report["network_file"] = network;
+    sr.best.report["weights_file"] = weights;
+    sr.best.report["output"] = out;
+    sr.best.report["search"] = sr.search;
+    save_mapping(sr.best.mapping, out);
+    if (!report.empty()) write_json_atomic(report, sr.best.report);
+    print_table(sr.best.report);
+    std::printf("\nsearch: dense validation %.2f%%, bound %.2f%% (-%.2f points); budgets tried:\n",
+                100 * sr.search["reference_validation_accuracy"].get<double>(),
+                100 * sr.search["bound_validation_accuracy"].get<double>(), search.max_accuracy_loss);
+    std::printf("  %-8s %-11s %-10s %-8s %s\n", "keep", "compression", "validation", "test", "within bound");
+    for (const auto& row : sr.search["frontier"])
+      std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(), row["compression"].get<double>(),
+                  100 * row["validation_accuracy"].get<double>(),
+                  row["test_accuracy"].is_number() ? 100 * row["test_accuracy"].get<double>() : -1.0,
+                  row["within_bound"].get<bool>() ? "yes" : "no");
+    std::printf("chosen: keep %.4f\n", sr.search["chosen_keep_crossbars"].get<double>());
+    return 0;
+  }
   PruneResult res = prune_network(net, arch, o, have_data ? &train : nullptr, have_data ? &test : nullptr);
   res.report["network_file"] = network;
   res.report["weights_file"] = weights;

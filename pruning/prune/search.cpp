@@ -1,0 +1,171 @@
+#include "pruning/prune/search.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "pruning/core/error.h"
+#include "pruning/core/json_util.h"
+#include "pruning/core/version.h"
+#include "pruning/train/trainer.h"
+
+namespace reram {
+
+namespace {
+
+double float_accuracy(const Network& net, const PruneOptions& o, const Dataset& d) {
+  TrainOptions t = o.train;
+  t.progress = false;
+  Trainer tr(net, t);
+  return tr.evaluate(d);
+}
+
+std::string keep_tag(double keep) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.6f", keep);
+  return b;
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+SearchResult search_max_compression(const Network& net, const ArchConfig& arch, const PruneOptions& opt,
+                                    const Dataset& train, const Dataset& validation, const Dataset* test,
+                                    const SearchOptions& s) {
+  if (!(s.max_accuracy_loss >= 0) || s.max_accuracy_loss > 100)
+    throw ConfigError("--max-accuracy-loss must be in 0..100 percentage points, got " + std::to_string(s.max_accuracy_loss));
+  if (s.steps < 1 || s.steps > 30) throw ConfigError("--search-steps must be in 1..30, got " + std::to_string(s.steps));
+  if (!(s.min_keep > 0 && s.min_keep < 1)) throw ConfigError("--search-min-keep must be in (0, 1), got " + std::to_string(s.min_keep));
+  if (validation.size() == 0) throw ConfigError("the search needs validation images (--validation-samples)");
+  if (opt.keep_crossbars >= 0 || opt.weight_sparsity >= 0 || !opt.layer_ratios.empty())
+    throw ConfigError("--max-accuracy-loss searches the crossbar budget: it conflicts with --keep-crossbars, "
+                      "--weight-sparsity and --ratios");
+  if (!s.state_dir.empty()) ::mkdir(s.state_dir.c_str(), 0755);
+
+  // Everything a step's result depends on: a state file made with other inputs is not reused.
+  PruneOptions base = opt;
+  base.train.progress = false;
+  const json inputs = {{"reram_version", version()},
+                       {"options", base.to_json()},
+                       {"arch", arch.to_json()},
+                       {"network", net.name},
+                       {"train_samples", train.size()},
+                       {"validation_samples", validation.size()},
+                       {"data", train.source}};
+
+  const double reference = float_accuracy(net, opt, validation);
+  const double bound = reference - s.max_accuracy_loss / 100.0;
+  const double reference_test = test ? float_accuracy(net, opt, *test) : -1.0;
+  if (s.progress)
+    std::fprintf(stderr, "search: dense validation accuracy %.2f%%, bound %.2f%% (-%.2f points), %d steps\n",
+                 100 * reference, 100 * bound, s.max_accuracy_loss, s.steps + 1);
+
+  std::map<double, json> points;  // keep -> frontier row
+  std::map<double, PruneResult> feasible_results;
+  auto run = [&](double keep, int step, int total) -> bool {
+    const std::string state = s.state_dir.empty() ? "" : s.state_dir + "/keep_" + keep_tag(keep) + ".json";
+    const std::string map_path = s.state_dir.empty() ? "" : s.state_dir + "/keep_" + keep_tag(keep) + ".map.json";
+    if (!state.empty() && file_exists(state) && file_exists(map_path)) {
+      json st = load_json_file(state);
+      if (st.value("inputs", json()) == inputs) {
+        // The bound may differ from the run that made the file: judge the step anew.
+        st["row"]["within_bound"] = st["row"]["validation_accuracy"].get<double>() >= bound;
+        points[keep] = st["row"];
+        if (st["row"]["within_bound"].get<bool>()) {
+          PruneResult r;
+          r.mapping = load_mapping(map_path);
+          r.report = st["prune_report"];
+          feasible_results[keep] = std::move(r);
+        }
+        if (s.progress)
+          std::fprintf(stderr, "search step %d/%d: keep %.4f: reused from %s\n", step, total, keep, state.c_str());
+        return points[keep]["within_bound"].get<bool>();
+      }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    PruneOptions o = opt;
+    o.keep_crossbars = keep;
+    PruneResult r = prune_network(net, arch, o, &train, &validation);
+    const json& acc = r.report["accuracy"];
+    const double val = acc["finetuned"].is_number() ? acc["finetuned"].get<double>() : acc["pruned"].get<double>();
+    const double tst = test ? float_accuracy(r.mapping.network, opt, *test) : -1.0;
+    const json& tp = r.report["total_prunable"];
+    const bool ok = val >= bound;
+    json row = {{"keep_crossbars", keep},
+                {"validation_accuracy", val},
+                {"test_accuracy", test ? json(tst) : json(nullptr)},
+                {"occupied_crossbars", tp["occupied_crossbars"]},
+                {"dense_crossbars", tp["dense_crossbars"]},
+                {"compression", tp["compression"]},
+                {"within_bound", ok},
+                {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+    points[keep] = row;
+    if (!state.empty()) {
+      save_mapping(r.mapping, map_path);  // first: a state file always has its mapping
+      write_json_atomic(state, {{"inputs", inputs}, {"row", row}, {"prune_report", r.report}});
+    }
+    if (s.progress)
+      std::fprintf(stderr, "search step %d/%d: keep %.4f -> %.2fx, validation %.2f%% %s (bound %.2f%%)%s, %.0f s\n", step,
+                   total, keep, tp["compression"].get<double>(), 100 * val, ok ? ">=" : "<", 100 * bound,
+                   test ? (", test " + std::to_string(100 * tst).substr(0, 5) + "%").c_str() : "",
+                   row["seconds"].get<double>());
+    if (ok) feasible_results[keep] = std::move(r);
+    return ok;
+  };
+
+  // Bisection in log(keep) between the lowest budget (tried first: if it holds, done) and
+  // the dense network (within the bound by definition). Assumes accuracy falls as the
+  // budget shrinks; every evaluated point is in the frontier, so a non-monotone curve shows.
+  const int total = s.steps + 1;
+  double lo = s.min_keep, hi = 1.0;
+  if (!run(lo, 1, total)) {
+    for (int i = 0; i < s.steps; ++i) {
+      const double mid = std::sqrt(lo * hi);
+      if (run(mid, i + 2, total)) hi = mid;
+      else lo = mid;
+    }
+  }
+
+  SearchResult out;
+  double best_keep = -1;
+  double best_compression = 0;
+  for (const auto& [keep, row] : points)
+    if (row["within_bound"].get<bool>() && row["compression"].get<double>() > best_compression) {
+      best_compression = row["compression"].get<double>();
+      best_keep = keep;
+    }
+  if (best_keep < 0) {
+    // No budget tried held the bound: the unpruned mapping is the answer.
+    PruneOptions o = opt;
+    o.keep_crossbars = 1.0;
+    out.best = prune_network(net, arch, o, &train, &validation);
+    best_keep = 1.0;
+  } else {
+    out.best = std::move(feasible_results.at(best_keep));
+  }
+  json frontier = json::array();
+  for (const auto& [keep, row] : points) frontier.push_back(row);
+  out.search = {{"max_accuracy_loss_points", s.max_accuracy_loss},
+                {"reference_validation_accuracy", reference},
+                {"reference_test_accuracy", test ? json(reference_test) : json(nullptr)},
+                {"bound_validation_accuracy", bound},
+                {"steps", s.steps},
+                {"min_keep", s.min_keep},
+                {"validation_samples", validation.size()},
+                {"chosen_keep_crossbars", best_keep},
+                {"chosen", best_keep < 1.0 ? points.at(best_keep) : json(nullptr)},
+                {"frontier", frontier},
+                {"state_dir", s.state_dir}};
+  return out;
+}
+
+}  // namespace reram

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# reram prune --max-accuracy-loss: the bisection over the crossbar budget on a small
+# subset (one-shot magnitude, no fine-tuning: fast). Checks the report's frontier and the
+# choice against the bound, that a rerun reuses every step, and the option errors.
+set -u
+bin=$1; src=$2
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+fail=0
+if [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] && [ -z "${RERAM_FASHION_MNIST_DIR:-}" ]; then
+  echo "SKIP: dataset-fashion-mnist not installed"; exit 0
+fi
+args=(--network "$src/workloads/fmnist/vgg_fmnist.json" --weights "$src/workloads/fmnist/vgg_fmnist.npz"
+      --arch "$src/arch_configs/default.json" --set 'chip.tiles="auto"' --granularity column
+      --train-limit 300 --test-limit 300 --search-steps 3 --threads 1)
+if ! "$bin" prune "${args[@]}" --validation-samples 300 --max-accuracy-loss 40 -o "$t/m.json" --report "$t/r.json" >"$t/out" 2>"$t/err"; then
+  echo "FAIL search run"; cat "$t/err"; exit 1
+fi
+grep -q "search step 4/4" "$t/err" || { echo "FAIL no progress lines"; cat "$t/err"; fail=1; }
+/usr/bin/python3 - "$t/r.json" <<'P' || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["search"]
+rows = s["frontier"]
+assert len(rows) == 4, rows
+bound = s["bound_validation_accuracy"]
+assert abs(bound - (s["reference_validation_accuracy"] - 0.40)) < 1e-12
+for row in rows:
+    assert row["within_bound"] == (row["validation_accuracy"] >= bound), row
+    assert row["test_accuracy"] is not None
+ok = [row for row in rows if row["within_bound"]]
+if ok:
+    best = max(ok, key=lambda row: row["compression"])
+    assert s["chosen_keep_crossbars"] == best["keep_crossbars"], (s["chosen_keep_crossbars"], best)
+    # The mapping written is the chosen budget's.
+    assert abs(r["total_prunable"]["compression"] - best["compression"]) < 1e-9
+    assert all(row["compression"] <= best["compression"] for row in ok)
+else:
+    raise AssertionError("a 40-point bound holds no budget: %s" % rows)
+# Bisection: the budgets tried after the first lie between the feasible and infeasible ones.
+print("ok   search: %d budgets, chosen keep %.4f (%.2fx), bound %.2f%%" % (
+    len(rows), s["chosen_keep_crossbars"], r["total_prunable"]["compression"], 100 * bound))
+P
+# A rerun (same bound) with the same inputs reuses every step and chooses the same budget.
+"$bin" prune "${args[@]}" --validation-samples 300 --max-accuracy-loss 40 -o "$t/m2.json" --search-dir "$t/m.json.search" --report "$t/r2.json" >/dev/null 2>"$t/err2" || { echo "FAIL rerun"; fail=1; }
+[ "$(grep -c 'reused from' "$t/err2")" = 4 ] || { echo "FAIL rerun did not reuse the 4 steps:"; cat "$t/err2"; fail=1; }
+/usr/bin/python3 -c "
+import json,sys; a,b=(json.load(open(f))['search'] for f in sys.argv[1:3])
+assert a['chosen_keep_crossbars']==b['chosen_keep_crossbars'] and a['frontier']==b['frontier'], (a, b)
+print('ok   rerun reused every step, same choice')" "$t/r.json" "$t/r2.json" || fail=1
+expect_error() {  # expect_error NAME PATTERN CMD...
+  local name=$1 pat=$2; shift 2
+  "$@" >"$t/out" 2>"$t/err"; local rc=$?
+  if [ $rc -eq 0 ]; then echo "FAIL $name: exit 0"; fail=1; return; fi
+  if ! grep -q -- "$pat" "$t/err"; then echo "FAIL $name: error lacks '$pat':"; cat "$t/err"; fail=1; return; fi
+  echo "ok   $name: $(grep error "$t/err")"
+}
+expect_error conflict "conflicts with --keep-crossbars" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --keep-crossbars 0.5 -o "$t/x.json"
+expect_error validation-size "validation-samples must be in 1..59999" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --validation-samples 60000 -o "$t/x.json"
+expect_error negative-loss "max-accuracy-loss must be in 0..100" "$bin" prune "${args[@]}" --max-accuracy-loss -1 -o "$t/x.json"
+expect_error no-data "needs data" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --data none -o "$t/x.json"
+exit $fail
