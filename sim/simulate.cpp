@@ -167,6 +167,9 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   energy["leakage"] = 0.0;
   double total_e = 0, total_a = 0;
   json layers = json::array();
+  // The event-driven simulator's work: per layer, vectors x (crossbar groups + packets per
+  // vector); its run time grows linearly with it (scripts/bench_scale.sh fits the exponent).
+  double sim_work = 0;
   std::map<std::string, double> comp_e;
   for (size_t li = 0; li < w.layers.size(); ++li) {
     const LayerWork& lw = w.layers[li];
@@ -189,7 +192,10 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
                       {"crossbars", lw.crossbars},
                       {"dense_crossbars", lw.dense_crossbars},
                       {"utilization", lw.utilization},
-                      {"tiles", lw.tiles.size()}});
+                      {"tiles", lw.tiles.size()},
+                      {"crossbar_groups", lw.groups.size()},
+                      {"packets_per_vector", lw.reduce_packets.size() + lw.output_packets.size()}});
+    sim_work += vecs * static_cast<double>(lw.groups.size() + lw.reduce_packets.size() + lw.output_packets.size());
   }
   // The energy model proper: every block's counted actions x its per-action energy,
   // plus its instances' leakage over the run; area is the sum of instance areas.
@@ -266,6 +272,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   r["energy_per_image_pj"] = total_e / opt.batch;
   r["crossbars"] = static_cast<int64_t>(m.crossbars.size());
   r["tiles_used"] = w.tiles_used;
+  r["simulation_work"] = sim_work;
   r["pes_used"] = w.pes_used;
   json comp = {{"dense_crossbars", m.dense_crossbars()},
                {"occupied_crossbars", m.occupied_crossbars()},
