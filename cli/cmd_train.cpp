@@ -1,10 +1,11 @@
-// `reram train`: trains (or fine-tunes) a network on Fashion-MNIST with the LibTorch
+// `reram train`: trains (or fine-tunes) a network on a data set (docs/data.md) with the LibTorch
 // backend and writes its weights as .npz, plus an optional per-epoch JSON report.
 #ifdef RERAM_TRAIN_AVAILABLE
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "cli/command.h"
 #include "pruning/core/dataset.h"
@@ -16,14 +17,76 @@
 namespace reram::cli {
 namespace {
 
+std::vector<int> parse_milestones(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string tok;
+  while (std::getline(ss, tok, ',')) {
+    try {
+      size_t used = 0;
+      const int v = std::stoi(tok, &used);
+      if (used != tok.size()) throw std::invalid_argument(tok);
+      out.push_back(v);
+    } catch (const std::exception&) {
+      throw ConfigError("--milestones: '" + tok + "' is not an epoch number (give e.g. 82,123)");
+    }
+  }
+  return out;
+}
+
+// A training recipe (docs/data.md "Recipes"): {"format": "reram-recipe", "name",
+// "description", "network", "data", "train": {options}, "reference": {...}}. Its train
+// options fill every option not given on the command line.
+json load_recipe(const std::string& path, const po::variables_map& vm, TrainOptions& t, std::string& milestones) {
+  json r = load_json_file(path);
+  if (!r.is_object() || r.value("format", "") != "reram-recipe")
+    throw InputError(path + ": not a training recipe (\"format\": \"reram-recipe\" expected)");
+  for (const auto& [k, v] : r.items())
+    if (k != "format" && k != "name" && k != "description" && k != "network" && k != "data" && k != "train" &&
+        k != "reference")
+      throw InputError(path + ": unknown key '" + k + "'");
+  if (!r.contains("network") || !r["network"].is_string()) throw InputError(path + ": 'network' (a path) is missing");
+  if (!r.contains("train") || !r["train"].is_object()) throw InputError(path + ": 'train' (an object of options) is missing");
+  auto given = [&](const char* opt) { return vm.count(opt) && !vm[opt].defaulted(); };
+  for (const auto& [k, v] : r["train"].items()) {
+    try {
+      if (k == "epochs") { if (!given("epochs")) t.epochs = v.get<int>(); }
+      else if (k == "batch_size") { if (!given("batch-size")) t.batch_size = v.get<int>(); }
+      else if (k == "optimizer") { if (!given("optimizer")) t.optimizer = v.get<std::string>(); }
+      else if (k == "lr") { if (!given("lr")) t.lr = v.get<double>(); }
+      else if (k == "momentum") { if (!given("momentum")) t.momentum = v.get<double>(); }
+      else if (k == "weight_decay") { if (!given("weight-decay")) t.weight_decay = v.get<double>(); }
+      else if (k == "schedule") { if (!given("schedule")) t.schedule = v.get<std::string>(); }
+      else if (k == "step_size") { if (!given("step-size")) t.step_size = v.get<int>(); }
+      else if (k == "gamma") { if (!given("gamma")) t.gamma = v.get<double>(); }
+      else if (k == "milestones") {
+        if (!given("milestones")) {
+          milestones.clear();
+          for (const auto& m : v) milestones += (milestones.empty() ? "" : ",") + std::to_string(m.get<int>());
+        }
+      }
+      else if (k == "augment") { if (!vm["augment"].as<bool>()) t.augment = v.get<bool>(); }
+      else if (k == "augment_pad") { if (!given("augment-pad")) t.augment_pad = v.get<int>(); }
+      else if (k == "seed") { if (!given("seed")) t.seed = v.get<uint64_t>(); }
+      else throw InputError(path + ": unknown training option 'train." + k + "'");
+    } catch (const json::exception&) {
+      throw InputError(path + ": 'train." + k + "' has the wrong type (" + v.dump() + ")");
+    }
+  }
+  return r;
+}
+
 int run_train(int argc, char** argv) {
   TrainOptions t;
-  std::string network, weights, data = "fashion-mnist", out, report;
+  std::string network, weights, data = "fashion-mnist", out, report, recipe_path, milestones;
   int64_t train_limit = 0, test_limit = 0;
   po::options_description desc("reram train options");
   desc.add_options()
       ("help,h", "show this help")
-      ("network", po::value(&network)->required(), "network description (.json or .onnx)")
+      ("recipe", po::value(&recipe_path),
+       "training recipe (.json: network, options, reference accuracy; workloads/cifar10/*.recipe.json); "
+       "options given on the command line override it")
+      ("network", po::value(&network), "network description (.json or .onnx); optional with --recipe")
       ("weights", po::value(&weights), "start from these weights (.npz) instead of the network's own or a seeded init")
       ("from-scratch", "ignore the network's own weights and start from a seeded init")
       ("data", po::value(&data)->default_value(data), kDataHelp)
@@ -33,9 +96,10 @@ int run_train(int argc, char** argv) {
       ("optimizer", po::value(&t.optimizer)->default_value(t.optimizer), "sgd (with momentum) | adam")
       ("momentum", po::value(&t.momentum)->default_value(t.momentum), "SGD momentum")
       ("weight-decay", po::value(&t.weight_decay)->default_value(t.weight_decay), "L2 weight decay on conv/linear weights")
-      ("schedule", po::value(&t.schedule)->default_value(t.schedule), "cosine | step | constant")
+      ("schedule", po::value(&t.schedule)->default_value(t.schedule), "cosine | step | multistep | constant")
+      ("milestones", po::value(&milestones), "multistep schedule: epochs at which the lr is multiplied by --gamma, e.g. 82,123")
       ("step-size", po::value(&t.step_size)->default_value(t.step_size), "step schedule: epochs per decay")
-      ("gamma", po::value(&t.gamma)->default_value(t.gamma), "step schedule: decay factor")
+      ("gamma", po::value(&t.gamma)->default_value(t.gamma), "step / multistep schedule: decay factor")
       ("seed", po::value(&t.seed)->default_value(t.seed), "seed for init, shuffling and augmentation")
       ("train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")
       ("test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")
@@ -47,16 +111,25 @@ int run_train(int argc, char** argv) {
       ("report", po::value(&report), "per-epoch statistics and resolved options (.json)");
   po::variables_map vm;
   if (!parse_options(argc, argv, desc, vm,
-                     "usage: reram train --network NET.json --data fashion-mnist --epochs N -o weights.npz"))
+                     "usage: reram train (--network NET.json | --recipe R.json) --data DATA [--epochs N] -o weights.npz"))
     return 0;
+  json recipe;
+  if (vm.count("recipe")) {
+    recipe = load_recipe(recipe_path, vm, t, milestones);
+    if (!vm.count("network")) network = resolve_relative(recipe_path, recipe.at("network").get<std::string>());
+  }
+  if (network.empty()) throw ConfigError("give --network (or a --recipe that names one)");
+  if (!milestones.empty()) t.milestones = parse_milestones(milestones);
+  if (t.schedule == "multistep" && t.milestones.empty())
+    throw ConfigError("the multistep schedule needs milestones (--milestones, epochs, ascending)");
   t.progress = !vm.count("quiet");
   if (t.epochs < 0) throw ConfigError("--epochs must be >= 0");
   if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
   // Checked again by the Trainer; here too so a typo fails before the data set is read.
   if (t.optimizer != "sgd" && t.optimizer != "adam")
     throw ConfigError("--optimizer: unknown optimizer '" + t.optimizer + "' (sgd | adam)");
-  if (t.schedule != "cosine" && t.schedule != "step" && t.schedule != "constant")
-    throw ConfigError("--schedule: unknown schedule '" + t.schedule + "' (cosine | step | constant)");
+  if (t.schedule != "cosine" && t.schedule != "step" && t.schedule != "multistep" && t.schedule != "constant")
+    throw ConfigError("--schedule: unknown schedule '" + t.schedule + "' (cosine | step | multistep | constant)");
   if (t.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
   if (!(t.lr > 0)) throw ConfigError("--lr must be > 0");
   if (t.threads < 0) throw ConfigError("--threads must be >= 0");
@@ -89,6 +162,7 @@ int run_train(int argc, char** argv) {
     r["command"] = "train";
     r["network"] = network;
     r["network_name"] = net.name;
+    if (!recipe.is_null()) r["recipe"] = {{"file", recipe_path}, {"contents", recipe}};
     r["initial_weights"] = !weights.empty() ? weights : started_from_weights ? "network" : "seeded_init";
     r["data"] = src.spec;
     r["data_dir"] = src.path;
@@ -99,6 +173,7 @@ int run_train(int argc, char** argv) {
     r["options"] = {{"epochs", t.epochs},         {"batch_size", t.batch_size}, {"lr", t.lr},
                     {"optimizer", t.optimizer},   {"momentum", t.momentum},     {"weight_decay", t.weight_decay},
                     {"schedule", t.schedule},     {"step_size", t.step_size},   {"gamma", t.gamma},
+                    {"milestones", t.milestones},
                     {"seed", t.seed},             {"augment", t.augment},       {"augment_pad", t.augment_pad},
                     {"threads", t.threads},
                     {"train_limit", train_limit}, {"test_limit", test_limit}};
@@ -120,7 +195,7 @@ int run_train(int argc, char** argv) {
   return 0;
 }
 
-RegisterCommand reg("train", "train or fine-tune a network on Fashion-MNIST (LibTorch)", run_train);
+RegisterCommand reg("train", "train or fine-tune a network (LibTorch; Fashion-MNIST, CIFAR, npz; recipes)", run_train);
 
 }  // namespace
 }  // namespace reram::cli

@@ -328,6 +328,11 @@ struct Trainer::Impl {
   double lr_at(int epoch, double frac) const {
     if (opt.schedule == "constant") return opt.lr;
     if (opt.schedule == "step") return opt.lr * std::pow(opt.gamma, std::floor(epoch / std::max(1, opt.step_size)));
+    if (opt.schedule == "multistep") {
+      int passed = 0;
+      for (int m : opt.milestones) passed += epoch >= m ? 1 : 0;
+      return opt.lr * std::pow(opt.gamma, passed);
+    }
     // cosine, annealed per step over all epochs
     double t = (epoch + frac) / std::max(1, opt.epochs);
     return opt.lr * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, t)));
@@ -378,8 +383,14 @@ Trainer::Trainer(const Network& net, const TrainOptions& opt) : impl_(std::make_
   if (opt.batch_size < 1) throw ConfigError("batch size must be >= 1, got " + std::to_string(opt.batch_size));
   if (opt.epochs < 0) throw ConfigError("epochs must be >= 0, got " + std::to_string(opt.epochs));
   if (!(opt.lr > 0)) throw ConfigError("learning rate must be > 0");
-  if (opt.schedule != "cosine" && opt.schedule != "step" && opt.schedule != "constant")
-    throw ConfigError("unknown schedule '" + opt.schedule + "' (cosine | step | constant)");
+  if (opt.schedule != "cosine" && opt.schedule != "step" && opt.schedule != "multistep" && opt.schedule != "constant")
+    throw ConfigError("unknown schedule '" + opt.schedule + "' (cosine | step | multistep | constant)");
+  if (opt.schedule == "multistep") {
+    if (opt.milestones.empty()) throw ConfigError("the multistep schedule needs milestones (epochs, ascending)");
+    for (size_t i = 0; i < opt.milestones.size(); ++i)
+      if (opt.milestones[i] < 1 || (i > 0 && opt.milestones[i] <= opt.milestones[i - 1]))
+        throw ConfigError("multistep milestones must be positive and ascending");
+  }
   if (opt.threads < 0) throw ConfigError("threads must be >= 0");
   if (opt.augment_pad < 0 || opt.augment_pad > 16) throw ConfigError("augment pad must be in 0..16 pixels");
   if (impl_->net.layers.empty()) throw InputError("network '" + net.name + "' has no layers");

@@ -79,6 +79,35 @@ expect_error shape-mismatch "are 1x32x32 but network 'lenet5' takes" \
 expect_error labels-vs-outputs "labels go up to 19 but network 'tiny_cifar' has 10 outputs" \
   "$bin" eval --network "$t/net.json" --random-weights 1 "${arch[@]}" --data "npz:$t/bad_labels.npz" --samples 4
 expect_error missing-dir "not found" "$bin" train --network "$t/net.json" --data "cifar10:$t/none" -o "$t/x.npz"
+# Training recipes: the shipped ones parse and resolve (epochs 0: evaluate only), the
+# command line overrides a recipe, and a bad recipe is a one-line error naming it.
+for n in resnet20 resnet18 vgg8; do
+  if "$bin" train --recipe "$src/workloads/cifar10/$n.recipe.json" --data "cifar10:$t/c10" --epochs 0 --train-limit 20 \
+      --test-limit 20 --threads 1 --quiet -o "$t/$n.npz" --report "$t/$n.json" >/dev/null 2>"$t/err"; then
+    /usr/bin/python3 - "$t/$n.json" "$src/workloads/cifar10/$n.recipe.json" <<'P' || fail=1
+import json, sys
+r, rec = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+o = r["options"]
+assert o["epochs"] == 0, o  # the command line wins
+for k, v in rec["train"].items():
+    if k != "epochs":
+        assert o[k] == v, (k, o[k], v)
+assert r["recipe"]["contents"] == rec and r["network_name"]
+print("ok   recipe", rec["name"], "resolved:", {k: o[k] for k in ("lr", "schedule", "milestones", "augment_pad")})
+P
+  else
+    echo "FAIL recipe $n"; cat "$t/err"; fail=1
+  fi
+done
+echo '{"format": "reram-recipe", "network": "net.json", "train": {"epochs": 1, "lr_max": 2}}' > "$t/bad.recipe.json"
+expect_error recipe-unknown-option "bad.recipe.json: unknown training option 'train.lr_max'" \
+  "$bin" train --recipe "$t/bad.recipe.json" --data "cifar10:$t/c10" -o "$t/x.npz"
+echo '{"format": "reram-recipe", "network": "net.json", "train": {"epochs": "ten"}}' > "$t/bad2.recipe.json"
+expect_error recipe-type "'train.epochs' has the wrong type" "$bin" train --recipe "$t/bad2.recipe.json" --data "cifar10:$t/c10" -o "$t/x.npz"
+expect_error milestones "--milestones: 'x' is not an epoch number" \
+  "$bin" train --network "$t/net.json" --data "cifar10:$t/c10" --schedule multistep --milestones 3,x -o "$t/x.npz"
+expect_error multistep-empty "multistep schedule needs milestones" \
+  "$bin" train --network "$t/net.json" --data "cifar10:$t/c10" --schedule multistep --epochs 1 -o "$t/x.npz"
 head -c 5000 "$t/c10/cifar-10-batches-bin/test_batch.bin" > "$t/trunc"; mv "$t/trunc" "$t/c10/cifar-10-batches-bin/test_batch.bin"
 expect_error truncated "test_batch.bin: 5000 bytes is not a whole number of 3073-byte records" \
   "$bin" eval --network "$t/net.json" --random-weights 1 "${arch[@]}" --data "cifar10:$t/c10" --samples 4
