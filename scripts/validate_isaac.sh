@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hardware-model validation: prints the model's figures next to the published ISAAC
-# (ISCA 2016) and PUMA (ASPLOS 2019) ones (docs/validation.md, docs/hardware-model.md).
+# (ISCA 2016) and PUMA (ASPLOS 2019) ones (docs/validation.md, docs/simulator.md).
 #   scripts/validate_isaac.sh [RERAM_BINARY]      (default: build/reram)
 # Peak figures come from the `chip_peak` section every `reram sim` report carries (every
 # component of the configured chip at its peak action rate); the "fill the chip" rows

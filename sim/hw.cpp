@@ -1,11 +1,12 @@
 #include "sim/hw.h"
 
-#include <queue>
-#include <tuple>
-
 #include <algorithm>
 #include <cmath>
+#include <queue>
 #include <set>
+#include <tuple>
+
+#include "pruning/core/int_math.h"
 
 namespace reram::sim {
 
@@ -15,7 +16,6 @@ using sc_core::SC_PS;
 int64_t now_cycle() { return static_cast<int64_t>(sc_core::sc_time_stamp().value()) / kPsPerCycle; }
 
 namespace {
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 sc_time ps(int64_t n) { return sc_time(static_cast<double>(n), SC_PS); }
 int64_t now_ps() { return static_cast<int64_t>(sc_core::sc_time_stamp().value()); }
 }  // namespace

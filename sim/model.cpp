@@ -7,12 +7,12 @@
 #include <sstream>
 
 #include "pruning/core/error.h"
+#include "pruning/core/int_math.h"
 
 namespace reram::sim {
 
 namespace {
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Cycles covering `ns` (at least one); the epsilon keeps exact multiples exact.
 int64_t to_cycles(double ns, double cycle_ns) {
@@ -52,11 +52,8 @@ BlockRef router_block(int router) {
   return r;
 }
 
-int64_t index_width(int64_t range) {
-  int64_t b = 1;
-  while ((int64_t{1} << b) < range) ++b;
-  return b;
-}
+// A stored index field: at least 1 bit, even for one item.
+int64_t index_width(int64_t range) { return std::max<int64_t>(1, index_bits(range)); }
 
 }  // namespace
 

@@ -293,7 +293,7 @@ class RowGrain : public Granularity {
     return m;
   }
   Compaction compact(const MatrixXf& mask, const LayerGrid& g) const override {
-    return compact_rows(mask, g, index_width(g.rows));
+    return compact_rows(mask, g, index_bits(g.rows));
   }
 };
 
@@ -384,7 +384,7 @@ class Balanced : public Granularity {
     return m;
   }
   Compaction compact(const MatrixXf& mask, const LayerGrid& g) const override {
-    return compact_rows(mask, g, index_width(g.balance_g));
+    return compact_rows(mask, g, index_bits(g.balance_g));
   }
 };
 
@@ -489,7 +489,7 @@ class Mixed : public Granularity {
   Compaction compact(const MatrixXf& mask, const LayerGrid& g) const override {
     Compaction out = compact_columns(mask, g);
     // Fine-grain segments (some cells of a kept segment pruned) need a per-cell index.
-    int w = index_width(g.balance_g);
+    int w = index_bits(g.balance_g);
     for (const auto& x : out.crossbars)
       for (int64_t c : x.cols) {
         int64_t nz = 0;

@@ -82,12 +82,6 @@ std::vector<uint8_t> balanced_keep(const std::vector<double>& v, int g, int keep
   return out;
 }
 
-int index_width(int64_t n) {
-  int b = 0;
-  while ((int64_t{1} << b) < n) ++b;
-  return b;
-}
-
 int64_t occupied(const Granularity& gr, const MatrixXf& mask, const LayerGrid& g) {
   return static_cast<int64_t>(gr.compact(mask, g).crossbars.size());
 }
@@ -141,7 +135,7 @@ Compaction compact_tiles(const MatrixXf& mask, const LayerGrid& g) {
 Compaction compact_columns(const MatrixXf& mask, const LayerGrid& g) {
   Compaction out;
   out.col_recombine = true;
-  int w = index_width(g.cols);
+  int w = index_bits(g.cols);
   for (int64_t rb = 0; rb < g.row_blocks(); ++rb) {
     auto rows = block_rows(g, rb);
     std::vector<int64_t> kept;
@@ -212,7 +206,7 @@ Compaction compact_pim(const MatrixXf& mask, const LayerGrid& g) {
   out.row_gather = true;
   out.col_recombine = true;
   std::vector<int64_t> rows = kept_rows_in_order(mask, g);
-  int rw = index_width(g.rows), cw = index_width(g.cols);
+  int rw = index_bits(g.rows), cw = index_bits(g.cols);
   for (size_t rs = 0, rb = 0; rs < rows.size(); rs += static_cast<size_t>(g.xbar_rows), ++rb) {
     std::vector<int64_t> brow(rows.begin() + static_cast<long>(rs),
                               rows.begin() + static_cast<long>(std::min(rows.size(), rs + static_cast<size_t>(g.xbar_rows))));

@@ -1,5 +1,5 @@
 #pragma once
-// Pruning granularities (docs/pruning-methods.md §2, docs/pruning.md): each is a group
+// Pruning granularities (docs/pruning.md): each is a group
 // structure over a layer's crossbar-view matrix M plus a compaction rule that turns a
 // mask into the physical crossbars of the sparse mapping. Everything here is pure math
 // over Eigen matrices (no torch, no files) so it is unit-tested in microseconds.
@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "pruning/core/int_math.h"
 
 #include "pruning/xbar/crossbar_view.h"
 
@@ -101,8 +103,6 @@ std::vector<std::vector<int64_t>> select_units(const std::vector<std::vector<dou
 // Balanced projection of a vector split into consecutive groups of g: keeps exactly
 // min(keep, group size) highest entries of every group. Returns a 0/1 vector.
 std::vector<uint8_t> balanced_keep(const std::vector<double>& v, int g, int keep);
-// Bits to address n items (0 for n <= 1).
-int index_width(int64_t n);
 // Number of crossbars a mask compacts to under a granularity.
 int64_t occupied(const Granularity& gr, const MatrixXf& mask, const LayerGrid& g);
 

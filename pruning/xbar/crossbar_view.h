@@ -1,5 +1,5 @@
 #pragma once
-// The crossbar view of a weight layer (docs/pruning-methods §1): a matrix M with one
+// The crossbar view of a weight layer (docs/mapping-format.md): a matrix M with one
 // row per input (word line) and one column per output (bit line group).
 //   conv W[K][C/g][R][S]: rows = C*R*S, cols = K; row index = (c*R + r)*S + s with c the
 //   absolute input channel; M is block-diagonal over groups (off-group cells are 0).

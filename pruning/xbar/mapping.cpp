@@ -6,12 +6,12 @@
 #include <sstream>
 
 #include "pruning/core/error.h"
+#include "pruning/core/int_math.h"
 #include "pruning/core/version.h"
 
 namespace reram {
 
 namespace {
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 std::vector<int64_t> iota_range(int64_t b, int64_t e) {
   std::vector<int64_t> v(static_cast<size_t>(e - b));

@@ -129,11 +129,11 @@ TEST(PruneMath, BalancedKeepsExactlyGMinusP) {
 }
 
 TEST(PruneMath, IndexWidth) {
-  EXPECT_EQ(index_width(1), 0);
-  EXPECT_EQ(index_width(2), 1);
-  EXPECT_EQ(index_width(23), 5);
-  EXPECT_EQ(index_width(32), 5);
-  EXPECT_EQ(index_width(33), 6);
+  EXPECT_EQ(index_bits(1), 0);
+  EXPECT_EQ(index_bits(2), 1);
+  EXPECT_EQ(index_bits(23), 5);
+  EXPECT_EQ(index_bits(32), 5);
+  EXPECT_EQ(index_bits(33), 6);
 }
 
 TEST(PruneMath, ReorderGroupsChannelsByImportance) {
