@@ -256,13 +256,10 @@ void LayerController::fsm_thread() {
   }
 }
 
-std::vector<std::vector<SharedResource*>> LayerController::route_links(const std::vector<Packet>& packets) const {
-  std::vector<std::vector<SharedResource*>> out;
-  for (const auto& p : packets) {
-    std::vector<SharedResource*> l;
-    for (const auto& [from, to] : chip_.cfg.noc.route(p.src, p.dst)) l.push_back(chip_.link(from, to));
-    out.push_back(std::move(l));
-  }
+std::vector<const std::vector<SharedResource*>*> LayerController::route_links(const std::vector<Packet>& packets) const {
+  std::vector<const std::vector<SharedResource*>*> out;
+  out.reserve(packets.size());
+  for (const auto& p : packets) out.push_back(&chip_.route_links(p.src, p.dst));
   return out;
 }
 
@@ -280,7 +277,7 @@ int64_t LayerController::send(const std::vector<Packet>& packets, int stage, int
   std::vector<Flight> fl(packets.size());
   const int64_t t0 = now_cycle();
   for (size_t i = 0; i < packets.size(); ++i) {
-    fl[i].links = &reduce_links_[i];
+    fl[i].links = reduce_links_[i];
     fl[i].ready = t0 + t.hop_latency;  // through the source router
   }
   int64_t arrival = t0;
@@ -396,7 +393,7 @@ void LayerController::sender_thread() {
     bool asked = false;
     Request req;
   };
-  const std::vector<std::vector<SharedResource*>> routes = route_links(packets);
+  const std::vector<const std::vector<SharedResource*>*> routes = route_links(packets);
   // Flights live in a pool (a deque: stable addresses for the requests the links hold)
   // whose slots are reused once a packet arrived; a min-heap on (ready cycle, flight
   // number) hands each event exactly the flights due then, in the order they were sent,
@@ -407,7 +404,7 @@ void LayerController::sender_thread() {
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> heap;
   uint64_t sent = 0;
   std::vector<std::pair<uint64_t, size_t>> moving;  // this event's flights (number, slot)
-  std::map<int64_t, size_t> left;              // vector -> packets still travelling
+  std::vector<size_t> left(static_cast<size_t>(std::max<int64_t>(vectors, 0)));  // vector -> packets still travelling
   std::vector<std::pair<int64_t, int64_t>> due;  // (delivery cycle, vector) after the off-chip link
   std::deque<Request> off;                     // off-chip requests of this cycle
   int64_t handled = 0;
@@ -415,7 +412,7 @@ void LayerController::sender_thread() {
     while (!outq_.empty()) {
       auto [v, t0] = outq_.front();
       outq_.pop_front();
-      left[v] = packets.size();
+      left[static_cast<size_t>(v)] = packets.size();
       for (size_t i = 0; i < packets.size(); ++i) {
         size_t slot;
         if (free_slots.empty()) {
@@ -429,7 +426,7 @@ void LayerController::sender_thread() {
         Flight& f = pool[slot];
         f.v = v;
         f.pkt = i;
-        f.links = &routes[i];
+        f.links = routes[i];
         f.ready = t0 + t.hop_latency;  // through the source router
         heap.emplace(f.ready, sent++, slot);
       }
@@ -455,10 +452,7 @@ void LayerController::sender_thread() {
       Flight& f = pool[slot];
       f.asked = false;
       if (f.hop == f.links->size()) {
-        if (--left[f.v] == 0) {
-          left.erase(f.v);
-          arrived.push_back(f.v);
-        }
+        if (--left[static_cast<size_t>(f.v)] == 0) arrived.push_back(f.v);
         free_slots.push_back(slot);
         continue;
       }
@@ -555,6 +549,17 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name),
 Chip::~Chip() = default;
 
 SharedResource* Chip::link(int from, int to) { return routers.at(from)->out_links.at(to).get(); }
+
+const std::vector<SharedResource*>& Chip::route_links(int src_tile, int dst_tile) {
+  const NocGeometry& g = cfg.noc;
+  const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(g.router_of(src_tile))) << 32) |
+                       static_cast<uint32_t>(g.router_of(dst_tile));
+  auto it = routes_.find(key);
+  if (it != routes_.end()) return it->second;
+  std::vector<SharedResource*> l;
+  for (const auto& [from, to] : g.route(src_tile, dst_tile)) l.push_back(link(from, to));
+  return routes_.emplace(key, std::move(l)).first->second;
+}
 
 Router::Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations,
                const std::vector<BlockSpec>& blocks)

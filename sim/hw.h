@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -146,8 +147,8 @@ class LayerController : public sc_core::sc_module {
   int64_t send(const std::vector<Packet>& packets, int stage, int64_t v);
   // The NoC links each packet's XY route crosses, in order (resolved once per packet list:
   // a hop then costs no router or link look-up).
-  std::vector<std::vector<SharedResource*>> route_links(const std::vector<Packet>& packets) const;
-  std::vector<std::vector<SharedResource*>> reduce_links_;
+  std::vector<const std::vector<SharedResource*>*> route_links(const std::vector<Packet>& packets) const;
+  std::vector<const std::vector<SharedResource*>*> reduce_links_;
 
   Chip& chip_;
   // Event-mode pipeline state per group: read stage free (last handoff), ADC free.
@@ -203,10 +204,16 @@ class Chip : public sc_core::sc_module {
   std::unique_ptr<sc_core::sc_clock> clock;
   std::vector<std::unique_ptr<LayerController>> layers;
   SharedResource* link(int from_router, int to_router);
+  // The links of the XY route from one tile's router to another's, resolved once per
+  // router pair (many packets share a pair: tiles_per_router² tile pairs, every vector).
+  const std::vector<SharedResource*>& route_links(int src_tile, int dst_tile);
   // Cycle the network-input pixel k (over the batch) has arrived through the off-chip link.
   int64_t input_arrival(int64_t pixel) const;
   void layer_done();
   int64_t finished_layers = 0;
+
+ private:
+  std::unordered_map<uint64_t, std::vector<SharedResource*>> routes_;  // (src, dst router) -> links
 };
 
 }  // namespace reram::sim
