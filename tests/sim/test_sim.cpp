@@ -533,5 +533,22 @@ TEST(SimPhysical, MeasuredInputDensityPricesReadsAndDrives) {
   EXPECT_THROW(run({{"fc", 1.5}}), InputError);
 }
 
+// The simulator's work measure (bench_scale fits its run time against it): per layer,
+// vectors x (crossbar groups + packets per vector), summed; it doubles with the batch.
+TEST(SimReport, SimulationWorkCountsGroupsAndPacketsPerVector) {
+  Network n = simtest::linear_net(4096, 512);  // 11 tiles: partial sums cross the NoC
+  Mapping m = map_dense(n, isaac({"chip.tiles=auto"}));
+  sim::SimOptions o;
+  json r1 = sim::simulate(m, isaac({"chip.tiles=auto"}), o);
+  double sum = 0;
+  for (const auto& l : r1["layers"])
+    sum += l["vectors"].get<double>() * (l["crossbar_groups"].get<double>() + l["packets_per_vector"].get<double>());
+  EXPECT_EQ(r1["simulation_work"].get<double>(), sum);
+  EXPECT_GT(r1["layers"][0]["packets_per_vector"].get<int>(), 0);
+  o.batch = 2;
+  json r2 = sim::simulate(m, isaac({"chip.tiles=auto"}), o);
+  EXPECT_EQ(r2["simulation_work"].get<double>(), 2 * sum);
+}
+
 }  // namespace
 }  // namespace reram
