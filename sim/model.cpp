@@ -447,7 +447,8 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     double n = double(l.out_shape.numel());
     switch (l.kind) {
       case LayerKind::Relu:
-      case LayerKind::Relu6: act_ops[h] += n; break;
+      case LayerKind::Relu6:
+      case LayerKind::BatchNorm: act_ops[h] += n; break;  // an unfolded batchnorm: a scale-and-shift per value
       case LayerKind::MaxPool:
       case LayerKind::AvgPool: pool_ops[h] += n * l.kernel_h * l.kernel_w; break;
       case LayerKind::GlobalAvgPool: pool_ops[h] += double(l.in_shapes[0].numel()); break;

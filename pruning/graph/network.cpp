@@ -226,9 +226,13 @@ void Network::fold_batchnorm() {
       continue;
     }
     int p = index_of(bn.inputs[0]);
-    if (p < 0 || !layers[static_cast<size_t>(p)].is_weight_layer() || consumers(p).size() != 1)
-      throw InputError(source_file + ": batchnorm '" + bn.name +
-                       "' does not follow a conv/linear layer it alone consumes; it cannot be folded");
+    if (p < 0 || !layers[static_cast<size_t>(p)].is_weight_layer() || consumers(p).size() != 1) {
+      // Pre-activation batchnorm (after a concat or an add, as in DenseNet): nothing to fold
+      // it into; it stays a per-channel scale-and-shift done digitally (the simulator
+      // charges it to the activation units, the functional model applies it).
+      ++i;
+      continue;
+    }
     Layer& w = layers[static_cast<size_t>(p)];
     if (w.params.count("weight")) {
       if (!bn.params.count("running_var") || !bn.params.count("running_mean"))

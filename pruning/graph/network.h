@@ -20,7 +20,7 @@ enum class LayerKind {
   GlobalAvgPool,  // output C x 1 x 1
   Relu,
   Relu6,
-  BatchNorm,      // folded into the preceding conv by fold_batchnorm()
+  BatchNorm,      // folded into the preceding conv by fold_batchnorm() when it can be
   Add,            // element-wise sum of two or more inputs (residual)
   Concat,         // channel concatenation
   Flatten,        // C x H x W -> flat vector of C*H*W (torch order)
@@ -94,7 +94,9 @@ struct Network {
   // Infers and checks every shape; an inconsistency is an InputError naming the layer.
   void infer_shapes();
   // Folds each batchnorm into the conv/linear feeding it (the producer must have no
-  // other consumer), then removes it. Without weights the structure is still folded.
+  // other consumer), then removes it. Without weights the structure is still folded. A
+  // batchnorm with nothing to fold into (pre-activation, after a concat or an add) stays:
+  // a per-channel scale-and-shift done digitally.
   void fold_batchnorm();
   // Removes dropout and identity layers, rewiring their consumers.
   void remove_inference_noops();

@@ -589,3 +589,23 @@ TEST(Dataset, NpzInNhwcUint8AndNchwFloatAgree) {
   write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"x_test", xt}, {"y_test", yt}, {"extra", yt}});
   EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("unknown array 'extra'"), std::string::npos);
 }
+
+// A pre-activation batchnorm (after a concat, as in DenseNet) has no conv to fold into:
+// it stays in the network (applied digitally); the batchnorm after a conv is folded.
+TEST(Network, PreActivationBatchnormStaysWhenNothingToFoldInto) {
+  Network n = network_from_json(json::parse(R"({"name": "dense", "input": {"channels": 2, "height": 6, "width": 6},
+    "layers": [{"name": "c1", "type": "conv", "out_channels": 4, "kernel": 3, "padding": 1},
+               {"name": "bn1", "type": "batchnorm"},
+               {"name": "c2", "type": "conv", "out_channels": 4, "kernel": 3, "padding": 1, "input": "bn1"},
+               {"name": "cat", "type": "concat", "inputs": ["bn1", "c2"]},
+               {"name": "bn2", "type": "batchnorm"},
+               {"name": "r", "type": "relu"},
+               {"name": "c3", "type": "conv", "out_channels": 3, "kernel": 1}]})"),
+                               "dense.json");
+  randomize_weights(n, 5);
+  n.fold_batchnorm();
+  EXPECT_EQ(n.index_of("bn1"), -1);  // folded into c1 (its only consumer is bn1)
+  ASSERT_GE(n.index_of("bn2"), 0);   // after the concat: kept
+  EXPECT_EQ(n.layer("bn2").inputs[0], "cat");
+  EXPECT_EQ(n.layer("cat").inputs[0], "c1");
+}
