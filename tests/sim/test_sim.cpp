@@ -113,6 +113,7 @@ TEST_P(SimClocked, SameCyclesAsEventDriven) {
   ASSERT_EQ(ev["layers"].size(), ck["layers"].size());
   for (size_t i = 0; i < ev["layers"].size(); ++i) EXPECT_EQ(ev["layers"][i]["cycles"], ck["layers"][i]["cycles"]);
   EXPECT_EQ(ev["energy_pj"]["total"], ck["energy_pj"]["total"]);
+  if (std::string(c.name).rfind("xbar32", 0) == 0) EXPECT_GE(ev["tiles_used"].get<int>(), 20) << "not many tiles";
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -134,6 +135,16 @@ INSTANTIATE_TEST_SUITE_P(
                       ClockedCase{"adc_shared_pipe", 2,
                                   {"chip.tiles=8", "tile.pes=2", "pe.crossbars=4", "pe.adc_share=4", "pe.adcs_per_crossbar=2"},
                                   "pipelined", 2},
+                      // 32x32 crossbars, one PE of two crossbars per tile: a layer spans tens of
+                      // tiles, partial sums and outputs cross the mesh (issue 14).
+                      ClockedCase{"xbar32_many_tiles", 0,
+                                  {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1",
+                                   "pe.crossbars=2"},
+                                  "layer", 2},
+                      ClockedCase{"xbar32_res_pipe", 2,
+                                  {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1",
+                                   "pe.crossbars=2"},
+                                  "pipelined", 1},
                       ClockedCase{"puma_pipe", 1, {"chip.tiles=4"}, "pipelined", 2, "puma.json"},
                       ClockedCase{"puma_res_layer", 2, {"chip.tiles=4"}, "layer", 1, "puma.json"},
                       // NoC-bound: 16 Kbit output packets per vector on a mesh, several in flight.
