@@ -3,7 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <cmath>
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "pruning/core/error.h"
@@ -60,6 +63,25 @@ template <class T>
 T JsonReader::req(const std::string& key) {
   if (!has(key)) fail(key, "is required but missing");
   used_.insert(key);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // nlohmann converts 1e12 or 2.5 to an int silently (overflowing): check the value the
+    // user wrote against the target type first.
+    const json& v = (*obj_)[key];
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(std::numeric_limits<T>::min()) ||
+          d > static_cast<double>(std::numeric_limits<T>::max()))
+        fail(key, "must be an integer in [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
+                      std::to_string(std::numeric_limits<T>::max()) + "] (got " + v.dump() + ")");
+    } else if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
+      fail(key, "must be at most " + std::to_string(std::numeric_limits<T>::max()) + " (got " + v.dump() + ")");
+    } else if (v.is_number_integer() && !v.is_number_unsigned() &&
+               (v.get<int64_t>() < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+                (std::is_signed_v<T> && v.get<int64_t>() > static_cast<int64_t>(std::numeric_limits<T>::max())))) {
+      fail(key, "must be an integer in [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
+                    std::to_string(std::numeric_limits<T>::max()) + "] (got " + v.dump() + ")");
+    }
+  }
   try {
     return (*obj_)[key].get<T>();
   } catch (const json::exception&) {

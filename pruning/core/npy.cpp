@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -134,6 +135,13 @@ NdArray npy_decode(const std::string& b, const std::string& where) {
   else if (kind == 'i' && size == 1) convert<int8_t>(p, n, a.data, swap);
   else throw InputError(where + ": unsupported dtype '" + descr + "'");
   return a;
+}
+
+void check_finite(const NdArray& a, const std::string& what) {
+  for (size_t i = 0; i < a.data.size(); ++i)
+    if (!std::isfinite(a.data[i]))
+      throw InputError(what + " holds a non-finite value (" + std::to_string(a.data[i]) + ") at index " + std::to_string(i) +
+                       " of shape " + a.shape_str());
 }
 
 NdArray read_npy(const std::string& path) { return npy_decode(read_all(path), path); }

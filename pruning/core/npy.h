@@ -30,6 +30,10 @@ NpzMap read_npz(const std::string& path);
 // Writes an uncompressed archive (np.load reads it) atomically.
 void write_npz_atomic(const std::string& path, const NpzMap& arrays);
 
+// Throws InputError "<what> holds a non-finite value (nan) at index i" when any
+// element is NaN or infinite.
+void check_finite(const NdArray& a, const std::string& what);
+
 // In-memory forms (used by the above and by tests).
 std::string npy_encode(const NdArray& a);
 NdArray npy_decode(const std::string& bytes, const std::string& where);

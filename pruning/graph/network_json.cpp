@@ -228,6 +228,7 @@ void load_weights_npz(Network& net, const std::string& npz_path) {
         continue;
       }
       used.insert(it->first);
+      check_finite(it->second, npz_path + ": array '" + it->first + "'");
       L.params[p] = it->second;
       if (p == "bias" && L.is_weight_layer()) L.has_bias = true;
     }

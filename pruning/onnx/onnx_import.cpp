@@ -953,7 +953,10 @@ Network import_onnx(const std::string& path) {
   ::close(fd);
   if (!ok) throw InputError(path + ": cannot parse as an ONNX model (truncated or corrupt protobuf)");
   Importer imp(model, path);
-  return imp.run();
+  Network net = imp.run();
+  for (const auto& L : net.layers)
+    for (const auto& [name, a] : L.params) check_finite(a, path + ": initializer of layer '" + L.name + "' (" + name + ")");
+  return net;
 }
 
 }  // namespace reram

@@ -41,6 +41,18 @@ expect_error zero-rows "'rows'" "$bin" map --network "$t/net.json" --arch "$arch
 expect_error cell-above-weight "cell_bits" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.cell_bits=8 --set precision.weight_bits=4
 expect_error ou-too-big "ou_cols" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.ou_cols=256
 expect_error chip-too-small "chip.tiles=auto" "$bin" map --network "$t/net.json" --arch "$arch" --set chip.tiles=1 --set tile.pes=1 --set pe.crossbars=1
+expect_error huge-rows "must be an integer in" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=1e12
+expect_error fractional-rows "must be an integer in" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=64.5
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+/usr/bin/python3 - "$t" <<'P'
+import sys, numpy as np
+t = sys.argv[1]
+w = np.ones((8, 3, 3, 3), np.float32); w[1, 2, 0, 0] = np.nan
+np.savez(t + "/nan.npz", **{"c1.weight": w, "fc.weight": np.zeros((4, 288), np.float32), "fc.bias": np.zeros(4, np.float32)})
+P
+expect_error nan-weight "non-finite value (nan)" "$bin" map --network "$t/net.json" --weights "$t/nan.npz" --arch "$arch"
+expect_error nan-weight-names-array "array 'c1.weight'" "$bin" map --network "$t/net.json" --weights "$t/nan.npz" --arch "$arch"
+fi
 expect_error unknown-option "unrecognised\|unrecognized" "$bin" map --network "$t/net.json" --arch "$arch" --colour
 # The report has the documented fields.
 /usr/bin/python3 - "$t/r.json" <<'P' || fail=1
