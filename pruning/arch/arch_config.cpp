@@ -223,9 +223,23 @@ void read_device(ArchConfig& a, JsonReader& r) {
 }
 
 // A section given as a string is a path to a JSON file (relative to the including file).
+// A section object with an "include" key takes every key of that file it does not set
+// itself: {"include": "technology/physical.json", "adc": {...}} replaces one entry.
 void inline_subfiles(json& spec, const std::string& where) {
   if (!spec.is_object()) return;
   for (auto it = spec.begin(); it != spec.end(); ++it) {
+    if (it.value().is_object() && it.value().contains("include")) {
+      json& sec = it.value();
+      if (!sec["include"].is_string())
+        throw ConfigError(where + ": " + it.key() + ".include must be a path to a JSON file");
+      const std::string path = resolve_relative(where, sec["include"].get<std::string>());
+      json base = load_json_file(path);
+      if (!base.is_object()) throw ConfigError(path + ": an included section must be a JSON object");
+      inline_subfiles(base, path);
+      sec.erase("include");
+      for (auto b = base.begin(); b != base.end(); ++b)
+        if (!sec.contains(b.key())) sec[b.key()] = b.value();
+    }
     if (it.value().is_string() && it.key() != "name" && it.key() != "description") {
       std::string v = it.value().get<std::string>();
       if (v.size() > 5 && v.compare(v.size() - 5, 5, ".json") == 0) {

@@ -80,10 +80,16 @@ class FlashAdc : public CostModel {
 
 // CiMLoop's ADC model (Accelergy ADC plug-in, adc_data/model.yaml): the best-case energy
 // of the Murmann ADC survey at the resolution, the per-ADC rate f = 1 / pe.adc_latency_ns
-// and the node; area from the survey's regression.
+// and the node; area from the survey's regression at its 10th percentile, over every
+// converter (CiMLoop's coefficients) or over the single-channel SARs alone
+// (scripts/fit_adc_survey.py).
 class SurveyAdc : public CostModel {
  public:
-  explicit SurveyAdc(Params& p) { p.note("note", "free text"); }
+  explicit SurveyAdc(Params& p) {
+    p.note("note", "free text");
+    sar_ = p.choice("architecture", "any", {"any", "sar"},
+                    "converters the area regression is fitted over: every one (CiMLoop) or single-channel SARs") == "sar";
+  }
   std::vector<std::string> warnings(const CostContext& ctx) const override {
     const int b = ctx.arch->precision.adc_bits;
     if (b >= 4 && b <= 20) return {};
@@ -100,10 +106,16 @@ class SurveyAdc : public CostModel {
     ComponentTech t;
     t.energy_pj = 1.0 / (2.0 * std::pow(10.0, (foms - sndr) / 10.0)) *
                   std::exp(26.04962 + 1.880037 * std::log(T) - 2.829126 * std::log(b) - 1.470202);
-    t.area_mm2 = std::exp(1.346192 + 0.993279 * std::log(T) + 0.180715 * std::log(f) + 0.299124 * std::log(t.energy_pj)) /
-                 kUm2PerMm2;
+    // {intercept, ln T, ln f, ln energy_pj}
+    static const double kAny[4] = {1.346192, 0.993279, 0.180715, 0.299124};
+    static const double kSar[4] = {8.609757, 0.649636, -0.150737, 0.203739};
+    const double* k = sar_ ? kSar : kAny;
+    t.area_mm2 = std::exp(k[0] + k[1] * std::log(T) + k[2] * std::log(f) + k[3] * std::log(t.energy_pj)) / kUm2PerMm2;
     return t;
   }
+
+ private:
+  bool sar_ = false;
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <random>
 #include <set>
@@ -288,8 +290,25 @@ TEST(Arch, BadValuesNameKeyAndFile) {
   EXPECT_NE(m.find("unknown key 'colour'"), std::string::npos);
 }
 
+// A section {"include": FILE, ...} takes the file's keys it does not set itself.
+TEST(Arch, SectionIncludeTakesTheFilesKeysItDoesNotSet) {
+  const std::string dir = tmp("inc");
+  ::mkdir(dir.c_str(), 0755);
+  write(dir + "/xb.json", R"({"rows": 64, "cols": 32, "cell_bits": 1})");
+  write(dir + "/a.json", R"({"crossbar": {"include": "xb.json", "cols": 16}})");
+  ArchConfig a = load_arch(dir + "/a.json");
+  EXPECT_EQ(a.crossbar.rows, 64);
+  EXPECT_EQ(a.crossbar.cols, 16);
+  EXPECT_EQ(a.crossbar.cell_bits, 1);
+  EXPECT_EQ(load_arch(dir + "/a.json", {"crossbar.rows=128"}).crossbar.rows, 128);
+  write(dir + "/b.json", R"({"crossbar": {"include": "nope.json"}})");
+  EXPECT_NE(error_of([&] { load_arch(dir + "/b.json"); }).find(dir + "/nope.json"), std::string::npos);
+  write(dir + "/c.json", R"({"crossbar": {"include": 3}})");
+  EXPECT_NE(error_of([&] { load_arch(dir + "/c.json"); }).find("crossbar.include"), std::string::npos);
+}
+
 TEST(Arch, ShippedConfigsLoad) {
-  for (const char* f : {"default.json", "isaac.json", "puma.json"}) {
+  for (const char* f : {"default.json", "isaac.json", "puma.json", "isaac_physical.json", "mnsim_like.json"}) {
     std::string p = std::string(RERAM_SOURCE_DIR) + "/arch_configs/" + f;
     if (!std::ifstream(p)) {
       ADD_FAILURE() << "missing " << p;

@@ -71,6 +71,26 @@ TEST(CostSurvey, MatchesTheSurveyFit) {
   }
 }
 
+// `"architecture": "sar"`: the same 10th-percentile area regression refitted over the
+// survey's single-channel SAR converters (scripts/fit_adc_survey.py prints these values);
+// the energy envelope is unchanged.
+TEST(CostSurvey, SarAreaMatchesTheSingleChannelSarFit) {
+  struct Ref {
+    double nm;
+    double rate, pj, um2;
+  };
+  for (const Ref& r : {Ref{32, 1.28e9, 1.929, 2525}, Ref{32, 1e8, 1.714, 3620}, Ref{22, 1e8, 0.847, 2458}}) {
+    ArchConfig a = physical({at(r.nm), "precision.adc_bits=8", "pe.adc_latency_ns=" + std::to_string(1e9 / r.rate),
+                             "technology.adc.architecture=sar"});
+    ArchConfig any = physical({at(r.nm), "precision.adc_bits=8", "pe.adc_latency_ns=" + std::to_string(1e9 / r.rate)});
+    SCOPED_TRACE(std::to_string(r.nm) + " nm, " + std::to_string(r.rate));
+    EXPECT_TRUE(near_rel(a.tech("adc").energy_pj, r.pj));
+    EXPECT_DOUBLE_EQ(a.tech("adc").energy_pj, any.tech("adc").energy_pj);
+    EXPECT_TRUE(near_rel(a.tech("adc").area_mm2 * 1e6, r.um2));
+  }
+  EXPECT_THROW(physical({"technology.adc.architecture=pipeline"}), ConfigError);
+}
+
 // MNSIM 2.0 (Crossbar.py with SimConfig.ini defaults): read energy of a whole crossbar
 // (rows x cols cells at V^2 G for 3.16 ns, G = 0.67 / R_HRS + 0.33 / R_LRS, V^2 = 0.1 x
 // 0.15^2) and the cell array (1.44 um^2 per cell; MNSIM's further 1150 um^2 per row is its
