@@ -32,6 +32,7 @@ int run_map(int argc, char** argv) {
     json r = mapping_report(m);
     write_json_atomic(vm["report"].as<std::string>(), r);
   }
+  for (const auto& w : mapping_warnings(m)) std::cerr << "reram map: warning: " << w << "\n";
   if (!vm.count("quiet")) std::cout << mapping_table(m);
   return 0;
 }

@@ -64,6 +64,7 @@ int run_sim(int argc, char** argv) {
     opt.mapping_source = "dense:" + vm["network"].as<std::string>();
     m = map_dense(net, arch);
   }
+  for (const auto& w : mapping_warnings(m)) std::cerr << "reram sim: warning: " << w << "\n";
   json report = sim::simulate(m, arch, opt);
   if (vm.count("output")) write_json_atomic(vm["output"].as<std::string>(), report);
   if (!vm.count("quiet")) std::cout << sim::report_table(report);

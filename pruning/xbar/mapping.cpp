@@ -435,6 +435,32 @@ MatrixXf expand_layer(const Mapping& m, int li) {
   return out;
 }
 
+namespace {
+// Cells of a layer's crossbars that hold a (structural) weight, per slice.
+template <class Layer>
+int64_t used_cells(const Mapping& m, const Layer& L) {
+  int64_t used = 0;
+  for (int id : L.crossbars) {
+    const auto& x = m.crossbars[static_cast<size_t>(id)];
+    if (L.view.groups == 1) {
+      used += static_cast<int64_t>(x.rows.size() * x.cols.size());
+    } else {
+      for (int64_t r : x.rows)
+        for (int64_t c : x.cols) used += L.view.structural(r, c);
+    }
+  }
+  return used;
+}
+
+double mapping_report_utilization(const Mapping& m) {
+  const auto& g = m.geometry;
+  int64_t used = 0;
+  for (const auto& L : m.layers) used += used_cells(m, L);
+  const double cells = static_cast<double>(g.rows) * g.cols * static_cast<double>(m.crossbars.size());
+  return cells > 0 ? used * static_cast<double>(g.slices() * g.sign_factor()) / cells : 0.0;
+}
+}  // namespace
+
 json mapping_report(const Mapping& m) {
   json j;
   j["reram_version"] = version();
@@ -454,18 +480,7 @@ json mapping_report(const Mapping& m) {
   json layers = json::array();
   int64_t used_total = 0;
   for (const auto& L : m.layers) {
-    int64_t used = 0;
-    for (int id : L.crossbars) {
-      const auto& x = m.crossbars[static_cast<size_t>(id)];
-      // Cells that hold a (structural) weight: count rows x cols within the same group.
-      if (L.view.groups == 1) {
-        used += static_cast<int64_t>(x.rows.size() * x.cols.size());
-      } else {
-        for (int64_t r : x.rows)
-          for (int64_t c : x.cols) used += L.view.structural(r, c);
-      }
-    }
-    used *= bpw;
+    const int64_t used = used_cells(m, L) * bpw;
     used_total += used;
     int64_t n = static_cast<int64_t>(L.crossbars.size());
     layers.push_back({{"name", L.name},
@@ -480,8 +495,33 @@ json mapping_report(const Mapping& m) {
   }
   j["layers"] = layers;
   j["utilization"] = m.crossbars.empty() ? 0.0 : used_total / (cells * static_cast<double>(m.crossbars.size()));
+  j["warnings"] = mapping_warnings(m);
   j["arch"] = m.arch;
   return j;
+}
+
+std::vector<std::string> mapping_warnings(const Mapping& m) {
+  std::vector<std::string> w;
+  const auto& g = m.geometry;
+  if (m.layers.empty() || m.crossbars.empty()) return w;
+  int64_t max_rows = 0, max_cols = 0;
+  for (const auto& L : m.layers) {
+    max_rows = std::max<int64_t>(max_rows, L.view.rows);
+    max_cols = std::max<int64_t>(max_cols, L.view.cols);
+  }
+  if (max_rows < g.rows && max_cols < g.logical_cols())
+    w.push_back("the " + std::to_string(g.rows) + "x" + std::to_string(g.cols) + " crossbar (" +
+                std::to_string(g.rows) + " rows x " + std::to_string(g.logical_cols()) +
+                " weight columns) is larger than every layer (at most " + std::to_string(max_rows) + " rows, " +
+                std::to_string(max_cols) + " columns): most of each crossbar stays empty");
+  const double u = mapping_report_utilization(m);
+  if (u < kLowUtilization) {
+    std::ostringstream s;
+    s << "the crossbars hold " << std::fixed << std::setprecision(u < 0.001 ? 4 : 1) << 100.0 * u
+      << "% of their cells (below " << std::setprecision(0) << 100.0 * kLowUtilization << "%): the geometry wastes most of the array";
+    w.push_back(s.str());
+  }
+  return w;
 }
 
 std::string mapping_table(const Mapping& m) {

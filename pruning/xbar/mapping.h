@@ -100,6 +100,13 @@ Mapping load_mapping(const std::string& path);
 // their weight, every other cell is 0 (the lossless-compaction check).
 MatrixXf expand_layer(const Mapping& m, int layer);
 
+// Geometries that cannot be useful: a crossbar larger than every layer in both
+// dimensions, or a mapping whose crossbars hold under `kLowUtilization` of their cells.
+// One sentence per finding (empty when none); `reram map` and `reram sim` print them and
+// the map report carries them.
+constexpr double kLowUtilization = 0.10;
+std::vector<std::string> mapping_warnings(const Mapping& m);
+
 // The `reram map` report (per layer and totals).
 json mapping_report(const Mapping& m);
 std::string mapping_table(const Mapping& m);

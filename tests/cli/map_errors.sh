@@ -54,6 +54,16 @@ expect_error nan-weight "non-finite value (nan)" "$bin" map --network "$t/net.js
 expect_error nan-weight-names-array "array 'c1.weight'" "$bin" map --network "$t/net.json" --weights "$t/nan.npz" --arch "$arch"
 fi
 expect_error unknown-option "unrecognised\|unrecognized" "$bin" map --network "$t/net.json" --arch "$arch" --colour
+# Useless geometries map, with a warning on stderr and in the report (issue 17).
+if "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=65536 --set crossbar.cols=65536 -q \
+     --report "$t/huge.json" 2>"$t/warn"; then
+  if grep -q "larger than every layer" "$t/warn" && grep -q "of their cells (below 10%)" "$t/warn" &&
+     /usr/bin/python3 -c "import json,sys; assert len(json.load(open(sys.argv[1]))['warnings']) == 2" "$t/huge.json"; then
+    echo "ok   huge-crossbar warnings: $(head -1 "$t/warn")"
+  else echo "FAIL huge-crossbar warnings:"; cat "$t/warn"; fail=1; fi
+else echo "FAIL huge crossbar did not map"; cat "$t/warn"; fail=1; fi
+"$bin" map --network "$src/workloads/cifar10/resnet18.json" --arch "$arch" --set 'chip.tiles="auto"' -q 2>"$t/warn" || fail=1
+if [ -s "$t/warn" ]; then echo "FAIL resnet18 at 128x128 warns:"; cat "$t/warn"; fail=1; else echo "ok   resnet18 at 128x128: no warning"; fi
 # The report has the documented fields.
 /usr/bin/python3 - "$t/r.json" <<'P' || fail=1
 import json, sys
