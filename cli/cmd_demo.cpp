@@ -2,13 +2,13 @@
 // Fashion-MNIST net densely, prunes it at column granularity to a quarter of its
 // crossbars with a short fine-tune, simulates both mappings cycle-level and measures
 // accuracy through the functional crossbar model: the tool's whole loop in a few minutes.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "cli/command.h"
 #include "pruning/core/error.h"
@@ -49,7 +49,8 @@ std::string fmt(double v, int prec) {
 int run_demo(int argc, char** argv) {
   po::options_description desc("reram demo options");
   desc.add_options()("help,h", "show this help")(
-      "root", po::value<std::string>(), "source tree holding workloads/ and arch_configs/ (default: found from the binary)")(
+      "root", po::value<std::string>(),
+      "source tree holding workloads/ and arch_configs/ (default: found from the binary)")(
       "output,o", po::value<std::string>()->default_value("out/demo"), "directory for the mappings and reports")(
       "keep-crossbars", po::value<double>()->default_value(0.25), "crossbar budget of the pruned mapping")(
       "granularity", po::value<std::string>()->default_value("column"), "pruning granularity")(
@@ -58,15 +59,18 @@ int run_demo(int argc, char** argv) {
       "test-samples", po::value<int64_t>()->default_value(2000), "test images for every accuracy")(
       "seed", po::value<uint64_t>()->default_value(1), "seed of every random choice");
   po::variables_map vm;
-  if (!parse_options(argc, argv, desc, vm,
-                     "usage: reram demo [-o DIR]\n\nPrunes the bundled VGG-style Fashion-MNIST net at column granularity to "
-                     "25% of its crossbars,\nsimulates dense and pruned mappings on arch_configs/default.json and reports "
-                     "compression,\naccuracy (float and on the crossbar model), latency, energy and area side by side."))
+  if (!parse_options(
+          argc, argv, desc, vm,
+          "usage: reram demo [-o DIR]\n\nPrunes the bundled VGG-style Fashion-MNIST net at column granularity to "
+          "25% of its crossbars,\nsimulates dense and pruned mappings on arch_configs/default.json and reports "
+          "compression,\naccuracy (float and on the crossbar model), latency, energy and area side by side."))
     return 0;
   const auto t0 = std::chrono::steady_clock::now();
   const std::string root = find_root(vm), out = vm["output"].as<std::string>();
-  const std::string net_path = root + "/workloads/fmnist/vgg_fmnist.json", arch_path = root + "/arch_configs/default.json";
-  if (!exists(net_path)) throw InputError(net_path + ": bundled network not found (use --root to name the source tree)");
+  const std::string net_path = root + "/workloads/fmnist/vgg_fmnist.json",
+                    arch_path = root + "/arch_configs/default.json";
+  if (!exists(net_path))
+    throw InputError(net_path + ": bundled network not found (use --root to name the source tree)");
   if (::system(("mkdir -p '" + out + "'").c_str()) != 0) throw InputError(out + ": cannot create the output directory");
 
   std::cerr << "demo: network " << net_path << "\ndemo: arch " << arch_path << "\n";
@@ -78,7 +82,9 @@ int run_demo(int argc, char** argv) {
   const std::string weights_path = root + "/workloads/fmnist/vgg_fmnist.npz";
   if (!net.has_weights()) {
     if (!exists(weights_path))
-      throw InputError(weights_path + ": trained weights of the bundled network not found (scripts/train_workloads.sh re-creates them)");
+      throw InputError(
+          weights_path +
+          ": trained weights of the bundled network not found (scripts/train_workloads.sh re-creates them)");
     load_weights_npz(net, weights_path);
   }
   const std::string data_dir = resolve_dataset_dir("fashion-mnist");
@@ -125,9 +131,13 @@ int run_demo(int argc, char** argv) {
                   {"network", net_path},
                   {"weights", weights_path},
                   {"arch", arch.to_json()},
-                  {"options", {{"granularity", po_.granularity}, {"keep_crossbars", po_.keep_crossbars},
-                               {"finetune_epochs", po_.finetune_epochs}, {"train_samples", train.size()},
-                               {"test_samples", test.size()}, {"seed", po_.seed}}},
+                  {"options",
+                   {{"granularity", po_.granularity},
+                    {"keep_crossbars", po_.keep_crossbars},
+                    {"finetune_epochs", po_.finetune_epochs},
+                    {"train_samples", train.size()},
+                    {"test_samples", test.size()},
+                    {"seed", po_.seed}}},
                   {"dense", {{"sim", sim_dense}, {"eval", ev_dense}}},
                   {"pruned", {{"sim", sim_pruned}, {"eval", ev_pruned}, {"prune", pruned.report}}}};
   write_json_atomic(out + "/summary.json", summary);
@@ -139,29 +149,35 @@ int run_demo(int argc, char** argv) {
   const json& cd = sim_dense["compression"];
   const json& cp = sim_pruned["compression"];
   std::vector<Row> rows = {
-      {"crossbars (occupied / dense)", fmt(num(cd, "occupied_crossbars"), 0) + " / " + fmt(num(cd, "dense_crossbars"), 0),
+      {"crossbars (occupied / dense)",
+       fmt(num(cd, "occupied_crossbars"), 0) + " / " + fmt(num(cd, "dense_crossbars"), 0),
        fmt(num(cp, "occupied_crossbars"), 0) + " / " + fmt(num(cp, "dense_crossbars"), 0)},
       {"crossbar compression", fmt(num(cd, "compression_rate"), 2) + "x", fmt(num(cp, "compression_rate"), 2) + "x"},
-      {"weight sparsity", fmt(100 * num(cd, "weight_sparsity"), 1) + " %", fmt(100 * num(cp, "weight_sparsity"), 1) + " %"},
-      {"accuracy, float", fmt(100 * num(ev_dense, "accuracy_float"), 2) + " %", fmt(100 * num(ev_pruned, "accuracy_float"), 2) + " %"},
+      {"weight sparsity", fmt(100 * num(cd, "weight_sparsity"), 1) + " %",
+       fmt(100 * num(cp, "weight_sparsity"), 1) + " %"},
+      {"accuracy, float", fmt(100 * num(ev_dense, "accuracy_float"), 2) + " %",
+       fmt(100 * num(ev_pruned, "accuracy_float"), 2) + " %"},
       {"accuracy, on crossbars", fmt(100 * num(ev_dense, "accuracy_on_hardware"), 2) + " %",
        fmt(100 * num(ev_pruned, "accuracy_on_hardware"), 2) + " %"},
       {"latency (us)", fmt(num(sim_dense, "latency_ns") / 1e3, 2), fmt(num(sim_pruned, "latency_ns") / 1e3, 2)},
-      {"energy (uJ)", fmt(num(sim_dense["energy_pj"], "total") / 1e6, 3), fmt(num(sim_pruned["energy_pj"], "total") / 1e6, 3)},
+      {"energy (uJ)", fmt(num(sim_dense["energy_pj"], "total") / 1e6, 3),
+       fmt(num(sim_pruned["energy_pj"], "total") / 1e6, 3)},
       {"area (mm2)", fmt(num(sim_dense["area_mm2"], "total"), 3), fmt(num(sim_pruned["area_mm2"], "total"), 3)},
       {"TOPS/W", fmt(num(sim_dense, "tops_per_w"), 3), fmt(num(sim_pruned, "tops_per_w"), 3)},
   };
-  std::cout << "\nreram " << version() << " demo: " << net.name << " on " << arch.name << " (" << arch.crossbar.rows << "x"
-            << arch.crossbar.cols << " crossbars, " << arch.crossbar.cell_bits << "-bit cells, "
+  std::cout << "\nreram " << version() << " demo: " << net.name << " on " << arch.name << " (" << arch.crossbar.rows
+            << "x" << arch.crossbar.cols << " crossbars, " << arch.crossbar.cell_bits << "-bit cells, "
             << arch.precision.weight_bits << "-bit weights)\n\n";
-  std::cout << std::left << std::setw(32) << "" << std::setw(20) << "dense" << "pruned (" << po_.granularity << ")\n";
+  std::cout << std::left << std::setw(32) << "" << std::setw(20) << "dense"
+            << "pruned (" << po_.granularity << ")\n";
   for (const auto& r : rows) std::cout << std::left << std::setw(32) << r.name << std::setw(20) << r.d << r.p << "\n";
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "\nreports in " << out << "/ (summary.json, *.sim.json, *.map.json); " << fmt(secs, 1) << " s\n";
   return 0;
 }
 
-RegisterCommand reg("demo", "run the whole loop on the bundled VGG-style Fashion-MNIST net (map, prune, sim, eval)", run_demo);
+RegisterCommand reg("demo", "run the whole loop on the bundled VGG-style Fashion-MNIST net (map, prune, sim, eval)",
+                    run_demo);
 
 }  // namespace
 }  // namespace reram::cli

@@ -22,8 +22,8 @@ int run_eval(int argc, char** argv) {
   int threads = 0;
   uint64_t random_seed = 0;
   po::options_description desc("reram eval options");
-  desc.add_options()("help,h", "show this help")(
-      "mapping", po::value(&mapping_path), "mapping manifest (.json; its .npz weights sidecar is read)")(
+  desc.add_options()("help,h", "show this help")("mapping", po::value(&mapping_path),
+                                                 "mapping manifest (.json; its .npz weights sidecar is read)")(
       "network", po::value(&network_path), "instead of --mapping: a network (.json/.onnx), mapped densely on --arch")(
       "weights", po::value(&weights),
       "weights .npz (keys of the mapping's network, batchnorm folded; or of --network)")(
@@ -110,12 +110,13 @@ int run_eval(int argc, char** argv) {
     };
     std::cout << "network " << m.network.name << " on " << arch.name << ", " << test.size() << " test images\n";
     if (r.contains("accuracy_float")) std::cout << "  float accuracy           " << pct("accuracy_float") << "\n";
-    if (r.contains("accuracy_quantized")) std::cout << "  quantised accuracy       " << pct("accuracy_quantized") << "\n";
+    if (r.contains("accuracy_quantized"))
+      std::cout << "  quantised accuracy       " << pct("accuracy_quantized") << "\n";
     std::cout << "  hardware accuracy        " << pct("accuracy_on_hardware") << "\n";
     if (r.contains("hardware_agrees_with_quantized"))
       std::cout << "  hw == quantised preds    " << pct("hardware_agrees_with_quantized") << "\n";
-    std::cout << "  ADC-lossless crossbars   " << r["model"]["adc_lossless_crossbars"] << " of " << r["model"]["crossbars"]
-              << " (adc_range " << arch.nonideal.adc_range << ")\n";
+    std::cout << "  ADC-lossless crossbars   " << r["model"]["adc_lossless_crossbars"] << " of "
+              << r["model"]["crossbars"] << " (adc_range " << arch.nonideal.adc_range << ")\n";
     char b[160];
     std::snprintf(b, sizeof b, "%.2f s wall on %d thread(s), %.2f s CPU", r["time_s"]["wall"].get<double>(),
                   r["threads"].get<int>(), r["hardware_cpu_time_s"].get<double>());

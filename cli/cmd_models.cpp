@@ -16,10 +16,11 @@ std::string costs_table(const ArchConfig& a) {
   char buf[256];
   std::snprintf(buf, sizeof buf, "%s (%s), %g nm: adc_bits %d (lossless %d), read %.4g ns, conversion %.4g ns\n\n",
                 a.name.c_str(), a.source_file.c_str(), a.technology_nm, c["adc_bits"].get<int>(),
-                c["lossless_adc_bits"].get<int>(), c["read_latency_ns"].get<double>(), c["adc_latency_ns"].get<double>());
+                c["lossless_adc_bits"].get<int>(), c["read_latency_ns"].get<double>(),
+                c["adc_latency_ns"].get<double>());
   out += buf;
-  std::snprintf(buf, sizeof buf, "%-20s %-16s %14s %12s %12s %11s  %s\n", "component", "model", "energy_pj", "leakage_mw",
-                "area_mm2", "latency_ns", "one action");
+  std::snprintf(buf, sizeof buf, "%-20s %-16s %14s %12s %12s %11s  %s\n", "component", "model", "energy_pj",
+                "leakage_mw", "area_mm2", "latency_ns", "one action");
   out += buf;
   for (const auto& k : cost::components()) {
     const json& e = c["components"][k.name];
@@ -46,12 +47,16 @@ int run_models(int argc, char** argv) {
   const bool as_json = vm.count("json") > 0;
   if (vm.count("arch")) {
     ArchConfig a = arch_from_options(vm, /*warn=*/false);
-    if (as_json) std::cout << a.costs_json().dump(2) << "\n";
-    else std::cout << costs_table(a);
+    if (as_json)
+      std::cout << a.costs_json().dump(2) << "\n";
+    else
+      std::cout << costs_table(a);
     return 0;
   }
-  if (as_json) std::cout << cost::models_json().dump(2) << "\n";
-  else std::cout << cost::models_listing();
+  if (as_json)
+    std::cout << cost::models_json().dump(2) << "\n";
+  else
+    std::cout << cost::models_listing();
   return 0;
 }
 

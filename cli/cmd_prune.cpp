@@ -8,11 +8,11 @@
 
 #include "cli/command.h"
 #include "pruning/core/dataset.h"
-#include "pruning/prune/search.h"
 #include "pruning/core/json_util.h"
 #include "pruning/prune/granularity.h"
 #include "pruning/prune/optimizer.h"
 #include "pruning/prune/prune.h"
+#include "pruning/prune/search.h"
 
 namespace reram::cli {
 namespace {
@@ -50,7 +50,6 @@ std::map<std::string, double> load_ratios(const std::string& path) {
   return r;
 }
 
-
 std::string help_lists() {
   std::string s = "granularities:\n";
   for (auto& n : prune::granularity_names()) s += "  " + n + ": " + prune::granularity(n).summary() + "\n";
@@ -60,22 +59,28 @@ std::string help_lists() {
 }
 
 void print_table(const json& r) {
-  std::printf("%-14s %8s %8s %8s %9s %10s %7s\n", "layer", "dense", "occupied", "compr.", "sparsity", "index_bits", "reorder");
+  std::printf("%-14s %8s %8s %8s %9s %10s %7s\n", "layer", "dense", "occupied", "compr.", "sparsity", "index_bits",
+              "reorder");
   for (auto& l : r["layers"])
     std::printf("%-14s %8lld %8lld %7.2fx %8.1f%% %10lld %7s\n", l["layer"].get<std::string>().c_str(),
-                static_cast<long long>(l["dense_crossbars"].get<int64_t>()), static_cast<long long>(l["occupied_crossbars"].get<int64_t>()),
-                l["compression"].get<double>(), 100 * l["weight_sparsity"].get<double>(),
-                static_cast<long long>(l["index_bits"].get<int64_t>()),
-                l.contains("reorder") ? (l["reorder"].get<bool>() ? "on" : "off") : (l["prunable"].get<bool>() ? "-" : "dense"));
+                static_cast<long long>(l["dense_crossbars"].get<int64_t>()),
+                static_cast<long long>(l["occupied_crossbars"].get<int64_t>()), l["compression"].get<double>(),
+                100 * l["weight_sparsity"].get<double>(), static_cast<long long>(l["index_bits"].get<int64_t>()),
+                l.contains("reorder") ? (l["reorder"].get<bool>() ? "on" : "off")
+                                      : (l["prunable"].get<bool>() ? "-" : "dense"));
   auto& tp = r["total_prunable"];
   auto& t = r["total"];
   std::printf("prunable layers: %lld -> %lld crossbars (%.2fx, %.1f%% kept), weight sparsity %.1f%%\n",
-              static_cast<long long>(tp["dense_crossbars"].get<int64_t>()), static_cast<long long>(tp["occupied_crossbars"].get<int64_t>()),
-              tp["compression"].get<double>(), 100 * tp["crossbar_fraction"].get<double>(), 100 * tp["weight_sparsity"].get<double>());
+              static_cast<long long>(tp["dense_crossbars"].get<int64_t>()),
+              static_cast<long long>(tp["occupied_crossbars"].get<int64_t>()), tp["compression"].get<double>(),
+              100 * tp["crossbar_fraction"].get<double>(), 100 * tp["weight_sparsity"].get<double>());
   std::printf("all layers:      %lld -> %lld crossbars (%.2fx), weight sparsity %.1f%%\n",
-              static_cast<long long>(t["dense_crossbars"].get<int64_t>()), static_cast<long long>(t["occupied_crossbars"].get<int64_t>()),
-              t["compression"].get<double>(), 100 * t["weight_sparsity"].get<double>());
-  auto pct = [](const json& v) { return v.is_null() ? std::string("n/a") : std::to_string(100 * v.get<double>()).substr(0, 5) + "%"; };
+              static_cast<long long>(t["dense_crossbars"].get<int64_t>()),
+              static_cast<long long>(t["occupied_crossbars"].get<int64_t>()), t["compression"].get<double>(),
+              100 * t["weight_sparsity"].get<double>());
+  auto pct = [](const json& v) {
+    return v.is_null() ? std::string("n/a") : std::to_string(100 * v.get<double>()).substr(0, 5) + "%";
+  };
   auto& a = r["accuracy"];
   std::printf("accuracy: dense %s, pruned %s, fine-tuned %s\n", pct(a["dense"]).c_str(), pct(a["pruned"]).c_str(),
               pct(a["finetuned"]).c_str());
@@ -88,74 +93,87 @@ int run_prune(int argc, char** argv) {
   o.train.schedule = "cosine";
   SearchOptions search;
   int64_t validation_samples = 5000;
-  std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file, sens_ratios = "0.1,0.25,0.5,0.75";
+  std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file,
+                                sens_ratios = "0.1,0.25,0.5,0.75";
   std::string sens_split = "test";
   int64_t train_limit = 0, test_limit = 0, sens_samples = 5000;
   po::options_description desc("reram prune options");
-  desc.add_options()
-      ("help,h", "show this help (lists granularities and optimizers)")
-      ("network", po::value(&network)->required(), "network description (.json or .onnx)")
-      ("weights", po::value(&weights), "trained weights (.npz) unless the network carries its own")
-      ("granularity", po::value(&o.granularity)->default_value(o.granularity), "pruning granularity (see below)")
-      ("optimizer", po::value(&o.optimizer)->default_value(o.optimizer), "magnitude | lgd | admm")
-      ("score", po::value(&o.score)->default_value(o.score), "magnitude scores: l1 | l2 | taylor")
-      ("schedule", po::value(&o.schedule)->default_value(o.schedule), "magnitude: oneshot | agp (cubic, over --prune-epochs)")
-      ("keep-crossbars", po::value(&o.keep_crossbars), "keep at most this fraction of the prunable layers' dense crossbars")
-      ("weight-sparsity", po::value(&o.weight_sparsity), "remove this fraction of weights in every prunable layer")
-      ("ratios", po::value(&ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")
-      ("allocation", po::value(&o.allocation)->default_value(o.allocation), "uniform | score (global ranking of kept-score share per crossbar) | sensitivity (with --sensitivity-file)")
-      ("sensitivity-file", po::value(&sens_file), "a --sensitivity report used by --allocation sensitivity")
-      ("include-first", "prune the first weight layer too (excluded by default)")
-      ("include-last", "prune the last weight layer too (excluded by default)")
-      ("reorder", po::value(&o.reorder)->default_value(o.reorder), "input feature-map reorder: auto | on | off")
-      ("finetune-epochs", po::value(&o.finetune_epochs)->default_value(0), "masked fine-tuning epochs")
-      ("prune-epochs", po::value(&o.prune_epochs)->default_value(o.prune_epochs), "training epochs of agp / lgd / admm")
-      ("lr", po::value(&o.train.lr)->default_value(o.train.lr), "learning rate of pruning and fine-tuning")
-      ("batch-size", po::value(&o.train.batch_size)->default_value(o.train.batch_size), "mini-batch size")
-      ("train-schedule", po::value(&o.train.schedule)->default_value(o.train.schedule), "lr schedule: cosine | step | constant")
-      ("weight-decay", po::value(&o.train.weight_decay)->default_value(o.train.weight_decay), "weight decay")
-      ("balance-g", po::value(&o.balance_g)->default_value(o.balance_g), "balanced/mixed: rows per group")
-      ("balance-p", po::value(&o.balance_p)->default_value(o.balance_p), "balanced: rows pruned per group (-1: from the budget)")
-      ("mixed-fine-fraction", po::value(&o.mixed_fine_fraction)->default_value(o.mixed_fine_fraction), "mixed: share of kept segments pruned fine-grain")
-      ("mixed-fine-p", po::value(&o.mixed_fine_p)->default_value(o.mixed_fine_p), "mixed: rows pruned per group of a fine segment")
-      ("ou-rows", po::value(&o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")
-      ("ou-cols", po::value(&o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")
-      ("project-every", po::value(&o.project_every)->default_value(o.project_every), "lgd/agp: steps between projections")
-      ("lgd-sigma", po::value(&o.lgd_sigma)->default_value(o.lgd_sigma), "lgd: initial group-score noise")
-      ("lgd-projection", po::value(&o.lgd_projection)->default_value(o.lgd_projection),
-       "lgd: lazy (the forward pass uses the projection, the dense weights keep learning) | eager (weights overwritten)")
-      ("admm-rho", po::value(&o.admm_rho)->default_value(o.admm_rho), "admm: initial penalty")
-      ("admm-rho-growth", po::value(&o.admm_rho_growth)->default_value(o.admm_rho_growth), "admm: penalty growth per update")
-      ("quantize", "round kept weights to conductance levels (always on for admm)")
-      ("noise", po::value(&o.noise_sigma)->default_value(0.0), "relative weight noise during fine-tuning (device mismatch)")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "seed for LGD noise, shuffling")
-      ("data", po::value(&data)->default_value(data), (std::string(kDataHelp) + "; 'none': no data").c_str())
-      ("train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")
-      ("test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")
-      ("threads", po::value(&o.train.threads)->default_value(0), "LibTorch intra-op threads for training (0: OMP_NUM_THREADS, else one per core)")
-      ("quiet", "no per-epoch progress lines")
-      ("measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")
-      ("sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")
-      ("sensitivity-ratios", po::value(&sens_ratios)->default_value(sens_ratios), "crossbar keep ratios of the analysis")
-      ("sensitivity-split", po::value(&sens_split)->default_value(sens_split),
-       "data the analysis scores on: test (the --test-limit images) | train-tail (the last --sensitivity-samples training "
-       "images, held out from fine-tuning when --train-limit leaves them out)")
-      ("sensitivity-samples", po::value(&sens_samples)->default_value(sens_samples), "train-tail: number of images")
-      ("max-accuracy-loss", po::value(&search.max_accuracy_loss),
-       "search the smallest crossbar budget whose validation accuracy stays within P percentage points of the dense "
-       "net's; -o gets that mapping, the report the frontier (docs/pruning.md)")
-      ("validation-samples", po::value(&validation_samples)->default_value(validation_samples),
-       "with --max-accuracy-loss: training images held out (the last N) to judge every budget")
-      ("search-steps", po::value(&search.steps)->default_value(search.steps), "bisection steps after the lowest budget")
-      ("search-min-keep", po::value(&search.min_keep)->default_value(search.min_keep), "lowest kept crossbar fraction tried")
-      ("search-dir", po::value(&search.state_dir), "state of the search, reused by a rerun (default: OUTPUT.search)")
-      ("output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")
-      ("report", po::value(&report), "PRUNE.json report");
+  desc.add_options()("help,h", "show this help (lists granularities and optimizers)")(
+      "network", po::value(&network)->required(), "network description (.json or .onnx)")(
+      "weights", po::value(&weights), "trained weights (.npz) unless the network carries its own")(
+      "granularity", po::value(&o.granularity)->default_value(o.granularity), "pruning granularity (see below)")(
+      "optimizer", po::value(&o.optimizer)->default_value(o.optimizer), "magnitude | lgd | admm")(
+      "score", po::value(&o.score)->default_value(o.score), "magnitude scores: l1 | l2 | taylor")(
+      "schedule", po::value(&o.schedule)->default_value(o.schedule),
+      "magnitude: oneshot | agp (cubic, over --prune-epochs)")(
+      "keep-crossbars", po::value(&o.keep_crossbars),
+      "keep at most this fraction of the prunable layers' dense crossbars")(
+      "weight-sparsity", po::value(&o.weight_sparsity), "remove this fraction of weights in every prunable layer")(
+      "ratios", po::value(&ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")(
+      "allocation", po::value(&o.allocation)->default_value(o.allocation),
+      "uniform | score (global ranking of kept-score share per crossbar) | sensitivity (with --sensitivity-file)")(
+      "sensitivity-file", po::value(&sens_file), "a --sensitivity report used by --allocation sensitivity")(
+      "include-first", "prune the first weight layer too (excluded by default)")(
+      "include-last", "prune the last weight layer too (excluded by default)")(
+      "reorder", po::value(&o.reorder)->default_value(o.reorder), "input feature-map reorder: auto | on | off")(
+      "finetune-epochs", po::value(&o.finetune_epochs)->default_value(0), "masked fine-tuning epochs")(
+      "prune-epochs", po::value(&o.prune_epochs)->default_value(o.prune_epochs), "training epochs of agp / lgd / admm")(
+      "lr", po::value(&o.train.lr)->default_value(o.train.lr), "learning rate of pruning and fine-tuning")(
+      "batch-size", po::value(&o.train.batch_size)->default_value(o.train.batch_size), "mini-batch size")(
+      "train-schedule", po::value(&o.train.schedule)->default_value(o.train.schedule),
+      "lr schedule: cosine | step | constant")(
+      "weight-decay", po::value(&o.train.weight_decay)->default_value(o.train.weight_decay), "weight decay")(
+      "balance-g", po::value(&o.balance_g)->default_value(o.balance_g), "balanced/mixed: rows per group")(
+      "balance-p", po::value(&o.balance_p)->default_value(o.balance_p),
+      "balanced: rows pruned per group (-1: from the budget)")(
+      "mixed-fine-fraction", po::value(&o.mixed_fine_fraction)->default_value(o.mixed_fine_fraction),
+      "mixed: share of kept segments pruned fine-grain")("mixed-fine-p",
+                                                         po::value(&o.mixed_fine_p)->default_value(o.mixed_fine_p),
+                                                         "mixed: rows pruned per group of a fine segment")(
+      "ou-rows", po::value(&o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")(
+      "ou-cols", po::value(&o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")(
+      "project-every", po::value(&o.project_every)->default_value(o.project_every),
+      "lgd/agp: steps between projections")("lgd-sigma", po::value(&o.lgd_sigma)->default_value(o.lgd_sigma),
+                                            "lgd: initial group-score noise")(
+      "lgd-projection", po::value(&o.lgd_projection)->default_value(o.lgd_projection),
+      "lgd: lazy (the forward pass uses the projection, the dense weights keep learning) | eager (weights "
+      "overwritten)")("admm-rho", po::value(&o.admm_rho)->default_value(o.admm_rho), "admm: initial penalty")(
+      "admm-rho-growth", po::value(&o.admm_rho_growth)->default_value(o.admm_rho_growth),
+      "admm: penalty growth per update")("quantize", "round kept weights to conductance levels (always on for admm)")(
+      "noise", po::value(&o.noise_sigma)->default_value(0.0),
+      "relative weight noise during fine-tuning (device mismatch)")("seed", po::value(&o.seed)->default_value(o.seed),
+                                                                    "seed for LGD noise, shuffling")(
+      "data", po::value(&data)->default_value(data), (std::string(kDataHelp) + "; 'none': no data").c_str())(
+      "train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")(
+      "test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")(
+      "threads", po::value(&o.train.threads)->default_value(0),
+      "LibTorch intra-op threads for training (0: OMP_NUM_THREADS, else one per core)")("quiet",
+                                                                                        "no per-epoch progress lines")(
+      "measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")(
+      "sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")(
+      "sensitivity-ratios", po::value(&sens_ratios)->default_value(sens_ratios),
+      "crossbar keep ratios of the analysis")("sensitivity-split", po::value(&sens_split)->default_value(sens_split),
+                                              "data the analysis scores on: test (the --test-limit images) | "
+                                              "train-tail (the last --sensitivity-samples training "
+                                              "images, held out from fine-tuning when --train-limit leaves them out)")(
+      "sensitivity-samples", po::value(&sens_samples)->default_value(sens_samples), "train-tail: number of images")(
+      "max-accuracy-loss", po::value(&search.max_accuracy_loss),
+      "search the smallest crossbar budget whose validation accuracy stays within P percentage points of the dense "
+      "net's; -o gets that mapping, the report the frontier (docs/pruning.md)")(
+      "validation-samples", po::value(&validation_samples)->default_value(validation_samples),
+      "with --max-accuracy-loss: training images held out (the last N) to judge every budget")(
+      "search-steps", po::value(&search.steps)->default_value(search.steps), "bisection steps after the lowest budget")(
+      "search-min-keep", po::value(&search.min_keep)->default_value(search.min_keep),
+      "lowest kept crossbar fraction tried")("search-dir", po::value(&search.state_dir),
+                                             "state of the search, reused by a rerun (default: OUTPUT.search)")(
+      "output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")(
+      "report", po::value(&report), "PRUNE.json report");
   add_arch_options(desc);
   po::variables_map vm;
   if (!parse_options(argc, argv, desc, vm,
                      "usage: reram prune --network NET --weights W.npz --arch A.json --granularity G --optimizer O "
-                     "--keep-crossbars X [--finetune-epochs N] -o MAPPING.json --report PRUNE.json\n" + help_lists()))
+                     "--keep-crossbars X [--finetune-epochs N] -o MAPPING.json --report PRUNE.json\n" +
+                         help_lists()))
     return 0;
   o.exclude_first = !vm.count("include-first");
   o.exclude_last = !vm.count("include-last");
@@ -167,7 +185,8 @@ int run_prune(int argc, char** argv) {
   if (!sens_file.empty()) o.sensitivity = load_json_file(sens_file);
   if (o.finetune_epochs < 0 || o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
   if (o.train.threads < 0) throw ConfigError("--threads must be >= 0");
-  if (sens_split != "test" && sens_split != "train-tail") throw ConfigError("--sensitivity-split must be test or train-tail, got '" + sens_split + "'");
+  if (sens_split != "test" && sens_split != "train-tail")
+    throw ConfigError("--sensitivity-split must be test or train-tail, got '" + sens_split + "'");
   if (sens_samples < 1) throw ConfigError("--sensitivity-samples must be >= 1");
   if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
 
@@ -190,8 +209,8 @@ int run_prune(int argc, char** argv) {
       // Validation: the last N training images; pruning and fine-tuning use the others.
       Dataset all = load_data_for(src, "train", -1, net);
       if (validation_samples < 1 || validation_samples >= all.size())
-        throw ConfigError("--validation-samples must be in 1.." + std::to_string(all.size() - 1) + " (the training split has " +
-                          std::to_string(all.size()) + " images)");
+        throw ConfigError("--validation-samples must be in 1.." + std::to_string(all.size() - 1) +
+                          " (the training split has " + std::to_string(all.size()) + " images)");
       validation = all.tail(validation_samples);
       train = all.head(all.size() - validation_samples).head(train_limit);
     } else if (need_train) {
@@ -236,8 +255,8 @@ int run_prune(int argc, char** argv) {
                 100 * sr.search["bound_validation_accuracy"].get<double>(), search.max_accuracy_loss);
     std::printf("  %-8s %-11s %-10s %-8s %s\n", "keep", "compression", "validation", "test", "within bound");
     for (const auto& row : sr.search["frontier"])
-      std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(), row["compression"].get<double>(),
-                  100 * row["validation_accuracy"].get<double>(),
+      std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(),
+                  row["compression"].get<double>(), 100 * row["validation_accuracy"].get<double>(),
                   row["test_accuracy"].is_number() ? 100 * row["test_accuracy"].get<double>() : -1.0,
                   row["within_bound"].get<bool>() ? "yes" : "no");
     std::printf("chosen: keep %.4f\n", sr.search["chosen_keep_crossbars"].get<double>());
@@ -253,7 +272,8 @@ int run_prune(int argc, char** argv) {
   return 0;
 }
 
-RegisterCommand reg("prune", "crossbar-aware pruning into a sparse crossbar mapping (and sensitivity analysis)", run_prune);
+RegisterCommand reg("prune", "crossbar-aware pruning into a sparse crossbar mapping (and sensitivity analysis)",
+                    run_prune);
 
 }  // namespace
 }  // namespace reram::cli

@@ -11,24 +11,25 @@ namespace {
 
 int run_sim(int argc, char** argv) {
   po::options_description desc("reram sim options");
-  desc.add_options()("help,h", "show this help")(
-      "mapping", po::value<std::string>(), "mapping file (reram map / reram prune output)")(
+  desc.add_options()("help,h", "show this help")("mapping", po::value<std::string>(),
+                                                 "mapping file (reram map / reram prune output)")(
       "network", po::value<std::string>(), "network (JSON or ONNX): map it densely first, instead of --mapping")(
       "weights", po::value<std::string>(), "weights .npz for --network (optional: only occupancy needs them)")(
       "batch", po::value<int>()->default_value(1), "images per run")(
-      "dataflow", po::value<std::string>()->default_value("layer"), "layer | pipelined (ISAAC-style inter-layer pipeline)")(
+      "dataflow", po::value<std::string>()->default_value("layer"),
+      "layer | pipelined (ISAAC-style inter-layer pipeline)")(
       "clocked", "reference mode: step every clock (slow; same cycle count)")(
       "input-density", po::value<std::string>(),
       "reram eval report (or JSON object layer -> density): measured input bit density per layer for the cost models")(
-      "output,o", po::value<std::string>(), "report JSON to write")(
-      "quiet,q", "do not print the table");
+      "output,o", po::value<std::string>(), "report JSON to write")("quiet,q", "do not print the table");
   add_arch_options(desc);
   po::variables_map vm;
-  if (!parse_options(argc, argv, desc, vm,
-                     "usage: reram sim (--mapping MAPPING.json | --network NET) --arch ARCH.json [--set k=v]... "
-                     "[--batch N] [--dataflow layer|pipelined] [--clocked] [--input-density EVAL.json] [-o REPORT.json]\n\n"
-                     "Cycle-level SystemC simulation: cycles, latency, energy and area per component and per layer,\n"
-                     "beside the mapping's crossbar compression (docs/simulator.md)."))
+  if (!parse_options(
+          argc, argv, desc, vm,
+          "usage: reram sim (--mapping MAPPING.json | --network NET) --arch ARCH.json [--set k=v]... "
+          "[--batch N] [--dataflow layer|pipelined] [--clocked] [--input-density EVAL.json] [-o REPORT.json]\n\n"
+          "Cycle-level SystemC simulation: cycles, latency, energy and area per component and per layer,\n"
+          "beside the mapping's crossbar compression (docs/simulator.md)."))
     return 0;
   if (vm.count("mapping") == vm.count("network"))
     throw ConfigError("sim: give exactly one of --mapping MAPPING.json or --network NET");
@@ -44,11 +45,13 @@ int run_sim(int argc, char** argv) {
     // layer -> density is accepted too.
     if (j.is_object() && j.contains("result")) {
       if (!j["result"].is_object() || !j["result"].contains("input_bit_density"))
-        throw InputError(f + ": this reram eval report has no result.input_bit_density (it needs an evaluation through "
-                             "the hardware model by a reram that measures it)");
+        throw InputError(f +
+                         ": this reram eval report has no result.input_bit_density (it needs an evaluation through "
+                         "the hardware model by a reram that measures it)");
       j = j["result"]["input_bit_density"];
     }
-    if (!j.is_object()) throw InputError(f + ": expected a reram eval report or an object of layer -> input bit density");
+    if (!j.is_object())
+      throw InputError(f + ": expected a reram eval report or an object of layer -> input bit density");
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (!it.value().is_number()) throw InputError(f + ": input bit density of '" + it.key() + "' is not a number");
       opt.input_bit_density[it.key()] = it.value().get<double>();

@@ -106,66 +106,69 @@ int run_sweep(int argc, char** argv) {
   sweep::SlurmOptions sl;
   std::string backend = "local";
   po::options_description desc("reram sweep options");
-  desc.add_options()
-      ("help,h", "show this help")
-      ("plan", po::value<std::string>(), "sweep plan (JSON, docs/sweeps.md)")
-      ("output,o", po::value(&so.out_dir), "sweep directory: cache, per-point results, results.csv/json")
-      ("jobs,j", po::value(&so.jobs)->default_value(1), "stage processes to run at once")
-      ("retry-failed", po::bool_switch(&so.retry_failed), "re-run points recorded as failed")
-      ("task-timeout", po::value(&so.task_timeout_s)->default_value(0), "kill a stage after this many seconds (0: never)")
-      ("limit", po::value(&so.limit_points)->default_value(-1), "run only the first N points")
-      ("quiet,q", "no progress bar")
-      ("exec", "start every stage as a new reram process (default: fork this one, which skips start-up)")
-      ("list", "print the points of the plan and exit")
-      ("status", "print done / failed / pending points of -o DIR")
-      ("collect", "rebuild DIR/results.csv and results.json from the finished points")
-      ("timings", "print the measured seconds per stage (count, median, mean, total) of -o DIR, for cost estimates")
-      ("sweet-spot", "name the best-efficiency and best-EDP points within --max-accuracy-loss")
-      ("max-accuracy-loss", po::value(&ss.max_accuracy_loss)->default_value(0.01),
-       "sweet spot: allowed accuracy drop below the reference (absolute, 0.01 = 1 point)")
-      ("reference-accuracy", po::value(&ss.reference_accuracy)->default_value(-1),
-       "sweet spot: reference accuracy (default: the unpruned network's software accuracy from the plan's reference eval, else the most accurate dense point)")
-      ("baseline", po::value(&ss.baseline_index)->default_value(-1),
-       "sweet spot: index of the point to compare with (default: the most accurate dense point)")
-      ("backend", po::value(&backend)->default_value("local"), "local (process pool) | slurm (job array, docs/slurm.md)")
-      ("partition", po::value(&sl.partition), "slurm: partition")
-      ("time", po::value(&sl.time)->default_value("01:00:00"), "slurm: time limit per array task (HH:MM:SS)")
-      ("cpus-per-point", po::value(&sl.cpus_per_point)->default_value(1), "slurm: CPUs of each array task")
-      ("max-concurrent", po::value(&sl.max_concurrent)->default_value(0), "slurm: array throttle %K (0: none)")
-      ("points-per-task", po::value(&sl.points_per_task)->default_value(1), "slurm: points run by one array task")
-      ("sbatch-arg", po::value(&sl.sbatch_args)->composing(), "slurm: extra #SBATCH argument, e.g. --account=X (repeatable)")
-      ("dry-run", po::bool_switch(&sl.dry_run), "slurm: write the batch scripts, print the sbatch commands, submit nothing")
-      ("wait", "slurm: wait until the submitted jobs have left the queue, then print the status");
+  desc.add_options()("help,h", "show this help")("plan", po::value<std::string>(), "sweep plan (JSON, docs/sweeps.md)")(
+      "output,o", po::value(&so.out_dir), "sweep directory: cache, per-point results, results.csv/json")(
+      "jobs,j", po::value(&so.jobs)->default_value(1), "stage processes to run at once")(
+      "retry-failed", po::bool_switch(&so.retry_failed), "re-run points recorded as failed")(
+      "task-timeout", po::value(&so.task_timeout_s)->default_value(0),
+      "kill a stage after this many seconds (0: never)")("limit", po::value(&so.limit_points)->default_value(-1),
+                                                         "run only the first N points")("quiet,q", "no progress bar")(
+      "exec", "start every stage as a new reram process (default: fork this one, which skips start-up)")(
+      "list", "print the points of the plan and exit")("status", "print done / failed / pending points of -o DIR")(
+      "collect", "rebuild DIR/results.csv and results.json from the finished points")(
+      "timings", "print the measured seconds per stage (count, median, mean, total) of -o DIR, for cost estimates")(
+      "sweet-spot", "name the best-efficiency and best-EDP points within --max-accuracy-loss")(
+      "max-accuracy-loss", po::value(&ss.max_accuracy_loss)->default_value(0.01),
+      "sweet spot: allowed accuracy drop below the reference (absolute, 0.01 = 1 point)")(
+      "reference-accuracy", po::value(&ss.reference_accuracy)->default_value(-1),
+      "sweet spot: reference accuracy (default: the unpruned network's software accuracy from the plan's reference "
+      "eval, else the most accurate dense point)")(
+      "baseline", po::value(&ss.baseline_index)->default_value(-1),
+      "sweet spot: index of the point to compare with (default: the most accurate dense point)")(
+      "backend", po::value(&backend)->default_value("local"),
+      "local (process pool) | slurm (job array, docs/slurm.md)")(
+      "partition", po::value(&sl.partition), "slurm: partition")("time", po::value(&sl.time)->default_value("01:00:00"),
+                                                                 "slurm: time limit per array task (HH:MM:SS)")(
+      "cpus-per-point", po::value(&sl.cpus_per_point)->default_value(1), "slurm: CPUs of each array task")(
+      "max-concurrent", po::value(&sl.max_concurrent)->default_value(0), "slurm: array throttle %K (0: none)")(
+      "points-per-task", po::value(&sl.points_per_task)->default_value(1), "slurm: points run by one array task")(
+      "sbatch-arg", po::value(&sl.sbatch_args)->composing(),
+      "slurm: extra #SBATCH argument, e.g. --account=X (repeatable)")(
+      "dry-run", po::bool_switch(&sl.dry_run),
+      "slurm: write the batch scripts, print the sbatch commands, submit nothing")(
+      "wait", "slurm: wait until the submitted jobs have left the queue, then print the status");
   po::options_description hidden;
   hidden.add_options()("make-random-weights", "internal stage: write NET with seeded random weights")(
       "network", po::value<std::string>(), "")("seed", po::value<uint64_t>()->default_value(1), "")(
-      "worker-submission", po::value<std::string>(), "")("worker-chunk", po::value<int>(), "")(
-      "worker-shared", "")("threads-per-stage", po::value(&so.threads_per_stage)->default_value(0), "");
+      "worker-submission", po::value<std::string>(), "")("worker-chunk", po::value<int>(), "")("worker-shared", "")(
+      "threads-per-stage", po::value(&so.threads_per_stage)->default_value(0), "");
   po::options_description all;
   all.add(desc).add(hidden);
   po::variables_map vm;
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "-h" || std::string(argv[i]) == "--help") {
       // The worker options are internal: show only the public ones.
-      std::cout << "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
-                   "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"
-                   "                   [--cpus-per-point N] [--max-concurrent K] [--points-per-task N] [--dry-run] [--wait]\n"
-                   "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
-                   "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
-                   "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
-                   "DIR/results.json, DIR/points/<id>/{result,arch}.json. Plots: /usr/bin/python3 scripts/plot_sweep.py DIR\n"
-                   "Plan format: docs/sweeps.md; clusters: docs/slurm.md.\n\n"
-                << desc << "\n";
+      std::cout
+          << "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
+             "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"
+             "                   [--cpus-per-point N] [--max-concurrent K] [--points-per-task N] [--dry-run] [--wait]\n"
+             "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
+             "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
+             "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
+             "DIR/results.json, DIR/points/<id>/{result,arch}.json. Plots: /usr/bin/python3 scripts/plot_sweep.py DIR\n"
+             "Plan format: docs/sweeps.md; clusters: docs/slurm.md.\n\n"
+          << desc << "\n";
       return 0;
     }
-  if (!parse_options(argc, argv, all, vm,
-                     "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
-                     "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"
-                     "                   [--cpus-per-point N] [--max-concurrent K] [--points-per-task N] [--dry-run]\n"
-                     "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
-                     "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
-                     "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
-                     "DIR/results.json, DIR/points/<id>/{result,arch}.json. Plots: /usr/bin/python3 scripts/plot_sweep.py DIR"))
+  if (!parse_options(
+          argc, argv, all, vm,
+          "usage: reram sweep --plan PLAN.json -o DIR [--jobs N]\n"
+          "       reram sweep --plan PLAN.json -o DIR --backend slurm [--partition P] [--time HH:MM:SS]\n"
+          "                   [--cpus-per-point N] [--max-concurrent K] [--points-per-task N] [--dry-run]\n"
+          "       reram sweep --status|--collect|--sweet-spot -o DIR\n\n"
+          "Runs every point of a plan (prune or map -> sim -> eval), sharing work between points through\n"
+          "a content-hashed cache under DIR/cache; re-running skips finished points. Results: DIR/results.csv,\n"
+          "DIR/results.json, DIR/points/<id>/{result,arch}.json. Plots: /usr/bin/python3 scripts/plot_sweep.py DIR"))
     return 0;
   if (vm.count("make-random-weights")) return make_random_weights(vm);
   so.progress = !vm.count("quiet");
@@ -180,7 +183,8 @@ int run_sweep(int argc, char** argv) {
     return 0;
   }
   if (so.out_dir.empty()) throw ConfigError("an output directory is required (-o DIR)");
-  if (backend != "local" && backend != "slurm") throw ConfigError("--backend must be 'local' or 'slurm', not '" + backend + "'");
+  if (backend != "local" && backend != "slurm")
+    throw ConfigError("--backend must be 'local' or 'slurm', not '" + backend + "'");
 
   // Slurm worker: one array task (a chunk of points) or the shared job of a submission.
   if (vm.count("worker-submission")) {
@@ -200,9 +204,11 @@ int run_sweep(int argc, char** argv) {
     sweep::Sweep sw(plan_of_dir(so.out_dir), so);
     sw.prepare();
     sweep::RunSummary s = sw.run_local();
-    std::cerr << "reram sweep worker (" << id << (vm.count("worker-chunk") ? " chunk " + std::to_string(vm["worker-chunk"].as<int>()) : std::string(" shared"))
-              << "): " << s.ok << " points done, " << s.skipped << " already finished, " << s.failed << " failed; stages run "
-              << s.tasks_run << ", reused " << s.tasks_cached << "; " << s.seconds << " s\n";
+    std::cerr << "reram sweep worker (" << id
+              << (vm.count("worker-chunk") ? " chunk " + std::to_string(vm["worker-chunk"].as<int>())
+                                           : std::string(" shared"))
+              << "): " << s.ok << " points done, " << s.skipped << " already finished, " << s.failed
+              << " failed; stages run " << s.tasks_run << ", reused " << s.tasks_cached << "; " << s.seconds << " s\n";
     if (s.interrupted) return 130;
     // A failed shared stage fails only the points that need it (recorded as failed): the
     // array must still run, so the shared job succeeds.
@@ -217,9 +223,12 @@ int run_sweep(int argc, char** argv) {
       int ok = 0, failed = 0, pending = 0;
       for (const auto& p : sw.points()) {
         std::string st = sw.point_status(p);
-        if (st == "ok") ++ok;
-        else if (st == "failed") ++failed;
-        else ++pending;
+        if (st == "ok")
+          ++ok;
+        else if (st == "failed")
+          ++failed;
+        else
+          ++pending;
       }
       int running = sw.stages_in_progress(false);
       std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed
@@ -299,23 +308,24 @@ int run_sweep(int argc, char** argv) {
         std::string st = sw.point_status(p);
         (st == "ok" ? ok : st == "failed" ? failed : pending)++;
       }
-      std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed << "  pending: " << pending
-                << "\n"
+      std::cout << "points: " << sw.points().size() << "  done: " << ok << "  failed: " << failed
+                << "  pending: " << pending << "\n"
                 << sweep::slurm_status(sw, fs::absolute(so.out_dir).lexically_normal().string());
       return pending > 0 ? 4 : failed > 0 ? 3 : 0;
     }
     return 0;
   }
   sweep::RunSummary s = sw.run_local();
-  std::cerr << "reram sweep: " << s.total << " points: " << s.ok << " done now, " << s.skipped
-            << " already finished, " << s.failed << " failed, " << s.not_run << " not run; stages run "
-            << s.tasks_run << ", reused from cache " << s.tasks_cached << "; " << s.seconds << " s\n"
+  std::cerr << "reram sweep: " << s.total << " points: " << s.ok << " done now, " << s.skipped << " already finished, "
+            << s.failed << " failed, " << s.not_run << " not run; stages run " << s.tasks_run << ", reused from cache "
+            << s.tasks_cached << "; " << s.seconds << " s\n"
             << "results: " << fs::absolute(so.out_dir).string() << "/results.csv\n";
   if (s.interrupted) return 130;
   return s.failed > 0 ? 3 : 0;
 }
 
-RegisterCommand reg("sweep", "run a design-space sweep plan in parallel (cache, resume, results, sweet spot)", run_sweep);
+RegisterCommand reg("sweep", "run a design-space sweep plan in parallel (cache, resume, results, sweet spot)",
+                    run_sweep);
 
 }  // namespace
 }  // namespace reram::cli

@@ -46,29 +46,42 @@ json load_recipe(const std::string& path, const po::variables_map& vm, TrainOpti
         k != "reference")
       throw InputError(path + ": unknown key '" + k + "'");
   if (!r.contains("network") || !r["network"].is_string()) throw InputError(path + ": 'network' (a path) is missing");
-  if (!r.contains("train") || !r["train"].is_object()) throw InputError(path + ": 'train' (an object of options) is missing");
+  if (!r.contains("train") || !r["train"].is_object())
+    throw InputError(path + ": 'train' (an object of options) is missing");
   auto given = [&](const char* opt) { return vm.count(opt) && !vm[opt].defaulted(); };
   for (const auto& [k, v] : r["train"].items()) {
     try {
-      if (k == "epochs") { if (!given("epochs")) t.epochs = v.get<int>(); }
-      else if (k == "batch_size") { if (!given("batch-size")) t.batch_size = v.get<int>(); }
-      else if (k == "optimizer") { if (!given("optimizer")) t.optimizer = v.get<std::string>(); }
-      else if (k == "lr") { if (!given("lr")) t.lr = v.get<double>(); }
-      else if (k == "momentum") { if (!given("momentum")) t.momentum = v.get<double>(); }
-      else if (k == "weight_decay") { if (!given("weight-decay")) t.weight_decay = v.get<double>(); }
-      else if (k == "schedule") { if (!given("schedule")) t.schedule = v.get<std::string>(); }
-      else if (k == "step_size") { if (!given("step-size")) t.step_size = v.get<int>(); }
-      else if (k == "gamma") { if (!given("gamma")) t.gamma = v.get<double>(); }
-      else if (k == "milestones") {
+      if (k == "epochs") {
+        if (!given("epochs")) t.epochs = v.get<int>();
+      } else if (k == "batch_size") {
+        if (!given("batch-size")) t.batch_size = v.get<int>();
+      } else if (k == "optimizer") {
+        if (!given("optimizer")) t.optimizer = v.get<std::string>();
+      } else if (k == "lr") {
+        if (!given("lr")) t.lr = v.get<double>();
+      } else if (k == "momentum") {
+        if (!given("momentum")) t.momentum = v.get<double>();
+      } else if (k == "weight_decay") {
+        if (!given("weight-decay")) t.weight_decay = v.get<double>();
+      } else if (k == "schedule") {
+        if (!given("schedule")) t.schedule = v.get<std::string>();
+      } else if (k == "step_size") {
+        if (!given("step-size")) t.step_size = v.get<int>();
+      } else if (k == "gamma") {
+        if (!given("gamma")) t.gamma = v.get<double>();
+      } else if (k == "milestones") {
         if (!given("milestones")) {
           milestones.clear();
           for (const auto& m : v) milestones += (milestones.empty() ? "" : ",") + std::to_string(m.get<int>());
         }
-      }
-      else if (k == "augment") { if (!vm["augment"].as<bool>()) t.augment = v.get<bool>(); }
-      else if (k == "augment_pad") { if (!given("augment-pad")) t.augment_pad = v.get<int>(); }
-      else if (k == "seed") { if (!given("seed")) t.seed = v.get<uint64_t>(); }
-      else throw InputError(path + ": unknown training option 'train." + k + "'");
+      } else if (k == "augment") {
+        if (!vm["augment"].as<bool>()) t.augment = v.get<bool>();
+      } else if (k == "augment_pad") {
+        if (!given("augment-pad")) t.augment_pad = v.get<int>();
+      } else if (k == "seed") {
+        if (!given("seed")) t.seed = v.get<uint64_t>();
+      } else
+        throw InputError(path + ": unknown training option 'train." + k + "'");
     } catch (const json::exception&) {
       throw InputError(path + ": 'train." + k + "' has the wrong type (" + v.dump() + ")");
     }
@@ -81,37 +94,39 @@ int run_train(int argc, char** argv) {
   std::string network, weights, data = "fashion-mnist", out, report, recipe_path, milestones;
   int64_t train_limit = 0, test_limit = 0;
   po::options_description desc("reram train options");
-  desc.add_options()
-      ("help,h", "show this help")
-      ("recipe", po::value(&recipe_path),
-       "training recipe (.json: network, options, reference accuracy; workloads/cifar10/*.recipe.json); "
-       "options given on the command line override it")
-      ("network", po::value(&network), "network description (.json or .onnx); optional with --recipe")
-      ("weights", po::value(&weights), "start from these weights (.npz) instead of the network's own or a seeded init")
-      ("from-scratch", "ignore the network's own weights and start from a seeded init")
-      ("data", po::value(&data)->default_value(data), kDataHelp)
-      ("epochs", po::value(&t.epochs)->default_value(t.epochs), "training epochs (0: evaluate only)")
-      ("batch-size", po::value(&t.batch_size)->default_value(t.batch_size), "mini-batch size")
-      ("lr", po::value(&t.lr)->default_value(t.lr), "initial learning rate")
-      ("optimizer", po::value(&t.optimizer)->default_value(t.optimizer), "sgd (with momentum) | adam")
-      ("momentum", po::value(&t.momentum)->default_value(t.momentum), "SGD momentum")
-      ("weight-decay", po::value(&t.weight_decay)->default_value(t.weight_decay), "L2 weight decay on conv/linear weights")
-      ("schedule", po::value(&t.schedule)->default_value(t.schedule), "cosine | step | multistep | constant")
-      ("milestones", po::value(&milestones), "multistep schedule: epochs at which the lr is multiplied by --gamma, e.g. 82,123")
-      ("step-size", po::value(&t.step_size)->default_value(t.step_size), "step schedule: epochs per decay")
-      ("gamma", po::value(&t.gamma)->default_value(t.gamma), "step / multistep schedule: decay factor")
-      ("seed", po::value(&t.seed)->default_value(t.seed), "seed for init, shuffling and augmentation")
-      ("train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")
-      ("test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")
-      ("augment", po::bool_switch(&t.augment), "random crop (pad --augment-pad) + horizontal flip")
-      ("augment-pad", po::value(&t.augment_pad)->default_value(t.augment_pad), "padding in pixels of the random crop")
-      ("threads", po::value(&t.threads)->default_value(0), "LibTorch intra-op threads (0: OMP_NUM_THREADS, else one per core)")
-      ("quiet", "no per-epoch progress lines")
-      ("output,o", po::value(&out)->required(), "trained weights (.npz)")
-      ("report", po::value(&report), "per-epoch statistics and resolved options (.json)");
+  desc.add_options()("help,h", "show this help")(
+      "recipe", po::value(&recipe_path),
+      "training recipe (.json: network, options, reference accuracy; workloads/cifar10/*.recipe.json); "
+      "options given on the command line override it")("network", po::value(&network),
+                                                       "network description (.json or .onnx); optional with --recipe")(
+      "weights", po::value(&weights), "start from these weights (.npz) instead of the network's own or a seeded init")(
+      "from-scratch", "ignore the network's own weights and start from a seeded init")(
+      "data", po::value(&data)->default_value(data), kDataHelp)("epochs", po::value(&t.epochs)->default_value(t.epochs),
+                                                                "training epochs (0: evaluate only)")(
+      "batch-size", po::value(&t.batch_size)->default_value(t.batch_size), "mini-batch size")(
+      "lr", po::value(&t.lr)->default_value(t.lr), "initial learning rate")(
+      "optimizer", po::value(&t.optimizer)->default_value(t.optimizer), "sgd (with momentum) | adam")(
+      "momentum", po::value(&t.momentum)->default_value(t.momentum), "SGD momentum")(
+      "weight-decay", po::value(&t.weight_decay)->default_value(t.weight_decay),
+      "L2 weight decay on conv/linear weights")("schedule", po::value(&t.schedule)->default_value(t.schedule),
+                                                "cosine | step | multistep | constant")(
+      "milestones", po::value(&milestones),
+      "multistep schedule: epochs at which the lr is multiplied by --gamma, e.g. 82,123")(
+      "step-size", po::value(&t.step_size)->default_value(t.step_size), "step schedule: epochs per decay")(
+      "gamma", po::value(&t.gamma)->default_value(t.gamma), "step / multistep schedule: decay factor")(
+      "seed", po::value(&t.seed)->default_value(t.seed), "seed for init, shuffling and augmentation")(
+      "train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")(
+      "test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")(
+      "augment", po::bool_switch(&t.augment), "random crop (pad --augment-pad) + horizontal flip")(
+      "augment-pad", po::value(&t.augment_pad)->default_value(t.augment_pad), "padding in pixels of the random crop")(
+      "threads", po::value(&t.threads)->default_value(0),
+      "LibTorch intra-op threads (0: OMP_NUM_THREADS, else one per core)")("quiet", "no per-epoch progress lines")(
+      "output,o", po::value(&out)->required(), "trained weights (.npz)")(
+      "report", po::value(&report), "per-epoch statistics and resolved options (.json)");
   po::variables_map vm;
-  if (!parse_options(argc, argv, desc, vm,
-                     "usage: reram train (--network NET.json | --recipe R.json) --data DATA [--epochs N] -o weights.npz"))
+  if (!parse_options(
+          argc, argv, desc, vm,
+          "usage: reram train (--network NET.json | --recipe R.json) --data DATA [--epochs N] -o weights.npz"))
     return 0;
   json recipe;
   if (vm.count("recipe")) {
@@ -147,8 +162,7 @@ int run_train(int argc, char** argv) {
 
   Trainer trainer(net, t);
   double initial_accuracy = started_from_weights ? trainer.evaluate(test) : -1;
-  if (t.progress && started_from_weights)
-    std::fprintf(stderr, "initial test_acc %.2f%%\n", 100 * initial_accuracy);
+  if (t.progress && started_from_weights) std::fprintf(stderr, "initial test_acc %.2f%%\n", 100 * initial_accuracy);
   std::vector<EpochStats> stats = trainer.fit(train, test);
   double final_accuracy = stats.empty() ? initial_accuracy : stats.back().test_accuracy;
   if (stats.empty()) final_accuracy = trainer.evaluate(test);
@@ -170,13 +184,22 @@ int run_train(int argc, char** argv) {
     r["train_size"] = train.size();
     r["test_size"] = test.size();
     r["output"] = out;
-    r["options"] = {{"epochs", t.epochs},         {"batch_size", t.batch_size}, {"lr", t.lr},
-                    {"optimizer", t.optimizer},   {"momentum", t.momentum},     {"weight_decay", t.weight_decay},
-                    {"schedule", t.schedule},     {"step_size", t.step_size},   {"gamma", t.gamma},
+    r["options"] = {{"epochs", t.epochs},
+                    {"batch_size", t.batch_size},
+                    {"lr", t.lr},
+                    {"optimizer", t.optimizer},
+                    {"momentum", t.momentum},
+                    {"weight_decay", t.weight_decay},
+                    {"schedule", t.schedule},
+                    {"step_size", t.step_size},
+                    {"gamma", t.gamma},
                     {"milestones", t.milestones},
-                    {"seed", t.seed},             {"augment", t.augment},       {"augment_pad", t.augment_pad},
+                    {"seed", t.seed},
+                    {"augment", t.augment},
+                    {"augment_pad", t.augment_pad},
                     {"threads", t.threads},
-                    {"train_limit", train_limit}, {"test_limit", test_limit}};
+                    {"train_limit", train_limit},
+                    {"test_limit", test_limit}};
     json ep = json::array();
     for (const EpochStats& s : stats)
       ep.push_back({{"epoch", s.epoch + 1},

@@ -34,7 +34,8 @@ bool parse_options(int argc, char** argv, const po::options_description& desc, p
 }
 
 void add_arch_options(po::options_description& desc) {
-  desc.add_options()("arch", po::value<std::string>()->required(), "architecture config (JSON), e.g. arch_configs/isaac.json")(
+  desc.add_options()("arch", po::value<std::string>()->required(),
+                     "architecture config (JSON), e.g. arch_configs/isaac.json")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "override an arch key, e.g. --set crossbar.rows=64 (repeatable)");
 }
@@ -56,8 +57,8 @@ Dataset load_data_for(const DataSource& src, const std::string& split, int64_t l
   Dataset d = load_dataset(src, split, limit);
   const auto& sh = d.images.shape;
   if (sh[1] != net.input.c || sh[2] != net.input.h || sh[3] != net.input.w)
-    throw InputError(src.spec + ": " + split + " images are " + std::to_string(sh[1]) + "x" + std::to_string(sh[2]) + "x" +
-                     std::to_string(sh[3]) + " but network '" + net.name + "' takes " + net.input.str());
+    throw InputError(src.spec + ": " + split + " images are " + std::to_string(sh[1]) + "x" + std::to_string(sh[2]) +
+                     "x" + std::to_string(sh[3]) + " but network '" + net.name + "' takes " + net.input.str());
   if (!net.layers.empty()) {
     const int64_t outputs = net.layers.back().out_shape.numel();
     if (outputs > 0 && d.classes > outputs)

@@ -10,8 +10,8 @@
 
 namespace reram::sim {
 
-using sc_core::sc_time;
 using sc_core::SC_PS;
+using sc_core::sc_time;
 
 int64_t now_cycle() { return static_cast<int64_t>(sc_core::sc_time_stamp().value()) / kPsPerCycle; }
 
@@ -108,11 +108,16 @@ void LayerController::settle() { wait(ps(2)); }
 void LayerController::wait_delivered(const LayerController& p, int64_t v) {
   // Outputs delivered in cycle d are usable from cycle d + 1 (a register stage), so the
   // answer never depends on the order processes run within one cycle.
-  auto ok = [&] { return p.delivered[static_cast<size_t>(v)] >= 0 && p.delivered[static_cast<size_t>(v)] + 1 <= now_cycle(); };
+  auto ok = [&] {
+    return p.delivered[static_cast<size_t>(v)] >= 0 && p.delivered[static_cast<size_t>(v)] + 1 <= now_cycle();
+  };
   while (!ok()) {
-    if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
-    else if (p.delivered[static_cast<size_t>(v)] < 0) wait(p.progress);
-    else wait_until(p.delivered[static_cast<size_t>(v)] + 1);
+    if (chip_.cfg.clocked)
+      wait(chip_.clock->posedge_event());
+    else if (p.delivered[static_cast<size_t>(v)] < 0)
+      wait(p.progress);
+    else
+      wait_until(p.delivered[static_cast<size_t>(v)] + 1);
   }
 }
 
@@ -134,8 +139,10 @@ void LayerController::issue_thread() {
       int64_t need = work.need[k][static_cast<size_t>(p)];
       if (need < 0) continue;
       int64_t idx = b * work.producer_positions[k] + need;
-      if (work.producers[k] < 0) wait_until(chip_.input_arrival(idx));
-      else wait_delivered(*chip_.layers[static_cast<size_t>(work.producers[k])], idx);
+      if (work.producers[k] < 0)
+        wait_until(chip_.input_arrival(idx));
+      else
+        wait_delivered(*chip_.layers[static_cast<size_t>(work.producers[k])], idx);
     }
     // Input fetch from each tile's buffer over its bus into the PE input registers.
     int64_t fetch_end = now_cycle();
@@ -256,7 +263,8 @@ void LayerController::fsm_thread() {
   }
 }
 
-std::vector<const std::vector<SharedResource*>*> LayerController::route_links(const std::vector<Packet>& packets) const {
+std::vector<const std::vector<SharedResource*>*> LayerController::route_links(
+    const std::vector<Packet>& packets) const {
   std::vector<const std::vector<SharedResource*>*> out;
   out.reserve(packets.size());
   for (const auto& p : packets) out.push_back(&chip_.route_links(p.src, p.dst));
@@ -324,9 +332,12 @@ void LayerController::output_thread() {
   Request off;
   for (int64_t v = 0; v < vectors; ++v) {
     while (ready_.empty() || ready_.front().second > now_cycle()) {
-      if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
-      else if (ready_.empty()) wait(ready_ev_);
-      else wait_until(ready_.front().second);
+      if (chip_.cfg.clocked)
+        wait(chip_.clock->posedge_event());
+      else if (ready_.empty())
+        wait(ready_ev_);
+      else
+        wait_until(ready_.front().second);
     }
     ready_.pop_front();
     // Partial sums of row blocks on other tiles travel to each column block's home tile.
@@ -343,7 +354,8 @@ void LayerController::output_thread() {
           reqs[k].duration = work.home_digital_cycles[k];
           tile.units.request(&reqs[k]);
         } else {
-          reqs[k].duration = std::max<int64_t>(1, ceil_div(work.home_values[k] * t.activation_bits, t.buffer_bits_per_cycle));
+          reqs[k].duration =
+              std::max<int64_t>(1, ceil_div(work.home_values[k] * t.activation_bits, t.buffer_bits_per_cycle));
           tile.buffer.request(&reqs[k]);
         }
       }
@@ -403,10 +415,10 @@ void LayerController::sender_thread() {
   using Due = std::tuple<int64_t, uint64_t, size_t>;  // (ready, flight number, slot)
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> heap;
   uint64_t sent = 0;
-  std::vector<std::pair<uint64_t, size_t>> moving;  // this event's flights (number, slot)
+  std::vector<std::pair<uint64_t, size_t>> moving;                               // this event's flights (number, slot)
   std::vector<size_t> left(static_cast<size_t>(std::max<int64_t>(vectors, 0)));  // vector -> packets still travelling
   std::vector<std::pair<int64_t, int64_t>> due;  // (delivery cycle, vector) after the off-chip link
-  std::deque<Request> off;                     // off-chip requests of this cycle
+  std::deque<Request> off;                       // off-chip requests of this cycle
   int64_t handled = 0;
   while (handled < vectors) {
     while (!outq_.empty()) {
@@ -434,9 +446,12 @@ void LayerController::sender_thread() {
     int64_t next = heap.empty() ? INT64_MAX : std::get<0>(heap.top());
     for (const auto& d : due) next = std::min(next, d.first);
     if (next == INT64_MAX || next * kPsPerCycle > now_ps()) {
-      if (chip_.cfg.clocked) wait(chip_.clock->posedge_event());
-      else if (next == INT64_MAX) wait(out_ev_);
-      else wait(ps(next * kPsPerCycle - now_ps()), out_ev_);
+      if (chip_.cfg.clocked)
+        wait(chip_.clock->posedge_event());
+      else if (next == INT64_MAX)
+        wait(out_ev_);
+      else
+        wait(ps(next * kPsPerCycle - now_ps()), out_ev_);
       continue;
     }
     const int64_t tc = now_cycle();
@@ -515,14 +530,19 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name),
   std::vector<BlockSpec> chip_blocks;
   for (const auto& [ref, n] : all) {
     BlockSpec b{ref, n};
-    if (ref.level == BlockRef::kPe) pe_blocks[ref.tile][ref.pe].push_back(b);
-    else if (ref.level == BlockRef::kTile) tile_blocks[ref.tile].push_back(b);
-    else if (ref.level == BlockRef::kRouter) router_blocks[ref.router].push_back(b);
-    else chip_blocks.push_back(b);
+    if (ref.level == BlockRef::kPe)
+      pe_blocks[ref.tile][ref.pe].push_back(b);
+    else if (ref.level == BlockRef::kTile)
+      tile_blocks[ref.tile].push_back(b);
+    else if (ref.level == BlockRef::kRouter)
+      router_blocks[ref.router].push_back(b);
+    else
+      chip_blocks.push_back(b);
   }
   for (int tile = 0; tile < w.tiles_used; ++tile)
-    tiles.push_back(std::make_unique<Tile>(("tile_" + std::to_string(tile)).c_str(), w.pe_crossbars[static_cast<size_t>(tile)],
-                                           tile_blocks[tile], pe_blocks[tile]));
+    tiles.push_back(std::make_unique<Tile>(("tile_" + std::to_string(tile)).c_str(),
+                                           w.pe_crossbars[static_cast<size_t>(tile)], tile_blocks[tile],
+                                           pe_blocks[tile]));
   // Routers and the links packets use; every route is known before simulation starts.
   std::map<int, std::set<int>> links;
   for (int r : w.routers_used) links[r];
@@ -543,7 +563,8 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name),
     for (const auto& b : router->blocks) block_index[b->ref] = b.get();
   for (const auto& b : blocks) block_index[b->ref] = b.get();
   for (const auto& l : w.layers)
-    layers.push_back(std::make_unique<LayerController>(("layer_" + std::to_string(l.index)).c_str(), *this, l, cfg.batch));
+    layers.push_back(
+        std::make_unique<LayerController>(("layer_" + std::to_string(l.index)).c_str(), *this, l, cfg.batch));
 }
 
 Chip::~Chip() = default;
@@ -564,15 +585,15 @@ const std::vector<SharedResource*>& Chip::route_links(int src_tile, int dst_tile
 Router::Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations,
                const std::vector<BlockSpec>& blocks)
     : sc_module(name), id(id), blocks(make_blocks(blocks)) {
-  for (int d : destinations)
-    out_links[d] = std::make_unique<SharedResource>(("link_to_" + std::to_string(d)).c_str());
+  for (int d : destinations) out_links[d] = std::make_unique<SharedResource>(("link_to_" + std::to_string(d)).c_str());
 }
 
 int64_t Chip::input_arrival(int64_t pixel) const {
-  double bits_per_pixel = double(cfg.work->input_bits_per_image) /
-                          double(std::max<int64_t>(1, cfg.work->input_pixels_per_image));
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(double(pixel + 1) * bits_per_pixel /
-                                                             cfg.timing.offchip_bits_per_cycle - 1e-9)));
+  double bits_per_pixel =
+      double(cfg.work->input_bits_per_image) / double(std::max<int64_t>(1, cfg.work->input_pixels_per_image));
+  return std::max<int64_t>(
+      1,
+      static_cast<int64_t>(std::ceil(double(pixel + 1) * bits_per_pixel / cfg.timing.offchip_bits_per_cycle - 1e-9)));
 }
 
 void Chip::layer_done() {

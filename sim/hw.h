@@ -5,15 +5,14 @@
 // result never depends on the order SystemC runs processes in one time step).
 //
 // Only this header and hw.cpp include SystemC.
-#include <systemc>
-
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <unordered_map>
 #include <memory>
 #include <string>
+#include <systemc>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/model.h"

@@ -13,7 +13,6 @@ namespace reram::sim {
 
 namespace {
 
-
 // Cycles covering `ns` (at least one); the epsilon keeps exact multiples exact.
 int64_t to_cycles(double ns, double cycle_ns) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(ns / cycle_ns - 1e-9)));
@@ -216,8 +215,8 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     std::ostringstream s;
     s << "mapping was made for " << mg.rows << "x" << mg.cols << " crossbars, " << mg.cell_bits << "-bit cells, "
       << mg.weight_bits << "-bit weights, " << to_string(mg.sign_encoding) << " encoding but the arch config ("
-      << a.source_file << ") has " << g.rows << "x" << g.cols << ", " << g.cell_bits << "-bit cells, "
-      << g.weight_bits << "-bit weights, " << to_string(g.sign_encoding) << "; re-map for this arch";
+      << a.source_file << ") has " << g.rows << "x" << g.cols << ", " << g.cell_bits << "-bit cells, " << g.weight_bits
+      << "-bit weights, " << to_string(g.sign_encoding) << "; re-map for this arch";
     throw InputError(s.str());
   }
   Workload w;
@@ -290,17 +289,15 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
 
   // Every action costs its component's energy per action; the crossbar's may depend on
   // the conductances each crossbar holds (a data-dependent model, e.g. crossbar_rc).
-  auto act = [&a](LayerWork& lw, const BlockRef& r, double n) {
-    add_action(lw, r, n, a.tech(r.component).energy_pj);
-  };
+  auto act = [&a](LayerWork& lw, const BlockRef& r, double n) { add_action(lw, r, n, a.tech(r.component).energy_pj); };
   std::vector<double> xbar_energy;  // per crossbar id: energy of one cell read
   if (a.tech_data_dependent("crossbar")) {
     std::vector<double> frac = crossbar_level_fractions(m);
     xbar_energy.resize(m.crossbars.size());
     for (size_t i = 0; i < m.crossbars.size(); ++i)
-      xbar_energy[i] = a.tech_at("crossbar", frac.empty() ? -1.0 : frac[i],
-                                 layer_density[static_cast<size_t>(m.crossbars[i].layer)])
-                           .energy_pj;
+      xbar_energy[i] =
+          a.tech_at("crossbar", frac.empty() ? -1.0 : frac[i], layer_density[static_cast<size_t>(m.crossbars[i].layer)])
+              .energy_pj;
   }
 
   w.layers.resize(m.layers.size());
@@ -346,8 +343,10 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
       group_count[{rows, cols, items}] += 1;
       // Per-vector actions of this crossbar (S input steps, `items` activations each).
       double fires = double(S) * items;
-      if (xbar_energy.empty()) add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
-      else add_action(lw, pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols, xbar_energy[static_cast<size_t>(id)]);
+      if (xbar_energy.empty())
+        add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
+      else
+        add_action(lw, pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols, xbar_energy[static_cast<size_t>(id)]);
       add_action(lw, pe_ref(x.tile, x.pe, "dac"), fires * rows, dac_energy);
       add(pe_ref(x.tile, x.pe, "sample_hold"), fires * cols);
       add(pe_ref(x.tile, x.pe, "adc"), fires * cols);
@@ -448,12 +447,21 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     switch (l.kind) {
       case LayerKind::Relu:
       case LayerKind::Relu6:
-      case LayerKind::BatchNorm: act_ops[h] += n; break;  // an unfolded batchnorm: a scale-and-shift per value
+      case LayerKind::BatchNorm:
+        act_ops[h] += n;
+        break;  // an unfolded batchnorm: a scale-and-shift per value
       case LayerKind::MaxPool:
-      case LayerKind::AvgPool: pool_ops[h] += n * l.kernel_h * l.kernel_w; break;
-      case LayerKind::GlobalAvgPool: pool_ops[h] += double(l.in_shapes[0].numel()); break;
-      case LayerKind::Add: add_ops[h] += n * double(l.inputs.size() - 1); break;
-      default: break;
+      case LayerKind::AvgPool:
+        pool_ops[h] += n * l.kernel_h * l.kernel_w;
+        break;
+      case LayerKind::GlobalAvgPool:
+        pool_ops[h] += double(l.in_shapes[0].numel());
+        break;
+      case LayerKind::Add:
+        add_ops[h] += n * double(l.inputs.size() - 1);
+        break;
+      default:
+        break;
     }
   }
   for (size_t li = 0; li < w.layers.size(); ++li) {

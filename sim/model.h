@@ -21,11 +21,11 @@ using Actions = std::map<std::string, double>;
 // Arch parameters the timing model needs, in digital clock cycles.
 struct TimingParams {
   double cycle_ns = 1.0;
-  int64_t read_cycles = 1;       // one crossbar read (t_xbar)
-  double adc_ns = 1.0;           // one conversion
-  double adcs_per_xbar = 1.0;    // adcs_per_crossbar / adc_share (ADCs a crossbar sees)
-  int input_steps = 1;           // ceil(input_bits / dac_bits)
-  int64_t sa_cycles = 1;         // shift-and-add after each conversion batch
+  int64_t read_cycles = 1;            // one crossbar read (t_xbar)
+  double adc_ns = 1.0;                // one conversion
+  double adcs_per_xbar = 1.0;         // adcs_per_crossbar / adc_share (ADCs a crossbar sees)
+  int input_steps = 1;                // ceil(input_bits / dac_bits)
+  int64_t sa_cycles = 1;              // shift-and-add after each conversion batch
   int64_t buffer_bits_per_cycle = 1;  // ports * width
   int64_t bus_bits_per_cycle = 1;
   int64_t buffer_latency = 1;
@@ -56,9 +56,9 @@ using BlockActions = std::map<BlockRef, double>;
 // one event counted `count` times.
 struct XbarGroup {
   int64_t count = 0;
-  int64_t rows = 0;          // word lines driven per activation
-  int64_t phys_cols = 0;     // bit lines converted per activation
-  int64_t items = 1;         // activations per input step (active operation units; 1 without OUs)
+  int64_t rows = 0;       // word lines driven per activation
+  int64_t phys_cols = 0;  // bit lines converted per activation
+  int64_t items = 1;      // activations per input step (active operation units; 1 without OUs)
   int64_t read_cycles = 1, conv_cycles = 1;
 };
 
@@ -70,30 +70,30 @@ struct Packet {
 
 // What one mapped weight layer does for each input vector.
 struct LayerWork {
-  int index = 0;             // mapping layer index
+  int index = 0;  // mapping layer index
   std::string name;
-  int64_t positions = 1;     // vectors per image
+  int64_t positions = 1;  // vectors per image
   std::vector<XbarGroup> groups;
-  std::vector<int> tiles;                 // tiles holding its crossbars (sorted)
-  std::vector<int64_t> fetch_bits;        // per tile in `tiles`: input bits fetched per vector
-  std::vector<int> home_tiles;            // tiles that reduce and activate outputs
-  std::vector<int64_t> home_values;       // output values homed per vector, per home tile
+  std::vector<int> tiles;                    // tiles holding its crossbars (sorted)
+  std::vector<int64_t> fetch_bits;           // per tile in `tiles`: input bits fetched per vector
+  std::vector<int> home_tiles;               // tiles that reduce and activate outputs
+  std::vector<int64_t> home_values;          // output values homed per vector, per home tile
   std::vector<int64_t> home_digital_cycles;  // activation + pooling + residual-add time per vector, per home tile
-  std::vector<Packet> reduce_packets;     // partial sums to home tiles, per vector
-  std::vector<Packet> output_packets;     // outputs to consumer tiles, per vector
-  int64_t offchip_out_bits = 0;           // per vector, when the layer feeds the network output
-  int64_t offchip_in_bits = 0;            // per vector, fetched from off chip (reads the network input)
+  std::vector<Packet> reduce_packets;        // partial sums to home tiles, per vector
+  std::vector<Packet> output_packets;        // outputs to consumer tiles, per vector
+  int64_t offchip_out_bits = 0;              // per vector, when the layer feeds the network output
+  int64_t offchip_in_bits = 0;               // per vector, fetched from off chip (reads the network input)
   // Producers whose outputs this layer reads: mapping layer index, or -1 = network input.
   std::vector<int> producers;
-  std::vector<int64_t> producer_positions;      // vectors per image of each producer
-  std::vector<std::vector<int64_t>> need;       // need[k][p]: last producer vector needed by vector p
-  Actions actions_per_vector;                   // per component, counted once per vector
-  Actions energy_per_vector;                    // their dynamic energy (pJ), per component
-  BlockActions block_actions_per_vector;        // the same actions by the block performing them
-  BlockActions block_energy_per_vector;         // and their energy (pJ)
+  std::vector<int64_t> producer_positions;  // vectors per image of each producer
+  std::vector<std::vector<int64_t>> need;   // need[k][p]: last producer vector needed by vector p
+  Actions actions_per_vector;               // per component, counted once per vector
+  Actions energy_per_vector;                // their dynamic energy (pJ), per component
+  BlockActions block_actions_per_vector;    // the same actions by the block performing them
+  BlockActions block_energy_per_vector;     // and their energy (pJ)
   // For the report.
   int64_t crossbars = 0, dense_crossbars = 0;
-  double utilization = 0;                       // used cells / cells of its crossbars
+  double utilization = 0;  // used cells / cells of its crossbars
   int64_t macs_per_image = 0;
 };
 

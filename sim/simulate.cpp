@@ -80,8 +80,10 @@ json chip_peak(const ArchConfig& a) {
     // Instances of the whole chip, and the PE / tile / chip sums they add to (a router
     // counts as its share per tile).
     double mult = 1.0, *p = &chip_p, *ar = &chip_a;
-    if (c.level == cost::Level::Pe) mult = double(a.tile.pes) * tiles, p = &pe_p, ar = &pe_a;
-    else if (c.level != cost::Level::Chip) mult = tiles, p = &tile_p, ar = &tile_a;
+    if (c.level == cost::Level::Pe)
+      mult = double(a.tile.pes) * tiles, p = &pe_p, ar = &pe_a;
+    else if (c.level != cost::Level::Chip)
+      mult = tiles, p = &tile_p, ar = &tile_a;
     const ComponentTech& t = a.tech(c.name);
     double power = n * (t.energy_pj * c.peak_rate_per_ns(a, pk) + t.leakage_mw);  // pJ/ns = mW
     double area = n * t.area_mm2;
@@ -252,12 +254,9 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
 
   json r;
   r["reram_version"] = version();
-  r["inputs"] = {{"mapping", opt.mapping_source},
-                 {"input_bit_density", opt.input_bit_density},
-                 {"network", m.network.name},
-                 {"batch", opt.batch},
-                 {"dataflow", opt.dataflow},
-                 {"clocked", opt.clocked}};
+  r["inputs"] = {{"mapping", opt.mapping_source}, {"input_bit_density", opt.input_bit_density},
+                 {"network", m.network.name},     {"batch", opt.batch},
+                 {"dataflow", opt.dataflow},      {"clocked", opt.clocked}};
   r["cycles"] = cycles;
   r["clock_ghz"] = a.chip.clock_ghz;
   r["latency_ns"] = latency_ns;
@@ -276,7 +275,8 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   r["pes_used"] = w.pes_used;
   json comp = {{"dense_crossbars", m.dense_crossbars()},
                {"occupied_crossbars", m.occupied_crossbars()},
-               {"compression_rate", m.occupied_crossbars() > 0 ? double(m.dense_crossbars()) / double(m.occupied_crossbars()) : 0.0},
+               {"compression_rate",
+                m.occupied_crossbars() > 0 ? double(m.dense_crossbars()) / double(m.occupied_crossbars()) : 0.0},
                {"weight_sparsity", m.weight_sparsity()}};
   if (m.pruning.is_object() && !m.pruning.empty()) {
     comp["pruning"] = m.pruning;
@@ -301,21 +301,24 @@ std::string report_table(const json& r) {
   std::ostringstream s;
   char buf[256];
   const json& c = r["compression"];
-  std::snprintf(buf, sizeof buf, "network %s  dataflow %s  batch %lld%s\n", r["inputs"]["network"].get<std::string>().c_str(),
-                r["inputs"]["dataflow"].get<std::string>().c_str(), static_cast<long long>(r["inputs"]["batch"].get<int64_t>()),
+  std::snprintf(buf, sizeof buf, "network %s  dataflow %s  batch %lld%s\n",
+                r["inputs"]["network"].get<std::string>().c_str(), r["inputs"]["dataflow"].get<std::string>().c_str(),
+                static_cast<long long>(r["inputs"]["batch"].get<int64_t>()),
                 r["inputs"]["clocked"].get<bool>() ? "  (clocked)" : "");
   s << buf;
   std::snprintf(buf, sizeof buf, "cycles %lld  latency %.3f us  energy %.4g uJ  power %.4g mW  area %.4g mm2\n",
                 static_cast<long long>(r["cycles"].get<int64_t>()), r["latency_ns"].get<double>() / 1e3,
-                r["energy_pj"]["total"].get<double>() / 1e6, r["power_mw"].get<double>(), r["area_mm2"]["total"].get<double>());
+                r["energy_pj"]["total"].get<double>() / 1e6, r["power_mw"].get<double>(),
+                r["area_mm2"]["total"].get<double>());
   s << buf;
-  std::snprintf(buf, sizeof buf, "%.4g TOPS  %.4g TOPS/W  %.4g TOPS/mm2\n", r["tops"].get<double>(), r["tops_per_w"].get<double>(),
-                r["tops_per_mm2"].get<double>());
+  std::snprintf(buf, sizeof buf, "%.4g TOPS  %.4g TOPS/W  %.4g TOPS/mm2\n", r["tops"].get<double>(),
+                r["tops_per_w"].get<double>(), r["tops_per_mm2"].get<double>());
   s << buf;
-  std::snprintf(buf, sizeof buf, "crossbars %lld occupied / %lld dense  compression %.3gx  weight sparsity %.3g  method %s\n",
-                static_cast<long long>(c["occupied_crossbars"].get<int64_t>()), static_cast<long long>(c["dense_crossbars"].get<int64_t>()),
-                c["compression_rate"].get<double>(), c["weight_sparsity"].get<double>(),
-                c.contains("method") ? c["method"].dump().c_str() : "-");
+  std::snprintf(buf, sizeof buf,
+                "crossbars %lld occupied / %lld dense  compression %.3gx  weight sparsity %.3g  method %s\n",
+                static_cast<long long>(c["occupied_crossbars"].get<int64_t>()),
+                static_cast<long long>(c["dense_crossbars"].get<int64_t>()), c["compression_rate"].get<double>(),
+                c["weight_sparsity"].get<double>(), c.contains("method") ? c["method"].dump().c_str() : "-");
   s << buf << "\n";
   std::snprintf(buf, sizeof buf, "%-18s %14s %8s %12s\n", "component", "energy_pj", "share", "area_mm2");
   s << buf;
@@ -325,18 +328,20 @@ std::string report_table(const json& r) {
     double e = it.value().get<double>();
     double ar = r["area_mm2"].contains(it.key()) ? r["area_mm2"][it.key()].get<double>() : 0.0;
     if (e == 0.0 && ar == 0.0) continue;
-    std::snprintf(buf, sizeof buf, "%-18s %14.6g %7.2f%% %12.6g\n", it.key().c_str(), e, te > 0 ? 100.0 * e / te : 0.0, ar);
+    std::snprintf(buf, sizeof buf, "%-18s %14.6g %7.2f%% %12.6g\n", it.key().c_str(), e, te > 0 ? 100.0 * e / te : 0.0,
+                  ar);
     s << buf;
   }
   std::snprintf(buf, sizeof buf, "%-18s %14.6g %8s %12.6g\n\n", "total", te, "", r["area_mm2"]["total"].get<double>());
   s << buf;
-  std::snprintf(buf, sizeof buf, "%-22s %10s %8s %12s %9s %9s %6s\n", "layer", "cycles", "vectors", "energy_pj", "xbars",
-                "dense", "util");
+  std::snprintf(buf, sizeof buf, "%-22s %10s %8s %12s %9s %9s %6s\n", "layer", "cycles", "vectors", "energy_pj",
+                "xbars", "dense", "util");
   s << buf;
   for (const auto& l : r["layers"]) {
-    std::snprintf(buf, sizeof buf, "%-22s %10lld %8lld %12.5g %9lld %9lld %6.3f\n", l["name"].get<std::string>().c_str(),
-                  static_cast<long long>(l["cycles"].get<int64_t>()), static_cast<long long>(l["vectors"].get<int64_t>()),
-                  l["energy_pj"]["total"].get<double>(), static_cast<long long>(l["crossbars"].get<int64_t>()),
+    std::snprintf(buf, sizeof buf, "%-22s %10lld %8lld %12.5g %9lld %9lld %6.3f\n",
+                  l["name"].get<std::string>().c_str(), static_cast<long long>(l["cycles"].get<int64_t>()),
+                  static_cast<long long>(l["vectors"].get<int64_t>()), l["energy_pj"]["total"].get<double>(),
+                  static_cast<long long>(l["crossbars"].get<int64_t>()),
                   static_cast<long long>(l["dense_crossbars"].get<int64_t>()), l["utilization"].get<double>());
     s << buf;
   }

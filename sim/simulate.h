@@ -18,11 +18,11 @@
 namespace reram::sim {
 
 struct SimOptions {
-  int batch = 1;                     // images per run
-  std::string dataflow = "layer";    // "layer" (one layer after another) | "pipelined" (ISAAC style)
-  bool clocked = false;              // reference mode: every waiting process steps every clock
-  bool include_arch = true;          // copy the resolved arch config into the report
-  std::string mapping_source;        // file the mapping came from (for messages and the report)
+  int batch = 1;                   // images per run
+  std::string dataflow = "layer";  // "layer" (one layer after another) | "pipelined" (ISAAC style)
+  bool clocked = false;            // reference mode: every waiting process steps every clock
+  bool include_arch = true;        // copy the resolved arch config into the report
+  std::string mapping_source;      // file the mapping came from (for messages and the report)
   // Measured mean word-line input level per mapped layer name (reram eval's
   // input_bit_density): prices crossbar reads and word-line drives of that layer; layers
   // without an entry use the cost models' input_bit_density parameter.

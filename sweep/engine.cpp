@@ -58,8 +58,10 @@ std::string fmt_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
   long t = std::lround(s);
   char buf[32];
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
   return buf;
 }
 
@@ -154,9 +156,7 @@ std::string Sweep::point_dir(const PointJob& p) const { return opt_.out_dir + "/
 
 std::string Sweep::task_dir(const std::string& task_id) const { return opt_.out_dir + "/cache/" + task_id; }
 
-bool Sweep::task_done(const std::string& task_id) const {
-  return fs::exists(task_dir(task_id) + "/task.json");
-}
+bool Sweep::task_done(const std::string& task_id) const { return fs::exists(task_dir(task_id) + "/task.json"); }
 
 std::string Sweep::point_status(const PointJob& p) const {
   std::string f = point_dir(p) + "/result.json";
@@ -181,7 +181,8 @@ std::string Sweep::add_task(StageTask t) {
   return id;
 }
 
-std::vector<std::string> Sweep::stage_argv(const std::string& stage, const PointJob& p, const std::string& dep_dir) const {
+std::vector<std::string> Sweep::stage_argv(const std::string& stage, const PointJob& p,
+                                           const std::string& dep_dir) const {
   const std::string& bin = opt_.reram_binary;
   std::vector<std::string> a;
   auto net_args = [&]() {
@@ -189,8 +190,15 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
     if (!weights_file_.empty()) a.insert(a.end(), {"--weights", weights_file_});
   };
   if (stage == "net") {
-    a = {bin, "sweep", "--make-random-weights", "--network", plan_.network, "--seed",
-         std::to_string(plan_.random_weights_seed), "-o", "@OUT@/net.json"};
+    a = {bin,
+         "sweep",
+         "--make-random-weights",
+         "--network",
+         plan_.network,
+         "--seed",
+         std::to_string(plan_.random_weights_seed),
+         "-o",
+         "@OUT@/net.json"};
   } else if (stage == "train") {
     a = {bin, "train"};
     net_args();
@@ -200,7 +208,8 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
   } else if (stage == "map") {
     a = {bin, "map"};
     net_args();
-    a.insert(a.end(), {"--arch", p.arch_file, "-o", "@OUT@/mapping.json", "--report", "@OUT@/map_report.json", "--quiet"});
+    a.insert(a.end(),
+             {"--arch", p.arch_file, "-o", "@OUT@/mapping.json", "--report", "@OUT@/map_report.json", "--quiet"});
   } else if (stage == "prune") {
     a = {bin, "prune"};
     net_args();
@@ -233,7 +242,8 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
 }
 
 void Sweep::prepare() {
-  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/ref", "cache/map", "cache/prune", "cache/sim", "cache/eval", "points"})
+  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/ref", "cache/map", "cache/prune", "cache/sim",
+                        "cache/eval", "points"})
     fs::create_directories(opt_.out_dir + "/" + d);
 
   std::vector<Point> pts = expand_plan(plan_);
@@ -283,7 +293,10 @@ void Sweep::prepare() {
   if (!plan_.eval.is_null()) {
     StageTask t;
     t.stage = "ref";
-    t.inputs = {{"stage", "ref"}, {"net", net_inputs}, {"arch_file", hash_file(plan_.arch)}, {"set", plan_.set},
+    t.inputs = {{"stage", "ref"},
+                {"net", net_inputs},
+                {"arch_file", hash_file(plan_.arch)},
+                {"set", plan_.set},
                 {"eval", plan_.eval}};
     t.outputs = {"eval.json"};
     t.deps = base_tasks_;
@@ -304,8 +317,9 @@ void Sweep::prepare() {
       pj.error = e.what();
       errors.push_back(e.what());
     }
-    json id_inputs = {{"net", net_inputs}, {"arch", pj.arch}, {"dense", pt.dense()},
-                      {"prune", pt.dense() ? json(nullptr) : pt.prune}, {"sim", pt.sim}, {"eval", pt.eval}};
+    json id_inputs = {{"net", net_inputs},   {"arch", pj.arch},
+                      {"dense", pt.dense()}, {"prune", pt.dense() ? json(nullptr) : pt.prune},
+                      {"sim", pt.sim},       {"eval", pt.eval}};
     if (!pj.error.empty()) id_inputs["arch_set"] = pt.arch_set;
     pj.id = hash_json(id_inputs);
     if (seen_ids.count(pj.id))
@@ -385,13 +399,14 @@ void Sweep::prepare() {
   }
   // Every point failing to resolve is a plan mistake, not a design-space finding.
   if (!opt_.restrict_points && !points_.empty() && errors.size() == points_.size())
-    throw ConfigError((plan_.file.empty() ? std::string("plan") : plan_.file) + ": no point resolves: " + errors.front());
+    throw ConfigError((plan_.file.empty() ? std::string("plan") : plan_.file) +
+                      ": no point resolves: " + errors.front());
 
-  json manifest = {{"reram_version", version()}, {"plan_file", plan_.file}, {"plan", plan_.spec},
-                   {"points", json::array()}};
+  json manifest = {
+      {"reram_version", version()}, {"plan_file", plan_.file}, {"plan", plan_.spec}, {"points", json::array()}};
   for (const auto& p : points_)
-    manifest["points"].push_back({{"index", p.point.index}, {"id", p.id}, {"label", p.point.label()},
-                                  {"tasks", p.tasks}, {"error", p.error}});
+    manifest["points"].push_back(
+        {{"index", p.point.index}, {"id", p.id}, {"label", p.point.label()}, {"tasks", p.tasks}, {"error", p.error}});
   // A worker that resolved only its chunk must not replace the whole plan's manifest.
   if (!opt_.restrict_points) write_json_atomic(opt_.out_dir + "/plan.json", manifest);
 }
@@ -529,10 +544,12 @@ RunSummary Sweep::run_local() {
 
   // Threads per stage process: share the cores among the parallel jobs.
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::string threads = std::to_string(opt_.threads_per_stage > 0 ? static_cast<unsigned>(opt_.threads_per_stage)
-                                                                   : std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
+  std::string threads =
+      std::to_string(opt_.threads_per_stage > 0 ? static_cast<unsigned>(opt_.threads_per_stage)
+                                                : std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
 
-  struct sigaction sa {}, old_int {}, old_term {};
+  struct sigaction sa {
+  }, old_int{}, old_term{};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   g_interrupt = 0;
@@ -571,8 +588,10 @@ RunSummary Sweep::run_local() {
     for (const auto& t : todo[i]->tasks)
       if (timings.count(t)) tm[t.substr(0, t.find('/'))] = timings[t];
     write_point_result(*todo[i], error, tm);
-    if (point_status(*todo[i]) == "ok") ++sum.ok;
-    else ++sum.failed;
+    if (point_status(*todo[i]) == "ok")
+      ++sum.ok;
+    else
+      ++sum.failed;
     show_progress(todo[i]->point.label() + (point_status(*todo[i]) == "ok" ? "" : " FAILED"));
   };
 
@@ -591,7 +610,8 @@ RunSummary Sweep::run_local() {
         if (done_tasks.count(t) || running_tasks.count(t) || failed_tasks.count(t)) continue;
         if (opt_.restrict_tasks && !opt_.only_tasks.count(t)) continue;
         const StageTask& st = tasks_.at(t);
-        bool ready = std::all_of(st.deps.begin(), st.deps.end(), [&](const std::string& d) { return done_tasks.count(d) > 0; });
+        bool ready =
+            std::all_of(st.deps.begin(), st.deps.end(), [&](const std::string& d) { return done_tasks.count(d) > 0; });
         if (ready) return &st;
       }
     }
@@ -600,8 +620,8 @@ RunSummary Sweep::run_local() {
 
   auto launch = [&](const StageTask& t) {
     std::string final_dir = task_dir(t.id());
-    std::string tmp = opt_.out_dir + "/cache/" + t.stage + "/." + t.key + ".tmp." + host_name() + "." +
-                      std::to_string(getpid());
+    std::string tmp =
+        opt_.out_dir + "/cache/" + t.stage + "/." + t.key + ".tmp." + host_name() + "." + std::to_string(getpid());
     fs::remove_all(tmp);
     fs::create_directories(tmp);
     write_json_atomic(tmp + "/inputs.json", t.inputs);
@@ -670,8 +690,8 @@ RunSummary Sweep::run_local() {
       for (const auto& o : t.outputs)
         if (!fs::exists(r.tmp_dir + "/" + o)) error = t.stage + " succeeded but wrote no " + o;
     }
-    json info = {{"stage", t.stage}, {"key", t.key}, {"inputs", t.inputs}, {"seconds", secs},
-                 {"host", host_name()}, {"reram_version", version()}};
+    json info = {{"stage", t.stage}, {"key", t.key},        {"inputs", t.inputs},
+                 {"seconds", secs},  {"host", host_name()}, {"reram_version", version()}};
     std::string final_dir = task_dir(r.task_id);
     if (error.empty()) {
       write_json_atomic(r.tmp_dir + "/task.json", info);
@@ -797,8 +817,13 @@ json Sweep::collect() const {
     bool compound = !(keys.size() == 1 && *keys.begin() == a.name);
     axes.push_back({{"name", a.name}, {"compound", compound}, {"settings", keys}, {"labels", a.labels}});
   }
-  json out = {{"reram_version", version()}, {"plan_file", plan_.file}, {"plan_name", plan_.name},
-              {"description", plan_.description}, {"points_total", points_.size()}, {"axes", axes}, {"rows", rows}};
+  json out = {{"reram_version", version()},
+              {"plan_file", plan_.file},
+              {"plan_name", plan_.name},
+              {"description", plan_.description},
+              {"points_total", points_.size()},
+              {"axes", axes},
+              {"rows", rows}};
   write_json_atomic(opt_.out_dir + "/results.json", out);
   write_file_atomic(opt_.out_dir + "/results.csv", rows_to_csv(rows));
   return rows;
@@ -826,12 +851,14 @@ std::string rows_to_csv(const json& rows) {
   auto cell = [](const json& v) -> std::string {
     std::string s;
     if (v.is_null()) return "";
-    if (v.is_string()) s = v.get<std::string>();
+    if (v.is_string())
+      s = v.get<std::string>();
     else if (v.is_number_float()) {
       char b[64];
       std::snprintf(b, sizeof b, "%.10g", v.get<double>());
       s = b;
-    } else s = v.dump();
+    } else
+      s = v.dump();
     if (s.find_first_of(",\"\n\r") != std::string::npos) {
       std::string q = "\"";
       for (char c : s) q += (c == '"') ? std::string("\"\"") : std::string(1, c);

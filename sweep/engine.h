@@ -17,37 +17,37 @@ namespace reram::sweep {
 
 // One unit of work: a stage whose output directory is DIR/cache/<stage>/<key>/.
 struct StageTask {
-  std::string stage;                // net | train | ref | map | prune | sim | eval
-  std::string key;                  // content hash of `inputs`
-  std::vector<std::string> deps;    // ids of tasks whose outputs it reads
+  std::string stage;              // net | train | ref | map | prune | sim | eval
+  std::string key;                // content hash of `inputs`
+  std::vector<std::string> deps;  // ids of tasks whose outputs it reads
   // Command line; "@OUT@" is replaced by the (temporary) output directory.
   std::vector<std::string> argv;
-  std::vector<std::string> outputs; // files the command must leave in its output dir
-  json inputs;                      // everything the key hashes (written as inputs.json)
-  int priority = 0;                 // lowest index of a point that needs it
+  std::vector<std::string> outputs;  // files the command must leave in its output dir
+  json inputs;                       // everything the key hashes (written as inputs.json)
+  int priority = 0;                  // lowest index of a point that needs it
   std::string id() const { return stage + "/" + key; }
 };
 
 // A point of the plan resolved against the base files: its arch, its tasks, its id.
 struct PointJob {
   Point point;
-  std::string id;            // hash of every input of the point (directory name)
-  json arch;                 // resolved arch config (null when resolution failed)
-  std::string arch_file;     // DIR/cache/arch/<hash>.json
-  std::string map_task;      // id of the map or prune task
+  std::string id;                        // hash of every input of the point (directory name)
+  json arch;                             // resolved arch config (null when resolution failed)
+  std::string arch_file;                 // DIR/cache/arch/<hash>.json
+  std::string map_task;                  // id of the map or prune task
   std::vector<std::string> final_tasks;  // sim (and eval) task ids
   std::vector<std::string> tasks;        // every task id the point needs, dependencies first
-  std::string error;         // set when the point cannot even be resolved
+  std::string error;                     // set when the point cannot even be resolved
 };
 
 struct SweepOptions {
   std::string out_dir;
   int jobs = 1;
-  bool retry_failed = false;   // re-run points recorded as failed
+  bool retry_failed = false;  // re-run points recorded as failed
   bool progress = true;
-  std::string reram_binary;    // "" = this process's executable
-  double task_timeout_s = 0;   // 0 = none
-  int limit_points = -1;       // run only the first N points (testing)
+  std::string reram_binary;   // "" = this process's executable
+  double task_timeout_s = 0;  // 0 = none
+  int limit_points = -1;      // run only the first N points (testing)
   // A Slurm array task runs only its chunk of points; the shared job runs only the stage
   // tasks several chunks need (points whose every task is then done get their result).
   bool restrict_points = false;

@@ -83,8 +83,8 @@ json mapping_metrics(const std::string& map_dir) {
 
 json sim_metrics(const json& r) {
   json out = json::object();
-  for (const char* k : {"cycles", "latency_ns", "ops", "tops", "tops_per_w", "tops_per_mm2", "power_mw",
-                        "tiles_used", "pes_used", "energy_per_image_pj"})
+  for (const char* k : {"cycles", "latency_ns", "ops", "tops", "tops_per_w", "tops_per_mm2", "power_mw", "tiles_used",
+                        "pes_used", "energy_per_image_pj"})
     copy_num(out, k, r, k);
   // Totals and breakdowns (component groups as the simulator reports them).
   for (const char* sec : {"energy_pj", "area_mm2"}) {
@@ -97,8 +97,10 @@ json sim_metrics(const json& r) {
     if (!s.is_object()) continue;
     for (auto it = s.begin(); it != s.end(); ++it) {
       if (!it.value().is_number()) continue;
-      if (it.key() == "total") out[sec] = it.value();
-      else out[std::string(sec) + "." + it.key()] = it.value();
+      if (it.key() == "total")
+        out[sec] = it.value();
+      else
+        out[std::string(sec) + "." + it.key()] = it.value();
     }
   }
   if (r.contains("compression") && r["compression"].is_object()) {
@@ -151,8 +153,8 @@ void add_derived_metrics(json& m) {
   // The headline accuracy: on the hardware model when evaluated, else the software
   // accuracy the pruning stage measured after fine-tuning (or after pruning).
   if (!m.contains("accuracy")) {
-    for (const char* k : {"accuracy_on_hardware", "accuracy_software", "accuracy_software_finetuned",
-                           "accuracy_software_pruned"})
+    for (const char* k :
+         {"accuracy_on_hardware", "accuracy_software", "accuracy_software_finetuned", "accuracy_software_pruned"})
       if (m.contains(k) && m[k].is_number()) {
         m["accuracy"] = m[k];
         break;

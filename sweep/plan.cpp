@@ -63,9 +63,9 @@ bool Point::dense() const {
 
 const std::vector<std::string>& default_mapping_keys() {
   static const std::vector<std::string> keys = {
-      "crossbar.rows",     "crossbar.cols",    "crossbar.cell_bits", "crossbar.sign_encoding",
-      "crossbar.ou_rows",  "crossbar.ou_cols", "precision.weight_bits", "pe.crossbars",
-      "tile.pes",          "chip.tiles"};
+      "crossbar.rows",    "crossbar.cols",    "crossbar.cell_bits",    "crossbar.sign_encoding",
+      "crossbar.ou_rows", "crossbar.ou_cols", "precision.weight_bits", "pe.crossbars",
+      "tile.pes",         "chip.tiles"};
   return keys;
 }
 
@@ -81,9 +81,12 @@ void apply_setting(Point& p, const std::string& key, const json& value, const st
     return;
   }
   if (key == "eval") {
-    if (value.is_null()) p.eval = nullptr;
-    else if (value.is_object()) p.eval = value;
-    else throw ConfigError(where + ": \"eval\" must be an object of eval options or null");
+    if (value.is_null())
+      p.eval = nullptr;
+    else if (value.is_object())
+      p.eval = value;
+    else
+      throw ConfigError(where + ": \"eval\" must be an object of eval options or null");
     return;
   }
   if (key == "sim") {
@@ -155,7 +158,8 @@ Plan plan_from_json(const json& j, const std::string& path) {
       JsonReader ar(axes[i], aw);
       Axis axis;
       bool has_key = ar.has("key");
-      if (has_key == ar.has("name")) throw ConfigError(aw + ": give exactly one of \"key\" (one setting) or \"name\" (compound axis)");
+      if (has_key == ar.has("name"))
+        throw ConfigError(aw + ": give exactly one of \"key\" (one setting) or \"name\" (compound axis)");
       axis.name = has_key ? ar.req<std::string>("key") : ar.req<std::string>("name");
       if (!names.insert(axis.name).second) throw ConfigError(aw + ": axis \"" + axis.name + "\" appears twice");
       const json& values = ar.raw("values");
@@ -163,11 +167,14 @@ Plan plan_from_json(const json& j, const std::string& path) {
       if (!values.is_array() || values.empty()) throw ConfigError(aw + ": \"values\" must be a non-empty array");
       for (const json& v : values) {
         if (has_key) {
-          if (v.is_object() || v.is_array()) throw ConfigError(aw + ": values of axis \"" + axis.name + "\" must be scalars (use \"name\" for a compound axis)");
+          if (v.is_object() || v.is_array())
+            throw ConfigError(aw + ": values of axis \"" + axis.name +
+                              "\" must be scalars (use \"name\" for a compound axis)");
           axis.values.push_back(json{{axis.name, v}});
           axis.labels.push_back(value_str(v));
         } else {
-          if (!v.is_object() || v.empty()) throw ConfigError(aw + ": values of compound axis \"" + axis.name + "\" must be objects {setting: value}");
+          if (!v.is_object() || v.empty())
+            throw ConfigError(aw + ": values of compound axis \"" + axis.name + "\" must be objects {setting: value}");
           json settings = v;
           std::string label;
           if (settings.contains("label")) {
@@ -189,7 +196,8 @@ Plan plan_from_json(const json& j, const std::string& path) {
     const json& pts = r.raw("points");
     if (!pts.is_array()) throw ConfigError(where + ": \"points\" must be an array of {setting: value} objects");
     for (size_t i = 0; i < pts.size(); ++i) {
-      if (!pts[i].is_object()) throw ConfigError(where + ": points[" + std::to_string(i) + "] must be an object {setting: value}");
+      if (!pts[i].is_object())
+        throw ConfigError(where + ": points[" + std::to_string(i) + "] must be an object {setting: value}");
       plan.points.push_back(pts[i]);
     }
   }

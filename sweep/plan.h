@@ -24,20 +24,20 @@ struct Plan {
   std::string file;  // the plan file ("" when built in memory)
   std::string name;
   std::string description;
-  std::string network;              // network description (.json / .onnx)
-  std::string weights;              // .npz; "" = the network's own (or none)
-  int64_t random_weights_seed = -1; // >= 0: seeded random weights (a structural study)
-  std::string arch;                 // arch config file
-  std::vector<std::string> set;     // base overrides "section.key=value"
-  json train;                       // `reram train` options; null = use the weights as given
-  json prune;                       // `reram prune` options; null = dense mapping (`reram map`)
-  json sim;                         // `reram sim` options (object)
-  json eval;                        // `reram eval` options; null = no accuracy stage
+  std::string network;               // network description (.json / .onnx)
+  std::string weights;               // .npz; "" = the network's own (or none)
+  int64_t random_weights_seed = -1;  // >= 0: seeded random weights (a structural study)
+  std::string arch;                  // arch config file
+  std::vector<std::string> set;      // base overrides "section.key=value"
+  json train;                        // `reram train` options; null = use the weights as given
+  json prune;                        // `reram prune` options; null = dense mapping (`reram map`)
+  json sim;                          // `reram sim` options (object)
+  json eval;                         // `reram eval` options; null = no accuracy stage
   std::vector<Axis> axes;
-  std::vector<json> points;         // explicit points: {setting key: value}
-  bool product = true;              // include the cartesian product of the axes
+  std::vector<json> points;               // explicit points: {setting key: value}
+  bool product = true;                    // include the cartesian product of the axes
   std::vector<std::string> mapping_keys;  // arch paths that change the mapping
-  json spec;                        // the plan as written
+  json spec;                              // the plan as written
 };
 
 // One point of the sweep before resolution: its settings and the stage options they give.
@@ -47,10 +47,10 @@ struct Point {
   // Compound axes of the product: (axis name, value label), e.g. ("pruning", "crossbar keep 0.5").
   std::vector<std::pair<std::string, std::string>> axis_labels;
   std::vector<std::string> label_parts;  // "axis=label" per axis (empty for explicit points)
-  std::vector<std::string> arch_set;                   // plan.set + this point's arch overrides
-  json prune;  // null = dense
+  std::vector<std::string> arch_set;     // plan.set + this point's arch overrides
+  json prune;                            // null = dense
   json sim;
-  json eval;   // null = no accuracy
+  json eval;  // null = no accuracy
   // "crossbar.rows=64 precision.adc_bits=6"; a compound axis shows as name=label.
   std::string label() const;
   bool dense() const;

@@ -138,7 +138,8 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
   // Submission directory: s001, s002, ...
   fs::create_directories(out + "/slurm");
   int n = 1;
-  while (fs::exists(submission_dir(out, "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n)))) ++n;
+  while (fs::exists(submission_dir(out, "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n))))
+    ++n;
   sub.id = "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n);
   sub.dir = submission_dir(out, sub.id);
   fs::create_directories(sub.dir + "/logs");
@@ -203,7 +204,8 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
     std::string arr = "0-" + std::to_string(chunks.size() - 1);
     if (opt.max_concurrent > 0) arr += "%" + std::to_string(opt.max_concurrent);
     s << header("reram-" + name, "task_%A_%a", opt.cpus_per_point, "#SBATCH --array=" + arr + "\n");
-    std::vector<std::string> a = worker({bin, "sweep", "--worker-chunk", "$SLURM_ARRAY_TASK_ID"}, 1, opt.cpus_per_point);
+    std::vector<std::string> a =
+        worker({bin, "sweep", "--worker-chunk", "$SLURM_ARRAY_TASK_ID"}, 1, opt.cpus_per_point);
     std::string cmd = join_cmd(a);
     // $SLURM_ARRAY_TASK_ID must stay unquoted for the shell to expand it.
     size_t pos = cmd.find("'$SLURM_ARRAY_TASK_ID'");
@@ -214,9 +216,10 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
   }
   {
     std::vector<std::string> a = {bin, "sweep", "--collect", "-o", out};
-    write_script("collect.sbatch", header("reram-" + name + "-collect", "collect_%j", 1) +
-                                       "# Rebuilds results.csv / results.json (and plots) from whatever finished.\nexec " +
-                                       join_cmd(a) + "\n");
+    write_script("collect.sbatch",
+                 header("reram-" + name + "-collect", "collect_%j", 1) +
+                     "# Rebuilds results.csv / results.json (and plots) from whatever finished.\nexec " + join_cmd(a) +
+                     "\n");
   }
 
   // Submit: shared -> array (afterok) -> collect (afterany).
@@ -247,8 +250,11 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
   sub.collect_job = sbatch({"--dependency=afterany:" + (opt.dry_run ? std::string("<array job id>") : sub.array_job),
                             sub.dir + "/collect.sbatch"},
                            "collect");
-  json jobs = {{"shared_job", sub.shared_job}, {"array_job", sub.array_job}, {"collect_job", sub.collect_job},
-               {"dry_run", opt.dry_run}, {"commands", sub.commands}};
+  json jobs = {{"shared_job", sub.shared_job},
+               {"array_job", sub.array_job},
+               {"collect_job", sub.collect_job},
+               {"dry_run", opt.dry_run},
+               {"commands", sub.commands}};
   write_json_atomic(sub.dir + "/jobs.json", jobs);
   return sub;
 }
@@ -263,7 +269,9 @@ std::vector<int> slurm_chunk_points(const std::string& out_dir, const std::strin
 }
 
 std::vector<std::string> slurm_shared_tasks(const std::string& out_dir, const std::string& id) {
-  return load_json_file(submission_dir(out_dir, id) + "/chunks.json").at("shared_tasks").get<std::vector<std::string>>();
+  return load_json_file(submission_dir(out_dir, id) + "/chunks.json")
+      .at("shared_tasks")
+      .get<std::vector<std::string>>();
 }
 
 std::string slurm_status(const Sweep& sw, const std::string& out_dir) {
@@ -338,19 +346,23 @@ std::string slurm_status(const Sweep& sw, const std::string& out_dir) {
       std::string err = dir + "/logs/task_" + array + "_" + std::to_string(k) + ".err";
       bad << "  array task " << k << " (" << array << "_" << k << ") ended with " << missing << " of "
           << chunks[k].size() << " points unfinished (killed, cancelled or out of time?)";
-      if (fs::exists(err)) bad << "; stderr " << err << ", last lines:\n" << tail(err, 5);
-      else bad << "; it never started (shared job failed or dependency never satisfied?)\n";
+      if (fs::exists(err))
+        bad << "; stderr " << err << ", last lines:\n" << tail(err, 5);
+      else
+        bad << "; it never started (shared job failed or dependency never satisfied?)\n";
     }
     o << "  array tasks: running " << running << ", pending " << pending << ", done " << finished
       << ", ended unfinished " << unfinished;
     if (!shared.empty()) o << "; shared job " << (shared_state.empty() ? "finished" : shared_state);
     o << "\n" << bad.str();
     bool shared_unfinished = false;
-    for (const auto& t : cj["shared_tasks"]) shared_unfinished = shared_unfinished || !sw.task_done(t.get<std::string>());
+    for (const auto& t : cj["shared_tasks"])
+      shared_unfinished = shared_unfinished || !sw.task_done(t.get<std::string>());
     if (!shared.empty() && shared_state.empty() && shared_unfinished) {
       std::string err;
       for (const auto& e : fs::directory_iterator(dir + "/logs"))
-        if (e.path().filename().string().rfind("shared_", 0) == 0 && e.path().extension() == ".err") err = e.path().string();
+        if (e.path().filename().string().rfind("shared_", 0) == 0 && e.path().extension() == ".err")
+          err = e.path().string();
       std::string t = err.empty() ? "" : tail(err, 3);
       if (!t.empty()) o << "  shared job stderr (" << err << "), last lines:\n" << t;
     }

@@ -14,18 +14,18 @@
 namespace reram::sweep {
 
 struct SlurmOptions {
-  std::string partition;          // "" = the cluster's default
-  std::string time = "01:00:00";  // per array task (and for the shared job)
-  int cpus_per_point = 1;         // --cpus-per-task of each array task
-  int max_concurrent = 0;         // %K throttle; 0 = none
-  int points_per_task = 1;        // points run one after another by one array task
+  std::string partition;                 // "" = the cluster's default
+  std::string time = "01:00:00";         // per array task (and for the shared job)
+  int cpus_per_point = 1;                // --cpus-per-task of each array task
+  int max_concurrent = 0;                // %K throttle; 0 = none
+  int points_per_task = 1;               // points run one after another by one array task
   std::vector<std::string> sbatch_args;  // extra "#SBATCH" lines' arguments (site options)
-  bool dry_run = false;           // write the scripts, print the commands, submit nothing
-  std::string reram_binary;       // the binary the tasks run ("" = this one)
+  bool dry_run = false;                  // write the scripts, print the commands, submit nothing
+  std::string reram_binary;              // the binary the tasks run ("" = this one)
 };
 
 struct SlurmSubmission {
-  std::string id;          // DIR/slurm/<id>/
+  std::string id;  // DIR/slurm/<id>/
   std::string dir;
   int chunks = 0, points = 0, shared_tasks = 0;
   std::string shared_job, array_job, collect_job;  // Slurm job ids ("" = none / dry run)

@@ -70,7 +70,8 @@ json sweet_spot(const json& rows, const SweetSpotOptions& opt) {
     }
     eligible.push_back(r);
   }
-  if (eligible.empty()) throw Error("sweet spot: no point is within the accuracy-loss bound " + fmt(opt.max_accuracy_loss));
+  if (eligible.empty())
+    throw Error("sweet spot: no point is within the accuracy-loss bound " + fmt(opt.max_accuracy_loss));
 
   const json* best_eff = nullptr;
   const json* best_edp = nullptr;
@@ -88,11 +89,15 @@ json sweet_spot(const json& rows, const SweetSpotOptions& opt) {
       continue;
     }
     if (!is_dense(r)) continue;
-    if (!base) { base = &r; continue; }
+    if (!base) {
+      base = &r;
+      continue;
+    }
     double a = num(r, "accuracy"), b = num(*base, "accuracy");
     // Most accurate dense point; among equals (or without accuracy) the most common
     // textbook shape, 128x128, else the first.
-    if (!std::isnan(a) && !std::isnan(b) && a > b) base = &r;
+    if (!std::isnan(a) && !std::isnan(b) && a > b)
+      base = &r;
     else if ((std::isnan(a) || a == b) && num(r, "xbar_rows") == 128 && num(r, "xbar_cols") == 128 &&
              !(num(*base, "xbar_rows") == 128 && num(*base, "xbar_cols") == 128))
       base = &r;
@@ -145,14 +150,14 @@ std::string sweet_spot_text(const json& rep) {
   o << "# Sweet spot\n\n";
   if (rep["has_accuracy"].get<bool>())
     o << "Eligible points: " << rep["eligible"] << " of " << rep["points_ok"] << " finished, accuracy within "
-      << fmt(rep["max_accuracy_loss"].get<double>()) << " of the reference " << fmt(rep["reference_accuracy"].get<double>())
-      << " (" << rep["reference_source"].get<std::string>() << ").\n\n";
+      << fmt(rep["max_accuracy_loss"].get<double>()) << " of the reference "
+      << fmt(rep["reference_accuracy"].get<double>()) << " (" << rep["reference_source"].get<std::string>() << ").\n\n";
   else
     o << "No point has an accuracy (hardware-only sweep): all " << rep["eligible"]
       << " finished points are eligible.\n\n";
   auto line = [&](const char* title, const json& r) {
-    o << "- **" << title << "**: point " << r.value("index", -1) << " (" << r.value("label", "") << "): "
-      << fmt(num(r, "tops_per_w")) << " TOPS/W, EDP " << fmt(num(r, "edp_pj_ns")) << " pJ*ns, energy "
+    o << "- **" << title << "**: point " << r.value("index", -1) << " (" << r.value("label", "")
+      << "): " << fmt(num(r, "tops_per_w")) << " TOPS/W, EDP " << fmt(num(r, "edp_pj_ns")) << " pJ*ns, energy "
       << fmt(num(r, "energy_pj")) << " pJ, latency " << fmt(num(r, "latency_ns")) << " ns, area "
       << fmt(num(r, "area_mm2")) << " mm^2";
     if (!std::isnan(num(r, "accuracy"))) {
@@ -178,11 +183,13 @@ std::string sweet_spot_text(const json& rep) {
     double oc = num(best, "occupied_crossbars"), oc0 = num(ref, "occupied_crossbars");
     double e = num(best, "energy_pj"), e0 = num(ref, "energy_pj");
     o << "\nThe best point occupies " << fmt(oc) << " crossbars against " << fmt(oc0) << " ("
-      << pct(oc0 > 0 ? oc / oc0 - 1 : NAN) << "); crossbar-array energy changes by " << pct(xb0 > 0 ? xb / xb0 - 1 : NAN)
-      << " (" << fmt(xb0) << " -> " << fmt(xb) << " pJ) while peripheral energy (ADC, DAC, sample-and-hold, index) changes by "
+      << pct(oc0 > 0 ? oc / oc0 - 1 : NAN) << "); crossbar-array energy changes by "
+      << pct(xb0 > 0 ? xb / xb0 - 1 : NAN) << " (" << fmt(xb0) << " -> " << fmt(xb)
+      << " pJ) while peripheral energy (ADC, DAC, sample-and-hold, index) changes by "
       << pct(pe0 > 0 ? pe / pe0 - 1 : NAN) << " (" << fmt(pe0) << " -> " << fmt(pe) << " pJ); peripheral share "
-      << fmt(num(ref, "peripheral_energy_share") * 100, 3) << "% -> " << fmt(num(best, "peripheral_energy_share") * 100, 3)
-      << "%; total energy " << pct(e0 > 0 ? e / e0 - 1 : NAN) << ".\n";
+      << fmt(num(ref, "peripheral_energy_share") * 100, 3) << "% -> "
+      << fmt(num(best, "peripheral_energy_share") * 100, 3) << "%; total energy " << pct(e0 > 0 ? e / e0 - 1 : NAN)
+      << ".\n";
   };
   section("Trade-off: best efficiency vs baseline (point " + std::to_string(base.value("index", -1)) + ")",
           rep["comparison"], base);

@@ -48,7 +48,8 @@ bool ArchConfig::tech_data_dependent(const std::string& component) const {
 int ArchConfig::lossless_adc_bits() const {
   // A column sums up to ou_rows products of a (2^cell_bits - 1) conductance level and a
   // (2^dac_bits - 1) input level; resolving every sum exactly needs this many bits.
-  double max_sum = static_cast<double>(ou_rows_eff()) * ((1 << crossbar.cell_bits) - 1) * ((1 << precision.dac_bits) - 1);
+  double max_sum =
+      static_cast<double>(ou_rows_eff()) * ((1 << crossbar.cell_bits) - 1) * ((1 << precision.dac_bits) - 1);
   return std::max(1, static_cast<int>(std::ceil(std::log2(max_sum + 1))));
 }
 
@@ -109,7 +110,8 @@ double num_or_auto(JsonReader& r, const std::string& key, double fallback, bool&
   if (!r.has(key)) return fallback;
   const json& v = r.raw(key);
   if (v.is_string()) {
-    if (v.get<std::string>() != "auto") r.fail(key, "must be a number or \"auto\" (got \"" + v.get<std::string>() + "\")");
+    if (v.get<std::string>() != "auto")
+      r.fail(key, "must be a number or \"auto\" (got \"" + v.get<std::string>() + "\")");
     is_auto = true;
     return fallback;
   }
@@ -157,7 +159,8 @@ void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where
   }
   // A component without an entry costs nothing: a table model of zeros.
   for (const auto& c : cost::components())
-    if (!a.technology.count(c.name)) a.technology[c.name] = read_tech(json::object(), c.name, where + ": technology." + c.name);
+    if (!a.technology.count(c.name))
+      a.technology[c.name] = read_tech(json::object(), c.name, where + ": technology." + c.name);
   auto latency_model = [&](const char* comp, const char* key, bool is_auto) {
     auto it = a.technology.find(comp);
     bool has = it != a.technology.end() && it->second.impl->has_latency();
@@ -167,7 +170,8 @@ void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where
                         "', which computes no latency; give a number or a physical model");
     return has;
   };
-  a.crossbar.read_latency_auto = latency_model("crossbar", "crossbar.read_latency_ns", k.read_auto) && (k.read_auto || !k.read_given);
+  a.crossbar.read_latency_auto =
+      latency_model("crossbar", "crossbar.read_latency_ns", k.read_auto) && (k.read_auto || !k.read_given);
   a.pe.adc_latency_auto = latency_model("adc", "pe.adc_latency_ns", k.adc_auto) && (k.adc_auto || !k.adc_given);
   // The ADC first (the crossbar's settling time does not depend on it, but a sample-and-
   // hold or mux model may read the conversion rate).
@@ -200,7 +204,8 @@ void read_device(ArchConfig& a, JsonReader& r) {
   d.cell_area_f2 = x.opt("cell_area_f2", d.cell_area_f2);
   if (d.cell_type != "1t1r" && d.cell_type != "0t1r")
     x.fail("cell_type", "must be \"1t1r\" or \"0t1r\" (got \"" + d.cell_type + "\")");
-  if (!(d.v_read > 0 && d.v_read <= 5)) x.fail("v_read", "must be in (0, 5] volts (got " + std::to_string(d.v_read) + ")");
+  if (!(d.v_read > 0 && d.v_read <= 5))
+    x.fail("v_read", "must be in (0, 5] volts (got " + std::to_string(d.v_read) + ")");
   non_negative(x, "cell_area_f2", d.cell_area_f2);
   positive(x, "r_on_ohm", d.r_on_ohm);
   if (!(d.r_off_ohm > d.r_on_ohm) || !std::isfinite(d.r_off_ohm))
@@ -270,9 +275,12 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     c.cols = x.opt("cols", c.cols);
     c.cell_bits = x.opt("cell_bits", c.cell_bits);
     std::string enc = x.opt<std::string>("sign_encoding", to_string(c.sign_encoding));
-    if (enc == "offset") c.sign_encoding = SignEncoding::Offset;
-    else if (enc == "differential") c.sign_encoding = SignEncoding::Differential;
-    else x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + enc + "\")");
+    if (enc == "offset")
+      c.sign_encoding = SignEncoding::Offset;
+    else if (enc == "differential")
+      c.sign_encoding = SignEncoding::Differential;
+    else
+      x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + enc + "\")");
     c.ou_rows = x.opt("ou_rows", c.ou_rows);
     c.ou_cols = x.opt("ou_cols", c.ou_cols);
     lat.read_given = x.has("read_latency_ns");
@@ -286,8 +294,10 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     non_negative(x, "ou_rows", c.ou_rows);
     non_negative(x, "ou_cols", c.ou_cols);
     positive(x, "read_latency_ns", c.read_latency_ns);
-    if (c.ou_rows > c.rows) x.fail("ou_rows", "(" + std::to_string(c.ou_rows) + ") exceeds crossbar rows (" + std::to_string(c.rows) + ")");
-    if (c.ou_cols > c.cols) x.fail("ou_cols", "(" + std::to_string(c.ou_cols) + ") exceeds crossbar cols (" + std::to_string(c.cols) + ")");
+    if (c.ou_rows > c.rows)
+      x.fail("ou_rows", "(" + std::to_string(c.ou_rows) + ") exceeds crossbar rows (" + std::to_string(c.rows) + ")");
+    if (c.ou_cols > c.cols)
+      x.fail("ou_cols", "(" + std::to_string(c.ou_cols) + ") exceeds crossbar cols (" + std::to_string(c.cols) + ")");
     if (c.cell_bits > 8) x.fail("cell_bits", "above 8 bits per cell is not supported");
     x.finish();
   }
@@ -304,13 +314,18 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
       p.adc_bits = x.opt("adc_bits", p.adc_bits);
     }
     p.activation_bits = x.opt("activation_bits", p.activation_bits);
-    for (auto [k, v] : {std::pair<const char*, int>{"weight_bits", p.weight_bits}, {"input_bits", p.input_bits},
-                        {"dac_bits", p.dac_bits}, {"adc_bits", p.adc_bits}, {"activation_bits", p.activation_bits}})
+    for (auto [k, v] : {std::pair<const char*, int>{"weight_bits", p.weight_bits},
+                        {"input_bits", p.input_bits},
+                        {"dac_bits", p.dac_bits},
+                        {"adc_bits", p.adc_bits},
+                        {"activation_bits", p.activation_bits}})
       positive(x, k, v);
     if (p.weight_bits > 32) x.fail("weight_bits", "above 32 is not supported");
     if (p.input_bits > 32) x.fail("input_bits", "above 32 is not supported");
     if (p.adc_bits > 24) x.fail("adc_bits", "above 24 is not supported");
-    if (p.dac_bits > p.input_bits) x.fail("dac_bits", "(" + std::to_string(p.dac_bits) + ") exceeds input_bits (" + std::to_string(p.input_bits) + ")");
+    if (p.dac_bits > p.input_bits)
+      x.fail("dac_bits",
+             "(" + std::to_string(p.dac_bits) + ") exceeds input_bits (" + std::to_string(p.input_bits) + ")");
     if (a.crossbar.cell_bits > p.weight_bits)
       x.fail("weight_bits", "(" + std::to_string(p.weight_bits) + ") is below crossbar.cell_bits (" +
                                 std::to_string(a.crossbar.cell_bits) + ")");
@@ -410,7 +425,8 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
     const json& t = r.has("technology") ? spec["technology"] : json::object();
     for (auto it = t.begin(); it != t.end(); ++it) {
       if (!cost::is_component(it.key()))
-        throw ConfigError(x.where() + ": unknown component '" + it.key() + "' (known: " + cost::component_names() + ")");
+        throw ConfigError(x.where() + ": unknown component '" + it.key() + "' (known: " + cost::component_names() +
+                          ")");
       x.raw(it.key());
       a.technology[it.key()] = read_tech(it.value(), it.key(), x.where() + "." + it.key());
     }
@@ -457,31 +473,56 @@ json ArchConfig::to_json() const {
   j["name"] = name;
   j["technology_nm"] = technology_nm;
   const auto& c = crossbar;
-  j["crossbar"] = {{"rows", c.rows},         {"cols", c.cols},
-                   {"cell_bits", c.cell_bits}, {"sign_encoding", to_string(c.sign_encoding)},
-                   {"ou_rows", c.ou_rows},   {"ou_cols", c.ou_cols},
+  j["crossbar"] = {{"rows", c.rows},
+                   {"cols", c.cols},
+                   {"cell_bits", c.cell_bits},
+                   {"sign_encoding", to_string(c.sign_encoding)},
+                   {"ou_rows", c.ou_rows},
+                   {"ou_cols", c.ou_cols},
                    {"read_latency_ns", c.read_latency_auto ? json("auto") : json(c.read_latency_ns)}};
   const auto& p = precision;
-  j["precision"] = {{"weight_bits", p.weight_bits}, {"input_bits", p.input_bits}, {"dac_bits", p.dac_bits},
-                    {"adc_bits", p.adc_bits_auto ? json("auto") : json(p.adc_bits)}, {"activation_bits", p.activation_bits}};
-  j["pe"] = {{"crossbars", pe.crossbars}, {"adcs_per_crossbar", pe.adcs_per_crossbar}, {"adc_share", pe.adc_share},
-             {"adc_latency_ns", pe.adc_latency_auto ? json("auto") : json(pe.adc_latency_ns)}, {"shift_add_units", pe.shift_add_units},
-             {"input_register_bytes", pe.input_register_bytes}, {"output_register_bytes", pe.output_register_bytes}};
+  j["precision"] = {{"weight_bits", p.weight_bits},
+                    {"input_bits", p.input_bits},
+                    {"dac_bits", p.dac_bits},
+                    {"adc_bits", p.adc_bits_auto ? json("auto") : json(p.adc_bits)},
+                    {"activation_bits", p.activation_bits}};
+  j["pe"] = {{"crossbars", pe.crossbars},
+             {"adcs_per_crossbar", pe.adcs_per_crossbar},
+             {"adc_share", pe.adc_share},
+             {"adc_latency_ns", pe.adc_latency_auto ? json("auto") : json(pe.adc_latency_ns)},
+             {"shift_add_units", pe.shift_add_units},
+             {"input_register_bytes", pe.input_register_bytes},
+             {"output_register_bytes", pe.output_register_bytes}};
   const auto& t = tile;
-  j["tile"] = {{"pes", t.pes}, {"buffer_bytes", t.buffer_bytes}, {"buffer_ports", t.buffer_ports},
-               {"buffer_width_bits", t.buffer_width_bits}, {"buffer_latency_cycles", t.buffer_latency_cycles},
-               {"bus_width_bits", t.bus_width_bits}, {"activation_units", t.activation_units},
-               {"pooling_units", t.pooling_units}, {"shift_add_units", t.shift_add_units},
+  j["tile"] = {{"pes", t.pes},
+               {"buffer_bytes", t.buffer_bytes},
+               {"buffer_ports", t.buffer_ports},
+               {"buffer_width_bits", t.buffer_width_bits},
+               {"buffer_latency_cycles", t.buffer_latency_cycles},
+               {"bus_width_bits", t.bus_width_bits},
+               {"activation_units", t.activation_units},
+               {"pooling_units", t.pooling_units},
+               {"shift_add_units", t.shift_add_units},
                {"output_register_bytes", t.output_register_bytes}};
-  j["chip"] = {{"clock_ghz", chip.clock_ghz}, {"global_buffer_bytes", chip.global_buffer_bytes},
-               {"offchip_link", chip.offchip_link}, {"offchip_bandwidth_gbps", chip.offchip_bandwidth_gbps},
-               {"noc", {{"topology", chip.noc.topology}, {"tiles_per_router", chip.noc.tiles_per_router},
-                        {"flit_bits", chip.noc.flit_bits}, {"link_width_bits", chip.noc.link_width_bits},
-                        {"hop_latency_cycles", chip.noc.hop_latency_cycles}}}};
-  if (chip.tiles_auto) j["chip"]["tiles"] = "auto";
-  else j["chip"]["tiles"] = chip.tiles;
-  j["device"] = {{"r_on_ohm", device.r_on_ohm}, {"r_off_ohm", device.r_off_ohm}, {"v_read", device.v_read},
-                 {"cell_type", device.cell_type}, {"cell_area_f2", device.cell_area_f2}};
+  j["chip"] = {{"clock_ghz", chip.clock_ghz},
+               {"global_buffer_bytes", chip.global_buffer_bytes},
+               {"offchip_link", chip.offchip_link},
+               {"offchip_bandwidth_gbps", chip.offchip_bandwidth_gbps},
+               {"noc",
+                {{"topology", chip.noc.topology},
+                 {"tiles_per_router", chip.noc.tiles_per_router},
+                 {"flit_bits", chip.noc.flit_bits},
+                 {"link_width_bits", chip.noc.link_width_bits},
+                 {"hop_latency_cycles", chip.noc.hop_latency_cycles}}}};
+  if (chip.tiles_auto)
+    j["chip"]["tiles"] = "auto";
+  else
+    j["chip"]["tiles"] = chip.tiles;
+  j["device"] = {{"r_on_ohm", device.r_on_ohm},
+                 {"r_off_ohm", device.r_off_ohm},
+                 {"v_read", device.v_read},
+                 {"cell_type", device.cell_type},
+                 {"cell_area_f2", device.cell_area_f2}};
   json tech = json::object();
   for (const auto& c : cost::components()) {
     auto it = technology.find(c.name);
@@ -494,10 +535,17 @@ json ArchConfig::to_json() const {
   }
   j["technology"] = tech;
   const auto& n = nonideal;
-  j["nonideal"] = {{"seed", n.seed}, {"variation_seed", n.variation_seed_eff()}, {"fault_seed", n.fault_seed_eff()},
-                   {"read_noise_seed", n.read_noise_seed_eff()}, {"variation_sigma", n.variation_sigma}, {"read_noise_sigma", n.read_noise_sigma},
-                   {"stuck_on_rate", n.stuck_on_rate}, {"stuck_off_rate", n.stuck_off_rate},
-                   {"conductance_levels", n.conductance_levels}, {"ir_drop", n.ir_drop_wire ? json("wire") : json(n.ir_drop)}, {"adc_range", n.adc_range}};
+  j["nonideal"] = {{"seed", n.seed},
+                   {"variation_seed", n.variation_seed_eff()},
+                   {"fault_seed", n.fault_seed_eff()},
+                   {"read_noise_seed", n.read_noise_seed_eff()},
+                   {"variation_sigma", n.variation_sigma},
+                   {"read_noise_sigma", n.read_noise_sigma},
+                   {"stuck_on_rate", n.stuck_on_rate},
+                   {"stuck_off_rate", n.stuck_off_rate},
+                   {"conductance_levels", n.conductance_levels},
+                   {"ir_drop", n.ir_drop_wire ? json("wire") : json(n.ir_drop)},
+                   {"adc_range", n.adc_range}};
   return j;
 }
 
@@ -541,8 +589,10 @@ void apply_override(json& spec, const std::string& assignment, const std::string
       (*node)[k] = v;
       // The conductance range has two spellings; an override of one replaces the other.
       static const std::map<std::string, std::pair<const char*, const char*>> twin = {
-          {"crossbar.g_min_us", {"device", "r_off_ohm"}}, {"crossbar.g_max_us", {"device", "r_on_ohm"}},
-          {"device.r_off_ohm", {"crossbar", "g_min_us"}}, {"device.r_on_ohm", {"crossbar", "g_max_us"}}};
+          {"crossbar.g_min_us", {"device", "r_off_ohm"}},
+          {"crossbar.g_max_us", {"device", "r_on_ohm"}},
+          {"device.r_off_ohm", {"crossbar", "g_min_us"}},
+          {"device.r_on_ohm", {"crossbar", "g_max_us"}}};
       auto tw = twin.find(path);
       if (tw != twin.end() && spec.contains(tw->second.first) && spec[tw->second.first].is_object())
         spec[tw->second.first].erase(tw->second.second);

@@ -21,8 +21,8 @@ struct CrossbarParams {
   int cols = 128;
   int cell_bits = 2;
   SignEncoding sign_encoding = SignEncoding::Offset;
-  int ou_rows = 0;  // operation unit; 0 = all rows at once
-  int ou_cols = 0;  // 0 = all columns at once
+  int ou_rows = 0;                 // operation unit; 0 = all rows at once
+  int ou_cols = 0;                 // 0 = all columns at once
   double read_latency_ns = 100.0;  // one read of the activated rows (resolved)
   bool read_latency_auto = false;  // "auto": from the crossbar's cost model
   // Conductance range in microsiemens, derived from device.r_off_ohm / r_on_ohm (the
@@ -34,11 +34,11 @@ struct CrossbarParams {
 // The memristive device, shared by the cost models (conduction energy, cell area) and
 // the functional model (conductance range).
 struct DeviceParams {
-  double r_on_ohm = 1e4;      // low-resistance state (g_max)
-  double r_off_ohm = 1e6;     // high-resistance state (g_min)
-  double v_read = 0.2;        // read voltage across a cell, volts
+  double r_on_ohm = 1e4;           // low-resistance state (g_max)
+  double r_off_ohm = 1e6;          // high-resistance state (g_min)
+  double v_read = 0.2;             // read voltage across a cell, volts
   std::string cell_type = "1t1r";  // 1t1r | 0t1r
-  double cell_area_f2 = 0.0;  // 0 = by cell type: 1T1R 12F wide x 4F high (F = node), 0T1R 2F x 2F (F = line width)
+  double cell_area_f2 = 0.0;     // 0 = by cell type: 1T1R 12F wide x 4F high (F = node), 0T1R 2F x 2F (F = line width)
   double cell_width_f() const;   // cell pitch along a word line, in F
   double cell_height_f() const;  // cell pitch along a bit line, in F
 };
@@ -47,15 +47,15 @@ struct PrecisionParams {
   int weight_bits = 16;
   int input_bits = 16;
   int dac_bits = 1;
-  int adc_bits = 8;          // resolved
+  int adc_bits = 8;            // resolved
   bool adc_bits_auto = false;  // "auto": the smallest lossless resolution (lossless_adc_bits())
-  int activation_bits = 16;  // width of values stored in buffers / sent on the NoC
+  int activation_bits = 16;    // width of values stored in buffers / sent on the NoC
 };
 
 struct PeParams {
-  int crossbars = 8;          // crossbars per PE (IMA)
-  int adcs_per_crossbar = 1;  // may be fractional through sharing: see adc_share
-  int adc_share = 1;          // crossbars sharing one group of ADCs through a mux (>=1)
+  int crossbars = 8;                // crossbars per PE (IMA)
+  int adcs_per_crossbar = 1;        // may be fractional through sharing: see adc_share
+  int adc_share = 1;                // crossbars sharing one group of ADCs through a mux (>=1)
   double adc_latency_ns = 0.78125;  // one conversion (1 / sample rate), resolved
   bool adc_latency_auto = false;    // "auto": the ADC cost model's conversion time
   int shift_add_units = 4;
@@ -65,11 +65,11 @@ struct PeParams {
 
 struct TileParams {
   int pes = 12;
-  int64_t buffer_bytes = 65536;   // eDRAM / SRAM
+  int64_t buffer_bytes = 65536;  // eDRAM / SRAM
   int buffer_ports = 2;
-  int buffer_width_bits = 256;    // bits per port per access
+  int buffer_width_bits = 256;  // bits per port per access
   int buffer_latency_cycles = 1;
-  int bus_width_bits = 384;       // buffer-to-PE bus
+  int bus_width_bits = 384;  // buffer-to-PE bus
   int activation_units = 2;
   int pooling_units = 1;
   int shift_add_units = 1;
@@ -86,10 +86,10 @@ struct NocParams {
 
 struct ChipParams {
   int tiles = 168;
-  bool tiles_auto = false;          // "auto": as many tiles as the mapping needs
-  double clock_ghz = 1.2;           // digital clock
+  bool tiles_auto = false;  // "auto": as many tiles as the mapping needs
+  double clock_ghz = 1.2;   // digital clock
   int64_t global_buffer_bytes = 0;
-  bool offchip_link = true;         // e.g. HyperTransport
+  bool offchip_link = true;  // e.g. HyperTransport
   double offchip_bandwidth_gbps = 51.2;
   NocParams noc;
 };
@@ -116,10 +116,10 @@ struct NonIdealParams {
   double read_noise_sigma = 0.0;  // relative Gaussian read noise per read
   double stuck_on_rate = 0.0;
   double stuck_off_rate = 0.0;
-  int conductance_levels = 0;     // 0 = 2^cell_bits
-  double ir_drop = 0.0;           // first-order IR-drop coefficient (0 = off), resolved
-  bool ir_drop_wire = false;      // "wire": from the crossbar lines' resistance at the node (cost/physical.h)
-  std::string adc_range = "full"; // full | calibrated
+  int conductance_levels = 0;      // 0 = 2^cell_bits
+  double ir_drop = 0.0;            // first-order IR-drop coefficient (0 = off), resolved
+  bool ir_drop_wire = false;       // "wire": from the crossbar lines' resistance at the node (cost/physical.h)
+  std::string adc_range = "full";  // full | calibrated
 };
 
 struct ArchConfig {
@@ -142,9 +142,9 @@ struct ArchConfig {
   int logical_cols_per_xbar() const;  // floor(cols / bitlines_per_weight)
   int ou_rows_eff() const { return crossbar.ou_rows > 0 ? crossbar.ou_rows : crossbar.rows; }
   int ou_cols_eff() const { return crossbar.ou_cols > 0 ? crossbar.ou_cols : crossbar.cols; }
-  int input_steps() const;            // ceil(input_bits / dac_bits)
+  int input_steps() const;  // ceil(input_bits / dac_bits)
   double cycle_ns() const { return 1.0 / chip.clock_ghz; }
-  int lossless_adc_bits() const;      // bits that resolve every column sum of one read
+  int lossless_adc_bits() const;  // bits that resolve every column sum of one read
   double adc_latency_ns() const { return pe.adc_latency_ns; }
   // A component's figures at the config's operating point (zeros when it has no entry).
   const ComponentTech& tech(const std::string& component) const;

@@ -1,12 +1,12 @@
 #include "pruning/core/dataset.h"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sys/stat.h>
 
 #include "pruning/core/error.h"
 
@@ -86,12 +86,14 @@ std::string resolve_dataset_dir(const std::string& name) {
     if (const char* env = std::getenv("RERAM_FASHION_MNIST_DIR")) return env;
     return "/usr/share/datasets/fashion-mnist";
   }
-  if (!exists(name)) throw InputError(name + ": data set directory not found (use 'fashion-mnist' or a directory of IDX files)");
+  if (!exists(name))
+    throw InputError(name + ": data set directory not found (use 'fashion-mnist' or a directory of IDX files)");
   return name;
 }
 
 Dataset load_fashion_mnist(const std::string& dir, const std::string& split, int64_t limit) {
-  if (split != "train" && split != "test") throw ConfigError("data split must be 'train' or 'test', got '" + split + "'");
+  if (split != "train" && split != "test")
+    throw ConfigError("data split must be 'train' or 'test', got '" + split + "'");
   std::string prefix = split == "train" ? "train" : "t10k";
   std::string ip = find_idx(dir, prefix + "-images-idx3-ubyte");
   std::string lp = find_idx(dir, prefix + "-labels-idx1-ubyte");
@@ -192,8 +194,8 @@ void read_cifar_file(const std::string& path, bool hundred, Dataset& d, int64_t 
       throw InputError(path + ": record " + std::to_string(i) + " has coarse label " + std::to_string(r[0]) +
                        " (CIFAR-100 has 20)");
     if (label >= classes)
-      throw InputError(path + ": record " + std::to_string(i) + " has label " + std::to_string(label) + " (expected 0.." +
-                       std::to_string(classes - 1) + ")");
+      throw InputError(path + ": record " + std::to_string(i) + " has label " + std::to_string(label) +
+                       " (expected 0.." + std::to_string(classes - 1) + ")");
     d.labels.push_back(label);
     float* dst = d.images.data.data() + (base + i) * kCifarPixels;
     for (int64_t k = 0; k < kCifarPixels; ++k) dst[k] = static_cast<float>(r[lab + k] / 255.0);
@@ -207,9 +209,12 @@ Dataset load_cifar_raw(const std::string& dir, bool hundred, const std::string& 
   d.images.shape = {0, 3, 32, 32};
   const std::string sub = hundred ? "cifar-100-binary" : "cifar-10-batches-bin";
   std::vector<std::string> files;
-  if (hundred) files = {split == "train" ? "train.bin" : "test.bin"};
-  else if (split == "test") files = {"test_batch.bin"};
-  else files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
+  if (hundred)
+    files = {split == "train" ? "train.bin" : "test.bin"};
+  else if (split == "test")
+    files = {"test_batch.bin"};
+  else
+    files = {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"};
   for (const auto& f : files) {
     if (limit > 0 && d.size() >= limit) break;
     read_cifar_file(cifar_file(dir, sub, f), hundred, d, limit);
@@ -220,7 +225,8 @@ Dataset load_cifar_raw(const std::string& dir, bool hundred, const std::string& 
 // ---- npz: x_train, y_train, x_test, y_test.
 const NdArray& npz_key(const NpzMap& z, const std::string& key, const std::string& path) {
   auto it = z.find(key);
-  if (it == z.end()) throw InputError(path + ": no array '" + key + "' (a data set .npz holds x_train, y_train, x_test, y_test)");
+  if (it == z.end())
+    throw InputError(path + ": no array '" + key + "' (a data set .npz holds x_train, y_train, x_test, y_test)");
   return it->second;
 }
 
@@ -238,9 +244,11 @@ NdArray npz_images(const NdArray& x, const std::string& path, const std::string&
     nhwc = chan(s[3]) && !chan(s[1]);
     n = s[0], c = nhwc ? s[3] : s[1], h = nhwc ? s[1] : s[2], w = nhwc ? s[2] : s[3];
   } else {
-    throw InputError(path + ": '" + key + "' has shape " + x.shape_str() + " (N x H x W, N x C x H x W or N x H x W x C expected)");
+    throw InputError(path + ": '" + key + "' has shape " + x.shape_str() +
+                     " (N x H x W, N x C x H x W or N x H x W x C expected)");
   }
-  if (n <= 0 || c <= 0 || h <= 0 || w <= 0) throw InputError(path + ": '" + key + "' is empty (shape " + x.shape_str() + ")");
+  if (n <= 0 || c <= 0 || h <= 0 || w <= 0)
+    throw InputError(path + ": '" + key + "' is empty (shape " + x.shape_str() + ")");
   NdArray out({n, c, h, w});
   const float scale = x.dtype == "u1" ? 1.0f / 255.0f : 1.0f;
   for (int64_t i = 0; i < n; ++i)
@@ -259,7 +267,8 @@ std::vector<int> npz_labels(const NdArray& y, int64_t n, const std::string& path
   if (y.shape.size() != 1 && !(y.shape.size() == 2 && y.shape[1] == 1))
     throw InputError(path + ": '" + key + "' has shape " + y.shape_str() + " (one integer label per image expected)");
   if (y.shape[0] != n)
-    throw InputError(path + ": '" + key + "' has " + std::to_string(y.shape[0]) + " labels for " + std::to_string(n) + " images");
+    throw InputError(path + ": '" + key + "' has " + std::to_string(y.shape[0]) + " labels for " + std::to_string(n) +
+                     " images");
   std::vector<int> out(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const float v = y.data[static_cast<size_t>(i)];
@@ -281,7 +290,8 @@ Dataset load_npz_split(const std::string& path, const std::string& split, int64_
   std::vector<int> ys[2] = {npz_labels(npz_key(z, "y_train", path), xs[0].shape[0], path, "y_train"),
                             npz_labels(npz_key(z, "y_test", path), xs[1].shape[0], path, "y_test")};
   if (!std::equal(xs[0].shape.begin() + 1, xs[0].shape.end(), xs[1].shape.begin() + 1))
-    throw InputError(path + ": x_train images are " + xs[0].shape_str() + " but x_test images are " + xs[1].shape_str());
+    throw InputError(path + ": x_train images are " + xs[0].shape_str() + " but x_test images are " +
+                     xs[1].shape_str());
   int classes = 0;
   for (const auto& y : ys)
     for (int l : y) classes = std::max(classes, l + 1);
@@ -301,10 +311,14 @@ DataSource parse_data_source(const std::string& spec) {
   DataSource s;
   s.spec = spec;
   auto after = [&](const std::string& prefix) { return spec.substr(prefix.size()); };
-  if (spec.rfind("cifar10:", 0) == 0) s.kind = "cifar10", s.path = after("cifar10:");
-  else if (spec.rfind("cifar100:", 0) == 0) s.kind = "cifar100", s.path = after("cifar100:");
-  else if (spec.rfind("npz:", 0) == 0) s.kind = "npz", s.path = after("npz:");
-  else if (spec.rfind("fashion-mnist:", 0) == 0) s.kind = "idx", s.path = after("fashion-mnist:");
+  if (spec.rfind("cifar10:", 0) == 0)
+    s.kind = "cifar10", s.path = after("cifar10:");
+  else if (spec.rfind("cifar100:", 0) == 0)
+    s.kind = "cifar100", s.path = after("cifar100:");
+  else if (spec.rfind("npz:", 0) == 0)
+    s.kind = "npz", s.path = after("npz:");
+  else if (spec.rfind("fashion-mnist:", 0) == 0)
+    s.kind = "idx", s.path = after("fashion-mnist:");
   else {
     const auto colon = spec.find(':');
     if (colon != std::string::npos && colon > 0 && spec.find('/') > colon)
@@ -316,12 +330,14 @@ DataSource parse_data_source(const std::string& spec) {
   }
   if (s.path.empty()) throw InputError("--data '" + spec + "': no path after '" + s.kind + ":'");
   if (!exists(s.path))
-    throw InputError(s.path + ": " + (s.kind == "npz" ? "data set file" : "data set directory") + " not found (--data " + spec + ")");
+    throw InputError(s.path + ": " + (s.kind == "npz" ? "data set file" : "data set directory") +
+                     " not found (--data " + spec + ")");
   return s;
 }
 
 Dataset load_dataset(const DataSource& src, const std::string& split, int64_t limit) {
-  if (split != "train" && split != "test") throw ConfigError("data split must be 'train' or 'test', got '" + split + "'");
+  if (split != "train" && split != "test")
+    throw ConfigError("data split must be 'train' or 'test', got '" + split + "'");
   Dataset d;
   if (src.kind == "idx") {
     d = load_fashion_mnist(src.path, split, limit);

@@ -1,10 +1,9 @@
 #pragma once
 // Strict JSON reading (every key must be known) and atomic file output.
-#include <nlohmann/json.hpp>
-
-#include <set>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <vector>

@@ -108,7 +108,8 @@ NdArray npy_decode(const std::string& b, const std::string& where) {
   };
   std::string descr = field("descr");
   descr = descr.substr(1, descr.find('\'', 1) - 1);
-  if (field("fortran_order").rfind("True", 0) == 0) throw InputError(where + ": Fortran-ordered arrays are not supported");
+  if (field("fortran_order").rfind("True", 0) == 0)
+    throw InputError(where + ": Fortran-ordered arrays are not supported");
   std::string sh = field("shape");
   sh = sh.substr(1, sh.find(')') - 1);
   NdArray a;
@@ -127,21 +128,28 @@ NdArray npy_decode(const std::string& b, const std::string& where) {
   bool swap = endian == '>';
   a.dtype = descr.substr(1);
   if (static_cast<size_t>(n) * static_cast<size_t>(size) > avail) throw InputError(where + ": truncated .npy data");
-  if (kind == 'f' && size == 4) convert<float>(p, n, a.data, swap);
-  else if (kind == 'f' && size == 8) convert<double>(p, n, a.data, swap);
-  else if (kind == 'i' && size == 8) convert<int64_t>(p, n, a.data, swap);
-  else if (kind == 'i' && size == 4) convert<int32_t>(p, n, a.data, swap);
-  else if ((kind == 'u' || kind == 'b') && size == 1) convert<uint8_t>(p, n, a.data, swap);
-  else if (kind == 'i' && size == 1) convert<int8_t>(p, n, a.data, swap);
-  else throw InputError(where + ": unsupported dtype '" + descr + "'");
+  if (kind == 'f' && size == 4)
+    convert<float>(p, n, a.data, swap);
+  else if (kind == 'f' && size == 8)
+    convert<double>(p, n, a.data, swap);
+  else if (kind == 'i' && size == 8)
+    convert<int64_t>(p, n, a.data, swap);
+  else if (kind == 'i' && size == 4)
+    convert<int32_t>(p, n, a.data, swap);
+  else if ((kind == 'u' || kind == 'b') && size == 1)
+    convert<uint8_t>(p, n, a.data, swap);
+  else if (kind == 'i' && size == 1)
+    convert<int8_t>(p, n, a.data, swap);
+  else
+    throw InputError(where + ": unsupported dtype '" + descr + "'");
   return a;
 }
 
 void check_finite(const NdArray& a, const std::string& what) {
   for (size_t i = 0; i < a.data.size(); ++i)
     if (!std::isfinite(a.data[i]))
-      throw InputError(what + " holds a non-finite value (" + std::to_string(a.data[i]) + ") at index " + std::to_string(i) +
-                       " of shape " + a.shape_str());
+      throw InputError(what + " holds a non-finite value (" + std::to_string(a.data[i]) + ") at index " +
+                       std::to_string(i) + " of shape " + a.shape_str());
 }
 
 NdArray read_npy(const std::string& path) { return npy_decode(read_all(path), path); }
@@ -204,27 +212,55 @@ void write_npz_atomic(const std::string& path, const NpzMap& arrays) {
   for (const auto& [key, arr] : arrays) {
     std::string name = key + ".npy";
     std::string data = npy_encode(arr);
-    uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+    uint32_t crc =
+        static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     if (z.size() + data.size() > 0xFFFFFFF0ull) throw InputError(path + ": archive larger than 4 GiB is not supported");
     uint32_t off = static_cast<uint32_t>(z.size());
     // local header
-    wr32(z, 0x04034b50); wr16(z, 20); wr16(z, 0); wr16(z, 0); wr16(z, 0); wr16(z, 0x21);
-    wr32(z, crc); wr32(z, static_cast<uint32_t>(data.size())); wr32(z, static_cast<uint32_t>(data.size()));
-    wr16(z, static_cast<uint16_t>(name.size())); wr16(z, 0);
+    wr32(z, 0x04034b50);
+    wr16(z, 20);
+    wr16(z, 0);
+    wr16(z, 0);
+    wr16(z, 0);
+    wr16(z, 0x21);
+    wr32(z, crc);
+    wr32(z, static_cast<uint32_t>(data.size()));
+    wr32(z, static_cast<uint32_t>(data.size()));
+    wr16(z, static_cast<uint16_t>(name.size()));
+    wr16(z, 0);
     z += name;
     z += data;
     // central directory entry
-    wr32(cd, 0x02014b50); wr16(cd, 20); wr16(cd, 20); wr16(cd, 0); wr16(cd, 0); wr16(cd, 0); wr16(cd, 0x21);
-    wr32(cd, crc); wr32(cd, static_cast<uint32_t>(data.size())); wr32(cd, static_cast<uint32_t>(data.size()));
-    wr16(cd, static_cast<uint16_t>(name.size())); wr16(cd, 0); wr16(cd, 0); wr16(cd, 0); wr16(cd, 0);
-    wr32(cd, 0); wr32(cd, off);
+    wr32(cd, 0x02014b50);
+    wr16(cd, 20);
+    wr16(cd, 20);
+    wr16(cd, 0);
+    wr16(cd, 0);
+    wr16(cd, 0);
+    wr16(cd, 0x21);
+    wr32(cd, crc);
+    wr32(cd, static_cast<uint32_t>(data.size()));
+    wr32(cd, static_cast<uint32_t>(data.size()));
+    wr16(cd, static_cast<uint16_t>(name.size()));
+    wr16(cd, 0);
+    wr16(cd, 0);
+    wr16(cd, 0);
+    wr16(cd, 0);
+    wr32(cd, 0);
+    wr32(cd, off);
     cd += name;
     ++n;
   }
   uint32_t cdoff = static_cast<uint32_t>(z.size());
   z += cd;
-  wr32(z, 0x06054b50); wr16(z, 0); wr16(z, 0); wr16(z, n); wr16(z, n);
-  wr32(z, static_cast<uint32_t>(cd.size())); wr32(z, cdoff); wr16(z, 0);
+  wr32(z, 0x06054b50);
+  wr16(z, 0);
+  wr16(z, 0);
+  wr16(z, n);
+  wr16(z, n);
+  wr32(z, static_cast<uint32_t>(cd.size()));
+  wr32(z, cdoff);
+  wr16(z, 0);
   write_file_atomic(path, z);
 }
 

@@ -27,16 +27,20 @@ std::vector<ComponentInfo> build() {
   // ---- per PE; per occupied crossbar: the array and its periphery ----
   add("crossbar", Level::Pe, "crossbar", "one cell read", false, true, xbars,
       [](A a, P p) { return double(a.crossbar.rows) * a.crossbar.cols / p.step_ns; });
-  add("dac", Level::Pe, "dac", "one word-line drive", true, true,
+  add(
+      "dac", Level::Pe, "dac", "one word-line drive", true, true,
       [](A a) { return double(a.pe.crossbars) * a.crossbar.rows; }, per_step);
-  add("sample_hold", Level::Pe, "sample_hold", "one bit-line sample", true, true,
+  add(
+      "sample_hold", Level::Pe, "sample_hold", "one bit-line sample", true, true,
       [](A a) { return double(a.pe.crossbars) * a.crossbar.cols; }, per_step);
-  add("adc", Level::Pe, "adc", "one conversion", true, true,
+  add(
+      "adc", Level::Pe, "adc", "one conversion", true, true,
       [](A a) { return double(a.pe.crossbars) * a.pe.adcs_per_crossbar / a.pe.adc_share; },
       [](A a, P) { return 1.0 / a.adc_latency_ns(); });
   add("adc_mux", Level::Pe, "adc_mux", "one bit line routed to an ADC", true, true, xbars,
       [](A a, P p) { return a.crossbar.cols / p.step_ns; });
-  add("shift_add", Level::Pe, "shift_add", "one shift-and-add of a conversion", false, false,
+  add(
+      "shift_add", Level::Pe, "shift_add", "one shift-and-add of a conversion", false, false,
       [](A a) { return double(a.pe.shift_add_units); },
       [](A a, P p) { return double(a.pe.crossbars) * a.crossbar.cols / p.step_ns / a.pe.shift_add_units; });
   add("input_register", Level::Pe, "register", "one bit sent to the DACs", false, false, one,
@@ -56,27 +60,33 @@ std::vector<ComponentInfo> build() {
       [](A a, P p) { return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / p.cycle_ns; });
   add("bus", Level::Tile, "bus", "one bit from the buffer to a PE", false, false, one,
       [](A a, P p) { return double(a.tile.bus_width_bits) / p.cycle_ns; });
-  add("activation", Level::Tile, "activation", "one activation function", false, false,
+  add(
+      "activation", Level::Tile, "activation", "one activation function", false, false,
       [](A a) { return double(a.tile.activation_units); }, per_clock);
-  add("pooling", Level::Tile, "pooling", "one input element of a pooling window", false, false,
+  add(
+      "pooling", Level::Tile, "pooling", "one input element of a pooling window", false, false,
       [](A a) { return double(a.tile.pooling_units); }, per_clock);
-  add("tile_shift_add", Level::Tile, "shift_add", "one partial-sum or residual add", false, false,
+  add(
+      "tile_shift_add", Level::Tile, "shift_add", "one partial-sum or residual add", false, false,
       [](A a) { return double(a.tile.shift_add_units); }, per_clock);
   add("tile_output_register", Level::Tile, "register", "one output value", false, false, one,
       [](A a, P p) { return double(a.tile.activation_units) / p.cycle_ns; });
   add("tile_controller", Level::Tile, "controller", "none (static power only)", false, false, one, per_clock);
   // A router is shared by tiles_per_router tiles: each tile carries its share.
-  add("router", Level::Router, "noc", "one flit through one router", false, false,
+  add(
+      "router", Level::Router, "noc", "one flit through one router", false, false,
       [](A a) { return a.chip.noc.topology == "mesh" ? 1.0 : 1.0 / a.chip.noc.tiles_per_router; },
       [](A a, P p) {  // every mesh port and every local port passes one flit per cycle
         int ports = 4 + (a.chip.noc.topology == "mesh" ? 1 : a.chip.noc.tiles_per_router);
         return ports / p.cycle_ns;
       });
   // ---- chip ----
-  add("global_buffer", Level::Chip, "buffer", "one bit read or written", false, false,
+  add(
+      "global_buffer", Level::Chip, "buffer", "one bit read or written", false, false,
       [](A a) { return a.chip.global_buffer_bytes > 0 ? 1.0 : 0.0; },
       [](A a, P p) { return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / p.cycle_ns; });
-  add("offchip_link", Level::Chip, "offchip", "one bit", false, false,
+  add(
+      "offchip_link", Level::Chip, "offchip", "one bit", false, false,
       [](A a) { return a.chip.offchip_link ? 1.0 : 0.0; },
       [](A a, P) { return a.chip.offchip_bandwidth_gbps; });  // Gbit/s = bits per ns
   return c;

@@ -25,9 +25,9 @@ struct PeakContext {
 struct ComponentInfo {
   std::string name;
   Level level = Level::Pe;
-  std::string group;       // report group (energy_pj.<group>, area_mm2.<group>)
-  std::string action;      // what one action is
-  bool peripheral = false; // part of a crossbar's periphery (the sweeps' peripheral share)
+  std::string group;          // report group (energy_pj.<group>, area_mm2.<group>)
+  std::string action;         // what one action is
+  bool peripheral = false;    // part of a crossbar's periphery (the sweeps' peripheral share)
   bool per_crossbar = false;  // instances exist per occupied crossbar (the rest per PE / tile / chip)
   // Instances in one PE (level Pe), one tile (Tile, Router: a tile's share of its router)
   // or the chip (Chip), as configured; sparse-only components have 0 here.

@@ -71,8 +71,10 @@ std::string models_listing() {
     for (const ParamDecl& d : describe(*m)) {
       s << "  " << d.key;
       if (!d.unit.empty()) s << " [" << d.unit << "]";
-      if (d.default_value.is_null()) s << " (required)";
-      else s << " = " << d.default_value.dump();
+      if (d.default_value.is_null())
+        s << " (required)";
+      else
+        s << " = " << d.default_value.dump();
       if (!d.range.empty()) s << "  " << d.range;
       s << "\n      " << d.description << "\n";
     }
@@ -85,10 +87,13 @@ json models_json() {
   for (const ModelInfo* m : registered_models()) {
     json params = json::array();
     for (const ParamDecl& d : describe(*m))
-      params.push_back({{"key", d.key}, {"unit", d.unit}, {"default", d.default_value}, {"range", d.range},
+      params.push_back({{"key", d.key},
+                        {"unit", d.unit},
+                        {"default", d.default_value},
+                        {"range", d.range},
                         {"description", d.description}});
-    out.push_back({{"name", m->name}, {"description", m->description}, {"components", m->components},
-                   {"parameters", params}});
+    out.push_back(
+        {{"name", m->name}, {"description", m->description}, {"components", m->components}, {"parameters", params}});
   }
   return out;
 }
@@ -105,8 +110,10 @@ void Params::fail(const std::string& key, const std::string& what) const {
 double Params::real_impl(const std::string& key, const json& def, const std::string& unit,
                          const std::string& description, double lo, double hi, bool lo_open) {
   std::string range;
-  if (std::isinf(hi)) range = (lo_open ? "> " : ">= ") + fmt(lo);
-  else range = std::string(lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + "]";
+  if (std::isinf(hi))
+    range = (lo_open ? "> " : ">= ") + fmt(lo);
+  else
+    range = std::string(lo_open ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + "]";
   decls_.push_back({key, unit, description, def, range});
   double v = def.is_null() ? 0.0 : def.get<double>();
   if (entry_ != nullptr) {

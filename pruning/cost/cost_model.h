@@ -46,8 +46,8 @@ struct CostContext {
 // One declared parameter of a model.
 struct ParamDecl {
   std::string key, unit, description;
-  json default_value;     // null = required
-  std::string range;      // human-readable valid range, e.g. "> 0", "[0, 1]"
+  json default_value;  // null = required
+  std::string range;   // human-readable valid range, e.g. "> 0", "[0, 1]"
 };
 
 // Declares a model's parameters and reads them from its technology entry. Constructed
@@ -60,8 +60,8 @@ class Params {
   double real(const std::string& key, double def, const std::string& unit, const std::string& description,
               double lo = 0.0, double hi = std::numeric_limits<double>::infinity(), bool lo_open = false);
   // A required real parameter (no default).
-  double required(const std::string& key, const std::string& unit, const std::string& description,
-                  double lo = 0.0, double hi = std::numeric_limits<double>::infinity(), bool lo_open = false);
+  double required(const std::string& key, const std::string& unit, const std::string& description, double lo = 0.0,
+                  double hi = std::numeric_limits<double>::infinity(), bool lo_open = false);
   // One of `choices`.
   std::string choice(const std::string& key, const std::string& def, const std::vector<std::string>& choices,
                      const std::string& description);
@@ -122,11 +122,11 @@ json models_json();
 
 // Defines the ModelInfo of one model (use once, at namespace scope, in the model's file);
 // the matching line in pruning/cost/models.def registers it.
-#define RERAM_COST_MODEL(id, name, description, components, Class)                                    \
-  namespace reram::cost {                                                                                  \
-  const ModelInfo& model_info_##id() {                                                                     \
-    static const ModelInfo info{name, description, components,                                             \
+#define RERAM_COST_MODEL(id, name, description, components, Class)                                                   \
+  namespace reram::cost {                                                                                            \
+  const ModelInfo& model_info_##id() {                                                                               \
+    static const ModelInfo info{name, description, components,                                                       \
                                 [](Params& p) -> std::unique_ptr<CostModel> { return std::make_unique<Class>(p); }}; \
-    return info;                                                                                           \
-  }                                                                                                        \
+    return info;                                                                                                     \
+  }                                                                                                                  \
   }

@@ -54,10 +54,12 @@ class SarAdc : public CostModel {
 class FlashAdc : public CostModel {
  public:
   explicit FlashAdc(Params& p) {
-    cmp_gates_ = p.real("comparator_gates", 12, "NAND2", "switching of one comparator decision, in NAND2 transitions", 0,
-                        1e6, true);
-    cmp_tr_ = p.real("comparator_transistors", 20, "", "minimum transistors per comparator and ladder tap", 0, 1e6, true);
-    cmp_ns_ = p.real("comparison_ns", 0.5, "ns", "one comparison at 32 nm (scaled with the node's delay)", 0, 1e6, true);
+    cmp_gates_ = p.real("comparator_gates", 12, "NAND2", "switching of one comparator decision, in NAND2 transitions",
+                        0, 1e6, true);
+    cmp_tr_ =
+        p.real("comparator_transistors", 20, "", "minimum transistors per comparator and ladder tap", 0, 1e6, true);
+    cmp_ns_ =
+        p.real("comparison_ns", 0.5, "ns", "one comparison at 32 nm (scaled with the node's delay)", 0, 1e6, true);
   }
   bool has_latency() const override { return true; }
   ComponentTech cost(const CostContext& ctx) const override {
@@ -69,7 +71,8 @@ class FlashAdc : public CostModel {
     t.energy_pj = (comparators * cmp_gates_ + 0.5 * comparators * b) * nand2_energy_fj(nm) * 1e-3;
     t.latency_ns = cmp_ns_ * delay_scale(32, nm);
     const double n = channels(*ctx.arch, t.latency_ns);
-    t.area_mm2 = n * (comparators * cmp_tr_ * min_transistor_area_um2(nm) + comparators * b * nand2_area_um2(nm)) / kUm2PerMm2;
+    t.area_mm2 =
+        n * (comparators * cmp_tr_ * min_transistor_area_um2(nm) + comparators * b * nand2_area_um2(nm)) / kUm2PerMm2;
     if (n > 1) t.latency_ns = ctx.arch->pe.adc_latency_ns;
     return t;
   }
@@ -87,8 +90,9 @@ class SurveyAdc : public CostModel {
  public:
   explicit SurveyAdc(Params& p) {
     p.note("note", "free text");
-    sar_ = p.choice("architecture", "any", {"any", "sar"},
-                    "converters the area regression is fitted over: every one (CiMLoop) or single-channel SARs") == "sar";
+    sar_ =
+        p.choice("architecture", "any", {"any", "sar"},
+                 "converters the area regression is fitted over: every one (CiMLoop) or single-channel SARs") == "sar";
   }
   std::vector<std::string> warnings(const CostContext& ctx) const override {
     const int b = ctx.arch->precision.adc_bits;
@@ -121,10 +125,12 @@ class SurveyAdc : public CostModel {
 }  // namespace
 }  // namespace reram::cost
 
-RERAM_COST_MODEL(sar, "sar", "successive-approximation ADC (NeuroSim V1.4): energy and area from bits and node, (b+1) bit cycles",
+RERAM_COST_MODEL(sar, "sar",
+                 "successive-approximation ADC (NeuroSim V1.4): energy and area from bits and node, (b+1) bit cycles",
                  {"adc"}, SarAdc)
-RERAM_COST_MODEL(flash, "flash", "flash ADC: 2^b - 1 comparators and an encoder, one comparison per conversion", {"adc"},
-                 FlashAdc)
-RERAM_COST_MODEL(survey, "survey",
-                 "best-case envelope of published ADCs (CiMLoop): energy and area from bits, rate (pe.adc_latency_ns) and node",
-                 {"adc"}, SurveyAdc)
+RERAM_COST_MODEL(flash, "flash", "flash ADC: 2^b - 1 comparators and an encoder, one comparison per conversion",
+                 {"adc"}, FlashAdc)
+RERAM_COST_MODEL(
+    survey, "survey",
+    "best-case envelope of published ADCs (CiMLoop): energy and area from bits, rate (pe.adc_latency_ns) and node",
+    {"adc"}, SurveyAdc)

@@ -14,10 +14,12 @@ namespace {
 class Driver : public CostModel {
  public:
   explicit Driver(Params& p) {
-    density_ = p.real("input_bit_density", 0.5, "", "mean input level per drive (1-bit: the fraction of 1 bits)", 0.0, 1.0);
-    access_w_f_ = p.real("access_width_f", 4.0, "F", "width of a 1T1R access transistor, in F of the node", 0.0, 1e3, true);
-    stages_ = p.real("driver_transistors", 8, "", "minimum transistors of one 1-bit driver (two inverter stages, 2x sized)",
-                     0.0, 1e6, true);
+    density_ =
+        p.real("input_bit_density", 0.5, "", "mean input level per drive (1-bit: the fraction of 1 bits)", 0.0, 1.0);
+    access_w_f_ =
+        p.real("access_width_f", 4.0, "F", "width of a 1T1R access transistor, in F of the node", 0.0, 1e3, true);
+    stages_ = p.real("driver_transistors", 8, "",
+                     "minimum transistors of one 1-bit driver (two inverter stages, 2x sized)", 0.0, 1e6, true);
   }
   bool data_dependent() const override { return true; }
   ComponentTech cost(const CostContext& ctx) const override {
@@ -72,7 +74,7 @@ class SampleHoldKtc : public CostModel {
     const double b = ctx.arch->precision.adc_bits;
     const double c_ff = std::max(cmin_, 4.0 * kBoltzmannJPerK * temp_ * std::pow(4.0, b) / (vfs * vfs) * 1e15);
     ComponentTech t;
-    t.energy_pj = c_ff * vfs * vfs * 1e-3;  // fF V^2 = fJ
+    t.energy_pj = c_ff * vfs * vfs * 1e-3;                                          // fF V^2 = fJ
     t.area_mm2 = (c_ff / density_ + 2 * min_transistor_area_um2(nm)) / kUm2PerMm2;  // capacitor + switch
     return t;
   }
@@ -84,8 +86,10 @@ class SampleHoldKtc : public CostModel {
 }  // namespace
 }  // namespace reram::cost
 
-RERAM_COST_MODEL(driver, "driver",
-                 "word-line driver (1-bit) or DAC (multi-bit): line and gate charging at the node, ladder for 2^b - 1 levels",
-                 {"dac"}, Driver)
+RERAM_COST_MODEL(
+    driver, "driver",
+    "word-line driver (1-bit) or DAC (multi-bit): line and gate charging at the node, ladder for 2^b - 1 levels",
+    {"dac"}, Driver)
 RERAM_COST_MODEL(sample_hold_ktc, "sample_hold_ktc",
-                 "sample-and-hold whose capacitor keeps kT/C noise below half an ADC LSB", {"sample_hold"}, SampleHoldKtc)
+                 "sample-and-hold whose capacitor keeps kT/C noise below half an ADC LSB", {"sample_hold"},
+                 SampleHoldKtc)

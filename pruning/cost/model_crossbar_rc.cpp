@@ -13,8 +13,8 @@ namespace {
 class CrossbarRc : public CostModel {
  public:
   explicit CrossbarRc(Params& p) {
-    pulse_ns_ = p.real("read_pulse_ns", 10.0, "ns", "width of the read pulse a cell conducts for (NeuroSim V1.4: 10 ns)",
-                       0.0, 1e6, true);
+    pulse_ns_ = p.real("read_pulse_ns", 10.0, "ns",
+                       "width of the read pulse a cell conducts for (NeuroSim V1.4: 10 ns)", 0.0, 1e6, true);
     density_ = p.real("input_bit_density", 0.5, "", "fraction of driven word lines whose input bit is 1", 0.0, 1.0);
     nominal_g_ = p.real("nominal_g_fraction", 0.5, "",
                         "mean stored level (0 = g_min, 1 = g_max) assumed where the mapping has no weights", 0.0, 1.0);

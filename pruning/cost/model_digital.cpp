@@ -20,10 +20,11 @@ Shape default_shape(const ArchConfig& a, const std::string& c) {
   const double act = a.precision.activation_bits;
   if (c == "shift_add") return {double(shift_add_width_bits(a)), 9, 1, 0, 0.15};
   if (c == "tile_shift_add" || c == "output_recombine") return {act, 9, 1, 0, 0.15};
-  if (c == "activation") return {act, 2, 0, 0, 0.5};   // ReLU: a sign test and a mux per bit
-  if (c == "pooling") return {act, 6, 1, 0, 0.5};      // max: a comparator and a mux per bit, a register
+  if (c == "activation") return {act, 2, 0, 0, 0.5};  // ReLU: a sign test and a mux per bit
+  if (c == "pooling") return {act, 6, 1, 0, 0.5};     // max: a comparator and a mux per bit, a register
   if (c == "adc_mux") return {1, 1, 0, std::ceil(std::log2(std::max(2, a.crossbar.cols))), 0.5};  // one switch path
-  if (c == "input_gather") return {double(a.precision.dac_bits), std::ceil(std::log2(std::max(2, a.crossbar.rows))), 0, 0, 0.5};
+  if (c == "input_gather")
+    return {double(a.precision.dac_bits), std::ceil(std::log2(std::max(2, a.crossbar.rows))), 0, 0, 0.5};
   if (c == "pe_controller") return {0, 0, 0, 500, 0.2};
   if (c == "tile_controller") return {0, 0, 0, 2000, 0.2};
   return {act, 9, 1, 0, 0.15};
@@ -32,11 +33,13 @@ Shape default_shape(const ArchConfig& a, const std::string& c) {
 class Digital : public CostModel {
  public:
   explicit Digital(Params& p) {
-    width_ = p.real("width_bits", 0, "bits", "datapath width (0 = from the config, per component: docs/cost-models.md)", 0, 1024);
+    width_ = p.real("width_bits", 0, "bits", "datapath width (0 = from the config, per component: docs/cost-models.md)",
+                    0, 1024);
     gpb_ = p.real("gates_per_bit", -1, "NAND2", "gates per bit (-1 = per component default)", -1, 1e6);
     dff_ = p.real("dff_per_bit", -1, "", "flip-flops per bit (-1 = per component default)", -1, 1e3);
     fixed_ = p.real("fixed_gates", -1, "NAND2", "gates independent of width (-1 = per component default)", -1, 1e9);
-    activity_ = p.real("activity", -1, "", "fraction of gates switching per action (-1 = per component default)", -1, 1);
+    activity_ =
+        p.real("activity", -1, "", "fraction of gates switching per action (-1 = per component default)", -1, 1);
   }
   ComponentTech cost(const CostContext& ctx) const override {
     const double nm = node_nm(ctx);

@@ -72,7 +72,8 @@ class Router : public CostModel {
 class Serdes : public CostModel {
  public:
   explicit Serdes(Params& p) {
-    e_ = p.real("energy_pj_per_bit", 5.0, "pJ", "energy per bit of the link (a SerDes of the 2010s: a few pJ/bit)", 0, 1e6);
+    e_ = p.real("energy_pj_per_bit", 5.0, "pJ", "energy per bit of the link (a SerDes of the 2010s: a few pJ/bit)", 0,
+                1e6);
     a_ = p.real("area_mm2_per_gbps", 0.02, "mm2", "area per Gbit/s of bandwidth", 0, 1e6);
   }
   ComponentTech cost(const CostContext& ctx) const override {
@@ -89,8 +90,8 @@ class Serdes : public CostModel {
 }  // namespace
 }  // namespace reram::cost
 
-RERAM_COST_MODEL(wire_bus, "wire_bus", "a bus of repeated wires: energy per bit from its length, area from width x pitch",
-                 {"bus"}, WireBus)
-RERAM_COST_MODEL(router, "router", "NoC router per flit: buffers, crossbar (ports x width) and link at the node", {"router"},
-                 Router)
+RERAM_COST_MODEL(wire_bus, "wire_bus",
+                 "a bus of repeated wires: energy per bit from its length, area from width x pitch", {"bus"}, WireBus)
+RERAM_COST_MODEL(router, "router", "NoC router per flit: buffers, crossbar (ports x width) and link at the node",
+                 {"router"}, Router)
 RERAM_COST_MODEL(serdes, "serdes", "off-chip link: energy per bit and area per Gbit/s", {"offchip_link"}, Serdes)

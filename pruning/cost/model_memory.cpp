@@ -29,7 +29,8 @@ class Sram : public CostModel {
     efficiency_ = p.real("array_efficiency", 0.7, "", "cell area / total area", 0, 1, true);
     rows_ = p.real("bitline_rows", 256, "", "cells on one bit line of a subarray", 1, 1e6);
     swing_ = p.real("bitline_swing_v", 0.1, "V", "bit-line swing sensed on a read", 0, 5, true);
-    periph_ = p.real("periphery_gates_per_bit", 10, "NAND2", "decoder, sense amplifier and I/O switching per bit", 0, 1e6);
+    periph_ =
+        p.real("periphery_gates_per_bit", 10, "NAND2", "decoder, sense amplifier and I/O switching per bit", 0, 1e6);
   }
   ComponentTech cost(const CostContext& ctx) const override {
     const ArchConfig& a = *ctx.arch;
@@ -51,7 +52,8 @@ class Sram : public CostModel {
       // crosses the array and back (2 x its side) at full swing, half the bits toggling.
       const double c_bl_ff = rows_ * (0.25 * kGateCapPerCellFf(nm) + kWireCapFfPerUm * std::sqrt(cell_um2));
       const double side_um = std::sqrt(area_um2);
-      e_fj = c_bl_ff * swing_ * vdd + periph_ * 0.5 * nand2_energy_fj(nm) + 2 * side_um * kWireCapFfPerUm * vdd * vdd * 0.5;
+      e_fj = c_bl_ff * swing_ * vdd + periph_ * 0.5 * nand2_energy_fj(nm) +
+             2 * side_um * kWireCapFfPerUm * vdd * vdd * 0.5;
     }
     // A register of output values is written one value (activation_bits) per action.
     const bool per_value = ctx.component == "output_register" || ctx.component == "tile_output_register";
@@ -73,7 +75,8 @@ class Sram : public CostModel {
 }  // namespace
 }  // namespace reram::cost
 
-RERAM_COST_MODEL(sram, "sram", "on-chip memory from its capacity: cell area, bit-line, periphery and route energy per bit",
+RERAM_COST_MODEL(sram, "sram",
+                 "on-chip memory from its capacity: cell area, bit-line, periphery and route energy per bit",
                  (std::vector<std::string>{"tile_buffer", "global_buffer", "input_register", "output_register",
                                            "tile_output_register", "index_memory"}),
                  Sram)

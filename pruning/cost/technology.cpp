@@ -33,12 +33,16 @@ const std::vector<double> kNsWire = {175, 110, 105, 80, 56, 40, 32, 22, 20};
 // at 0.8 V), both interpolated linearly in the table position as hwcomponents does.
 const std::vector<double> kSbNode = {130, 90, 65, 45, 32, 20, 16, 14, 10, 7};
 // AREA_SCALING[from][to], read bilinearly in the two table positions as hwcomponents does.
-const std::vector<std::vector<double>> kSbArea = {
-    {1, 0.44, 0.23, 0.16, 0.072, 0.033, 0.03, 0.027, 0.016, 0.0092}, {2.3, 1, 0.53, 0.35, 0.16, 0.075, 0.067, 0.061, 0.036, 0.021},
-    {4.3, 1.9, 1, 0.66, 0.31, 0.14, 0.13, 0.12, 0.068, 0.039},       {6.4, 2.8, 1.5, 1, 0.46, 0.21, 0.19, 0.17, 0.1, 0.059},
-    {14, 6.1, 3.3, 2.2, 1, 0.46, 0.41, 0.38, 0.22, 0.13},            {30, 13, 7.1, 4.7, 2.2, 1, 0.89, 0.82, 0.48, 0.28},
-    {34, 15, 7.9, 5.3, 2.4, 1.1, 1, 0.91, 0.54, 0.31},               {37, 16, 8.7, 5.8, 2.7, 1.2, 1.1, 1, 0.59, 0.34},
-    {63, 28, 15, 9.8, 4.5, 2.1, 1.9, 1.7, 1, 0.58},                  {110, 48, 25, 17, 7.8, 3.6, 3.2, 2.9, 1.7, 1}};
+const std::vector<std::vector<double>> kSbArea = {{1, 0.44, 0.23, 0.16, 0.072, 0.033, 0.03, 0.027, 0.016, 0.0092},
+                                                  {2.3, 1, 0.53, 0.35, 0.16, 0.075, 0.067, 0.061, 0.036, 0.021},
+                                                  {4.3, 1.9, 1, 0.66, 0.31, 0.14, 0.13, 0.12, 0.068, 0.039},
+                                                  {6.4, 2.8, 1.5, 1, 0.46, 0.21, 0.19, 0.17, 0.1, 0.059},
+                                                  {14, 6.1, 3.3, 2.2, 1, 0.46, 0.41, 0.38, 0.22, 0.13},
+                                                  {30, 13, 7.1, 4.7, 2.2, 1, 0.89, 0.82, 0.48, 0.28},
+                                                  {34, 15, 7.9, 5.3, 2.4, 1.1, 1, 0.91, 0.54, 0.31},
+                                                  {37, 16, 8.7, 5.8, 2.7, 1.2, 1.1, 1, 0.59, 0.34},
+                                                  {63, 28, 15, 9.8, 4.5, 2.1, 1.9, 1.7, 1, 0.58},
+                                                  {110, 48, 25, 17, 7.8, 3.6, 3.2, 2.9, 1.7, 1}};
 
 // Fractional table position of a node (linear in nm between table rows).
 double position(double nm) {
@@ -86,7 +90,8 @@ double area_scale(double from, double to) {
   const size_t f0 = std::min(size_t(pf), n - 1), t0 = std::min(size_t(pt), n - 1);
   const double df = pf - double(f0), dt = pt - double(t0);
   auto at = [](size_t i, size_t j) { return kSbArea[i][j]; };
-  return (1 - df) * ((1 - dt) * at(f0, t0) + dt * at(f0, t0 + 1)) + df * ((1 - dt) * at(f0 + 1, t0) + dt * at(f0 + 1, t0 + 1));
+  return (1 - df) * ((1 - dt) * at(f0, t0) + dt * at(f0, t0 + 1)) +
+         df * ((1 - dt) * at(f0 + 1, t0) + dt * at(f0 + 1, t0 + 1));
 }
 double energy_scale(double from, double to) {
   return lerp_nm(kSbNode, kSbEnergy, to) / lerp_nm(kSbNode, kSbEnergy, from);

@@ -15,7 +15,8 @@ namespace {
 // stream from (seed, id, counter), so results do not depend on evaluation order.
 class Rng {
  public:
-  Rng(uint64_t seed, uint64_t a, uint64_t b = 0) : s_(mix(seed ^ mix(a + 0x9e3779b97f4a7c15ULL) ^ mix(b * 0xbf58476d1ce4e5b9ULL + 1))) {}
+  Rng(uint64_t seed, uint64_t a, uint64_t b = 0)
+      : s_(mix(seed ^ mix(a + 0x9e3779b97f4a7c15ULL) ^ mix(b * 0xbf58476d1ce4e5b9ULL + 1))) {}
   uint64_t next() { return mix(s_ += 0x9e3779b97f4a7c15ULL); }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
   // n standard normals in float (read noise: billions of draws per study), by Box-Muller
@@ -82,7 +83,8 @@ void check_arch_for_model(const ArchConfig& a) {
   if (!(n.stuck_on_rate >= 0.0 && n.stuck_on_rate <= 1.0)) bad("nonideal.stuck_on_rate must be in [0, 1]");
   if (!(n.stuck_off_rate >= 0.0 && n.stuck_off_rate <= 1.0)) bad("nonideal.stuck_off_rate must be in [0, 1]");
   if (n.stuck_on_rate + n.stuck_off_rate > 1.0) bad("nonideal.stuck_on_rate + stuck_off_rate must be <= 1");
-  if (n.conductance_levels != 0 && n.conductance_levels < 2) bad("nonideal.conductance_levels must be 0 (2^cell_bits) or >= 2");
+  if (n.conductance_levels != 0 && n.conductance_levels < 2)
+    bad("nonideal.conductance_levels must be 0 (2^cell_bits) or >= 2");
   if (!(n.ir_drop >= 0.0 && std::isfinite(n.ir_drop))) bad("nonideal.ir_drop must be a finite number >= 0");
   if (n.adc_range != "full" && n.adc_range != "calibrated")
     bad("nonideal.adc_range must be 'full' or 'calibrated', got '" + n.adc_range + "'");
@@ -94,7 +96,6 @@ inline float round_small(float v) {
   constexpr float kMagic = 8388608.0f;  // 2^23
   return (v + kMagic) - kMagic;
 }
-
 
 // Bit planes of an integer-valued conductance matrix (ProgrammedCrossbar::gbits); left
 // empty when any conductance is not a small non-negative integer (non-ideal devices).
@@ -205,12 +206,24 @@ inline __attribute__((always_inline)) void bit_plane_reads_dispatch(const BitRea
   const int64_t W = k.x->gbit_words;
   const int P = k.x->gbit_planes;
 #define RERAM_BIT_READS_CASE(w_, p_) \
-  if (W == (w_) && P == (p_)) return bit_plane_reads_fixed<(w_), (p_)>(k);
+  if (W == (w_) && P == (p_)) return bit_plane_reads_fixed<(w_), (p_)>(k)
   if (whole) {
-    RERAM_BIT_READS_CASE(1, 1) RERAM_BIT_READS_CASE(1, 2) RERAM_BIT_READS_CASE(1, 3) RERAM_BIT_READS_CASE(1, 4)
-    RERAM_BIT_READS_CASE(2, 1) RERAM_BIT_READS_CASE(2, 2) RERAM_BIT_READS_CASE(2, 3) RERAM_BIT_READS_CASE(2, 4)
-    RERAM_BIT_READS_CASE(4, 1) RERAM_BIT_READS_CASE(4, 2) RERAM_BIT_READS_CASE(4, 3) RERAM_BIT_READS_CASE(4, 4)
-    RERAM_BIT_READS_CASE(8, 1) RERAM_BIT_READS_CASE(8, 2) RERAM_BIT_READS_CASE(8, 3) RERAM_BIT_READS_CASE(8, 4)
+    RERAM_BIT_READS_CASE(1, 1);
+    RERAM_BIT_READS_CASE(1, 2);
+    RERAM_BIT_READS_CASE(1, 3);
+    RERAM_BIT_READS_CASE(1, 4);
+    RERAM_BIT_READS_CASE(2, 1);
+    RERAM_BIT_READS_CASE(2, 2);
+    RERAM_BIT_READS_CASE(2, 3);
+    RERAM_BIT_READS_CASE(2, 4);
+    RERAM_BIT_READS_CASE(4, 1);
+    RERAM_BIT_READS_CASE(4, 2);
+    RERAM_BIT_READS_CASE(4, 3);
+    RERAM_BIT_READS_CASE(4, 4);
+    RERAM_BIT_READS_CASE(8, 1);
+    RERAM_BIT_READS_CASE(8, 2);
+    RERAM_BIT_READS_CASE(8, 3);
+    RERAM_BIT_READS_CASE(8, 4);
   }
 #undef RERAM_BIT_READS_CASE
   bit_plane_reads_body(k);
@@ -219,8 +232,10 @@ __attribute__((target("popcnt"))) void bit_plane_reads_popcnt(const BitReadArgs&
 void bit_plane_reads_generic(const BitReadArgs& k) { bit_plane_reads_dispatch(k); }
 void bit_plane_reads(const BitReadArgs& k) {
   static const bool hw = __builtin_cpu_supports("popcnt");
-  if (hw) bit_plane_reads_popcnt(k);
-  else bit_plane_reads_generic(k);
+  if (hw)
+    bit_plane_reads_popcnt(k);
+  else
+    bit_plane_reads_generic(k);
 }
 }  // namespace
 
@@ -239,16 +254,17 @@ FunctionalModel::FunctionalModel(const Mapping& mapping, const ArchConfig& arch,
   check_arch_for_model(arch_);
   const XbarGeometry want = XbarGeometry::from_arch(arch_);
   const XbarGeometry& g = mapping.geometry;
-  if (g.rows != want.rows || g.cols != want.cols || g.cell_bits != want.cell_bits || g.weight_bits != want.weight_bits ||
-      g.sign_encoding != want.sign_encoding)
+  if (g.rows != want.rows || g.cols != want.cols || g.cell_bits != want.cell_bits ||
+      g.weight_bits != want.weight_bits || g.sign_encoding != want.sign_encoding)
     throw ConfigError("mapping was made for " + std::to_string(g.rows) + "x" + std::to_string(g.cols) + " crossbars, " +
                       std::to_string(g.cell_bits) + "-bit cells, " + std::to_string(g.weight_bits) + "-bit weights, " +
                       to_string(g.sign_encoding) + " encoding, but the arch config '" + arch_.name + "' has " +
-                      std::to_string(want.rows) + "x" + std::to_string(want.cols) + ", " + std::to_string(want.cell_bits) +
-                      "-bit cells, " + std::to_string(want.weight_bits) + "-bit weights, " + to_string(want.sign_encoding) +
-                      " (re-map the network for this arch)");
+                      std::to_string(want.rows) + "x" + std::to_string(want.cols) + ", " +
+                      std::to_string(want.cell_bits) + "-bit cells, " + std::to_string(want.weight_bits) +
+                      "-bit weights, " + to_string(want.sign_encoding) + " (re-map the network for this arch)");
   if (!net_.has_weights())
-    throw InputError("mapping of '" + net_.name + "' carries no weights (the functional model needs them: pass --weights)");
+    throw InputError("mapping of '" + net_.name +
+                     "' carries no weights (the functional model needs them: pass --weights)");
 
   const auto& ni = arch_.nonideal;
   const int64_t level_max = (int64_t{1} << arch_.crossbar.cell_bits) - 1;
@@ -294,8 +310,9 @@ FunctionalModel::FunctionalModel(const Mapping& mapping, const ArchConfig& arch,
         if (r < 0 || r >= lm.m.rows() || c < 0 || c >= lm.m.cols())
           throw InputError("crossbar " + std::to_string(pc.id) + " refers to a cell outside layer '" + lm.name + "'");
         char& u = used[static_cast<size_t>(pc.layer)][static_cast<size_t>(r * lm.m.cols() + c)];
-        if (u) throw InputError("cell (" + std::to_string(r) + ", " + std::to_string(c) + ") of layer '" + lm.name +
-                                "' is stored in two crossbars");
+        if (u)
+          throw InputError("cell (" + std::to_string(r) + ", " + std::to_string(c) + ") of layer '" + lm.name +
+                           "' is stored in two crossbars");
         u = 1;
       }
     ProgrammedCrossbar x;
@@ -320,8 +337,8 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
   const int64_t level_max = (int64_t{1} << cb) - 1;
   const int64_t levels = ni.conductance_levels > 0 ? ni.conductance_levels : level_max + 1;
   const int64_t O = int64_t{1} << (wb - 1);
-  const double gmin_u = arch_.crossbar.g_min_us * static_cast<double>(level_max) /
-                        (arch_.crossbar.g_max_us - arch_.crossbar.g_min_us);
+  const double gmin_u =
+      arch_.crossbar.g_min_us * static_cast<double>(level_max) / (arch_.crossbar.g_max_us - arch_.crossbar.g_min_us);
   const double gmax_u = gmin_u + static_cast<double>(level_max);
   const int64_t r = static_cast<int64_t>(x.rows.size()), c = static_cast<int64_t>(x.cols.size());
   const int64_t cp = c * S * sf;
@@ -414,7 +431,8 @@ int64_t FunctionalModel::lossless_crossbars() const {
 
 int FunctionalModel::mapped_layer_of(int network_layer) const {
   const int m = layer_of_network_.at(static_cast<size_t>(network_layer));
-  if (m < 0) throw InputError("weight layer '" + net_.layers[static_cast<size_t>(network_layer)].name + "' is not mapped");
+  if (m < 0)
+    throw InputError("weight layer '" + net_.layers[static_cast<size_t>(network_layer)].name + "' is not mapped");
   return m;
 }
 
@@ -437,7 +455,8 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   const int64_t r0 = x.rows[0];
   auto gather = [&](int64_t v, int32_t* dst) {
     const int32_t* src = codes.row(v).data();
-    if (contiguous) std::copy(src + r0, src + r0 + r, dst);
+    if (contiguous)
+      std::copy(src + r0, src + r0 + r, dst);
     else
       for (int64_t i = 0; i < r; ++i) dst[i] = src[x.rows[static_cast<size_t>(i)]];
   };
@@ -464,8 +483,8 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   // ADC codes are integers below 2^adc_bits, shifted by at most 2^(steps*d - d) and summed
   // over steps and reads: float holds the sum exactly while it stays below 2^24.
   const int64_t reads = (r + group - 1) / group;
-  const bool float_acc = !calibrating && adc_bits <= 22 &&
-                         std::ldexp(adc_max * static_cast<double>(reads), steps * d) < 16777216.0;
+  const bool float_acc =
+      !calibrating && adc_bits <= 22 && std::ldexp(adc_max * static_cast<double>(reads), steps * d) < 16777216.0;
   Rng noise(ni.read_noise_seed_eff() ^ kReadNoiseStream, static_cast<uint64_t>(x.id) + 1, ++read_counter_);
 
   // Ideal devices with 0/1 (or few-bit) input chunks: reads from bit planes and popcounts
@@ -491,8 +510,10 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   MatrixXf chunk(B, r), chunk_sq, y(B, cp), var, accf;
   Eigen::ArrayXf zbuf, u1buf, u2buf;  // read-noise draws
   MatrixXd accd;
-  if (float_acc) accf.resize(B, cp);
-  else accd.resize(B, cp);
+  if (float_acc)
+    accf.resize(B, cp);
+  else
+    accd.resize(B, cp);
   std::vector<double> sumx(static_cast<size_t>(B));
   for (int64_t a = 0; a < n; a += B) {
     const int64_t nb = std::min(B, n - a);
@@ -500,8 +521,10 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
       xi.resize(nb, r);
       chunk.resize(nb, r);
       y.resize(nb, cp);
-      if (float_acc) accf.resize(nb, cp);
-      else accd.resize(nb, cp);
+      if (float_acc)
+        accf.resize(nb, cp);
+      else
+        accd.resize(nb, cp);
     }
     for (int64_t v = 0; v < nb; ++v) {
       int32_t* dst = xi.row(v).data();
@@ -510,8 +533,10 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
       for (int64_t i = 0; i < r; ++i) s += dst[i];
       sumx[static_cast<size_t>(v)] = static_cast<double>(s);
     }
-    if (float_acc) accf.setZero();
-    else accd.setZero();
+    if (float_acc)
+      accf.setZero();
+    else
+      accd.setZero();
     for (int t = 0; t < steps; ++t) {
       const int shift = t * d;
       if (use_bits) {
@@ -533,8 +558,10 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
         // One read: the rows of this operation unit driven with this input chunk.
         if (use_bits)
           bit_plane_reads({xstep.data(), &x, d, nb, &group_words[static_cast<size_t>(g0 / group)], gl == r, y.data()});
-        else if (gl == r) y.noalias() = chunk * x.g;
-        else y.noalias() = chunk.middleCols(g0, gl) * x.g.middleRows(g0, gl);
+        else if (gl == r)
+          y.noalias() = chunk * x.g;
+        else
+          y.noalias() = chunk.middleCols(g0, gl) * x.g.middleRows(g0, gl);
         if (noisy) {
           // Independent per-cell read noise sums to a Gaussian column noise of
           // std sigma * sqrt(sum_i (v_i g_i)^2).
@@ -576,7 +603,8 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
         double val = 0.0;
         if (float_acc) {
           const float* ar = accf.row(v).data() + j * spc;
-          for (int q = 0; q < spc; ++q) val += static_cast<double>(ar[q]) * x.column_weight[static_cast<size_t>(j * spc + q)];
+          for (int q = 0; q < spc; ++q)
+            val += static_cast<double>(ar[q]) * x.column_weight[static_cast<size_t>(j * spc + q)];
         } else {
           const double* ar = accd.row(v).data() + j * spc;
           for (int q = 0; q < spc; ++q) val += ar[q] * x.column_weight[static_cast<size_t>(j * spc + q)];
@@ -607,7 +635,8 @@ MatrixXd FunctionalModel::hardware_layer_int(int ml, const MatrixXf& v) {
   int64_t levels = 0;
   for (int64_t i = 0; i < codes.size(); ++i) {
     const uint32_t code = static_cast<uint32_t>(codes.data()[i]);
-    if (d == 1) levels += __builtin_popcount(code);
+    if (d == 1)
+      levels += __builtin_popcount(code);
     else
       for (int s = 0; s < steps; ++s) levels += (code >> (s * d)) & mask;
   }
@@ -658,7 +687,8 @@ void FunctionalModel::calibrate(const Acts& images, int64_t batch_images) {
       return v * layers_[ml].m;
     });
   }
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i].iquant = make_input_quant(lo[i], hi[i], arch_.precision.input_bits);
+  for (size_t i = 0; i < layers_.size(); ++i)
+    layers_[i].iquant = make_input_quant(lo[i], hi[i], arch_.precision.input_bits);
   calibrated_ = true;
   if (arch_.nonideal.adc_range == "calibrated") {
     for (auto& x : xbars_) x.calibrated_max = 0.0;
@@ -701,8 +731,10 @@ double FunctionalModel::bare_products_cpu_seconds(const Acts& images) {
     for (int t = 0; t < steps; ++t)
       for (int64_t g0 = 0; g0 < r; g0 += group) {
         const int64_t gl = std::min(group, r - g0);
-        if (gl == r) y.noalias() = chunk * x.g;
-        else y.noalias() = chunk.middleCols(g0, gl) * x.g.middleRows(g0, gl);
+        if (gl == r)
+          y.noalias() = chunk * x.g;
+        else
+          y.noalias() = chunk.middleCols(g0, gl) * x.g.middleRows(g0, gl);
         sink += static_cast<double>(y(0, 0));
       }
     total += cpu_seconds() - t0;

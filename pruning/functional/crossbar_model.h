@@ -40,7 +40,7 @@ struct ProgrammedCrossbar {
   // rows x physical columns: effective conductance minus the reference column's G_min,
   // so that (input chunk) * g is the baseline-corrected column read in level units.
   MatrixXf g;
-  MatrixXf g_squared;               // rows x physical columns of (effective G)^2 (read noise)
+  MatrixXf g_squared;                 // rows x physical columns of (effective G)^2 (read noise)
   std::vector<double> column_weight;  // per physical column: +-2^(slice*cell_bits)
   std::vector<double> wq_colsum;      // per column slot: sum of wq over the crossbar's rows
   double max_read = 0.0;              // largest ideal read of any column (level units)

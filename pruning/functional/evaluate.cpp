@@ -73,7 +73,8 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
     const Acts batch = images.middleRows(a, nb);
     std::vector<int> pq, ph;
     auto count = [&](const std::vector<int>& p, int64_t& ok) {
-      for (int64_t i = 0; i < nb; ++i) ok += p[static_cast<size_t>(i)] == data.labels[static_cast<size_t>(a + i)] ? 1 : 0;
+      for (int64_t i = 0; i < nb; ++i)
+        ok += p[static_cast<size_t>(i)] == data.labels[static_cast<size_t>(a + i)] ? 1 : 0;
     };
     if (o.run_float) {
       auto s = clock::now();

@@ -149,8 +149,8 @@ std::vector<int> argmax_rows(const MatrixXf& logits) {
 
 Acts forward(const Network& net, const Acts& input, const WeightLayerFn& weight_layer) {
   if (input.cols() != net.input.numel())
-    throw InputError(net.name + ": input has " + std::to_string(input.cols()) + " features per sample, the network expects " +
-                     net.input.str());
+    throw InputError(net.name + ": input has " + std::to_string(input.cols()) +
+                     " features per sample, the network expects " + net.input.str());
   // Activations by producer name; each is dropped after its last consumer to bound memory.
   std::map<std::string, Acts> acts;
   std::map<std::string, int> remaining;
@@ -163,7 +163,8 @@ Acts forward(const Network& net, const Acts& input, const WeightLayerFn& weight_
     std::vector<const Acts*> ins;
     for (const auto& i : L.inputs) {
       auto it = acts.find(i);
-      if (it == acts.end()) throw InputError(net.name + ": layer '" + L.name + "' reads '" + i + "' before it is computed");
+      if (it == acts.end())
+        throw InputError(net.name + ": layer '" + L.name + "' reads '" + i + "' before it is computed");
       ins.push_back(&it->second);
     }
     const Acts& x = *ins.at(0);

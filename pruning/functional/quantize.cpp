@@ -75,8 +75,8 @@ MatrixXd exact_int_product(const MatrixXf& codes, int64_t zero, const MatrixXf& 
                            int64_t max_abs_weight) {
   // Every partial sum is bounded by rows * max|code - zero| * max|w|; float adds integers
   // exactly while that stays below 2^24.
-  const double bound = static_cast<double>(codes.cols()) * static_cast<double>(max_abs_code) *
-                       static_cast<double>(max_abs_weight);
+  const double bound =
+      static_cast<double>(codes.cols()) * static_cast<double>(max_abs_code) * static_cast<double>(max_abs_weight);
   MatrixXf shifted = codes.array() - static_cast<float>(zero);
   if (bound < 16777216.0) {
     MatrixXf p = shifted * wq;

@@ -15,11 +15,19 @@ struct KindName {
   const char* name;
 };
 constexpr KindName kKinds[] = {
-    {LayerKind::Conv, "conv"},       {LayerKind::Linear, "linear"},   {LayerKind::MaxPool, "maxpool"},
-    {LayerKind::AvgPool, "avgpool"}, {LayerKind::GlobalAvgPool, "globalavgpool"},
-    {LayerKind::Relu, "relu"},       {LayerKind::Relu6, "relu6"},     {LayerKind::BatchNorm, "batchnorm"},
-    {LayerKind::Add, "add"},         {LayerKind::Concat, "concat"},   {LayerKind::Flatten, "flatten"},
-    {LayerKind::Dropout, "dropout"}, {LayerKind::Identity, "identity"},
+    {LayerKind::Conv, "conv"},
+    {LayerKind::Linear, "linear"},
+    {LayerKind::MaxPool, "maxpool"},
+    {LayerKind::AvgPool, "avgpool"},
+    {LayerKind::GlobalAvgPool, "globalavgpool"},
+    {LayerKind::Relu, "relu"},
+    {LayerKind::Relu6, "relu6"},
+    {LayerKind::BatchNorm, "batchnorm"},
+    {LayerKind::Add, "add"},
+    {LayerKind::Concat, "concat"},
+    {LayerKind::Flatten, "flatten"},
+    {LayerKind::Dropout, "dropout"},
+    {LayerKind::Identity, "identity"},
 };
 
 int64_t pool_out(int64_t in, int k, int s, int p0, int p1, int d, bool ceil_mode) {
@@ -110,7 +118,8 @@ void Network::infer_shapes() {
         need_spatial();
         if (L.out_channels <= 0) throw InputError(at + ": out_channels must be positive");
         if (L.groups <= 0 || L.kernel_h <= 0 || L.kernel_w <= 0 || L.stride_h <= 0 || L.stride_w <= 0 ||
-            L.dilation_h <= 0 || L.dilation_w <= 0 || L.pad_top < 0 || L.pad_left < 0 || L.pad_bottom < 0 || L.pad_right < 0)
+            L.dilation_h <= 0 || L.dilation_w <= 0 || L.pad_top < 0 || L.pad_left < 0 || L.pad_bottom < 0 ||
+            L.pad_right < 0)
           throw InputError(at + ": kernel, stride, dilation and groups must be positive and padding non-negative");
         if (x.c % L.groups != 0 || L.out_channels % L.groups != 0)
           throw InputError(at + ": input channels " + std::to_string(x.c) + " and out_channels " +
@@ -166,7 +175,8 @@ void Network::infer_shapes() {
         for (size_t i = 0; i < L.in_shapes.size(); ++i) {
           const Shape& s = L.in_shapes[i];
           if (s.h != x.h || s.w != x.w || s.flat != x.flat)
-            throw InputError(at + ": spatial sizes differ (" + x.str() + " vs " + s.str() + " from '" + L.inputs[i] + "')");
+            throw InputError(at + ": spatial sizes differ (" + x.str() + " vs " + s.str() + " from '" + L.inputs[i] +
+                             "')");
           y.c += s.c;
         }
         break;
@@ -177,9 +187,12 @@ void Network::infer_shapes() {
     // Parameter shapes, when present.
     for (const auto& [pname, arr] : L.params) {
       std::vector<int64_t> want;
-      if (pname == "weight" && L.is_weight_layer()) want = L.weight_shape();
-      else if (pname == "bias" && L.kind == LayerKind::Conv) want = {L.out_channels};
-      else if (pname == "bias" && L.kind == LayerKind::Linear) want = {L.out_features};
+      if (pname == "weight" && L.is_weight_layer())
+        want = L.weight_shape();
+      else if (pname == "bias" && L.kind == LayerKind::Conv)
+        want = {L.out_channels};
+      else if (pname == "bias" && L.kind == LayerKind::Linear)
+        want = {L.out_features};
       else if (L.kind == LayerKind::BatchNorm &&
                (pname == "weight" || pname == "bias" || pname == "running_mean" || pname == "running_var"))
         want = {x.c};
@@ -187,7 +200,8 @@ void Network::infer_shapes() {
         throw InputError(at + ": unexpected parameter '" + pname + "'");
       if (arr.shape != want) {
         NdArray w(want);
-        throw InputError(at + ": parameter '" + pname + "' has shape " + arr.shape_str() + ", expected " + w.shape_str());
+        throw InputError(at + ": parameter '" + pname + "' has shape " + arr.shape_str() + ", expected " +
+                         w.shape_str());
       }
     }
     known[L.name] = y;

@@ -13,18 +13,18 @@
 namespace reram {
 
 enum class LayerKind {
-  Conv,           // 2-D convolution (stride, padding, dilation, groups)
-  Linear,         // fully connected; input must be flat
+  Conv,    // 2-D convolution (stride, padding, dilation, groups)
+  Linear,  // fully connected; input must be flat
   MaxPool,
   AvgPool,
   GlobalAvgPool,  // output C x 1 x 1
   Relu,
   Relu6,
-  BatchNorm,      // folded into the preceding conv by fold_batchnorm() when it can be
-  Add,            // element-wise sum of two or more inputs (residual)
-  Concat,         // channel concatenation
-  Flatten,        // C x H x W -> flat vector of C*H*W (torch order)
-  Dropout,        // identity at inference
+  BatchNorm,  // folded into the preceding conv by fold_batchnorm() when it can be
+  Add,        // element-wise sum of two or more inputs (residual)
+  Concat,     // channel concatenation
+  Flatten,    // C x H x W -> flat vector of C*H*W (torch order)
+  Dropout,    // identity at inference
   Identity,
 };
 
@@ -54,8 +54,8 @@ struct Layer {
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   int dilation_h = 1, dilation_w = 1;
   int groups = 1;
-  bool ceil_mode = false;             // pooling output size rounding
-  bool count_include_pad = false;     // average pooling
+  bool ceil_mode = false;          // pooling output size rounding
+  bool count_include_pad = false;  // average pooling
   // linear
   int64_t out_features = 0;
   bool has_bias = false;  // conv / linear
@@ -83,9 +83,9 @@ struct Layer {
 
 struct Network {
   std::string name;
-  Shape input;                 // C x H x W
-  std::vector<Layer> layers;   // topological order; the last layer is the output
-  std::string source_file;     // where it was loaded from (for reports)
+  Shape input;                // C x H x W
+  std::vector<Layer> layers;  // topological order; the last layer is the output
+  std::string source_file;    // where it was loaded from (for reports)
 
   // Index of a layer by name, or -1.
   int index_of(const std::string& layer_name) const;

@@ -73,9 +73,12 @@ Network network_from_json(const json& j, const std::string& where) {
     L.name = lr.req<std::string>("name");
     L.kind = layer_kind_from_string(lr.req<std::string>("type"), lw);
     if (lr.has("input") && lr.has("inputs")) lr.fail("inputs", "conflicts with 'input'");
-    if (lr.has("input")) L.inputs = {lr.req<std::string>("input")};
-    else if (lr.has("inputs")) L.inputs = lr.req<std::vector<std::string>>("inputs");
-    else L.inputs = {prev};
+    if (lr.has("input"))
+      L.inputs = {lr.req<std::string>("input")};
+    else if (lr.has("inputs"))
+      L.inputs = lr.req<std::vector<std::string>>("inputs");
+    else
+      L.inputs = {prev};
     switch (L.kind) {
       case LayerKind::Conv: {
         L.out_channels = lr.req<int64_t>("out_channels");
@@ -144,8 +147,10 @@ json network_to_json(const Network& net, const std::string& weights_file) {
         l["out_channels"] = L.out_channels;
         l["kernel"] = pair_json(L.kernel_h, L.kernel_w);
         l["stride"] = pair_json(L.stride_h, L.stride_w);
-        if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right) l["padding"] = pair_json(L.pad_top, L.pad_left);
-        else l["padding"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
+        if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right)
+          l["padding"] = pair_json(L.pad_top, L.pad_left);
+        else
+          l["padding"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
         if (L.dilation_h != 1 || L.dilation_w != 1) l["dilation"] = pair_json(L.dilation_h, L.dilation_w);
         if (L.groups != 1) l["groups"] = L.groups;
         l["bias"] = L.has_bias;
@@ -158,8 +163,10 @@ json network_to_json(const Network& net, const std::string& weights_file) {
       case LayerKind::AvgPool:
         l["kernel"] = pair_json(L.kernel_h, L.kernel_w);
         l["stride"] = pair_json(L.stride_h, L.stride_w);
-        if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right) l["padding"] = pair_json(L.pad_top, L.pad_left);
-        else l["padding"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
+        if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right)
+          l["padding"] = pair_json(L.pad_top, L.pad_left);
+        else
+          l["padding"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
         if (L.ceil_mode) l["ceil_mode"] = true;
         if (L.kind == LayerKind::AvgPool && L.count_include_pad) l["count_include_pad"] = true;
         break;
@@ -192,8 +199,7 @@ Network load_network(const std::string& path) {
     n.infer_shapes();
     return n;
   }
-  if (!ends_with(path, ".json"))
-    throw InputError(path + ": unknown network file type (expected .json or .onnx)");
+  if (!ends_with(path, ".json")) throw InputError(path + ": unknown network file type (expected .json or .onnx)");
   return network_from_json(load_json_file(path), path);
 }
 
@@ -214,8 +220,10 @@ void load_weights_npz(Network& net, const std::string& npz_path) {
   std::set<std::string> used;
   for (auto& L : net.layers) {
     std::vector<std::string> names;
-    if (L.is_weight_layer()) names = {"weight", "bias"};
-    else if (L.kind == LayerKind::BatchNorm) names = {"weight", "bias", "running_mean", "running_var"};
+    if (L.is_weight_layer())
+      names = {"weight", "bias"};
+    else if (L.kind == LayerKind::BatchNorm)
+      names = {"weight", "bias", "running_mean", "running_var"};
     for (const auto& p : names) {
       auto it = arrays.find(L.name + "." + p);
       if (it == arrays.end()) {

@@ -124,8 +124,8 @@ std::string Importer::sanitize(const ::onnx::NodeProto& n, size_t index) {
   // Keep the characters that are safe in file names, JSON keys and npz keys.
   std::string s;
   for (char c : n.name()) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     char out = ok ? c : '_';
     if (out == '_' && !s.empty() && s.back() == '_') continue;
     s.push_back(out);
@@ -237,7 +237,8 @@ std::string Importer::attr_string(const ::onnx::NodeProto& n, const std::string&
 void Importer::only_first_output_used(const ::onnx::NodeProto& n) const {
   for (int i = 1; i < n.output_size(); ++i)
     if (!n.output(i).empty() && uses_.count(n.output(i)))
-      fail_node(n, "output " + std::to_string(i) + " ('" + n.output(i) + "') is used; only the first output is supported");
+      fail_node(n,
+                "output " + std::to_string(i) + " ('" + n.output(i) + "') is used; only the first output is supported");
 }
 
 Layer& Importer::add_layer(const ::onnx::NodeProto& n, size_t index, LayerKind kind, std::vector<std::string> inputs,
@@ -303,7 +304,8 @@ void Importer::find_input() {
   std::vector<int64_t> d;
   for (int i = 1; i < shape.dim_size(); ++i) {
     if (!shape.dim(i).has_dim_value() || shape.dim(i).dim_value() <= 0)
-      throw InputError(where + ": dimension " + std::to_string(i) + " must be a known positive size (only the batch dimension may be symbolic)");
+      throw InputError(where + ": dimension " + std::to_string(i) +
+                       " must be a known positive size (only the batch dimension may be symbolic)");
     d.push_back(shape.dim(i).dim_value());
   }
   Value v;
@@ -316,8 +318,7 @@ void Importer::find_input() {
     net_.input = Shape{d[0], 1, 1, true};
     v.rank = 2;
   } else {
-    throw InputError(where + " has rank " + std::to_string(shape.dim_size()) +
-                     "; expected N x C x H x W or N x F");
+    throw InputError(where + " has rank " + std::to_string(shape.dim_size()) + "; expected N x C x H x W or N x F");
   }
   values_[vi.name()] = v;
 }
@@ -530,8 +531,10 @@ void Importer::add(const ::onnx::NodeProto& n, size_t index) {
   for (int i = 0; i < n.input_size(); ++i) {
     const Value* v = optional_input(n, i);
     if (!v) fail_node(n, "input " + std::to_string(i) + " is missing");
-    if (v->kind == Value::Activation) act.push_back(v);
-    else consts.push_back(i);
+    if (v->kind == Value::Activation)
+      act.push_back(v);
+    else
+      consts.push_back(i);
   }
   if (consts.empty()) {
     std::vector<std::string> ins;
@@ -548,8 +551,7 @@ void Importer::add(const ::onnx::NodeProto& n, size_t index) {
     int ai = consts[0] == 0 ? 1 : 0;
     Layer& L = net_.layers[static_cast<size_t>(net_.index_of(act[0]->layer))];
     auto c = constant_input(n, consts[0]);
-    bool bias_shape = c->numel() == L.out_features &&
-                      (c->dims.size() == 1 || (c->dims.size() == 2 && c->dims[0] == 1));
+    bool bias_shape = c->numel() == L.out_features && (c->dims.size() == 1 || (c->dims.size() == 2 && c->dims[0] == 1));
     if (!L.has_bias && bias_shape && uses_[n.input(ai)] == 1) {
       L.params["bias"] = NdArray({L.out_features}, c->as_array().data);
       L.has_bias = true;
@@ -620,8 +622,9 @@ void Importer::reshape(const ::onnx::NodeProto& n, size_t index) {
   auto what = [&] {
     std::string t = "[";
     for (size_t i = 0; i < d.size(); ++i)
-      t += (i ? ", " : "") + (d[i].kind == SymDim::Known ? std::to_string(d[i].value)
-                                                         : d[i].kind == SymDim::Batch ? std::string("N") : "?");
+      t += (i ? ", " : "") + (d[i].kind == SymDim::Known   ? std::to_string(d[i].value)
+                              : d[i].kind == SymDim::Batch ? std::string("N")
+                                                           : "?");
     return t + "]";
   };
   // Accepted: [N, -1], [0, -1], [n, -1], [N|0|n, F], [-1, F] (F checked against C*H*W).
@@ -629,15 +632,15 @@ void Importer::reshape(const ::onnx::NodeProto& n, size_t index) {
   int64_t features = -1;
   if (ok) {
     const SymDim &a = d[0], &b = d[1];
-    bool a_batch = a.kind == SymDim::Batch || (a.kind == SymDim::Known && (a.value > 0 || (a.value == 0 && !allow_zero)));
+    bool a_batch =
+        a.kind == SymDim::Batch || (a.kind == SymDim::Known && (a.value > 0 || (a.value == 0 && !allow_zero)));
     bool a_any = a.kind == SymDim::Known && a.value == -1;
     bool b_rest = b.kind == SymDim::Known && b.value == -1;
     bool b_feat = b.kind == SymDim::Known && b.value > 0;
     ok = (a_batch && (b_rest || b_feat)) || (a_any && b_feat);
     if (b_feat) features = b.value;
   }
-  if (!ok)
-    fail_node(n, "reshape to " + what() + " is not supported (only flattening to [N, -1] / [N, features])");
+  if (!ok) fail_node(n, "reshape to " + what() + " is not supported (only flattening to [N, -1] / [N, features])");
   Layer& L = add_layer(n, index, LayerKind::Flatten, {x.layer}, 2);
   if (features > 0) flatten_checks_.emplace_back(L.name, features);
 }
@@ -955,7 +958,8 @@ Network import_onnx(const std::string& path) {
   Importer imp(model, path);
   Network net = imp.run();
   for (const auto& L : net.layers)
-    for (const auto& [name, a] : L.params) check_finite(a, path + ": initializer of layer '" + L.name + "' (" + name + ")");
+    for (const auto& [name, a] : L.params)
+      check_finite(a, path + ": initializer of layer '" + L.name + "' (" + name + ")");
   return net;
 }
 

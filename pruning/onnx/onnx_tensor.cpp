@@ -84,7 +84,8 @@ void check_count(const Field& field, size_t n, const std::string& where) {
 
 OnnxTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) {
   if (t.data_location() == onnx::TensorProto::EXTERNAL || t.external_data_size() > 0)
-    throw InputError(where + ": uses external data files, which are not supported (save the model with weights inside)");
+    throw InputError(where +
+                     ": uses external data files, which are not supported (save the model with weights inside)");
   OnnxTensor out;
   out.dims.assign(t.dims().begin(), t.dims().end());
   for (auto d : out.dims)

@@ -47,7 +47,8 @@ MatrixXf fit_budget(const Granularity& gr, const LayerGrid& g, int64_t budget, F
 
 // Column-segment scores per row-block: S[rb][c].
 std::vector<std::vector<double>> column_segment_scores(const MatrixXf& s, const LayerGrid& g) {
-  std::vector<std::vector<double>> out(static_cast<size_t>(g.row_blocks()), std::vector<double>(static_cast<size_t>(g.cols), 0));
+  std::vector<std::vector<double>> out(static_cast<size_t>(g.row_blocks()),
+                                       std::vector<double>(static_cast<size_t>(g.cols), 0));
   for (int64_t p = 0; p < g.rows; ++p) {
     auto& v = out[static_cast<size_t>(p / g.xbar_rows)];
     int64_t r = g.row_at(p);
@@ -58,7 +59,8 @@ std::vector<std::vector<double>> column_segment_scores(const MatrixXf& s, const 
 
 // Row-segment scores per column-block, indexed by tiling position: S[cb][p].
 std::vector<std::vector<double>> row_segment_scores(const MatrixXf& s, const LayerGrid& g) {
-  std::vector<std::vector<double>> out(static_cast<size_t>(g.col_blocks()), std::vector<double>(static_cast<size_t>(g.rows), 0));
+  std::vector<std::vector<double>> out(static_cast<size_t>(g.col_blocks()),
+                                       std::vector<double>(static_cast<size_t>(g.rows), 0));
   for (int64_t p = 0; p < g.rows; ++p) {
     int64_t r = g.row_at(p);
     for (int64_t c = 0; c < g.cols; ++c) out[static_cast<size_t>(c / g.xbar_cols)][static_cast<size_t>(p)] += s(r, c);
@@ -66,14 +68,19 @@ std::vector<std::vector<double>> row_segment_scores(const MatrixXf& s, const Lay
   return out;
 }
 
-int64_t block_height(const LayerGrid& g, int64_t rb) { return std::min<int64_t>(g.xbar_rows, g.rows - rb * g.xbar_rows); }
-int64_t block_width(const LayerGrid& g, int64_t cb) { return std::min<int64_t>(g.xbar_cols, g.cols - cb * g.xbar_cols); }
+int64_t block_height(const LayerGrid& g, int64_t rb) {
+  return std::min<int64_t>(g.xbar_rows, g.rows - rb * g.xbar_rows);
+}
+int64_t block_width(const LayerGrid& g, int64_t cb) {
+  return std::min<int64_t>(g.xbar_cols, g.cols - cb * g.xbar_cols);
+}
 
 // Mask from kept column segments (per row-block lists of columns).
 MatrixXf mask_from_column_segments(const LayerGrid& g, const std::vector<std::vector<int64_t>>& kept) {
   MatrixXf m = MatrixXf::Zero(g.rows, g.cols);
   for (size_t rb = 0; rb < kept.size(); ++rb)
-    for (int64_t p = static_cast<int64_t>(rb) * g.xbar_rows; p < std::min<int64_t>(g.rows, (rb + 1) * g.xbar_rows); ++p) {
+    for (int64_t p = static_cast<int64_t>(rb) * g.xbar_rows; p < std::min<int64_t>(g.rows, (rb + 1) * g.xbar_rows);
+         ++p) {
       int64_t r = g.row_at(p);
       for (int64_t c : kept[rb]) m(r, c) = 1;
     }
@@ -92,7 +99,8 @@ std::vector<std::vector<int64_t>> column_projection(const MatrixXf& s, const Lay
       sizes.push_back(block_height(g, rb));
     }
   std::vector<std::vector<int64_t>> kept(seg.size());
-  for (int64_t i : keep_by_density(flat, sizes, b.value, g.rows * g.cols)) kept[static_cast<size_t>(i / g.cols)].push_back(i % g.cols);
+  for (int64_t i : keep_by_density(flat, sizes, b.value, g.rows * g.cols))
+    kept[static_cast<size_t>(i / g.cols)].push_back(i % g.cols);
   return kept;
 }
 
@@ -156,7 +164,8 @@ class CrossbarGrain : public Granularity {
         if (ts[static_cast<size_t>(t)] > 0) kept.push_back(t);
     } else {
       std::vector<int64_t> sizes;
-      for (int64_t t = 0; t < g.tiles(); ++t) sizes.push_back(block_height(g, t / g.col_blocks()) * block_width(g, t % g.col_blocks()));
+      for (int64_t t = 0; t < g.tiles(); ++t)
+        sizes.push_back(block_height(g, t / g.col_blocks()) * block_width(g, t % g.col_blocks()));
       kept = keep_by_density(ts, sizes, b.value, g.rows * g.cols);
     }
     MatrixXf m = MatrixXf::Zero(g.rows, g.cols);
@@ -203,7 +212,9 @@ class Filter : public Granularity {
 class Channel : public Granularity {
  public:
   std::string name() const override { return "channel"; }
-  std::string summary() const override { return "the R*S rows of one input channel per group (baseline); re-tiles kept rows"; }
+  std::string summary() const override {
+    return "the R*S rows of one input channel per group (baseline); re-tiles kept rows";
+  }
   GroupIds groups(const LayerGrid& g) const override {
     GroupIds id(g.rows, g.cols);
     for (int64_t r = 0; r < g.rows; ++r)
@@ -283,12 +294,14 @@ class RowGrain : public Granularity {
           sizes.push_back(block_width(g, cb));
         }
       kept.resize(seg.size());
-      for (int64_t i : keep_by_density(flat, sizes, b.value, g.rows * g.cols)) kept[static_cast<size_t>(i / g.rows)].push_back(i % g.rows);
+      for (int64_t i : keep_by_density(flat, sizes, b.value, g.rows * g.cols))
+        kept[static_cast<size_t>(i / g.rows)].push_back(i % g.rows);
     }
     MatrixXf m = MatrixXf::Zero(g.rows, g.cols);
     for (size_t cb = 0; cb < kept.size(); ++cb)
       for (int64_t p : kept[cb])
-        for (int64_t c = static_cast<int64_t>(cb) * g.xbar_cols; c < std::min<int64_t>(g.cols, (cb + 1) * g.xbar_cols); ++c)
+        for (int64_t c = static_cast<int64_t>(cb) * g.xbar_cols; c < std::min<int64_t>(g.cols, (cb + 1) * g.xbar_cols);
+             ++c)
           m(g.row_at(p), c) = 1;
     return m;
   }
@@ -304,7 +317,9 @@ class RowGrain : public Granularity {
 class Pim : public Granularity {
  public:
   std::string name() const override { return "pim"; }
-  std::string summary() const override { return "rows removed and re-tiled, then column segments packed (both index maps)"; }
+  std::string summary() const override {
+    return "rows removed and re-tiled, then column segments packed (both index maps)";
+  }
   bool reorder_applies() const override { return true; }
   GroupIds groups(const LayerGrid& g) const override { return ColumnGrain().groups(g); }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
@@ -327,7 +342,8 @@ class Pim : public Granularity {
       for (int64_t i = 0; i < sub.rows; ++i) ss.row(i) = s.row(kept_rows[static_cast<size_t>(i)]);
       auto make = [&](int64_t budget) {
         Budget bb = b.kind == Budget::Kind::Crossbars ? Budget::crossbars(budget) : b;
-        if (b.kind == Budget::Kind::Density) bb.value = std::min(1.0, b.value * static_cast<double>(g.rows) / static_cast<double>(sub.rows));
+        if (b.kind == Budget::Kind::Density)
+          bb.value = std::min(1.0, b.value * static_cast<double>(g.rows) / static_cast<double>(sub.rows));
         MatrixXf sm = mask_from_column_segments(sub, column_projection(ss, sub, bb));
         MatrixXf m = MatrixXf::Zero(g.rows, g.cols);
         for (int64_t i = 0; i < sub.rows; ++i) m.row(kept_rows[static_cast<size_t>(i)]) = sm.row(i);
@@ -351,12 +367,15 @@ class Pim : public Granularity {
 class Balanced : public Granularity {
  public:
   std::string name() const override { return "balanced"; }
-  std::string summary() const override { return "g consecutive rows per column-block keep exactly g-p; rows packed, log2(g)-bit index"; }
+  std::string summary() const override {
+    return "g consecutive rows per column-block keep exactly g-p; rows packed, log2(g)-bit index";
+  }
   GroupIds groups(const LayerGrid& g) const override {
     int64_t ng = (g.rows + g.balance_g - 1) / g.balance_g;
     GroupIds id(g.rows, g.cols);
     for (int64_t p = 0; p < g.rows; ++p)
-      for (int64_t c = 0; c < g.cols; ++c) id(g.row_at(p), c) = static_cast<int32_t>((c / g.xbar_cols) * ng + p / g.balance_g);
+      for (int64_t c = 0; c < g.cols; ++c)
+        id(g.row_at(p), c) = static_cast<int32_t>((c / g.xbar_cols) * ng + p / g.balance_g);
     return id;
   }
   // Rows kept per group for a budget.
@@ -393,7 +412,9 @@ class Balanced : public Granularity {
 class OuGrain : public Granularity {
  public:
   std::string name() const override { return "ou"; }
-  std::string summary() const override { return "one operation unit per group; empty OUs skipped, empty crossbars removed"; }
+  std::string summary() const override {
+    return "one operation unit per group; empty OUs skipped, empty crossbars removed";
+  }
   int64_t ous_per_tile_row(const LayerGrid& g) const { return (g.xbar_cols + g.ou_cols - 1) / g.ou_cols; }
   int64_t ous_per_tile_col(const LayerGrid& g) const { return (g.xbar_rows + g.ou_rows - 1) / g.ou_rows; }
   // OU id and tile of the cell at tiling position p, column c.
@@ -452,14 +473,17 @@ class OuGrain : public Granularity {
 class Mixed : public Granularity {
  public:
   std::string name() const override { return "mixed"; }
-  std::string summary() const override { return "column segments classed by score: removed / balanced fine-grain / dense"; }
+  std::string summary() const override {
+    return "column segments classed by score: removed / balanced fine-grain / dense";
+  }
   bool reorder_applies() const override { return true; }
   GroupIds groups(const LayerGrid& g) const override { return ColumnGrain().groups(g); }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     Budget bb = b;
     double fine_keep = 1.0 - static_cast<double>(g.mixed_fine_p) / g.balance_g;
     // A density target counts the fine-grain cuts too.
-    if (b.kind == Budget::Kind::Density) bb.value = std::min(1.0, b.value / (1.0 - g.mixed_fine_fraction * (1.0 - fine_keep)));
+    if (b.kind == Budget::Kind::Density)
+      bb.value = std::min(1.0, b.value / (1.0 - g.mixed_fine_fraction * (1.0 - fine_keep)));
     auto kept = column_projection(s, g, bb);
     auto seg = column_segment_scores(s, g);
     // The medium class: the kept segments below the fine-fraction quantile.

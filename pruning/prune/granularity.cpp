@@ -36,8 +36,8 @@ std::vector<int64_t> top_k(const std::vector<double>& v, int64_t k) {
   return idx;
 }
 
-std::vector<std::vector<int64_t>> select_units(const std::vector<std::vector<double>>& bucket_scores,
-                                               int64_t capacity, int64_t units) {
+std::vector<std::vector<int64_t>> select_units(const std::vector<std::vector<double>>& bucket_scores, int64_t capacity,
+                                               int64_t units) {
   struct Unit {
     double sum;
     size_t bucket, chunk;
@@ -123,7 +123,10 @@ Compaction compact_tiles(const MatrixXf& mask, const LayerGrid& g) {
       bool any = false;
       for (int64_t r : rows) {
         for (int64_t c : cols)
-          if (mask(r, c) != 0) { any = true; break; }
+          if (mask(r, c) != 0) {
+            any = true;
+            break;
+          }
         if (any) break;
       }
       if (any) out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(cb), rows, cols});
@@ -141,10 +144,14 @@ Compaction compact_columns(const MatrixXf& mask, const LayerGrid& g) {
     std::vector<int64_t> kept;
     for (int64_t c = 0; c < g.cols; ++c)
       for (int64_t r : rows)
-        if (mask(r, c) != 0) { kept.push_back(c); break; }
+        if (mask(r, c) != 0) {
+          kept.push_back(c);
+          break;
+        }
     for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_cols), ++ch) {
-      std::vector<int64_t> cols(kept.begin() + static_cast<long>(s),
-                                kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
+      std::vector<int64_t> cols(
+          kept.begin() + static_cast<long>(s),
+          kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
       out.index_bits += static_cast<int64_t>(cols.size()) * w;
       out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(ch), rows, std::move(cols)});
     }
@@ -161,11 +168,15 @@ Compaction compact_rows(const MatrixXf& mask, const LayerGrid& g, int row_index_
     for (int64_t p = 0; p < g.rows; ++p) {
       int64_t r = g.row_at(p);
       for (int64_t c : cols)
-        if (mask(r, c) != 0) { kept.push_back(r); break; }
+        if (mask(r, c) != 0) {
+          kept.push_back(r);
+          break;
+        }
     }
     for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_rows), ++ch) {
-      std::vector<int64_t> rows(kept.begin() + static_cast<long>(s),
-                                kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_rows))));
+      std::vector<int64_t> rows(
+          kept.begin() + static_cast<long>(s),
+          kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_rows))));
       out.index_bits += static_cast<int64_t>(rows.size()) * row_index_bits;
       out.crossbars.push_back({static_cast<int>(ch), static_cast<int>(cb), std::move(rows), cols});
     }
@@ -208,15 +219,20 @@ Compaction compact_pim(const MatrixXf& mask, const LayerGrid& g) {
   std::vector<int64_t> rows = kept_rows_in_order(mask, g);
   int rw = index_bits(g.rows), cw = index_bits(g.cols);
   for (size_t rs = 0, rb = 0; rs < rows.size(); rs += static_cast<size_t>(g.xbar_rows), ++rb) {
-    std::vector<int64_t> brow(rows.begin() + static_cast<long>(rs),
-                              rows.begin() + static_cast<long>(std::min(rows.size(), rs + static_cast<size_t>(g.xbar_rows))));
+    std::vector<int64_t> brow(
+        rows.begin() + static_cast<long>(rs),
+        rows.begin() + static_cast<long>(std::min(rows.size(), rs + static_cast<size_t>(g.xbar_rows))));
     std::vector<int64_t> kept;
     for (int64_t c = 0; c < g.cols; ++c)
       for (int64_t r : brow)
-        if (mask(r, c) != 0) { kept.push_back(c); break; }
+        if (mask(r, c) != 0) {
+          kept.push_back(c);
+          break;
+        }
     for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_cols), ++ch) {
-      std::vector<int64_t> cols(kept.begin() + static_cast<long>(s),
-                                kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
+      std::vector<int64_t> cols(
+          kept.begin() + static_cast<long>(s),
+          kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
       out.index_bits += static_cast<int64_t>(brow.size()) * rw + static_cast<int64_t>(cols.size()) * cw;
       out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(ch), brow, std::move(cols)});
     }

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "pruning/core/int_math.h"
-
 #include "pruning/xbar/crossbar_view.h"
 
 namespace reram::prune {
@@ -22,13 +21,13 @@ using GroupIds = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::R
 // (word lines x logical columns) and the order in which rows are tiled (input
 // feature-map reorder permutes it in channel units; identity otherwise).
 struct LayerGrid {
-  int64_t rows = 0, cols = 0;     // M
-  int64_t kernel_area = 1;        // rows per input channel
-  int xbar_rows = 128;            // word lines per crossbar
-  int xbar_cols = 32;             // logical columns per crossbar (bit lines / slices / sign)
-  int ou_rows = 16, ou_cols = 4;  // operation unit in logical rows x logical columns
-  int balance_g = 16;             // balanced: rows per group
-  int balance_p = -1;             // balanced: rows pruned per group (-1: from the budget)
+  int64_t rows = 0, cols = 0;        // M
+  int64_t kernel_area = 1;           // rows per input channel
+  int xbar_rows = 128;               // word lines per crossbar
+  int xbar_cols = 32;                // logical columns per crossbar (bit lines / slices / sign)
+  int ou_rows = 16, ou_cols = 4;     // operation unit in logical rows x logical columns
+  int balance_g = 16;                // balanced: rows per group
+  int balance_p = -1;                // balanced: rows pruned per group (-1: from the budget)
   double mixed_fine_fraction = 0.5;  // mixed: share of kept segments pruned fine-grain
   int mixed_fine_p = 8;              // mixed: rows pruned per g-row group of a fine segment
   std::vector<int64_t> row_order;    // tiling order of rows (empty = identity)
@@ -98,8 +97,8 @@ std::vector<int64_t> top_k(const std::vector<double>& v, int64_t k);
 // Greedy crossbar-unit selection: items live in buckets; a bucket's items are taken in
 // descending score, `capacity` at a time (one crossbar's worth); units are chosen by
 // their score sum, at most `units` in total. Returns the kept items per bucket.
-std::vector<std::vector<int64_t>> select_units(const std::vector<std::vector<double>>& bucket_scores,
-                                               int64_t capacity, int64_t units);
+std::vector<std::vector<int64_t>> select_units(const std::vector<std::vector<double>>& bucket_scores, int64_t capacity,
+                                               int64_t units);
 // Balanced projection of a vector split into consecutive groups of g: keeps exactly
 // min(keep, group size) highest entries of every group. Returns a 0/1 vector.
 std::vector<uint8_t> balanced_keep(const std::vector<double>& v, int g, int keep);

@@ -12,17 +12,17 @@ namespace reram::prune {
 
 // One prunable weight layer: where it is, its crossbar grid and its target.
 struct LayerPlan {
-  int net_index = 0;       // index in the working (unfolded) network
+  int net_index = 0;  // index in the working (unfolded) network
   std::string name;
   LayerGrid grid;
-  MatrixXf structural;     // 1 where M can hold a weight (grouped convs), else 0
+  MatrixXf structural;  // 1 where M can hold a weight (grouped convs), else 0
   int64_t dense_crossbars = 0;
   Budget target;
   bool reorder = false;
   // Share of the dense layer's L2 score the one-shot projection keeps without and with
   // input reorder (-1 where reorder does not apply): the "with and without" report.
   double kept_score_plain = -1, kept_score_reordered = -1;
-  MatrixXf mask;           // the optimiser's result
+  MatrixXf mask;  // the optimiser's result
 };
 
 // Everything an optimiser works on. It must leave `net`'s weights masked (and quantised

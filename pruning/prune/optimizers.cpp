@@ -77,7 +77,9 @@ NdArray matrix_to_weight(const Layer& layer, const MatrixXf& m) {
 
 namespace {
 
-MatrixXf net_matrix(const Network& net, const LayerPlan& p) { return layer_matrix(net.layers[static_cast<size_t>(p.net_index)]); }
+MatrixXf net_matrix(const Network& net, const LayerPlan& p) {
+  return layer_matrix(net.layers[static_cast<size_t>(p.net_index)]);
+}
 
 void set_net_matrix(Network& net, const LayerPlan& p, const MatrixXf& m) {
   set_layer_matrix(net.layers[static_cast<size_t>(p.net_index)], m);
@@ -99,8 +101,8 @@ void run_epochs(PruneContext& ctx, Trainer& tr, const Dataset& train) {
     cpu.push_back(static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
     secs.push_back(s.seconds);
     if (ctx.opt.train.progress)
-      std::fprintf(stderr, "%s epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", ctx.opt.optimizer.c_str(), e + 1,
-                   tr.options().epochs, s.loss, 100 * s.train_accuracy, s.seconds);
+      std::fprintf(stderr, "%s epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", ctx.opt.optimizer.c_str(),
+                   e + 1, tr.options().epochs, s.loss, 100 * s.train_accuracy, s.seconds);
   }
   ctx.log["epoch_seconds"] = secs;
   // Process CPU time: insensitive to other processes' load (the overhead benchmark).
@@ -156,7 +158,9 @@ void hard_prune(PruneContext& ctx, const std::vector<MatrixXf>* scores = nullptr
 class Magnitude : public Optimizer {
  public:
   std::string name() const override { return "magnitude"; }
-  std::string summary() const override { return "rank groups by L1/L2/Taylor score; one-shot or iterative (AGP cubic schedule)"; }
+  std::string summary() const override {
+    return "rank groups by L1/L2/Taylor score; one-shot or iterative (AGP cubic schedule)";
+  }
   bool needs_training_data(const PruneOptions& o) const override { return o.schedule == "agp" || o.score == "taylor"; }
   void run(PruneContext& ctx) const override {
     if (ctx.opt.schedule == "oneshot") {
@@ -209,7 +213,9 @@ class Magnitude : public Optimizer {
 class Lgd : public Optimizer {
  public:
   std::string name() const override { return "lgd"; }
-  std::string summary() const override { return "L0-constrained gradient descent with relaxed probabilistic projection"; }
+  std::string summary() const override {
+    return "L0-constrained gradient descent with relaxed probabilistic projection";
+  }
   bool needs_training_data(const PruneOptions&) const override { return true; }
   void run(PruneContext& ctx) const override {
     const Dataset& train = need_train(ctx, "lgd");
@@ -268,7 +274,9 @@ class Lgd : public Optimizer {
 class Admm : public Optimizer {
  public:
   std::string name() const override { return "admm"; }
-  std::string summary() const override { return "ADMM onto group sparsity ∩ quantised conductance levels, then masked retraining"; }
+  std::string summary() const override {
+    return "ADMM onto group sparsity ∩ quantised conductance levels, then masked retraining";
+  }
   bool needs_training_data(const PruneOptions&) const override { return true; }
   void run(PruneContext& ctx) const override {
     const Dataset& train = need_train(ctx, "admm");
@@ -288,7 +296,8 @@ class Admm : public Optimizer {
       const Layer& L = ctx.net.layers[static_cast<size_t>(p.net_index)];
       tr.set_proximal(p.net_index, matrix_to_weight(L, Z.back() - U.back()), rho);
     }
-    int64_t every = ctx.opt.admm_update_steps > 0 ? ctx.opt.admm_update_steps : std::max<int64_t>(1, tr.steps_per_epoch(train) / 4);
+    int64_t every =
+        ctx.opt.admm_update_steps > 0 ? ctx.opt.admm_update_steps : std::max<int64_t>(1, tr.steps_per_epoch(train) / 4);
     json residuals = json::array();
     double update_seconds = 0;
     tr.set_step_hook([&](Trainer& T, int64_t step) {

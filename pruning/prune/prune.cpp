@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <utility>
 #include <set>
+#include <utility>
 
 #include "pruning/core/error.h"
 #include "pruning/core/version.h"
@@ -32,9 +32,15 @@ json PruneOptions::to_json() const {
   j["reorder"] = reorder;
   j["finetune_epochs"] = finetune_epochs;
   j["prune_epochs"] = prune_epochs;
-  j["train"] = {{"batch_size", train.batch_size}, {"optimizer", train.optimizer}, {"lr", train.lr},
-                {"momentum", train.momentum}, {"weight_decay", train.weight_decay}, {"schedule", train.schedule},
-                {"seed", train.seed}, {"augment", train.augment}, {"threads", train.threads}};
+  j["train"] = {{"batch_size", train.batch_size},
+                {"optimizer", train.optimizer},
+                {"lr", train.lr},
+                {"momentum", train.momentum},
+                {"weight_decay", train.weight_decay},
+                {"schedule", train.schedule},
+                {"seed", train.seed},
+                {"augment", train.augment},
+                {"threads", train.threads}};
   j["taylor_batches"] = taylor_batches;
   j["balance_g"] = balance_g;
   j["balance_p"] = balance_p;
@@ -75,7 +81,8 @@ std::vector<int64_t> allocate_uniform(const std::vector<int64_t>& dense, double 
   std::vector<int64_t> b(dense.size());
   int64_t sum = 0;
   for (size_t i = 0; i < dense.size(); ++i) {
-    b[i] = std::clamp<int64_t>(static_cast<int64_t>(std::floor(keep * static_cast<double>(dense[i]) + 1e-9)), 1, dense[i]);
+    b[i] =
+        std::clamp<int64_t>(static_cast<int64_t>(std::floor(keep * static_cast<double>(dense[i]) + 1e-9)), 1, dense[i]);
     sum += b[i];
   }
   // Spare crossbars go to the layers that rounding cut most; an excess (layers forced
@@ -86,7 +93,10 @@ std::vector<int64_t> allocate_uniform(const std::vector<int64_t>& dense, double 
     for (size_t i = 0; i < b.size(); ++i) {
       if (b[i] >= dense[i]) continue;
       double frac = keep * static_cast<double>(dense[i]) - static_cast<double>(b[i]);
-      if (frac > best_frac) { best_frac = frac; best = static_cast<int>(i); }
+      if (frac > best_frac) {
+        best_frac = frac;
+        best = static_cast<int>(i);
+      }
     }
     if (best < 0) break;
     ++b[static_cast<size_t>(best)];
@@ -106,7 +116,9 @@ std::vector<double> allocate_sensitivity(const std::vector<int64_t>& dense, cons
   int64_t total_dense = 0;
   for (int64_t d : dense) total_dense += d;
   const double total = keep * static_cast<double>(total_dense);
-  auto cost = [&](size_t l, size_t k) { return std::max(1.0, std::floor(ratios[k] * static_cast<double>(dense[l]) + 1e-9)); };
+  auto cost = [&](size_t l, size_t k) {
+    return std::max(1.0, std::floor(ratios[k] * static_cast<double>(dense[l]) + 1e-9));
+  };
   std::vector<size_t> at(dense.size(), 0);
   double used = 0;
   for (size_t l = 0; l < dense.size(); ++l) used += cost(l, 0);
@@ -118,10 +130,14 @@ std::vector<double> allocate_sensitivity(const std::vector<int64_t>& dense, cons
       double extra = cost(l, at[l] + 1) - cost(l, at[l]);
       if (used + extra > total + 1e-9) continue;
       double gain = (acc[l][at[l] + 1] - acc[l][at[l]]) / std::max(extra, 0.5);
-      if (gain > best_gain) { best_gain = gain; best = static_cast<int>(l); }
+      if (gain > best_gain) {
+        best_gain = gain;
+        best = static_cast<int>(l);
+      }
     }
     if (best < 0) break;
-    used += cost(static_cast<size_t>(best), at[static_cast<size_t>(best)] + 1) - cost(static_cast<size_t>(best), at[static_cast<size_t>(best)]);
+    used += cost(static_cast<size_t>(best), at[static_cast<size_t>(best)] + 1) -
+            cost(static_cast<size_t>(best), at[static_cast<size_t>(best)]);
     ++at[static_cast<size_t>(best)];
   }
   std::vector<double> out;
@@ -139,8 +155,13 @@ std::vector<int64_t> allocate_by_score(const std::vector<std::vector<double>>& c
     for (size_t l = 0; l < curves.size(); ++l) {
       const int64_t have = b[l], room = std::min<int64_t>(left, static_cast<int64_t>(curves[l].size()) - have);
       for (int64_t j = 1; j <= room; ++j) {
-        double gain = (curves[l][static_cast<size_t>(have + j - 1)] - curves[l][static_cast<size_t>(have - 1)]) / static_cast<double>(j);
-        if (gain > best_gain + 1e-12) { best_gain = gain; best = static_cast<int>(l); best_j = j; }
+        double gain = (curves[l][static_cast<size_t>(have + j - 1)] - curves[l][static_cast<size_t>(have - 1)]) /
+                      static_cast<double>(j);
+        if (gain > best_gain + 1e-12) {
+          best_gain = gain;
+          best = static_cast<int>(l);
+          best_j = j;
+        }
       }
     }
     if (best < 0) break;  // nothing left to gain
@@ -157,16 +178,20 @@ void check_options(const PruneOptions& o, bool have_train) {
   const prune::Optimizer& opt = prune::optimizer(o.optimizer);
   int targets = (o.keep_crossbars >= 0) + (o.weight_sparsity >= 0) + (!o.layer_ratios.empty());
   if (targets != 1)
-    throw ConfigError("give exactly one target: --keep-crossbars, --weight-sparsity or --ratios (got " + std::to_string(targets) + ")");
+    throw ConfigError("give exactly one target: --keep-crossbars, --weight-sparsity or --ratios (got " +
+                      std::to_string(targets) + ")");
   if (o.keep_crossbars >= 0 && (o.keep_crossbars <= 0 || o.keep_crossbars > 1))
     throw ConfigError("--keep-crossbars must be in (0, 1], got " + std::to_string(o.keep_crossbars));
   if (o.weight_sparsity >= 0 && o.weight_sparsity >= 1)
     throw ConfigError("--weight-sparsity must be in [0, 1), got " + std::to_string(o.weight_sparsity));
   for (auto& kv : o.layer_ratios)
     if (kv.second <= 0 || kv.second > 1) throw ConfigError("ratio of layer '" + kv.first + "' must be in (0, 1]");
-  if (o.score != "l1" && o.score != "l2" && o.score != "taylor") throw ConfigError("unknown score '" + o.score + "' (l1, l2, taylor)");
-  if (o.schedule != "oneshot" && o.schedule != "agp") throw ConfigError("unknown schedule '" + o.schedule + "' (oneshot, agp)");
-  if (o.reorder != "auto" && o.reorder != "on" && o.reorder != "off") throw ConfigError("--reorder must be auto, on or off");
+  if (o.score != "l1" && o.score != "l2" && o.score != "taylor")
+    throw ConfigError("unknown score '" + o.score + "' (l1, l2, taylor)");
+  if (o.schedule != "oneshot" && o.schedule != "agp")
+    throw ConfigError("unknown schedule '" + o.schedule + "' (oneshot, agp)");
+  if (o.reorder != "auto" && o.reorder != "on" && o.reorder != "off")
+    throw ConfigError("--reorder must be auto, on or off");
   if (o.allocation != "uniform" && o.allocation != "sensitivity" && o.allocation != "score")
     throw ConfigError("--allocation must be uniform, score or sensitivity, got '" + o.allocation + "'");
   if (o.allocation == "score" && o.keep_crossbars < 0) throw ConfigError("score allocation needs --keep-crossbars");
@@ -180,7 +205,8 @@ void check_options(const PruneOptions& o, bool have_train) {
     throw ConfigError("--lgd-projection must be lazy or eager, got '" + o.lgd_projection + "'");
   if (o.noise_sigma < 0) throw ConfigError("noise_sigma must be non-negative");
   if (opt.needs_training_data(o) && !have_train)
-    throw ConfigError("optimizer '" + o.optimizer + "' (score " + o.score + ", schedule " + o.schedule + ") needs training data (--data)");
+    throw ConfigError("optimizer '" + o.optimizer + "' (score " + o.score + ", schedule " + o.schedule +
+                      ") needs training data (--data)");
 }
 
 double accuracy(const Network& net, const PruneOptions& o, const Dataset* test) {
@@ -269,7 +295,8 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
       }
       auto r = allocate_sensitivity(dense, ratios, acc, o.keep_crossbars);
       for (size_t i = 0; i < dense.size(); ++i)
-        b.push_back(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r[i] * static_cast<double>(dense[i]) + 1e-9)), 1, dense[i]));
+        b.push_back(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r[i] * static_cast<double>(dense[i]) + 1e-9)),
+                                        1, dense[i]));
     } else if (o.allocation == "score") {
       // Kept L2 score of every layer at every crossbar count (with the reorder the
       // reorder mode would allow), ranked globally.
@@ -282,14 +309,20 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
         MatrixXf sc = m.array().square().matrix().cwiseProduct(p.structural);
         const double tot = std::max(static_cast<double>(sc.sum()), 1e-30);
         LayerPlan q = p;
-        std::vector<int64_t> order = gr.reorder_applies() && o.reorder != "off" ? prune::reorder_rows(sc, p.grid.kernel_area) : std::vector<int64_t>{};
+        std::vector<int64_t> order = gr.reorder_applies() && o.reorder != "off"
+                                         ? prune::reorder_rows(sc, p.grid.kernel_area)
+                                         : std::vector<int64_t>{};
         std::vector<double> c;
         for (int64_t n = 1; n <= p.dense_crossbars; ++n) {
           q.grid.row_order.clear();
-          double kept = o.reorder == "on" && !order.empty() ? 0.0 : (prune::project_plan(gr, q, sc, Budget::crossbars(n)).array() * sc.array()).sum();
+          double kept = o.reorder == "on" && !order.empty()
+                            ? 0.0
+                            : (prune::project_plan(gr, q, sc, Budget::crossbars(n)).array() * sc.array()).sum();
           if (!order.empty()) {
             q.grid.row_order = order;
-            kept = std::max(kept, static_cast<double>((prune::project_plan(gr, q, sc, Budget::crossbars(n)).array() * sc.array()).sum()));
+            kept = std::max(
+                kept,
+                static_cast<double>((prune::project_plan(gr, q, sc, Budget::crossbars(n)).array() * sc.array()).sum()));
           }
           // Normalised by the layer's mean score per dense crossbar (a crossbar of average
           // importance in its layer is worth 1): kept shares alone would favour small layers.
@@ -297,7 +330,8 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
         }
         curves.push_back(std::move(c));
       }
-      b = allocate_by_score(curves, static_cast<int64_t>(std::floor(o.keep_crossbars * static_cast<double>(total_dense) + 1e-9)));
+      b = allocate_by_score(
+          curves, static_cast<int64_t>(std::floor(o.keep_crossbars * static_cast<double>(total_dense) + 1e-9)));
     } else {
       b = allocate_uniform(dense, o.keep_crossbars);
     }
@@ -307,7 +341,8 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
   } else {
     for (auto& p : plan.layers) {
       double r = o.layer_ratios.at(p.name);
-      p.target = Budget::crossbars(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r * static_cast<double>(p.dense_crossbars) + 1e-9)), 1, p.dense_crossbars));
+      p.target = Budget::crossbars(std::clamp<int64_t>(
+          static_cast<int64_t>(std::floor(r * static_cast<double>(p.dense_crossbars) + 1e-9)), 1, p.dense_crossbars));
     }
   }
   return plan;
@@ -316,7 +351,8 @@ Plan plan_layers(const Network& net, const ArchConfig& arch, const PruneOptions&
 // Input feature-map reorder: on, off, or per layer when the reordered projection of the
 // dense weights keeps more score (the proxy for "where it helps"). Both kept-score
 // shares are recorded whatever the mode, so every report shows with and without.
-void choose_reorder(const Network& net, const PruneOptions& o, const prune::Granularity& gr, std::vector<LayerPlan>& layers) {
+void choose_reorder(const Network& net, const PruneOptions& o, const prune::Granularity& gr,
+                    std::vector<LayerPlan>& layers) {
   for (auto& p : layers) {
     p.reorder = false;
     p.grid.row_order.clear();
@@ -395,8 +431,9 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
   for (auto& p : plan.layers)
     if (p.mask.size() > 0 && p.mask.maxCoeff() == 0.0f) {
       std::string w = "layer '" + p.name + "': granularity " + gran.name() + " fits no group in its budget (" +
-                      (p.target.kind == Budget::Kind::Crossbars ? std::to_string(static_cast<int64_t>(p.target.value)) + " crossbars"
-                                                                 : "density " + std::to_string(p.target.value)) +
+                      (p.target.kind == Budget::Kind::Crossbars
+                           ? std::to_string(static_cast<int64_t>(p.target.value)) + " crossbars"
+                           : "density " + std::to_string(p.target.value)) +
                       "); the whole layer is pruned";
       std::fprintf(stderr, "reram: warning: %s\n", w.c_str());
       warnings.push_back(w);
@@ -415,9 +452,10 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
     for (int e = 0; e < t.epochs; ++e) {
       EpochStats s = tr.train_epoch(*train, e);
       if (opt.train.progress)
-        std::fprintf(stderr, "fine-tune epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", e + 1, t.epochs, s.loss,
-                     100 * s.train_accuracy, s.seconds);
-      ft_log.push_back({{"epoch", s.epoch}, {"loss", s.loss}, {"train_accuracy", s.train_accuracy}, {"seconds", s.seconds}});
+        std::fprintf(stderr, "fine-tune epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", e + 1, t.epochs,
+                     s.loss, 100 * s.train_accuracy, s.seconds);
+      ft_log.push_back(
+          {{"epoch", s.epoch}, {"loss", s.loss}, {"train_accuracy", s.train_accuracy}, {"seconds", s.seconds}});
     }
     tr.set_weight_noise(0.0);
     tr.export_weights(net);
@@ -487,25 +525,29 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
     auto it = by_name.find(L.name);
     bool pr = it != by_name.end();
     int64_t occ = static_cast<int64_t>(L.crossbars.size());
-    json l = {{"layer", L.name},
-              {"prunable", pr},
-              {"granularity", L.granularity},
-              {"dense_crossbars", L.dense_crossbars},
-              {"occupied_crossbars", occ},
-              {"compression", occ > 0 ? static_cast<double>(L.dense_crossbars) / static_cast<double>(occ) : 0.0},
-              {"weights_total", L.weights_total},
-              {"weights_kept", L.weights_kept},
-              {"weight_sparsity", L.weights_total > 0 ? 1.0 - static_cast<double>(L.weights_kept) / static_cast<double>(L.weights_total) : 0.0},
-              {"index_bits", L.index_bits},
-              {"row_gather", L.row_gather},
-              {"col_recombine", L.col_recombine}};
+    json l = {
+        {"layer", L.name},
+        {"prunable", pr},
+        {"granularity", L.granularity},
+        {"dense_crossbars", L.dense_crossbars},
+        {"occupied_crossbars", occ},
+        {"compression", occ > 0 ? static_cast<double>(L.dense_crossbars) / static_cast<double>(occ) : 0.0},
+        {"weights_total", L.weights_total},
+        {"weights_kept", L.weights_kept},
+        {"weight_sparsity",
+         L.weights_total > 0 ? 1.0 - static_cast<double>(L.weights_kept) / static_cast<double>(L.weights_total) : 0.0},
+        {"index_bits", L.index_bits},
+        {"row_gather", L.row_gather},
+        {"col_recombine", L.col_recombine}};
     if (pr) {
       const LayerPlan& p = *it->second;
       l["reorder"] = p.reorder;
       if (p.kept_score_plain >= 0)
         l["reorder_kept_score"] = {{"without", p.kept_score_plain}, {"with", p.kept_score_reordered}};
-      if (p.target.kind == Budget::Kind::Crossbars) l["budget_crossbars"] = static_cast<int64_t>(p.target.value);
-      else l["target_density"] = p.target.value;
+      if (p.target.kind == Budget::Kind::Crossbars)
+        l["budget_crossbars"] = static_cast<int64_t>(p.target.value);
+      else
+        l["target_density"] = p.target.value;
       pd += L.dense_crossbars;
       po += occ;
       pbits += L.index_bits;
@@ -525,17 +567,32 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
   r["network_file"] = net_in.source_file;
   r["options"] = opt.to_json();
   r["arch"] = arch.to_json();
-  r["geometry"] = {{"rows", m.geometry.rows}, {"cols", m.geometry.cols}, {"cell_bits", m.geometry.cell_bits},
-                   {"weight_bits", m.geometry.weight_bits}, {"logical_cols", m.geometry.logical_cols()}};
+  r["geometry"] = {{"rows", m.geometry.rows},
+                   {"cols", m.geometry.cols},
+                   {"cell_bits", m.geometry.cell_bits},
+                   {"weight_bits", m.geometry.weight_bits},
+                   {"logical_cols", m.geometry.logical_cols()}};
   r["excluded"] = plan.excluded;
   r["layers"] = layers;
-  r["total_prunable"] = {{"dense_crossbars", pd}, {"occupied_crossbars", po}, {"compression", ratio(pd, po)},
+  r["total_prunable"] = {{"dense_crossbars", pd},
+                         {"occupied_crossbars", po},
+                         {"compression", ratio(pd, po)},
                          {"crossbar_fraction", ratio(po, pd)},
-                         {"weight_sparsity", ptotal > 0 ? 1.0 - ratio(pkept, ptotal) : 0.0}, {"index_bits", pbits}};
-  r["total"] = {{"dense_crossbars", ad}, {"occupied_crossbars", ao}, {"compression", ratio(ad, ao)},
-                {"crossbar_fraction", ratio(ao, ad)}, {"weight_sparsity", m.weight_sparsity()},
-                {"index_bits", [&] { int64_t b = 0; for (auto& L : m.layers) b += L.index_bits; return b; }()},
-                {"tiles", m.tiles_used}, {"pes", m.pes_used}};
+                         {"weight_sparsity", ptotal > 0 ? 1.0 - ratio(pkept, ptotal) : 0.0},
+                         {"index_bits", pbits}};
+  r["total"] = {{"dense_crossbars", ad},
+                {"occupied_crossbars", ao},
+                {"compression", ratio(ad, ao)},
+                {"crossbar_fraction", ratio(ao, ad)},
+                {"weight_sparsity", m.weight_sparsity()},
+                {"index_bits",
+                 [&] {
+                   int64_t b = 0;
+                   for (auto& L : m.layers) b += L.index_bits;
+                   return b;
+                 }()},
+                {"tiles", m.tiles_used},
+                {"pes", m.pes_used}};
   r["accuracy"] = acc;
   r["warnings"] = warnings;
   r["optimizer_log"] = ctx.log;
@@ -581,18 +638,30 @@ json sensitivity_analysis(const Network& net, const ArchConfig& arch, const Prun
     for (double r : ratios) {
       Network n = net;
       std::vector<LayerPlan> one{base};
-      one[0].target = Budget::crossbars(std::clamp<int64_t>(static_cast<int64_t>(std::floor(r * static_cast<double>(base.dense_crossbars) + 1e-9)), 1, base.dense_crossbars));
+      one[0].target = Budget::crossbars(
+          std::clamp<int64_t>(static_cast<int64_t>(std::floor(r * static_cast<double>(base.dense_crossbars) + 1e-9)), 1,
+                              base.dense_crossbars));
       choose_reorder(n, opt, gran, one);
       prune::PruneContext ctx{n, arch, opt, gran, one, nullptr, &test};
       prune::optimizer("magnitude").run(ctx);
       accs.push_back(accuracy(n, opt, &test));
       xb.push_back(static_cast<int64_t>(gran.compact(one[0].mask, one[0].grid).crossbars.size()));
     }
-    layers.push_back({{"layer", base.name}, {"dense_crossbars", base.dense_crossbars}, {"accuracy", accs}, {"occupied_crossbars", xb}});
+    layers.push_back({{"layer", base.name},
+                      {"dense_crossbars", base.dense_crossbars},
+                      {"accuracy", accs},
+                      {"occupied_crossbars", xb}});
   }
-  return {{"reram_version", version()}, {"network", net.name}, {"network_file", net.source_file},
-          {"granularity", gran.name()}, {"ratios", ratios}, {"dense_accuracy", dense_acc},
-          {"test_samples", test.size()}, {"options", opt.to_json()}, {"arch", arch.to_json()}, {"layers", layers}};
+  return {{"reram_version", version()},
+          {"network", net.name},
+          {"network_file", net.source_file},
+          {"granularity", gran.name()},
+          {"ratios", ratios},
+          {"dense_accuracy", dense_acc},
+          {"test_samples", test.size()},
+          {"options", opt.to_json()},
+          {"arch", arch.to_json()},
+          {"layers", layers}};
 }
 
 }  // namespace reram

@@ -21,38 +21,38 @@ struct PruneOptions {
   std::string schedule = "oneshot";      // magnitude: oneshot | agp (iterative, cubic)
 
   // Target: exactly one of keep_crossbars, weight_sparsity, layer_ratios.
-  double keep_crossbars = -1;   // at most this fraction of the dense crossbars of the prunable layers
-  double weight_sparsity = -1;  // fraction of weights removed in every prunable layer
+  double keep_crossbars = -1;                  // at most this fraction of the dense crossbars of the prunable layers
+  double weight_sparsity = -1;                 // fraction of weights removed in every prunable layer
   std::map<std::string, double> layer_ratios;  // per-layer crossbar keep ratio (unlisted: dense)
-  std::string allocation = "uniform";  // uniform | score | sensitivity (needs sensitivity)
-  json sensitivity;                    // a `reram prune --sensitivity` report, for allocation
+  std::string allocation = "uniform";          // uniform | score | sensitivity (needs sensitivity)
+  json sensitivity;                            // a `reram prune --sensitivity` report, for allocation
 
-  bool exclude_first = true;  // keep the first weight layer dense
-  bool exclude_last = true;   // keep the last weight layer dense
+  bool exclude_first = true;     // keep the first weight layer dense
+  bool exclude_last = true;      // keep the last weight layer dense
   std::string reorder = "auto";  // auto (per layer, when it keeps more score) | on | off
 
   int finetune_epochs = 0;
-  int prune_epochs = 2;       // training epochs of agp / lgd / admm before the hard prune
-  TrainOptions train;         // fine-tuning and pruning-phase training options
-  int taylor_batches = 20;    // batches averaged for Taylor scores
+  int prune_epochs = 2;     // training epochs of agp / lgd / admm before the hard prune
+  TrainOptions train;       // fine-tuning and pruning-phase training options
+  int taylor_batches = 20;  // batches averaged for Taylor scores
 
   // Granularity parameters.
   int balance_g = 16;
-  int balance_p = -1;         // -1: derived from the budget
+  int balance_p = -1;  // -1: derived from the budget
   double mixed_fine_fraction = 0.5;
   int mixed_fine_p = 8;
   int ou_rows = 0, ou_cols = 0;  // ou granularity, physical; 0: the arch's OU, else 16 x 16
 
   // Optimiser parameters.
-  int project_every = 16;     // lgd/agp: steps between projections
-  double lgd_sigma = 0.5;     // lgd: initial log-normal group-score noise
+  int project_every = 16;               // lgd/agp: steps between projections
+  double lgd_sigma = 0.5;               // lgd: initial log-normal group-score noise
   std::string lgd_projection = "lazy";  // lgd: lazy (forward pass, dense W kept) | eager (W overwritten)
-  double anneal_fraction = 0.75;  // lgd/agp: share of the schedule spent annealing
-  double admm_rho = 1e-3;     // admm: initial penalty
-  double admm_rho_growth = 1.3;  // admm: factor per Z/U update
-  int admm_update_steps = 0;  // admm: steps between Z/U updates (0: a quarter epoch)
-  bool quantize = false;      // round kept weights to conductance levels (admm forces it)
-  double noise_sigma = 0.0;   // relative weight noise during fine-tuning (device mismatch)
+  double anneal_fraction = 0.75;        // lgd/agp: share of the schedule spent annealing
+  double admm_rho = 1e-3;               // admm: initial penalty
+  double admm_rho_growth = 1.3;         // admm: factor per Z/U update
+  int admm_update_steps = 0;            // admm: steps between Z/U updates (0: a quarter epoch)
+  bool quantize = false;                // round kept weights to conductance levels (admm forces it)
+  double noise_sigma = 0.0;             // relative weight noise during fine-tuning (device mismatch)
   uint64_t seed = 1;
   // Also time one plain training epoch of the same net and options (overhead benchmark).
   bool measure_plain_epoch = false;
@@ -67,8 +67,8 @@ struct PruneResult {
 
 // Prunes `net` (with weights; batchnorm unfolded is fine) for `arch`. `train`/`test`
 // may be null: then no training-based optimiser or fine-tuning, and no accuracy.
-PruneResult prune_network(const Network& net, const ArchConfig& arch, const PruneOptions& opt,
-                          const Dataset* train, const Dataset* test);
+PruneResult prune_network(const Network& net, const ArchConfig& arch, const PruneOptions& opt, const Dataset* train,
+                          const Dataset* test);
 
 // Sensitivity analysis: every prunable layer alone pruned (one-shot magnitude, no
 // fine-tuning) at each crossbar keep ratio; accuracy on `test` per point.

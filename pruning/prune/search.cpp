@@ -42,24 +42,24 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
                                     const Dataset& train, const Dataset& validation, const Dataset* test,
                                     const SearchOptions& s) {
   if (!(s.max_accuracy_loss >= 0) || s.max_accuracy_loss > 100)
-    throw ConfigError("--max-accuracy-loss must be in 0..100 percentage points, got " + std::to_string(s.max_accuracy_loss));
+    throw ConfigError("--max-accuracy-loss must be in 0..100 percentage points, got " +
+                      std::to_string(s.max_accuracy_loss));
   if (s.steps < 1 || s.steps > 30) throw ConfigError("--search-steps must be in 1..30, got " + std::to_string(s.steps));
-  if (!(s.min_keep > 0 && s.min_keep < 1)) throw ConfigError("--search-min-keep must be in (0, 1), got " + std::to_string(s.min_keep));
+  if (!(s.min_keep > 0 && s.min_keep < 1))
+    throw ConfigError("--search-min-keep must be in (0, 1), got " + std::to_string(s.min_keep));
   if (validation.size() == 0) throw ConfigError("the search needs validation images (--validation-samples)");
   if (opt.keep_crossbars >= 0 || opt.weight_sparsity >= 0 || !opt.layer_ratios.empty())
-    throw ConfigError("--max-accuracy-loss searches the crossbar budget: it conflicts with --keep-crossbars, "
-                      "--weight-sparsity and --ratios");
+    throw ConfigError(
+        "--max-accuracy-loss searches the crossbar budget: it conflicts with --keep-crossbars, "
+        "--weight-sparsity and --ratios");
   if (!s.state_dir.empty()) ::mkdir(s.state_dir.c_str(), 0755);
 
   // Everything a step's result depends on: a state file made with other inputs is not reused.
   PruneOptions base = opt;
   base.train.progress = false;
-  const json inputs = {{"reram_version", version()},
-                       {"options", base.to_json()},
-                       {"arch", arch.to_json()},
-                       {"network", net.name},
-                       {"train_samples", train.size()},
-                       {"validation_samples", validation.size()},
+  const json inputs = {{"reram_version", version()},    {"options", base.to_json()},
+                       {"arch", arch.to_json()},        {"network", net.name},
+                       {"train_samples", train.size()}, {"validation_samples", validation.size()},
                        {"data", train.source}};
 
   const double reference = float_accuracy(net, opt, validation);
@@ -114,8 +114,8 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
       write_json_atomic(state, {{"inputs", inputs}, {"row", row}, {"prune_report", r.report}});
     }
     if (s.progress)
-      std::fprintf(stderr, "search step %d/%d: keep %.4f -> %.2fx, validation %.2f%% %s (bound %.2f%%)%s, %.0f s\n", step,
-                   total, keep, tp["compression"].get<double>(), 100 * val, ok ? ">=" : "<", 100 * bound,
+      std::fprintf(stderr, "search step %d/%d: keep %.4f -> %.2fx, validation %.2f%% %s (bound %.2f%%)%s, %.0f s\n",
+                   step, total, keep, tp["compression"].get<double>(), 100 * val, ok ? ">=" : "<", 100 * bound,
                    test ? (", test " + std::to_string(100 * tst).substr(0, 5) + "%").c_str() : "",
                    row["seconds"].get<double>());
     if (ok) feasible_results[keep] = std::move(r);
@@ -130,8 +130,10 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
   if (!run(lo, 1, total)) {
     for (int i = 0; i < s.steps; ++i) {
       const double mid = std::sqrt(lo * hi);
-      if (run(mid, i + 2, total)) hi = mid;
-      else lo = mid;
+      if (run(mid, i + 2, total))
+        hi = mid;
+      else
+        lo = mid;
     }
   }
 

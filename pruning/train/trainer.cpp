@@ -115,7 +115,8 @@ struct Trainer::Impl {
           }
           auto it = index.find(in);
           if (it == index.end())
-            throw InputError("network '" + net.name + "': layer '" + l.name + "' reads unknown or later layer '" + in + "'");
+            throw InputError("network '" + net.name + "': layer '" + l.name + "' reads unknown or later layer '" + in +
+                             "'");
           producers[i].push_back(it->second);
         }
       }
@@ -161,8 +162,9 @@ struct Trainer::Impl {
     }
     if (opt.optimizer == "sgd") {
       std::vector<torch::optim::OptimizerParamGroup> groups;
-      groups.emplace_back(decayed, std::make_unique<torch::optim::SGDOptions>(
-                                       torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(opt.weight_decay)));
+      groups.emplace_back(decayed,
+                          std::make_unique<torch::optim::SGDOptions>(
+                              torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(opt.weight_decay)));
       groups.emplace_back(free, std::make_unique<torch::optim::SGDOptions>(
                                     torch::optim::SGDOptions(opt.lr).momentum(opt.momentum).weight_decay(0)));
       optim = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(opt.lr));
@@ -297,7 +299,8 @@ struct Trainer::Impl {
       for (int p : producers[i]) in.push_back(p < 0 ? x : act[p]);
       act[i] = run_layer(i, in, train);
       for (int p : producers[i])
-        if (p >= 0 && last_use[p] == static_cast<int>(i) && p != static_cast<int>(net.layers.size()) - 1) act[p] = torch::Tensor();
+        if (p >= 0 && last_use[p] == static_cast<int>(i) && p != static_cast<int>(net.layers.size()) - 1)
+          act[p] = torch::Tensor();
     }
     return act.back();
   }
@@ -306,8 +309,8 @@ struct Trainer::Impl {
   torch::Tensor images_of(const NdArray& images, const char* what) const {
     const Shape& in = net.input;
     if (images.shape.size() != 4 || images.shape[1] != in.c || images.shape[2] != in.h || images.shape[3] != in.w)
-      throw InputError(std::string("Trainer::") + what + ": images have shape " + images.shape_str() + " but network '" +
-                       net.name + "' takes " + in.str());
+      throw InputError(std::string("Trainer::") + what + ": images have shape " + images.shape_str() +
+                       " but network '" + net.name + "' takes " + in.str());
     if (images.numel() != static_cast<int64_t>(images.data.size()))
       throw InputError(std::string("Trainer::") + what + ": image array size does not match its shape");
     return torch::from_blob(const_cast<float*>(images.data.data()), to_sizes(images.shape), torch::kFloat);

@@ -14,12 +14,12 @@ namespace reram {
 using MatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct LayerView {
-  int64_t rows = 0;            // all groups
+  int64_t rows = 0;  // all groups
   int64_t cols = 0;
   int groups = 1;
-  int64_t rows_per_group = 0;  // (C/g)*R*S
-  int64_t cols_per_group = 0;  // K/g
-  int64_t kernel_area = 1;     // R*S: rows per input channel
+  int64_t rows_per_group = 0;    // (C/g)*R*S
+  int64_t cols_per_group = 0;    // K/g
+  int64_t kernel_area = 1;       // R*S: rows per input channel
   int64_t output_positions = 1;  // H_out * W_out: input vectors per inference
   int group_of_row(int64_t r) const { return static_cast<int>(r / rows_per_group); }
   int group_of_col(int64_t c) const { return static_cast<int>(c / cols_per_group); }

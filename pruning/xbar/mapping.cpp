@@ -39,7 +39,8 @@ std::vector<int64_t> from_ranges(const json& r, const std::string& where) {
     if (!p.is_array() || p.size() != 2 || !p[0].is_number_integer() || !p[1].is_number_integer())
       throw InputError(where + ": index list must be an array of [begin, end] pairs");
     int64_t b = p[0].get<int64_t>(), e = p[1].get<int64_t>();
-    if (b < 0 || e <= b) throw InputError(where + ": bad index range [" + std::to_string(b) + ", " + std::to_string(e) + "]");
+    if (b < 0 || e <= b)
+      throw InputError(where + ": bad index range [" + std::to_string(b) + ", " + std::to_string(e) + "]");
     for (int64_t i = b; i < e; ++i) out.push_back(i);
   }
   return out;
@@ -124,8 +125,8 @@ void tile_dense(Mapping& m, int li) {
     int64_t per = std::min(xr / v.rows_per_group, lc / v.cols_per_group);
     for (int64_t b = 0; b * per < v.groups; ++b) {
       int64_t g0 = b * per, g1 = std::min<int64_t>(v.groups, g0 + per);
-      add(static_cast<int>(b), static_cast<int>(b), g0 * v.rows_per_group, g1 * v.rows_per_group,
-          g0 * v.cols_per_group, g1 * v.cols_per_group);
+      add(static_cast<int>(b), static_cast<int>(b), g0 * v.rows_per_group, g1 * v.rows_per_group, g0 * v.cols_per_group,
+          g1 * v.cols_per_group);
     }
   }
 }
@@ -259,8 +260,12 @@ void save_mapping(const Mapping& m, const std::string& path) {
   j["format_version"] = m.format_version;
   j["reram_version"] = m.reram_version.empty() ? version() : m.reram_version;
   const auto& g = m.geometry;
-  j["geometry"] = {{"rows", g.rows}, {"cols", g.cols}, {"cell_bits", g.cell_bits}, {"weight_bits", g.weight_bits},
-                   {"sign_encoding", to_string(g.sign_encoding)}, {"slices", g.slices()},
+  j["geometry"] = {{"rows", g.rows},
+                   {"cols", g.cols},
+                   {"cell_bits", g.cell_bits},
+                   {"weight_bits", g.weight_bits},
+                   {"sign_encoding", to_string(g.sign_encoding)},
+                   {"slices", g.slices()},
                    {"logical_cols", g.logical_cols()}};
   std::string weights;
   if (m.network.has_weights()) {
@@ -273,7 +278,8 @@ void save_mapping(const Mapping& m, const std::string& path) {
   j["arch"] = m.arch;
   j["summary"] = {{"dense_crossbars", m.dense_crossbars()},
                   {"occupied_crossbars", m.occupied_crossbars()},
-                  {"compression_rate", m.occupied_crossbars() ? static_cast<double>(m.dense_crossbars()) / m.occupied_crossbars() : 0.0},
+                  {"compression_rate",
+                   m.occupied_crossbars() ? static_cast<double>(m.dense_crossbars()) / m.occupied_crossbars() : 0.0},
                   {"weight_sparsity", m.weight_sparsity()},
                   {"tiles_used", m.tiles_used},
                   {"pes_used", m.pes_used}};
@@ -334,9 +340,12 @@ Mapping load_mapping(const std::string& path) {
     m.geometry.cell_bits = g.req<int>("cell_bits");
     m.geometry.weight_bits = g.req<int>("weight_bits");
     std::string enc = g.req<std::string>("sign_encoding");
-    if (enc == "offset") m.geometry.sign_encoding = SignEncoding::Offset;
-    else if (enc == "differential") m.geometry.sign_encoding = SignEncoding::Differential;
-    else g.fail("sign_encoding", "must be offset or differential");
+    if (enc == "offset")
+      m.geometry.sign_encoding = SignEncoding::Offset;
+    else if (enc == "differential")
+      m.geometry.sign_encoding = SignEncoding::Differential;
+    else
+      g.fail("sign_encoding", "must be offset or differential");
     g.opt<int>("slices", 0);
     g.opt<int>("logical_cols", 0);
     g.finish();
@@ -358,7 +367,8 @@ Mapping load_mapping(const std::string& path) {
         !m.network.layers[static_cast<size_t>(L.network_layer)].is_weight_layer())
       lr.fail("network_layer", "does not name conv/linear layer '" + L.name + "' of the embedded network");
     L.view = layer_view(m.network.layers[static_cast<size_t>(L.network_layer)]);
-    for (const char* k : {"rows", "cols", "groups", "rows_per_group", "cols_per_group", "kernel_area", "output_positions"})
+    for (const char* k :
+         {"rows", "cols", "groups", "rows_per_group", "cols_per_group", "kernel_area", "output_positions"})
       lr.req<int64_t>(k);
     if (lr.req<int64_t>("rows") != L.view.rows || lr.req<int64_t>("cols") != L.view.cols)
       lr.fail("rows", "disagrees with the shape of layer '" + L.name + "'");
@@ -388,12 +398,15 @@ Mapping load_mapping(const std::string& path) {
     x.cols = from_ranges(xr.raw("cols"), where + ".cols");
     const LayerView& v = m.layers[static_cast<size_t>(x.layer)].view;
     if (static_cast<int64_t>(x.rows.size()) > m.geometry.rows)
-      xr.fail("rows", "uses " + std::to_string(x.rows.size()) + " word lines; the crossbar has " + std::to_string(m.geometry.rows));
+      xr.fail("rows", "uses " + std::to_string(x.rows.size()) + " word lines; the crossbar has " +
+                          std::to_string(m.geometry.rows));
     if (static_cast<int64_t>(x.cols.size()) > m.geometry.logical_cols())
       xr.fail("cols", "uses " + std::to_string(x.cols.size()) + " logical columns; the crossbar holds " +
                           std::to_string(m.geometry.logical_cols()));
-    if (!x.rows.empty() && *std::max_element(x.rows.begin(), x.rows.end()) >= v.rows) xr.fail("rows", "index beyond the layer's rows");
-    if (!x.cols.empty() && *std::max_element(x.cols.begin(), x.cols.end()) >= v.cols) xr.fail("cols", "index beyond the layer's columns");
+    if (!x.rows.empty() && *std::max_element(x.rows.begin(), x.rows.end()) >= v.rows)
+      xr.fail("rows", "index beyond the layer's rows");
+    if (!x.cols.empty() && *std::max_element(x.cols.begin(), x.cols.end()) >= v.cols)
+      xr.fail("cols", "index beyond the layer's columns");
     x.nonzeros = xr.req<int64_t>("nonzeros");
     x.active_ous = xr.req<int64_t>("active_ous");
     x.total_ous = xr.req<int64_t>("total_ous");
@@ -408,7 +421,8 @@ Mapping load_mapping(const std::string& path) {
     for (int id : L.crossbars)
       if (id < 0 || id >= static_cast<int>(m.crossbars.size()) ||
           m.layers[static_cast<size_t>(m.crossbars[static_cast<size_t>(id)].layer)].name != L.name)
-        throw InputError(path + ": layer '" + L.name + "' lists crossbar " + std::to_string(id) + " that is not its own");
+        throw InputError(path + ": layer '" + L.name + "' lists crossbar " + std::to_string(id) +
+                         " that is not its own");
   int max_tile = -1, pes = 0;
   for (const auto& x : m.crossbars) max_tile = std::max(max_tile, x.tile);
   m.tiles_used = max_tile + 1;
@@ -467,8 +481,13 @@ json mapping_report(const Mapping& m) {
   j["network"] = m.network.name;
   j["network_file"] = m.network.source_file;
   const auto& g = m.geometry;
-  j["geometry"] = {{"rows", g.rows}, {"cols", g.cols}, {"cell_bits", g.cell_bits}, {"weight_bits", g.weight_bits},
-                   {"sign_encoding", to_string(g.sign_encoding)}, {"slices", g.slices()}, {"logical_cols", g.logical_cols()}};
+  j["geometry"] = {{"rows", g.rows},
+                   {"cols", g.cols},
+                   {"cell_bits", g.cell_bits},
+                   {"weight_bits", g.weight_bits},
+                   {"sign_encoding", to_string(g.sign_encoding)},
+                   {"slices", g.slices()},
+                   {"logical_cols", g.logical_cols()}};
   j["crossbars"] = m.occupied_crossbars();
   j["dense_crossbars"] = m.dense_crossbars();
   j["tiles"] = m.tiles_used;
@@ -518,7 +537,8 @@ std::vector<std::string> mapping_warnings(const Mapping& m) {
   if (u < kLowUtilization) {
     std::ostringstream s;
     s << "the crossbars hold " << std::fixed << std::setprecision(u < 0.001 ? 4 : 1) << 100.0 * u
-      << "% of their cells (below " << std::setprecision(0) << 100.0 * kLowUtilization << "%): the geometry wastes most of the array";
+      << "% of their cells (below " << std::setprecision(0) << 100.0 * kLowUtilization
+      << "%): the geometry wastes most of the array";
     w.push_back(s.str());
   }
   return w;
@@ -531,16 +551,18 @@ std::string mapping_table(const Mapping& m) {
     << m.geometry.cell_bits << "-bit cells, " << m.geometry.weight_bits << "-bit weights, "
     << to_string(m.geometry.sign_encoding) << ", " << m.geometry.slices() << " slices)\n";
   s << std::left << std::setw(24) << "layer" << std::right << std::setw(9) << "rows" << std::setw(9) << "cols"
-    << std::setw(7) << "groups" << std::setw(11) << "crossbars" << std::setw(13) << "utilization" << "\n";
+    << std::setw(7) << "groups" << std::setw(11) << "crossbars" << std::setw(13) << "utilization"
+    << "\n";
   for (const auto& l : r["layers"]) {
-    s << std::left << std::setw(24) << l["name"].get<std::string>() << std::right << std::setw(9) << l["rows"].get<int64_t>()
-      << std::setw(9) << l["cols"].get<int64_t>() << std::setw(7) << l["groups"].get<int>() << std::setw(11)
-      << l["crossbars"].get<int64_t>() << std::setw(12) << std::fixed << std::setprecision(1)
+    s << std::left << std::setw(24) << l["name"].get<std::string>() << std::right << std::setw(9)
+      << l["rows"].get<int64_t>() << std::setw(9) << l["cols"].get<int64_t>() << std::setw(7) << l["groups"].get<int>()
+      << std::setw(11) << l["crossbars"].get<int64_t>() << std::setw(12) << std::fixed << std::setprecision(1)
       << 100.0 * l["utilization"].get<double>() << "%\n";
   }
-  s << "total: " << r["crossbars"].get<int64_t>() << " crossbars (dense " << r["dense_crossbars"].get<int64_t>() << "), "
-    << m.pes_used << " PEs, " << m.tiles_used << " tiles, " << r["weights"].get<int64_t>() << " weights, utilization "
-    << std::fixed << std::setprecision(1) << 100.0 * r["utilization"].get<double>() << "%\n";
+  s << "total: " << r["crossbars"].get<int64_t>() << " crossbars (dense " << r["dense_crossbars"].get<int64_t>()
+    << "), " << m.pes_used << " PEs, " << m.tiles_used << " tiles, " << r["weights"].get<int64_t>()
+    << " weights, utilization " << std::fixed << std::setprecision(1) << 100.0 * r["utilization"].get<double>()
+    << "%\n";
   return s.str();
 }
 

@@ -27,8 +27,8 @@ struct XbarGeometry {
 
 struct PhysicalCrossbar {
   int id = 0;
-  int layer = 0;          // index into Mapping::layers
-  int row_block = 0;      // position in the layer's crossbar grid (dense: the tile of M)
+  int layer = 0;      // index into Mapping::layers
+  int row_block = 0;  // position in the layer's crossbar grid (dense: the tile of M)
   int col_block = 0;
   std::vector<int64_t> rows;  // logical row of M for each used word line, in order
   std::vector<int64_t> cols;  // logical column of M for each used column slot, in order
@@ -43,22 +43,22 @@ struct PhysicalCrossbar {
 
 struct MappedLayer {
   std::string name;
-  int network_layer = 0;         // index into Mapping::network.layers
+  int network_layer = 0;  // index into Mapping::network.layers
   LayerView view;
-  int64_t dense_crossbars = 0;   // crossbars of the unpruned layer on this geometry
+  int64_t dense_crossbars = 0;  // crossbars of the unpruned layer on this geometry
   std::string granularity = "dense";
-  bool row_gather = false;       // word lines fed through an input gather (index map)
-  bool col_recombine = false;    // bit-line outputs routed/added through an output index map
-  int64_t index_bits = 0;        // index memory the compaction needs
-  int64_t weights_total = 0;     // structural weights (rows*cols/groups)
-  int64_t weights_kept = 0;      // non-zero after pruning (== total when unknown)
-  std::vector<int> crossbars;    // ids
+  bool row_gather = false;     // word lines fed through an input gather (index map)
+  bool col_recombine = false;  // bit-line outputs routed/added through an output index map
+  int64_t index_bits = 0;      // index memory the compaction needs
+  int64_t weights_total = 0;   // structural weights (rows*cols/groups)
+  int64_t weights_kept = 0;    // non-zero after pruning (== total when unknown)
+  std::vector<int> crossbars;  // ids
 };
 
 struct Mapping {
   int format_version = kMappingFormatVersion;
   std::string reram_version;
-  Network network;               // full graph (batchnorm folded); weights masked when present
+  Network network;  // full graph (batchnorm folded); weights masked when present
   XbarGeometry geometry;
   std::vector<MappedLayer> layers;
   std::vector<PhysicalCrossbar> crossbars;

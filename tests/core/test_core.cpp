@@ -1,10 +1,9 @@
 // Unit tests of the foundation: files, network graph, arch config, crossbar view, dense mapping.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstdio>
-#include <sys/stat.h>
-
 #include <fstream>
 #include <random>
 #include <set>
@@ -24,9 +23,7 @@ std::string tmp(const std::string& name) {
   return ::testing::TempDir() + "/reram_core_" + std::to_string(::getpid()) + "_" + name;
 }
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 // Message of the InputError/ConfigError thrown by f (fails when nothing is thrown).
 template <class F>
@@ -101,7 +98,8 @@ TEST(Npy, RoundTripAndNpz) {
 }
 
 TEST(Npy, ReadsNumpyWrittenArchivesWhenNumpyIsPresent) {
-  if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0) GTEST_SKIP() << "no /usr/bin/python3 with numpy";
+  if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0)
+    GTEST_SKIP() << "no /usr/bin/python3 with numpy";
   std::string p = tmp("np.npz");
   std::string cmd = "/usr/bin/python3 -c \"import numpy as np; np.savez_compressed('" + p +
                     "', a=np.arange(12, dtype=np.float64).reshape(3,4), b=np.array([1,2,3], dtype=np.int64))\"";
@@ -176,12 +174,15 @@ TEST(Network, BadNetworksNameTheLayer) {
     std::string j = R"({"name":"b","input":{"channels":3,"height":8,"width":8},"layers":[)" + layers + "]}";
     return error_of([&] { network_from_json(json::parse(j), "b.json"); });
   };
-  EXPECT_NE(bad(R"({"name":"c","type":"conv","out_channels":4,"kernel":3,"groups":2})").find("layer 'c'"), std::string::npos);
+  EXPECT_NE(bad(R"({"name":"c","type":"conv","out_channels":4,"kernel":3,"groups":2})").find("layer 'c'"),
+            std::string::npos);
   EXPECT_NE(bad(R"({"name":"c","type":"conv","out_channels":4,"kernel":3,"colour":1})").find("unknown key 'colour'"),
             std::string::npos);
   EXPECT_NE(bad(R"({"name":"l","type":"linear","out_features":4})").find("flat input"), std::string::npos);
   EXPECT_NE(bad(R"({"name":"c","type":"conv","out_channels":4,"kernel":3},
-                   {"name":"a","type":"add","inputs":["c","input"]})").find("layer 'a'"), std::string::npos);
+                   {"name":"a","type":"add","inputs":["c","input"]})")
+                .find("layer 'a'"),
+            std::string::npos);
   EXPECT_NE(bad(R"({"name":"x","type":"softmax"})").find("unknown layer type 'softmax'"), std::string::npos);
   EXPECT_NE(bad(R"({"name":"c","type":"conv","out_channels":4,"kernel":9})").find("empty"), std::string::npos);
 }
@@ -218,7 +219,8 @@ TEST(Network, BatchNormFoldingPreservesTheFunction) {
     for (int64_t i = 0; i < 63; ++i) {
       auto& v = y[static_cast<size_t>(k * 63 + i)];
       v = (v - bn.params["running_mean"].data[k]) / std::sqrt(bn.params["running_var"].data[k] + bn.eps) *
-              bn.params["weight"].data[k] + bn.params["bias"].data[k];
+              bn.params["weight"].data[k] +
+          bn.params["bias"].data[k];
     }
   n.fold_batchnorm();
   EXPECT_EQ(n.index_of("bn1"), -1);
@@ -282,7 +284,8 @@ TEST(Arch, BadValuesNameKeyAndFile) {
   EXPECT_NE(e({"crossbar.colums=3"}).find("unknown key 'crossbar.colums'"), std::string::npos);
   EXPECT_NE(e({"chip.noc.topology=torus"}).find("topology"), std::string::npos);
   EXPECT_NE(e({"crossbar.g_max_us=0.5"}).find("on/off"), std::string::npos);
-  EXPECT_NE(e({"crossbar.cols=8", "precision.weight_bits=16", "crossbar.cell_bits=1"}).find("bit lines"), std::string::npos);
+  EXPECT_NE(e({"crossbar.cols=8", "precision.weight_bits=16", "crossbar.cell_bits=1"}).find("bit lines"),
+            std::string::npos);
   std::string p = tmp("unknown.json");
   write(p, R"({"crossbar": {"rows": 64, "colour": 2}})");
   std::string m = error_of([&] { load_arch(p); });
@@ -328,16 +331,20 @@ TEST(Arch, CoarseAdcWarns) {
 // Crossbar count of one layer by walking the grid cell by cell (independent of the
 // closed form): every structural cell lands in exactly one crossbar.
 TEST(DenseMapping, TilesCoverEveryCellOnceWithUnevenSizes) {
-  for (auto [rows, cols, cell, wbits, diff, groups] : std::vector<std::tuple<int, int, int, int, bool, int>>{
-           {64, 64, 2, 8, false, 1}, {100, 96, 2, 8, true, 1}, {128, 128, 1, 8, false, 4}, {32, 256, 3, 8, false, 16}}) {
+  for (auto [rows, cols, cell, wbits, diff, groups] :
+       std::vector<std::tuple<int, int, int, int, bool, int>>{{64, 64, 2, 8, false, 1},
+                                                              {100, 96, 2, 8, true, 1},
+                                                              {128, 128, 1, 8, false, 4},
+                                                              {32, 256, 3, 8, false, 16}}) {
     std::string net = R"({"name":"u","input":{"channels":48,"height":5,"width":5},"layers":[
-       {"name":"c","type":"conv","out_channels":80,"kernel":3,"groups":)" + std::to_string(groups) + R"(},
+       {"name":"c","type":"conv","out_channels":80,"kernel":3,"groups":)" +
+                      std::to_string(groups) + R"(},
        {"name":"f","type":"flatten"},{"name":"fc","type":"linear","out_features":37}]})";
     Network n = network_from_json(json::parse(net), "u.json");
-    ArchConfig a = arch_with({"crossbar.rows=" + std::to_string(rows), "crossbar.cols=" + std::to_string(cols),
-                              "crossbar.cell_bits=" + std::to_string(cell), "precision.weight_bits=" + std::to_string(wbits),
-                              std::string("crossbar.sign_encoding=") + (diff ? "differential" : "offset"),
-                              "chip.tiles=auto"});
+    ArchConfig a =
+        arch_with({"crossbar.rows=" + std::to_string(rows), "crossbar.cols=" + std::to_string(cols),
+                   "crossbar.cell_bits=" + std::to_string(cell), "precision.weight_bits=" + std::to_string(wbits),
+                   std::string("crossbar.sign_encoding=") + (diff ? "differential" : "offset"), "chip.tiles=auto"});
     Mapping m = map_dense(n, a);
     int lc = cols / (((wbits + cell - 1) / cell) * (diff ? 2 : 1));
     for (size_t li = 0; li < m.layers.size(); ++li) {
@@ -380,15 +387,17 @@ TEST(DenseMapping, DifferentialDoublesColumnsAndPlacementCountsPes) {
        {"name":"f","type":"flatten"},{"name":"fc","type":"linear","out_features":100}]})";
   Network n = network_from_json(json::parse(net), "l.json");
   Mapping off = map_dense(n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2"}));
-  Mapping dif = map_dense(n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2", "crossbar.sign_encoding=differential"}));
+  Mapping dif = map_dense(
+      n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2", "crossbar.sign_encoding=differential"}));
   EXPECT_EQ(off.occupied_crossbars(), 4);  // ceil(100 / 32)
   EXPECT_EQ(dif.occupied_crossbars(), 7);  // ceil(100 / 16)
-  Mapping small = map_dense(n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2", "pe.crossbars=3", "tile.pes=1",
-                                          "chip.tiles=auto"}));
+  Mapping small = map_dense(n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2", "pe.crossbars=3",
+                                          "tile.pes=1", "chip.tiles=auto"}));
   EXPECT_EQ(small.pes_used, 2);
   EXPECT_EQ(small.tiles_used, 2);
   std::string e = error_of([&] {
-    map_dense(n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2", "pe.crossbars=1", "tile.pes=1", "chip.tiles=3"}));
+    map_dense(n, arch_with({"precision.weight_bits=8", "crossbar.cell_bits=2", "pe.crossbars=1", "tile.pes=1",
+                            "chip.tiles=3"}));
   });
   EXPECT_NE(e.find("needs 4 tiles"), std::string::npos) << e;
   EXPECT_NE(e.find("chip.tiles=auto"), std::string::npos) << e;
@@ -397,8 +406,9 @@ TEST(DenseMapping, DifferentialDoublesColumnsAndPlacementCountsPes) {
 TEST(DenseMapping, SaveLoadRoundTripAndLosslessExpansion) {
   Network n = network_from_json(json::parse(kTinyNet), "tiny.json");
   randomize_weights(n, 9);
-  Mapping m = map_dense(n, arch_with({"crossbar.rows=16", "crossbar.cols=16", "precision.weight_bits=8", "crossbar.cell_bits=4",
-                                      "crossbar.ou_rows=4", "crossbar.ou_cols=4", "chip.tiles=auto"}));
+  Mapping m =
+      map_dense(n, arch_with({"crossbar.rows=16", "crossbar.cols=16", "precision.weight_bits=8", "crossbar.cell_bits=4",
+                              "crossbar.ou_rows=4", "crossbar.ou_cols=4", "chip.tiles=auto"}));
   std::string p = tmp("map.json");
   save_mapping(m, p);
   Mapping b = load_mapping(p);
@@ -418,8 +428,10 @@ TEST(DenseMapping, SaveLoadRoundTripAndLosslessExpansion) {
   // block-diagonal crossbars of the grouped layer have all-zero OUs off the diagonal.
   for (const auto& x : b.crossbars) {
     const LayerView& v = b.layers[static_cast<size_t>(x.layer)].view;
-    if (static_cast<int64_t>(x.cols.size()) <= v.cols_per_group) EXPECT_EQ(x.active_ous, x.total_ous);
-    else EXPECT_LT(x.active_ous, x.total_ous);  // several groups on the diagonal
+    if (static_cast<int64_t>(x.cols.size()) <= v.cols_per_group)
+      EXPECT_EQ(x.active_ous, x.total_ous);
+    else
+      EXPECT_LT(x.active_ous, x.total_ous);  // several groups on the diagonal
   }
 }
 
@@ -476,7 +488,8 @@ std::string make_cifar10(const std::string& name, int per_batch) {
   std::string dir = tmp(name);
   std::string sub = dir + "/cifar-10-batches-bin";
   (void)std::system(("mkdir -p " + sub).c_str());
-  for (int k = 1; k <= 5; ++k) write_bytes(sub + "/data_batch_" + std::to_string(k) + ".bin", cifar_records(per_batch, false, k));
+  for (int k = 1; k <= 5; ++k)
+    write_bytes(sub + "/data_batch_" + std::to_string(k) + ".bin", cifar_records(per_batch, false, k));
   write_bytes(sub + "/test_batch.bin", cifar_records(per_batch, false, 0));
   return dir;
 }
@@ -540,7 +553,8 @@ TEST(Dataset, BadCifarFilesAreNamedErrors) {
   std::remove(f.c_str());
   EXPECT_NE(err().find("'test_batch.bin' not found"), std::string::npos);
   EXPECT_NE(error_of([] { parse_data_source("cifar10:/nonexistent/dir"); }).find("not found"), std::string::npos);
-  EXPECT_NE(error_of([] { parse_data_source("imagenet:/x"); }).find("unknown data set kind 'imagenet'"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_data_source("imagenet:/x"); }).find("unknown data set kind 'imagenet'"),
+            std::string::npos);
   EXPECT_NE(error_of([] { parse_data_source("npz:"); }).find("no path"), std::string::npos);
 }
 
@@ -597,16 +611,22 @@ TEST(Dataset, NpzInNhwcUint8AndNchwFloatAgree) {
   EXPECT_EQ(load_dataset(parse_data_source("npz:" + p2), "test").size(), 2);
   // Errors name the file and the array.
   write_npz_atomic(p2, {{"x_train", f}, {"y_train", NdArray({3}, {0, 1, 2})}, {"x_test", xt}, {"y_test", yt}});
-  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("'y_train' has 3 labels for 4 images"),
+  EXPECT_NE(error_of([&] {
+              load_dataset(parse_data_source("npz:" + p2), "train");
+            }).find("'y_train' has 3 labels for 4 images"),
             std::string::npos);
   write_npz_atomic(p2, {{"x_train", f}, {"y_train", NdArray({n}, {0, 1, -2, 1})}, {"x_test", xt}, {"y_test", yt}});
-  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("is not a label"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("is not a label"),
+            std::string::npos);
   write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"x_test", NdArray({2, c, h, w + 1})}, {"y_test", yt}});
-  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("but x_test images are"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "train"); }).find("but x_test images are"),
+            std::string::npos);
   write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"y_test", yt}});
-  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("no array 'x_test'"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("no array 'x_test'"),
+            std::string::npos);
   write_npz_atomic(p2, {{"x_train", f}, {"y_train", y}, {"x_test", xt}, {"y_test", yt}, {"extra", yt}});
-  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("unknown array 'extra'"), std::string::npos);
+  EXPECT_NE(error_of([&] { load_dataset(parse_data_source("npz:" + p2), "test"); }).find("unknown array 'extra'"),
+            std::string::npos);
 }
 
 // A pre-activation batchnorm (after a concat, as in DenseNet) has no conv to fold into:
@@ -620,7 +640,7 @@ TEST(Network, PreActivationBatchnormStaysWhenNothingToFoldInto) {
                {"name": "bn2", "type": "batchnorm"},
                {"name": "r", "type": "relu"},
                {"name": "c3", "type": "conv", "out_channels": 3, "kernel": 1}]})"),
-                               "dense.json");
+                                "dense.json");
   randomize_weights(n, 5);
   n.fold_batchnorm();
   EXPECT_EQ(n.index_of("bn1"), -1);  // folded into c1 (its only consumer is bn1)

@@ -16,7 +16,9 @@ namespace reram {
 namespace {
 
 std::string root() { return RERAM_SOURCE_DIR; }
-ArchConfig physical(std::vector<std::string> sets = {}) { return load_arch(root() + "/arch_configs/default.json", sets); }
+ArchConfig physical(std::vector<std::string> sets = {}) {
+  return load_arch(root() + "/arch_configs/default.json", sets);
+}
 
 // Relative closeness: |a - b| <= tol * |b|.
 ::testing::AssertionResult near_rel(double a, double b, double tol = 0.05) {
@@ -61,8 +63,9 @@ TEST(CostSurvey, MatchesTheSurveyFit) {
     int bits;
     double rate, pj, um2;
   };
-  for (const Ref& r : {Ref{32, 4, 1e8, 0.924, 3274}, Ref{32, 8, 1e8, 1.714, 3939}, Ref{32, 10, 1e8, 3.31, 4796},
-                       Ref{32, 8, 1.28e9, 1.929, 6469}, Ref{32, 10, 1.28e9, 16.42, 12280}, Ref{22, 8, 1e8, 0.847, 2199}}) {
+  for (const Ref& r :
+       {Ref{32, 4, 1e8, 0.924, 3274}, Ref{32, 8, 1e8, 1.714, 3939}, Ref{32, 10, 1e8, 3.31, 4796},
+        Ref{32, 8, 1.28e9, 1.929, 6469}, Ref{32, 10, 1.28e9, 16.42, 12280}, Ref{22, 8, 1e8, 0.847, 2199}}) {
     ArchConfig a = physical({at(r.nm), "precision.adc_bits=" + std::to_string(r.bits),
                              "pe.adc_latency_ns=" + std::to_string(1e9 / r.rate)});
     SCOPED_TRACE(std::to_string(r.nm) + " nm, " + std::to_string(r.bits) + " bits, " + std::to_string(r.rate));
@@ -102,12 +105,12 @@ TEST(CostCrossbar, MatchesMnsimWithItsDeviceParameters) {
   };
   for (const Ref& r : {Ref{128, 128, 3.922, 170793}, Ref{256, 256, 15.689, 388772}, Ref{64, 256, 3.922, 97193},
                        Ref{256, 64, 3.922, 317993}}) {
-    ArchConfig a = physical({"technology_nm=130", "crossbar.rows=" + std::to_string(r.rows),
-                             "crossbar.cols=" + std::to_string(r.cols), "device.r_on_ohm=10000",
-                             "device.r_off_ohm=1000000", "device.v_read=0.15",
-                             "device.cell_area_f2=" + std::to_string(1.44 / (0.13 * 0.13)),
-                             "technology.crossbar.read_pulse_ns=3.16", "technology.crossbar.input_bit_density=0.1",
-                             "technology.crossbar.nominal_g_fraction=" + std::to_string((33.67 - 1.0) / 99.0)});
+    ArchConfig a =
+        physical({"technology_nm=130", "crossbar.rows=" + std::to_string(r.rows),
+                  "crossbar.cols=" + std::to_string(r.cols), "device.r_on_ohm=10000", "device.r_off_ohm=1000000",
+                  "device.v_read=0.15", "device.cell_area_f2=" + std::to_string(1.44 / (0.13 * 0.13)),
+                  "technology.crossbar.read_pulse_ns=3.16", "technology.crossbar.input_bit_density=0.1",
+                  "technology.crossbar.nominal_g_fraction=" + std::to_string((33.67 - 1.0) / 99.0)});
     SCOPED_TRACE(std::to_string(r.rows) + "x" + std::to_string(r.cols));
     const double cells = double(r.rows) * r.cols;
     EXPECT_TRUE(near_rel(a.tech("crossbar").energy_pj * cells, r.pj));
@@ -169,7 +172,8 @@ TEST(CostPhysical, ReadLatencyNeverFallsWhenRowsOrColsGrow) {
 }
 
 TEST(CostPhysical, EnergyAndAreaPerActionFallFrom65To32To22Nm) {
-  ArchConfig n65 = physical({"technology_nm=65"}), n32 = physical({"technology_nm=32"}), n22 = physical({"technology_nm=22"});
+  ArchConfig n65 = physical({"technology_nm=65"}), n32 = physical({"technology_nm=32"}),
+             n22 = physical({"technology_nm=22"});
   for (const auto& c : cost::components()) {
     if (c.name == "offchip_link" || c.name == "global_buffer") continue;  // per-bit link figures; no global buffer
     SCOPED_TRACE(c.name);
@@ -308,7 +312,7 @@ namespace {
 // resistance the crossbar cost model uses, G_max (R_row,cell (cols - 1) + R_col,cell (rows - 1)).
 TEST(CostConfig, WireIrDropFollowsTheLineResistance) {
   ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json", {"nonideal.ir_drop=\"wire\""});
-  const double r_um = cost::wire_r_ohm_per_um(56);  // 32 nm lines
+  const double r_um = cost::wire_r_ohm_per_um(56);                                    // 32 nm lines
   const double expect = 100e-6 * (r_um * 12 * 0.032 * 127 + r_um * 4 * 0.032 * 127);  // 1T1R 12F x 4F at F = 32 nm
   EXPECT_NEAR(a.nonideal.ir_drop, expect, 1e-12);
   EXPECT_EQ(a.to_json()["nonideal"]["ir_drop"], "wire");

@@ -80,9 +80,12 @@ std::string checker(const std::string& mode, const std::string& json_path, const
 
 // The checker's exit codes 2 (no torch) and 3 (no reference model) are skips.
 bool skip_reason(const RunResult& r, const std::string& rel, std::string* why) {
-  if (r.status == 2) *why = "torch/torchvision not importable by " + kPython + "; PyTorch cross-check skipped";
-  else if (r.status == 3) *why = "no independent reference model for " + rel;
-  else return false;
+  if (r.status == 2)
+    *why = "torch/torchvision not importable by " + kPython + "; PyTorch cross-check skipped";
+  else if (r.status == 3)
+    *why = "no independent reference model for " + rel;
+  else
+    return false;
   return true;
 }
 
@@ -190,9 +193,9 @@ INSTANTIATE_TEST_SUITE_P(Bundled, Workload, ::testing::ValuesIn(find_workloads()
 
 TEST(Workloads, AllPublishedNetworksAreBundled) {
   const auto all = find_workloads();
-  for (const char* want : {"cifar10/vgg8.json", "cifar10/resnet20.json", "cifar10/resnet18.json",
-                           "imagenet/alexnet.json", "imagenet/vgg16.json", "imagenet/resnet18.json",
-                           "imagenet/resnet50.json", "imagenet/mobilenetv2.json"})
+  for (const char* want :
+       {"cifar10/vgg8.json", "cifar10/resnet20.json", "cifar10/resnet18.json", "imagenet/alexnet.json",
+        "imagenet/vgg16.json", "imagenet/resnet18.json", "imagenet/resnet50.json", "imagenet/mobilenetv2.json"})
     EXPECT_NE(std::find(all.begin(), all.end(), want), all.end()) << want << " missing";
 }
 

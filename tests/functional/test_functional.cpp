@@ -46,9 +46,10 @@ Network test_net(uint64_t seed) {
 }
 
 ArchConfig make_arch(const json& extra) {
-  json spec = {{"crossbar", {{"rows", 17}, {"cols", 24}, {"cell_bits", 2}, {"sign_encoding", "offset"}}},
-               {"precision", {{"weight_bits", 5}, {"input_bits", 7}, {"dac_bits", 2}, {"adc_bits", 8}, {"activation_bits", 8}}},
-               {"chip", {{"tiles", "auto"}}}};
+  json spec = {
+      {"crossbar", {{"rows", 17}, {"cols", 24}, {"cell_bits", 2}, {"sign_encoding", "offset"}}},
+      {"precision", {{"weight_bits", 5}, {"input_bits", 7}, {"dac_bits", 2}, {"adc_bits", 8}, {"activation_bits", 8}}},
+      {"chip", {{"tiles", "auto"}}}};
   if (extra.is_object()) spec.merge_patch(extra);
   return arch_from_json(spec, "test-arch");
 }
@@ -96,7 +97,9 @@ Tensor naive_forward(const Network& net, const Tensor& input) {
     Tensor y;
     const Shape &in = L.in_shapes[0], &out = L.out_shape;
     switch (L.kind) {
-      case LayerKind::Conv: y = naive_conv(L, x); break;
+      case LayerKind::Conv:
+        y = naive_conv(L, x);
+        break;
       case LayerKind::Linear: {
         const auto& W = L.params.at("weight");
         y.assign(static_cast<size_t>(L.out_features), 0.0f);
@@ -107,8 +110,12 @@ Tensor naive_forward(const Network& net, const Tensor& input) {
         }
         break;
       }
-      case LayerKind::Relu: for (float v : x) y.push_back(std::max(v, 0.0f)); break;
-      case LayerKind::Relu6: for (float v : x) y.push_back(std::min(std::max(v, 0.0f), 6.0f)); break;
+      case LayerKind::Relu:
+        for (float v : x) y.push_back(std::max(v, 0.0f));
+        break;
+      case LayerKind::Relu6:
+        for (float v : x) y.push_back(std::min(std::max(v, 0.0f), 6.0f));
+        break;
       case LayerKind::Add: {
         y = x;
         for (size_t i = 1; i < L.inputs.size(); ++i)
@@ -141,7 +148,9 @@ Tensor naive_forward(const Network& net, const Tensor& input) {
             }
         break;
       }
-      default: y = x; break;
+      default:
+        y = x;
+        break;
     }
     a[L.name] = y;
   }
@@ -290,7 +299,8 @@ TEST(Functional, LossyAdcMatchesScalarModel) {
                   double read = 0;
                   for (size_t i = g0; i < std::min(pc.rows.size(), g0 + ou); ++i) {
                     const int64_t q = static_cast<int64_t>(lm.wq(pc.rows[i], col));
-                    int64_t stored = enc == "offset" ? q + (1 << (wb - 1)) : (sign == 0 ? std::max<int64_t>(q, 0) : std::max<int64_t>(-q, 0));
+                    int64_t stored = enc == "offset" ? q + (1 << (wb - 1))
+                                                     : (sign == 0 ? std::max<int64_t>(q, 0) : std::max<int64_t>(-q, 0));
                     const int64_t s = (stored >> (k * cb)) & 3;
                     const int64_t chunk = (static_cast<int64_t>(codes(v, pc.rows[i])) >> (t * d)) & 3;
                     read += static_cast<double>(s * chunk);
@@ -430,7 +440,8 @@ TEST(Functional, IrDropFollowsSeriesResistanceRule) {
 TEST(Functional, NonIdealityStreamsAreIndependent) {
   Network net = test_net(3);
   ArchConfig v = make_arch({{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}}}});
-  ArchConfig vf = make_arch({{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.05}, {"stuck_on_rate", 0.05}}}});
+  ArchConfig vf = make_arch(
+      {{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.05}, {"stuck_on_rate", 0.05}}}});
   Mapping m = map_dense(net, v);
   FunctionalModel a(m, v), b(m, vf);
   int64_t differ = 0, stuck = 0;
@@ -442,7 +453,8 @@ TEST(Functional, NonIdealityStreamsAreIndependent) {
   EXPECT_EQ(differ, stuck);
   // Fault sets are nested: the cells stuck off (g - G_min == 0 exactly; varied cells never
   // are) at a 5 % rate stay stuck off at 10 %, whatever the stuck-on rate does.
-  ArchConfig more = make_arch({{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.1}, {"stuck_on_rate", 0.2}}}});
+  ArchConfig more = make_arch(
+      {{"nonideal", {{"seed", 9}, {"variation_sigma", 0.2}, {"stuck_off_rate", 0.1}, {"stuck_on_rate", 0.2}}}});
   FunctionalModel c(m, more);
   // Likewise stuck-on cells (g - G_min == 3 levels exactly) from 5 % to 20 %.
   int64_t off5 = 0, off10 = 0, lost_off = 0, on5 = 0, on20 = 0, lost_on = 0;
@@ -469,10 +481,11 @@ TEST(Functional, NonIdealityStreamsAreIndependent) {
 // is one noisy conversion; g and the variance are recomputed from the weight codes.
 TEST(Functional, ReadNoiseHasDocumentedVariance) {
   const double sigma = 0.5;
-  json spec = {{"crossbar", {{"rows", 17}, {"cols", 24}, {"cell_bits", 2}, {"sign_encoding", "offset"}}},
-               {"precision", {{"weight_bits", 2}, {"input_bits", 1}, {"dac_bits", 1}, {"adc_bits", 12}, {"activation_bits", 8}}},
-               {"chip", {{"tiles", "auto"}}},
-               {"nonideal", {{"seed", 3}, {"read_noise_sigma", sigma}}}};
+  json spec = {
+      {"crossbar", {{"rows", 17}, {"cols", 24}, {"cell_bits", 2}, {"sign_encoding", "offset"}}},
+      {"precision", {{"weight_bits", 2}, {"input_bits", 1}, {"dac_bits", 1}, {"adc_bits", 12}, {"activation_bits", 8}}},
+      {"chip", {{"tiles", "auto"}}},
+      {"nonideal", {{"seed", 3}, {"read_noise_sigma", sigma}}}};
   ArchConfig arch = arch_from_json(spec, "noise-arch");
   json j = json::parse(R"({"name": "lin", "input": {"channels": 1, "height": 1, "width": 16},
     "layers": [{"name": "flat", "type": "flatten"}, {"name": "fc", "type": "linear", "out_features": 4, "bias": false}]})");
@@ -545,7 +558,8 @@ TEST(Functional, EvaluateReportsAllThreeAccuracies) {
   // Labels from the float model itself on half the images, so accuracy is not trivial.
   FunctionalModel fm(m, a);
   auto pred = argmax_rows(fm.forward_float(x));
-  for (int64_t i = 0; i < n; ++i) d.labels.push_back(i % 2 ? pred[static_cast<size_t>(i)] : (pred[static_cast<size_t>(i)] + 1) % 7);
+  for (int64_t i = 0; i < n; ++i)
+    d.labels.push_back(i % 2 ? pred[static_cast<size_t>(i)] : (pred[static_cast<size_t>(i)] + 1) % 7);
   EvalOptions o;
   o.batch_images = 4;
   o.calibration_samples = 10;
@@ -602,10 +616,10 @@ TEST(Functional, BitPlaneReadsEqualFloatProducts) {
     for (int ou : {0, 9, 70})
       for (int dac : {1, 2, 3})
         for (int cell : {1, 2, 3}) {
-          ArchConfig arch = make_arch({{"crossbar", {{"rows", 130}, {"cols", 16}, {"cell_bits", cell},
-                                                     {"sign_encoding", enc}, {"ou_rows", ou}}},
-                                       {"precision", {{"weight_bits", 6}, {"input_bits", 7}, {"dac_bits", dac},
-                                                      {"adc_bits", 5}}}});
+          ArchConfig arch =
+              make_arch({{"crossbar",
+                          {{"rows", 130}, {"cols", 16}, {"cell_bits", cell}, {"sign_encoding", enc}, {"ou_rows", ou}}},
+                         {"precision", {{"weight_bits", 6}, {"input_bits", 7}, {"dac_bits", dac}, {"adc_bits", 5}}}});
           Mapping m = map_dense(net, arch);
           const Acts x = random_images(net.input, 9, 5).cwiseAbs();
           HardwareOptions on, off;

@@ -15,11 +15,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <tuple>
-
-#include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -122,7 +121,8 @@ TEST_P(TorchvisionCrossbars, ReramMapMatchesTheClosedForm) {
   cmd << RERAM_BINARY << " map --network " << dir << "/" << model << ".onnx --arch " << RERAM_SOURCE_DIR
       << "/arch_configs/default.json --set crossbar.rows=" << g.rows << " --set crossbar.cols=" << g.cols
       << " --set precision.weight_bits=" << g.weight_bits << " --set crossbar.cell_bits=" << g.cell_bits
-      << " --set crossbar.sign_encoding=" << g.encoding << " --set chip.tiles=auto -q --report " << out << "/R.json > " << out << "/map.log 2>&1";
+      << " --set crossbar.sign_encoding=" << g.encoding << " --set chip.tiles=auto -q --report " << out << "/R.json > "
+      << out << "/map.log 2>&1";
   ASSERT_EQ(std::system(cmd.str().c_str()), 0) << cmd.str() << "\n" << slurp(out + "/map.log");
   json rep = json::parse(slurp(out + "/R.json"));
 
@@ -157,8 +157,6 @@ const Geometry kGeometries[] = {{"g128x128_c8_offset", 128, 128, 8, 8, "offset"}
 INSTANTIATE_TEST_SUITE_P(Models, TorchvisionCrossbars,
                          ::testing::Combine(::testing::Values("resnet18", "alexnet", "squeezenet1_1"),
                                             ::testing::ValuesIn(kGeometries)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) + "_" + std::get<1>(info.param).name;
-                         });
+                         [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param).name; });
 
 }  // namespace

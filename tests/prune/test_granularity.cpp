@@ -64,7 +64,8 @@ void check_lossless(const Compaction& cp, const MatrixXf& mask, const LayerGrid&
 
 // y = x^T (W .* mask) computed through the crossbars: each crossbar multiplies the
 // inputs its row list gathers and its column list routes partial sums to outputs.
-Eigen::VectorXd through_crossbars(const Compaction& cp, const MatrixXf& w, const MatrixXf& mask, const Eigen::VectorXd& x) {
+Eigen::VectorXd through_crossbars(const Compaction& cp, const MatrixXf& w, const MatrixXf& mask,
+                                  const Eigen::VectorXd& x) {
   Eigen::VectorXd y = Eigen::VectorXd::Zero(w.cols());
   for (const auto& xb : cp.crossbars)
     for (size_t j = 0; j < xb.cols.size(); ++j) {
@@ -104,13 +105,17 @@ TEST(PruneMath, SelectUnitsMatchesBruteForce) {
     // Brute force: n_b crossbars per bucket, each bucket keeps its best n_b*cap items.
     double best = 0;
     std::function<void(size_t, int64_t, double)> rec = [&](size_t b, int64_t left, double acc) {
-      if (b == buckets.size()) { best = std::max(best, acc); return; }
+      if (b == buckets.size()) {
+        best = std::max(best, acc);
+        return;
+      }
       std::vector<double> s = buckets[b];
       std::sort(s.rbegin(), s.rend());
       int64_t maxn = (static_cast<int64_t>(s.size()) + cap - 1) / cap;
       for (int64_t n = 0; n <= std::min(left, maxn); ++n) {
         double add = 0;
-        for (int64_t i = 0; i < std::min<int64_t>(n * cap, static_cast<int64_t>(s.size())); ++i) add += s[static_cast<size_t>(i)];
+        for (int64_t i = 0; i < std::min<int64_t>(n * cap, static_cast<int64_t>(s.size())); ++i)
+          add += s[static_cast<size_t>(i)];
         rec(b + 1, left - n, acc + add);
       }
     };
@@ -146,7 +151,8 @@ TEST(PruneMath, ReorderGroupsChannelsByImportance) {
 
 TEST(Granularity, RegistryListsAllAndRejectsUnknown) {
   auto names = granularity_names();
-  for (const char* n : {"unstructured", "filter", "channel", "crossbar", "column", "row", "pim", "balanced", "ou", "mixed"})
+  for (const char* n :
+       {"unstructured", "filter", "channel", "crossbar", "column", "row", "pim", "balanced", "ou", "mixed"})
     EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
   EXPECT_THROW(granularity("colum"), ConfigError);
 }

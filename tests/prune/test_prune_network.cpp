@@ -2,11 +2,11 @@
 // yields a mapping whose crossbars store exactly the masked weights (expand_layer), that
 // meets the crossbar budget, and that survives save/load. Layer sizes are uneven.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <set>
-#include <unistd.h>
 
 #include "pruning/prune/granularity.h"
 #include "pruning/prune/prune.h"
@@ -55,9 +55,9 @@ Network small_net() {
 
 ArchConfig small_arch() {
   // 24 x 36 crossbars, 8-bit weights on 2-bit cells: 9 logical columns per crossbar.
-  return load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
-                   {"crossbar.rows=24", "crossbar.cols=36", "precision.weight_bits=8", "crossbar.cell_bits=2",
-                    "chip.tiles=auto"});
+  return load_arch(
+      std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
+      {"crossbar.rows=24", "crossbar.cols=36", "precision.weight_bits=8", "crossbar.cell_bits=2", "chip.tiles=auto"});
 }
 
 }  // namespace
@@ -107,12 +107,15 @@ TEST(PruneNetwork, MappingRoundTripsThroughFiles) {
   o.granularity = "pim";
   o.keep_crossbars = 0.3;
   PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
-  std::string path = (std::filesystem::temp_directory_path() / ("prune_rt_" + std::to_string(::getpid()) + ".json")).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("prune_rt_" + std::to_string(::getpid()) + ".json")).string();
   save_mapping(r.mapping, path);
   Mapping back = load_mapping(path);
   ASSERT_EQ(back.layers.size(), r.mapping.layers.size());
   for (size_t i = 0; i < back.layers.size(); ++i) {
-    EXPECT_EQ((expand_layer(back, static_cast<int>(i)) - expand_layer(r.mapping, static_cast<int>(i))).cwiseAbs().maxCoeff(), 0.0f);
+    EXPECT_EQ(
+        (expand_layer(back, static_cast<int>(i)) - expand_layer(r.mapping, static_cast<int>(i))).cwiseAbs().maxCoeff(),
+        0.0f);
     EXPECT_EQ(back.layers[i].row_gather, r.mapping.layers[i].row_gather);
     EXPECT_EQ(back.layers[i].index_bits, r.mapping.layers[i].index_bits);
   }
@@ -285,7 +288,8 @@ TEST(PruneNetwork, ReorderReportedWithAndWithout) {
   PruneOptions f;
   f.granularity = "filter";
   f.keep_crossbars = 0.3;
-  for (const auto& l : prune_network(net, arch, f, nullptr, nullptr).report["layers"]) EXPECT_FALSE(l.contains("reorder_kept_score"));
+  for (const auto& l : prune_network(net, arch, f, nullptr, nullptr).report["layers"])
+    EXPECT_FALSE(l.contains("reorder_kept_score"));
 }
 
 // A budget below the smallest unit of a granularity empties the layer; the report says
@@ -314,10 +318,9 @@ TEST(PruneNetwork, WarnsWhenABudgetFitsNoGroup) {
 // Score allocation: on concave curves the greedy equals the brute-force optimum of the
 // summed kept score; a step-shaped curve (nothing until 3 crossbars) is still reached.
 TEST(PruneAllocation, ScoreAllocationMatchesBruteForceOnConcaveCurves) {
-  std::vector<std::vector<double>> curves = {
-      {1.0, 1.8, 2.4, 2.8, 3.0},  // diminishing gains
-      {0.5, 0.9, 1.2},
-      {2.0, 2.5, 2.7, 2.8}};
+  std::vector<std::vector<double>> curves = {{1.0, 1.8, 2.4, 2.8, 3.0},  // diminishing gains
+                                             {0.5, 0.9, 1.2},
+                                             {2.0, 2.5, 2.7, 2.8}};
   for (int64_t total = 3; total <= 12; ++total) {
     auto b = allocate_by_score(curves, total);
     double got = 0;
@@ -333,7 +336,9 @@ TEST(PruneAllocation, ScoreAllocationMatchesBruteForceOnConcaveCurves) {
     for (int64_t x = 1; x <= 5; ++x)
       for (int64_t y = 1; y <= 3; ++y)
         for (int64_t z = 1; z <= 4; ++z)
-          if (x + y + z <= total) best = std::max(best, curves[0][static_cast<size_t>(x - 1)] + curves[1][static_cast<size_t>(y - 1)] + curves[2][static_cast<size_t>(z - 1)]);
+          if (x + y + z <= total)
+            best = std::max(best, curves[0][static_cast<size_t>(x - 1)] + curves[1][static_cast<size_t>(y - 1)] +
+                                      curves[2][static_cast<size_t>(z - 1)]);
     EXPECT_NEAR(got, best, 1e-12) << "total " << total;
   }
   // Steps: layer 0 gains only at its third crossbar; with 2 spare crossbars it gets them.
@@ -352,7 +357,9 @@ TEST(PruneAllocation, ScoreAllocationMeetsTheGlobalBudget) {
     o.allocation = "score";
     PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
     auto& tp = r.report["total_prunable"];
-    EXPECT_LE(tp["occupied_crossbars"].get<int64_t>(), static_cast<int64_t>(std::floor(0.3 * tp["dense_crossbars"].get<double>()))) << g;
+    EXPECT_LE(tp["occupied_crossbars"].get<int64_t>(),
+              static_cast<int64_t>(std::floor(0.3 * tp["dense_crossbars"].get<double>())))
+        << g;
     EXPECT_GT(tp["occupied_crossbars"].get<int64_t>(), 0) << g;
   }
 }

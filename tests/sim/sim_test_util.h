@@ -23,17 +23,20 @@ inline Network net_from(const std::string& text) {
 inline Network linear_net(int in, int out) {
   return net_from(R"({"name": "lin", "input": {"channels": )" + std::to_string(in) +
                   R"(, "height": 1, "width": 1}, "layers": [{"name": "flat", "type": "flatten"},
-      {"name": "fc", "type": "linear", "out_features": )" + std::to_string(out) + "}]}");
+      {"name": "fc", "type": "linear", "out_features": )" +
+                  std::to_string(out) + "}]}");
 }
 
 // conv(3x3) - relu - maxpool - conv - relu - flatten - linear: a small CNN with a pooling layer.
 inline Network small_cnn(int c = 8, int hw = 8) {
   std::string s = R"({"name": "cnn", "input": {"channels": 3, "height": )" + std::to_string(hw) + R"(, "width": )" +
                   std::to_string(hw) + R"(}, "layers": [
-      {"name": "c1", "type": "conv", "out_channels": )" + std::to_string(c) + R"(, "kernel": 3, "padding": 1},
+      {"name": "c1", "type": "conv", "out_channels": )" +
+                  std::to_string(c) + R"(, "kernel": 3, "padding": 1},
       {"name": "r1", "type": "relu"},
       {"name": "p1", "type": "maxpool", "kernel": 2, "stride": 2},
-      {"name": "c2", "type": "conv", "out_channels": )" + std::to_string(2 * c) + R"(, "kernel": 3, "padding": 1},
+      {"name": "c2", "type": "conv", "out_channels": )" +
+                  std::to_string(2 * c) + R"(, "kernel": 3, "padding": 1},
       {"name": "r2", "type": "relu"},
       {"name": "f", "type": "flatten"},
       {"name": "fc", "type": "linear", "out_features": 10}]})";
@@ -45,9 +48,11 @@ inline Network residual_net(int c = 16, int hw = 6) {
   std::string C = std::to_string(c), H = std::to_string(hw);
   return net_from(R"({"name": "res", "input": {"channels": )" + C + R"(, "height": )" + H + R"(, "width": )" + H + R"(},
     "layers": [
-      {"name": "a", "type": "conv", "out_channels": )" + C + R"(, "kernel": 3, "padding": 1},
+      {"name": "a", "type": "conv", "out_channels": )" +
+                  C + R"(, "kernel": 3, "padding": 1},
       {"name": "ra", "type": "relu"},
-      {"name": "b", "type": "conv", "out_channels": )" + C + R"(, "kernel": 3, "padding": 1},
+      {"name": "b", "type": "conv", "out_channels": )" +
+                  C + R"(, "kernel": 3, "padding": 1},
       {"name": "add", "type": "add", "inputs": ["b", "ra"]},
       {"name": "rb", "type": "relu"},
       {"name": "gp", "type": "globalavgpool"},

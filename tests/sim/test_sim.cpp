@@ -118,40 +118,54 @@ TEST_P(SimClocked, SameCyclesAsEventDriven) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, SimClocked,
-    ::testing::Values(ClockedCase{"linear", 0, {"chip.tiles=4"}, "layer", 1},
-                      ClockedCase{"cnn_layer", 1, {"chip.tiles=4", "crossbar.read_latency_ns=20"}, "layer", 1},
-                      ClockedCase{"cnn_pipe", 1, {"chip.tiles=4", "tile.pes=1", "pe.crossbars=2"}, "pipelined", 2},
-                      ClockedCase{"res_pipe_adc", 2,
-                                  {"chip.tiles=8", "tile.pes=2", "pe.crossbars=2", "pe.adcs_per_crossbar=4",
-                                   "crossbar.read_latency_ns=10"},
-                                  "pipelined", 1},
-                      ClockedCase{"res_mesh", 2,
-                                  {"chip.tiles=16", "tile.pes=1", "pe.crossbars=1", "chip.noc.topology=mesh",
-                                   "chip.noc.tiles_per_router=1", "precision.input_bits=4", "precision.dac_bits=2"},
-                                  "layer", 1},
-                      ClockedCase{"ou_layer", 1,
-                                  {"chip.tiles=4", "crossbar.ou_rows=32", "crossbar.ou_cols=24", "crossbar.read_latency_ns=10"},
-                                  "layer", 1},
-                      ClockedCase{"adc_shared_pipe", 2,
-                                  {"chip.tiles=8", "tile.pes=2", "pe.crossbars=4", "pe.adc_share=4", "pe.adcs_per_crossbar=2"},
-                                  "pipelined", 2},
-                      // 32x32 crossbars, one PE of two crossbars per tile: a layer spans tens of
-                      // tiles, partial sums and outputs cross the mesh (issue 14).
-                      ClockedCase{"xbar32_many_tiles", 0,
-                                  {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1",
-                                   "pe.crossbars=2"},
-                                  "layer", 2},
-                      ClockedCase{"xbar32_res_pipe", 2,
-                                  {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1",
-                                   "pe.crossbars=2"},
-                                  "pipelined", 1},
-                      ClockedCase{"puma_pipe", 1, {"chip.tiles=4"}, "pipelined", 2, "puma.json"},
-                      ClockedCase{"puma_res_layer", 2, {"chip.tiles=4"}, "layer", 1, "puma.json"},
-                      // NoC-bound: 16 Kbit output packets per vector on a mesh, several in flight.
-                      ClockedCase{"puma_noc_bound", 3,
-                                  {"chip.tiles=16", "chip.noc.topology=mesh", "chip.noc.tiles_per_router=1",
-                                   "precision.input_bits=4", "precision.dac_bits=1"},
-                                  "pipelined", 2, "puma.json"}),
+    ::testing::Values(
+        ClockedCase{"linear", 0, {"chip.tiles=4"}, "layer", 1},
+        ClockedCase{"cnn_layer", 1, {"chip.tiles=4", "crossbar.read_latency_ns=20"}, "layer", 1},
+        ClockedCase{"cnn_pipe", 1, {"chip.tiles=4", "tile.pes=1", "pe.crossbars=2"}, "pipelined", 2},
+        ClockedCase{
+            "res_pipe_adc",
+            2,
+            {"chip.tiles=8", "tile.pes=2", "pe.crossbars=2", "pe.adcs_per_crossbar=4", "crossbar.read_latency_ns=10"},
+            "pipelined",
+            1},
+        ClockedCase{"res_mesh",
+                    2,
+                    {"chip.tiles=16", "tile.pes=1", "pe.crossbars=1", "chip.noc.topology=mesh",
+                     "chip.noc.tiles_per_router=1", "precision.input_bits=4", "precision.dac_bits=2"},
+                    "layer",
+                    1},
+        ClockedCase{"ou_layer",
+                    1,
+                    {"chip.tiles=4", "crossbar.ou_rows=32", "crossbar.ou_cols=24", "crossbar.read_latency_ns=10"},
+                    "layer",
+                    1},
+        ClockedCase{"adc_shared_pipe",
+                    2,
+                    {"chip.tiles=8", "tile.pes=2", "pe.crossbars=4", "pe.adc_share=4", "pe.adcs_per_crossbar=2"},
+                    "pipelined",
+                    2},
+        // 32x32 crossbars, one PE of two crossbars per tile: a layer spans tens of
+        // tiles, partial sums and outputs cross the mesh (issue 14).
+        ClockedCase{"xbar32_many_tiles",
+                    0,
+                    {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2"},
+                    "layer",
+                    2},
+        ClockedCase{"xbar32_res_pipe",
+                    2,
+                    {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2"},
+                    "pipelined",
+                    1},
+        ClockedCase{"puma_pipe", 1, {"chip.tiles=4"}, "pipelined", 2, "puma.json"},
+        ClockedCase{"puma_res_layer", 2, {"chip.tiles=4"}, "layer", 1, "puma.json"},
+        // NoC-bound: 16 Kbit output packets per vector on a mesh, several in flight.
+        ClockedCase{"puma_noc_bound",
+                    3,
+                    {"chip.tiles=16", "chip.noc.topology=mesh", "chip.noc.tiles_per_router=1", "precision.input_bits=4",
+                     "precision.dac_bits=1"},
+                    "pipelined",
+                    2,
+                    "puma.json"}),
     [](const ::testing::TestParamInfo<ClockedCase>& i) { return std::string(i.param.name); });
 
 TEST(SimDataflow, PipelinedIsFasterThanLayerByLayer) {
@@ -173,8 +187,8 @@ TEST(SimApi, RepeatedCallsInOneProcessAreIdentical) {
 
 TEST(SimReport, HasRequiredKeys) {
   json r = run(simtest::small_cnn(), isaac({"chip.tiles=4"}));
-  for (const char* k : {"cycles", "latency_ns", "energy_pj", "area_mm2", "power_mw", "tops", "tops_per_w", "tops_per_mm2",
-                        "crossbars", "compression", "layers", "arch", "reram_version"})
+  for (const char* k : {"cycles", "latency_ns", "energy_pj", "area_mm2", "power_mw", "tops", "tops_per_w",
+                        "tops_per_mm2", "crossbars", "compression", "layers", "arch", "reram_version"})
     EXPECT_TRUE(r.contains(k)) << k;
   for (const char* k : {"total", "crossbar", "dac", "adc", "sample_hold", "shift_add", "buffer", "noc", "activation",
                         "pooling", "index", "leakage"})
@@ -182,7 +196,8 @@ TEST(SimReport, HasRequiredKeys) {
   for (const char* k : {"dense_crossbars", "occupied_crossbars", "compression_rate", "weight_sparsity"})
     EXPECT_TRUE(r["compression"].contains(k)) << k;
   for (const auto& l : r["layers"])
-    for (const char* k : {"cycles", "energy_pj", "crossbars", "dense_crossbars", "utilization"}) EXPECT_TRUE(l.contains(k)) << k;
+    for (const char* k : {"cycles", "energy_pj", "crossbars", "dense_crossbars", "utilization"})
+      EXPECT_TRUE(l.contains(k)) << k;
   EXPECT_GT(r["energy_pj"]["pooling"].get<double>(), 0.0);
   EXPECT_GT(r["energy_pj"]["activation"].get<double>(), 0.0);
 }
@@ -357,7 +372,8 @@ TEST(SimReport, CompressionCarriesPruningRecord) {
     sum += it.value().get<double>();
   }
   EXPECT_NEAR(sum, r["area_mm2"]["total"].get<double>(), 1e-9 * sum);
-  for (const char* k : {"crossbar", "dac", "adc", "sample_hold", "shift_add", "buffer", "noc", "activation", "pooling", "index"})
+  for (const char* k :
+       {"crossbar", "dac", "adc", "sample_hold", "shift_add", "buffer", "noc", "activation", "pooling", "index"})
     EXPECT_TRUE(r["area_mm2"].contains(k)) << k;
 }
 
@@ -379,12 +395,14 @@ TEST(SimEnergy, LeakageOfTheBlocksThatExist) {
   json r = simtest::run(simtest::linear_net(100, 10), a);
   ASSERT_EQ(r["crossbars"].get<int>(), 1);
   auto lk = [&](const char* c) { return a.tech(c).leakage_mw; };
-  double mw = 1 * lk("crossbar") + 128 * lk("dac") + 128 * lk("sample_hold") + 0.25 * lk("adc") +  // 2 ADCs per 8 crossbars
+  double mw = 1 * lk("crossbar") + 128 * lk("dac") + 128 * lk("sample_hold") +
+              0.25 * lk("adc") +  // 2 ADCs per 8 crossbars
               4 * lk("shift_add") + lk("input_register") + lk("output_register") + lk("pe_controller") +
               lk("tile_buffer") + lk("bus") + lk("router") + 2 * lk("activation") + lk("pooling") +
               lk("tile_shift_add") + lk("tile_output_register") + lk("tile_controller") + lk("offchip_link");
   ASSERT_GT(mw, 1.0);
-  EXPECT_NEAR(r["energy_pj"]["leakage"].get<double>(), mw * r["latency_ns"].get<double>(), 1e-6 * mw * r["latency_ns"].get<double>());
+  EXPECT_NEAR(r["energy_pj"]["leakage"].get<double>(), mw * r["latency_ns"].get<double>(),
+              1e-6 * mw * r["latency_ns"].get<double>());
 }
 
 // The blocks (PE, tile, router, chip modules) count exactly the actions the layers do:
@@ -448,7 +466,8 @@ TEST(SimClockedSparse, SameCyclesAsEventDriven) {
   sp.crossbars = kept;
   sp.layers[0].row_gather = sp.layers[0].col_recombine = true;
   place_crossbars(sp, a);
-  ArchConfig ou = simtest::isaac({"chip.tiles=4", "crossbar.ou_rows=16", "crossbar.ou_cols=16", "crossbar.read_latency_ns=10"});
+  ArchConfig ou =
+      simtest::isaac({"chip.tiles=4", "crossbar.ou_rows=16", "crossbar.ou_cols=16", "crossbar.read_latency_ns=10"});
   Mapping om = map_dense(simtest::small_cnn(), ou);
   for (size_t i = 0; i < om.crossbars.size(); ++i) {
     auto& x = om.crossbars[i];
@@ -484,8 +503,9 @@ TEST(SimPhysical, ArrayAreaStaysPeripheryFallsWithCrossbarSize) {
   Network n = load_network(std::string(RERAM_SOURCE_DIR) + "/workloads/cifar10/resnet18.json");
   std::vector<double> xbar, periphery;
   for (int s : {32, 64, 128, 256, 512}) {
-    ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
-                             {"crossbar.rows=" + std::to_string(s), "crossbar.cols=" + std::to_string(s), "chip.tiles=\"auto\""});
+    ArchConfig a =
+        load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json",
+                  {"crossbar.rows=" + std::to_string(s), "crossbar.cols=" + std::to_string(s), "chip.tiles=\"auto\""});
     json r = simtest::run(n, a);
     const json& ar = r["area_mm2"];
     xbar.push_back(ar["crossbar"].get<double>());
@@ -535,8 +555,12 @@ TEST(SimPhysical, MeasuredInputDensityPricesReadsAndDrives) {
   };
   json lo = run({{"fc", 0.1}}), hi = run({{"fc", 0.4}}), def = run({});
   for (const char* c : {"crossbar", "dac"}) {
-    EXPECT_NEAR(hi["energy_pj"][c].get<double>(), 4 * lo["energy_pj"][c].get<double>(), 1e-6 * hi["energy_pj"][c].get<double>()) << c;
-    EXPECT_NEAR(def["energy_pj"][c].get<double>(), 5 * lo["energy_pj"][c].get<double>(), 1e-6 * def["energy_pj"][c].get<double>()) << c;  // default 0.5
+    EXPECT_NEAR(hi["energy_pj"][c].get<double>(), 4 * lo["energy_pj"][c].get<double>(),
+                1e-6 * hi["energy_pj"][c].get<double>())
+        << c;
+    EXPECT_NEAR(def["energy_pj"][c].get<double>(), 5 * lo["energy_pj"][c].get<double>(),
+                1e-6 * def["energy_pj"][c].get<double>())
+        << c;  // default 0.5
   }
   EXPECT_EQ(lo["energy_pj"]["adc"], def["energy_pj"]["adc"]);
   EXPECT_EQ(lo["inputs"]["input_bit_density"]["fc"], 0.1);

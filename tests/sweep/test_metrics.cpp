@@ -13,8 +13,9 @@ using namespace reram::sweep;
 
 TEST(SweepMetrics, EvalReportLayoutAndReference) {
   // `reram eval -o` nests the figures under "result".
-  json ev = {{"result", {{"accuracy_float", 0.91}, {"accuracy_quantized", 0.905}, {"accuracy_on_hardware", 0.88},
-                         {"samples", 500}}}};
+  json ev = {
+      {"result",
+       {{"accuracy_float", 0.91}, {"accuracy_quantized", 0.905}, {"accuracy_on_hardware", 0.88}, {"samples", 500}}}};
   json m = eval_metrics(ev);
   EXPECT_DOUBLE_EQ(m["accuracy_software"].get<double>(), 0.91);
   EXPECT_DOUBLE_EQ(m["accuracy_on_hardware"].get<double>(), 0.88);
@@ -34,11 +35,12 @@ TEST(SweepMetrics, EvalReportLayoutAndReference) {
 
 TEST(SweepMetrics, PeripheralShareFromRawComponents) {
   json sim = {{"energy_pj", {{"total", 200.0}, {"adc", 90.0}}},
-              {"components", {{"adc", {{"dynamic_pj", 80.0}, {"leakage_pj", 10.0}}},
-                              {"dac", {{"dynamic_pj", 20.0}}},
-                              {"index_memory", {{"dynamic_pj", 5.0}}},
-                              {"crossbar", {{"dynamic_pj", 40.0}}},
-                              {"tile_buffer", {{"dynamic_pj", 45.0}}}}}};
+              {"components",
+               {{"adc", {{"dynamic_pj", 80.0}, {"leakage_pj", 10.0}}},
+                {"dac", {{"dynamic_pj", 20.0}}},
+                {"index_memory", {{"dynamic_pj", 5.0}}},
+                {"crossbar", {{"dynamic_pj", 40.0}}},
+                {"tile_buffer", {{"dynamic_pj", 45.0}}}}}};
   json m = sim_metrics(sim);
   add_derived_metrics(m);
   EXPECT_DOUBLE_EQ(m["peripheral_energy_pj"].get<double>(), 115.0);
@@ -52,9 +54,13 @@ TEST(SweetSpot, MatchesBruteForceUnderTheBound) {
   for (int trial = 0; trial < 20; ++trial) {
     json rows = json::array();
     for (int i = 0; i < 30; ++i) {
-      json r = {{"index", i}, {"status", i % 7 == 3 ? "failed" : "ok"}, {"label", "p" + std::to_string(i)},
-                {"granularity", i < 5 ? "dense" : "crossbar"}, {"tops_per_w", 1 + 10 * u(rng)},
-                {"edp_pj_ns", 1e6 * (1 + u(rng))}, {"accuracy", 0.80 + 0.12 * u(rng)},
+      json r = {{"index", i},
+                {"status", i % 7 == 3 ? "failed" : "ok"},
+                {"label", "p" + std::to_string(i)},
+                {"granularity", i < 5 ? "dense" : "crossbar"},
+                {"tops_per_w", 1 + 10 * u(rng)},
+                {"edp_pj_ns", 1e6 * (1 + u(rng))},
+                {"accuracy", 0.80 + 0.12 * u(rng)},
                 {"reference_accuracy", 0.92}};
       rows.push_back(r);
     }
@@ -102,8 +108,8 @@ TEST(SweetSpot, WithoutReferenceUsesBestDensePointAndRejectsImpossibleBound) {
 
 TEST(SweetSpot, AlsoComparesWithTheDenseMappingOfTheSameShape) {
   auto row = [](int i, const char* gran, int rows, double eff, double acc) {
-    return json{{"index", i}, {"status", "ok"}, {"granularity", gran}, {"xbar_rows", rows}, {"xbar_cols", rows},
-                {"tops_per_w", eff}, {"accuracy", acc}, {"energy_pj", 100.0 / eff}};
+    return json{{"index", i},        {"status", "ok"},    {"granularity", gran}, {"xbar_rows", rows},
+                {"xbar_cols", rows}, {"tops_per_w", eff}, {"accuracy", acc},     {"energy_pj", 100.0 / eff}};
   };
   json rows = json::array({row(0, "dense", 32, 1.0, 0.93), row(1, "dense", 64, 1.5, 0.925),
                            row(2, "crossbar", 64, 2.5, 0.92), row(3, "crossbar", 32, 2.0, 0.85)});

@@ -19,8 +19,8 @@ json base_plan() {
 
 TEST(SweepPlan, CartesianProductLastAxisFastest) {
   json j = base_plan();
-  j["axes"] = json::array({{{"key", "crossbar.rows"}, {"values", {32, 64, 128}}},
-                           {{"key", "precision.adc_bits"}, {"values", {4, 8}}}});
+  j["axes"] = json::array(
+      {{{"key", "crossbar.rows"}, {"values", {32, 64, 128}}}, {{"key", "precision.adc_bits"}, {"values", {4, 8}}}});
   Plan p = plan_from_json(j, "");
   auto pts = expand_plan(p);
   ASSERT_EQ(pts.size(), 6u);
@@ -35,11 +35,11 @@ TEST(SweepPlan, CartesianProductLastAxisFastest) {
 TEST(SweepPlan, CompoundAspectAxisAndShapeSugar) {
   json j = base_plan();
   j["set"] = {"chip.tiles=\"auto\""};
-  j["axes"] = json::array(
-      {{{"name", "aspect"},
-        {"values", {{{"label", "64x256"}, {"crossbar.rows", 64}, {"crossbar.cols", 256}},
-                    {{"crossbar.rows", 256}, {"crossbar.cols", 64}}}}},
-       {{"key", "crossbar.shape"}, {"values", {"32x16"}}}});
+  j["axes"] = json::array({{{"name", "aspect"},
+                            {"values",
+                             {{{"label", "64x256"}, {"crossbar.rows", 64}, {"crossbar.cols", 256}},
+                              {{"crossbar.rows", 256}, {"crossbar.cols", 64}}}}},
+                           {{"key", "crossbar.shape"}, {"values", {"32x16"}}}});
   j["product"] = false;
   j["points"] = json::array({{{"crossbar.shape", "32x512"}}});
   Plan p = plan_from_json(j, "");
@@ -94,8 +94,8 @@ TEST(SweepPlan, ErrorsNameTheProblem) {
   EXPECT_NE(err(j).find("\"rows\""), std::string::npos);
   j["axes"] = json::array({{{"key", "crossbar.rows"}, {"values", json::array()}}});
   EXPECT_NE(err(j).find("non-empty"), std::string::npos);
-  j["axes"] = json::array({{{"key", "crossbar.rows"}, {"values", {64}}},
-                           {{"name", "a"}, {"values", {{{"crossbar.rows", 32}}}}}});
+  j["axes"] = json::array(
+      {{{"key", "crossbar.rows"}, {"values", {64}}}, {{"name", "a"}, {"values", {{{"crossbar.rows", 32}}}}}});
   EXPECT_NE(err(j).find("given twice"), std::string::npos);
   j = base_plan();
   j.erase("arch");
@@ -123,19 +123,31 @@ TEST(SweepHash, EqualContentEqualHashOrderOfKeysIrrelevant) {
 }
 
 TEST(SweepFlags, OptionsBecomeCliFlags) {
-  json o = {{"crossbar_budget", 0.5}, {"granularity", "column"}, {"finetune", true}, {"skip", false},
+  json o = {{"crossbar_budget", 0.5},
+            {"granularity", "column"},
+            {"finetune", true},
+            {"skip", false},
             {"exclude", {"conv1", "fc3"}}};
   auto f = options_to_flags(o);
-  std::vector<std::string> want = {"--crossbar-budget", "0.5", "--exclude", "conv1", "--exclude", "fc3",
+  std::vector<std::string> want = {"--crossbar-budget", "0.5",           "--exclude", "conv1", "--exclude", "fc3",
                                    "--finetune",        "--granularity", "column"};
   EXPECT_EQ(f, want);
 }
 
 TEST(SweepCsv, QuotesAndUnionOfColumns) {
-  json rows = json::array({{{"index", 0}, {"point_id", "a"}, {"status", "ok"}, {"label", "x=1"}, {"energy_pj", 1.5},
-                            {"crossbar.rows", 64}, {"error", ""}},
-                           {{"index", 1}, {"point_id", "b"}, {"status", "failed"}, {"label", "x=2"},
-                            {"error", "bad, \"very\""}, {"crossbar.rows", 32}}});
+  json rows = json::array({{{"index", 0},
+                            {"point_id", "a"},
+                            {"status", "ok"},
+                            {"label", "x=1"},
+                            {"energy_pj", 1.5},
+                            {"crossbar.rows", 64},
+                            {"error", ""}},
+                           {{"index", 1},
+                            {"point_id", "b"},
+                            {"status", "failed"},
+                            {"label", "x=2"},
+                            {"error", "bad, \"very\""},
+                            {"crossbar.rows", 32}}});
   std::string csv = rows_to_csv(rows);
   EXPECT_EQ(csv,
             "index,point_id,status,label,crossbar.rows,energy_pj,error\n"

@@ -1,15 +1,14 @@
 // The local runner on fake stage commands (shell one-liners standing in for `reram map`
 // and `reram sim`): sharing of mappings across ADC points, failure isolation, resume.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "sweep/engine.h"
 
@@ -52,14 +51,17 @@ CommandRewriter fake(const std::string& log, bool fail) {
       json rep = {{"crossbars", 1024 / rows}, {"dense_crossbars", 8}, {"macs", 2500}};
       script += "echo '{}' > " + out + "; echo '" + rep.dump() + "' > " + arg_after(argv, "--report");
     } else {
-      if (fail && rows == 64 && adc == 6) return std::vector<std::string>{"/bin/sh", "-c", script + "echo 'simulated failure: adc too coarse' >&2; exit 4"};
+      if (fail && rows == 64 && adc == 6)
+        return std::vector<std::string>{"/bin/sh", "-c",
+                                        script + "echo 'simulated failure: adc too coarse' >&2; exit 4"};
       // Same layout as a `reram sim` report (the parts the sweep reads).
       json s = {{"energy_pj", {{"total", adc * 10.0}, {"adc", adc * 3.0}, {"crossbar", 1.0}}},
                 {"latency_ns", 1000.0},
                 {"area_mm2", {{"total", 2.0}}},
                 {"ops", 5000.0},
-                {"components", {{"adc", {{"dynamic_pj", adc * 3.0}, {"leakage_pj", adc * 1.0}}},
-                                {"crossbar", {{"dynamic_pj", 1.0}, {"leakage_pj", 0.0}}}}}};
+                {"components",
+                 {{"adc", {{"dynamic_pj", adc * 3.0}, {"leakage_pj", adc * 1.0}}},
+                  {"crossbar", {{"dynamic_pj", 1.0}, {"leakage_pj", 0.0}}}}}};
       script += "echo '" + s.dump() + "' > " + out;
     }
     return std::vector<std::string>{"/bin/sh", "-c", script};
@@ -231,8 +233,7 @@ TEST(SweepRunner, KilledSweepLosesNoFinishedPoint) {
   auto count_results = [&]() {
     int n = 0;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir + "/points", ec))
-      n += fs::exists(e.path() / "result.json");
+    for (const auto& e : fs::directory_iterator(dir + "/points", ec)) n += fs::exists(e.path() / "result.json");
     return n;
   };
   for (int i = 0; i < 600 && count_results() < 2; ++i) usleep(20000);

@@ -2,13 +2,13 @@
 // that load back into the network and a report with per-epoch stats; bad options fail
 // with a one-line error.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "pruning/core/dataset.h"
 #include "pruning/core/json_util.h"

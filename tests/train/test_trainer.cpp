@@ -1,11 +1,11 @@
 // Tests of the LibTorch training backend against an independent naive forward pass,
 // plus weight round trips, masks, proximal terms, determinism and a short real training.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
-#include <sys/stat.h>
 
 #include "pruning/core/error.h"
 #include "pruning/graph/network.h"
@@ -272,7 +272,8 @@ TEST(Trainer, ForwardMatchesNaiveReferenceOnBranchyGraph) {
   for (int64_t n = 0; n < 3; ++n) {
     std::vector<double> ref = ref_forward(net, images, n);
     ASSERT_EQ(ref.size(), 3u);
-    for (int k = 0; k < 3; ++k) EXPECT_NEAR(out.data[n * 3 + k], ref[k], 1e-4 * (1 + std::abs(ref[k]))) << n << "," << k;
+    for (int k = 0; k < 3; ++k)
+      EXPECT_NEAR(out.data[n * 3 + k], ref[k], 1e-4 * (1 + std::abs(ref[k]))) << n << "," << k;
   }
 }
 
