@@ -57,19 +57,26 @@ int run_demo(int argc, char** argv) {
       "finetune-epochs", po::value<int>()->default_value(1), "fine-tuning epochs after pruning")(
       "train-samples", po::value<int64_t>()->default_value(10000), "training images used for fine-tuning")(
       "test-samples", po::value<int64_t>()->default_value(2000), "test images for every accuracy")(
-      "seed", po::value<uint64_t>()->default_value(1), "seed of every random choice");
+      "seed", po::value<uint64_t>()->default_value(1), "seed of every random choice")(
+      "network", po::value<std::string>(),
+      "network (.json or .onnx; default: the bundled VGG-style Fashion-MNIST net)")(
+      "weights", po::value<std::string>(), "trained weights .npz of --network (default: the bundled net's)")(
+      "data", po::value<std::string>()->default_value("fashion-mnist"), kDataHelp);
   po::variables_map vm;
   if (!parse_options(
           argc, argv, desc, vm,
-          "usage: reram demo [-o DIR]\n\nPrunes the bundled VGG-style Fashion-MNIST net at column granularity to "
+          "usage: reram demo [-o DIR] [--network NET --weights W.npz] [--data DATA]\n\nPrunes the bundled VGG-style "
+          "Fashion-MNIST net (or --network) at column granularity to "
           "25% of its crossbars,\nsimulates dense and pruned mappings on arch_configs/default.json and reports "
           "compression,\naccuracy (float and on the crossbar model), latency, energy and area side by side."))
     return 0;
   const auto t0 = std::chrono::steady_clock::now();
   const std::string root = find_root(vm), out = vm["output"].as<std::string>();
-  const std::string net_path = root + "/workloads/fmnist/vgg_fmnist.json",
+  const bool own_net = vm.count("network") > 0;
+  if (vm.count("weights") && !own_net) throw InputError("--weights needs --network (the bundled net has its own)");
+  const std::string net_path = own_net ? vm["network"].as<std::string>() : root + "/workloads/fmnist/vgg_fmnist.json",
                     arch_path = root + "/arch_configs/default.json";
-  if (!exists(net_path))
+  if (!own_net && !exists(net_path))
     throw InputError(net_path + ": bundled network not found (use --root to name the source tree)");
   if (::system(("mkdir -p '" + out + "'").c_str()) != 0) throw InputError(out + ": cannot create the output directory");
 
@@ -79,17 +86,21 @@ int run_demo(int argc, char** argv) {
   // gap between float and on-crossbar accuracy in the table.
   for (const auto& w : arch.warnings()) std::cerr << "demo: note: " << w << "\n";
   Network net = load_network(net_path);
-  const std::string weights_path = root + "/workloads/fmnist/vgg_fmnist.npz";
-  if (!net.has_weights()) {
+  const std::string weights_path = vm.count("weights") ? vm["weights"].as<std::string>()
+                                   : own_net           ? std::string()
+                                                       : root + "/workloads/fmnist/vgg_fmnist.npz";
+  if (!net.has_weights() && weights_path.empty())
+    throw InputError(net_path + ": the demo needs trained weights: give --weights (reram train makes them)");
+  if (!net.has_weights() || vm.count("weights")) {
     if (!exists(weights_path))
       throw InputError(
           weights_path +
           ": trained weights of the bundled network not found (scripts/train_workloads.sh re-creates them)");
     load_weights_npz(net, weights_path);
   }
-  const std::string data_dir = resolve_dataset_dir("fashion-mnist");
-  Dataset train = load_fashion_mnist(data_dir, "train", vm["train-samples"].as<int64_t>());
-  Dataset test = load_fashion_mnist(data_dir, "test", vm["test-samples"].as<int64_t>());
+  const DataSource src = parse_data_source(vm["data"].as<std::string>());
+  Dataset train = load_data_for(src, "train", vm["train-samples"].as<int64_t>(), net);
+  Dataset test = load_data_for(src, "test", vm["test-samples"].as<int64_t>(), net);
 
   std::cerr << "demo: [1/4] dense mapping\n";
   Mapping dense = map_dense(net, arch);
@@ -135,6 +146,7 @@ int run_demo(int argc, char** argv) {
                    {{"granularity", po_.granularity},
                     {"keep_crossbars", po_.keep_crossbars},
                     {"finetune_epochs", po_.finetune_epochs},
+                    {"data", src.spec},
                     {"train_samples", train.size()},
                     {"test_samples", test.size()},
                     {"seed", po_.seed}}},
