@@ -254,19 +254,25 @@ std::vector<double> crossbar_level_fractions(const Mapping& m) {
   return out;
 }
 
+namespace {
+json geometry_json(const XbarGeometry& g) {
+  return {{"rows", g.rows},
+          {"cols", g.cols},
+          {"cell_bits", g.cell_bits},
+          {"weight_bits", g.weight_bits},
+          {"sign_encoding", to_string(g.sign_encoding)},
+          {"slices", g.slices()},
+          {"logical_cols", g.logical_cols()}};
+}
+}  // namespace
+
 void save_mapping(const Mapping& m, const std::string& path) {
   json j;
   j["format"] = "reram-mapping";
   j["format_version"] = m.format_version;
   j["reram_version"] = m.reram_version.empty() ? version() : m.reram_version;
   const auto& g = m.geometry;
-  j["geometry"] = {{"rows", g.rows},
-                   {"cols", g.cols},
-                   {"cell_bits", g.cell_bits},
-                   {"weight_bits", g.weight_bits},
-                   {"sign_encoding", to_string(g.sign_encoding)},
-                   {"slices", g.slices()},
-                   {"logical_cols", g.logical_cols()}};
+  j["geometry"] = geometry_json(g);
   std::string weights;
   if (m.network.has_weights()) {
     std::string npz = weights_sidecar(path);
@@ -481,13 +487,7 @@ json mapping_report(const Mapping& m) {
   j["network"] = m.network.name;
   j["network_file"] = m.network.source_file;
   const auto& g = m.geometry;
-  j["geometry"] = {{"rows", g.rows},
-                   {"cols", g.cols},
-                   {"cell_bits", g.cell_bits},
-                   {"weight_bits", g.weight_bits},
-                   {"sign_encoding", to_string(g.sign_encoding)},
-                   {"slices", g.slices()},
-                   {"logical_cols", g.logical_cols()}};
+  j["geometry"] = geometry_json(g);
   j["crossbars"] = m.occupied_crossbars();
   j["dense_crossbars"] = m.dense_crossbars();
   j["tiles"] = m.tiles_used;
