@@ -51,35 +51,26 @@ std::string find_idx(const std::string& dir, const std::string& stem) {
 
 }  // namespace
 
-Dataset Dataset::head(int64_t n) const {
-  if (n <= 0 || n >= size()) return *this;
+namespace {
+// Images [first, first + n) with their labels; the statistics, classes and source stay.
+Dataset rows(const Dataset& s, int64_t first, int64_t n) {
   Dataset d;
-  d.mean = mean;
-  d.std = std;
-  d.classes = classes;
-  d.source = source;
-  d.labels.assign(labels.begin(), labels.begin() + n);
-  d.images.shape = images.shape;
+  d.mean = s.mean;
+  d.std = s.std;
+  d.classes = s.classes;
+  d.source = s.source;
+  d.labels.assign(s.labels.begin() + first, s.labels.begin() + first + n);
+  d.images.shape = s.images.shape;
   d.images.shape[0] = n;
-  int64_t per = images.numel() / images.shape[0];
-  d.images.data.assign(images.data.begin(), images.data.begin() + n * per);
+  const int64_t per = s.images.numel() / s.images.shape[0];
+  d.images.data.assign(s.images.data.begin() + first * per, s.images.data.begin() + (first + n) * per);
   return d;
 }
+}  // namespace
 
-Dataset Dataset::tail(int64_t n) const {
-  if (n <= 0 || n >= size()) return *this;
-  Dataset d;
-  d.mean = mean;
-  d.std = std;
-  d.classes = classes;
-  d.source = source;
-  d.labels.assign(labels.end() - n, labels.end());
-  d.images.shape = images.shape;
-  d.images.shape[0] = n;
-  const int64_t per = images.numel() / images.shape[0];
-  d.images.data.assign(images.data.end() - n * per, images.data.end());
-  return d;
-}
+Dataset Dataset::head(int64_t n) const { return n <= 0 || n >= size() ? *this : rows(*this, 0, n); }
+
+Dataset Dataset::tail(int64_t n) const { return n <= 0 || n >= size() ? *this : rows(*this, size() - n, n); }
 
 std::string resolve_dataset_dir(const std::string& name) {
   if (name == "fashion-mnist" || name == "fashion_mnist") {
