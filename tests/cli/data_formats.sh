@@ -6,14 +6,8 @@ set -u
 bin=$1; src=$2
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 fail=0
-expect_error() {  # expect_error NAME PATTERN CMD...
-  local name=$1 pat=$2; shift 2
-  "$@" >"$t/out" 2>"$t/err"; local rc=$?
-  if [ $rc -eq 0 ]; then echo "FAIL $name: exit 0"; fail=1; return; fi
-  if [ "$(grep -vc 'warning' "$t/err")" -ne 1 ]; then echo "FAIL $name: error is not one line:"; cat "$t/err"; fail=1; return; fi
-  if ! grep -q -- "$pat" "$t/err"; then echo "FAIL $name: error lacks '$pat':"; cat "$t/err"; fail=1; return; fi
-  echo "ok   $name: $(grep -v warning "$t/err")"
-}
+. "$src/tests/cli/lib/expect_error.sh"
+EXPECT_ONE_LINE=warnings
 mkdir -p "$t/c10/cifar-10-batches-bin"
 /usr/bin/python3 - "$t" <<'P'
 import sys, numpy as np

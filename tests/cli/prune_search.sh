@@ -47,13 +47,8 @@ P
 import json,sys; a,b=(json.load(open(f))['search'] for f in sys.argv[1:3])
 assert a['chosen_keep_crossbars']==b['chosen_keep_crossbars'] and a['frontier']==b['frontier'], (a, b)
 print('ok   rerun reused every step, same choice')" "$t/r.json" "$t/r2.json" || fail=1
-expect_error() {  # expect_error NAME PATTERN CMD...
-  local name=$1 pat=$2; shift 2
-  "$@" >"$t/out" 2>"$t/err"; local rc=$?
-  if [ $rc -eq 0 ]; then echo "FAIL $name: exit 0"; fail=1; return; fi
-  if ! grep -q -- "$pat" "$t/err"; then echo "FAIL $name: error lacks '$pat':"; cat "$t/err"; fail=1; return; fi
-  echo "ok   $name: $(grep error "$t/err")"
-}
+. "$src/tests/cli/lib/expect_error.sh"
+EXPECT_ONE_LINE=no
 expect_error conflict "conflicts with --keep-crossbars" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --keep-crossbars 0.5 -o "$t/x.json"
 expect_error validation-size "validation-samples must be in 1..59999" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --validation-samples 60000 -o "$t/x.json"
 expect_error negative-loss "max-accuracy-loss must be in 0..100" "$bin" prune "${args[@]}" --max-accuracy-loss -1 -o "$t/x.json"

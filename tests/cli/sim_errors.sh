@@ -7,17 +7,8 @@ set -u
 bin=$1; src=$2
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 fail=0
-expect_error() {  # expect_error NAME 'PATTERN[;;PATTERN...]' CMD...  (every pattern must appear)
-  local name=$1 pats=$2; shift 2
-  "$@" >"$t/out" 2>"$t/err"; local rc=$?
-  if [ $rc -eq 0 ]; then echo "FAIL $name: exit 0"; fail=1; return; fi
-  if [ "$(grep -vc 'warning' "$t/err")" -ne 1 ]; then echo "FAIL $name: error is not one line:"; cat "$t/err"; fail=1; return; fi
-  local pat
-  while IFS= read -r pat; do
-    if ! grep -v warning "$t/err" | grep -q -- "$pat"; then echo "FAIL $name: error lacks '$pat':"; cat "$t/err"; fail=1; return; fi
-  done < <(printf '%s\n' "${pats//;;/$'\n'}")
-  echo "ok   $name: $(grep -v warning "$t/err")"
-}
+. "$src/tests/cli/lib/expect_error.sh"
+EXPECT_ONE_LINE=warnings
 arch=$src/arch_configs/isaac.json
 # 4096 -> 1024: 32 row blocks x 64 column blocks of 128x128 / 16-bit weights = 2048 crossbars = 22 tiles.
 cat >"$t/big.json" <<'J'
