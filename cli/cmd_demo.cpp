@@ -92,7 +92,7 @@ int run_demo(int argc, char** argv) {
   if (!net.has_weights() && weights_path.empty())
     throw InputError(net_path + ": the demo needs trained weights: give --weights (reram train makes them)");
   if (!net.has_weights() || vm.count("weights")) {
-    if (!exists(weights_path))
+    if (!own_net && !exists(weights_path))
       throw InputError(
           weights_path +
           ": trained weights of the bundled network not found (scripts/train_workloads.sh re-creates them)");

@@ -472,7 +472,7 @@ int64_t used_cells(const Mapping& m, const Layer& L) {
   return used;
 }
 
-double mapping_report_utilization(const Mapping& m) {
+double total_utilization(const Mapping& m) {
   const auto& g = m.geometry;
   int64_t used = 0;
   for (const auto& L : m.layers) used += used_cells(m, L);
@@ -533,7 +533,7 @@ std::vector<std::string> mapping_warnings(const Mapping& m) {
                 std::to_string(g.rows) + " rows x " + std::to_string(g.logical_cols()) +
                 " weight columns) is larger than every layer (at most " + std::to_string(max_rows) + " rows, " +
                 std::to_string(max_cols) + " columns): most of each crossbar stays empty");
-  const double u = mapping_report_utilization(m);
+  const double u = total_utilization(m);
   if (u < kLowUtilization) {
     std::ostringstream s;
     s << "the crossbars hold " << std::fixed << std::setprecision(u < 0.001 ? 4 : 1) << 100.0 * u
