@@ -66,20 +66,21 @@ T JsonReader::req(const std::string& key) {
     // nlohmann converts 1e12 or 2.5 to an int silently (overflowing): check the value the
     // user wrote against the target type first.
     const json& v = (*obj_)[key];
+    using L = std::numeric_limits<T>;
+    bool in_range = true;
     if (v.is_number_float()) {
       const double d = v.get<double>();
-      if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(std::numeric_limits<T>::min()) ||
-          d > static_cast<double>(std::numeric_limits<T>::max()))
-        fail(key, "must be an integer in [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
-                      std::to_string(std::numeric_limits<T>::max()) + "] (got " + v.dump() + ")");
-    } else if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max())) {
-      fail(key, "must be at most " + std::to_string(std::numeric_limits<T>::max()) + " (got " + v.dump() + ")");
-    } else if (v.is_number_integer() && !v.is_number_unsigned() &&
-               (v.get<int64_t>() < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-                (std::is_signed_v<T> && v.get<int64_t>() > static_cast<int64_t>(std::numeric_limits<T>::max())))) {
-      fail(key, "must be an integer in [" + std::to_string(std::numeric_limits<T>::min()) + ", " +
-                    std::to_string(std::numeric_limits<T>::max()) + "] (got " + v.dump() + ")");
+      in_range = std::isfinite(d) && d == std::floor(d) && d >= static_cast<double>(L::min()) &&
+                 d <= static_cast<double>(L::max());
+    } else if (v.is_number_unsigned()) {
+      in_range = v.get<uint64_t>() <= static_cast<uint64_t>(L::max());
+    } else if (v.is_number_integer()) {
+      const int64_t i = v.get<int64_t>();
+      in_range = i >= static_cast<int64_t>(L::min()) && (!std::is_signed_v<T> || i <= static_cast<int64_t>(L::max()));
     }
+    if (!in_range)
+      fail(key, "must be an integer in [" + std::to_string(L::min()) + ", " + std::to_string(L::max()) + "] (got " +
+                    v.dump() + ")");
   }
   try {
     return (*obj_)[key].get<T>();
