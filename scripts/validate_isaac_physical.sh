@@ -4,7 +4,8 @@
 # figures (reproduced component by component by the table config arch_configs/isaac.json).
 # Prints per component and per tile: published vs physical power and area, the ratio, and
 # the issue-13 bars (tile power and area within 25%, chip peak TOPS/W within 25%); then the
-# same figures with the ADC costed by `sar` instead of `survey`, for comparison.
+# same figures with the ADC costed by `sar` instead of `survey`, and with 1T1R instead of
+# passive 0T1R cells, for comparison.
 #   scripts/validate_isaac_physical.sh [RERAM_BINARY]      (default: build/reram)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,10 +16,12 @@ net="$root/tests/sim/data/isaac_fill.json"
 "$reram" sim --network "$net" --arch "$root/arch_configs/isaac_physical.json" -q -o "$tmp/phy.json" 2>/dev/null
 "$reram" sim --network "$net" --arch "$root/arch_configs/isaac_physical.json" --set technology.adc.model=sar \
   -q -o "$tmp/sar.json" 2>/dev/null
+"$reram" sim --network "$net" --arch "$root/arch_configs/isaac_physical.json" --set device.cell_type=1t1r \
+  -q -o "$tmp/t1r.json" 2>/dev/null
 /usr/bin/python3 - "$tmp" <<'P'
 import json, sys
 t = sys.argv[1]
-pub, phy, sar = (json.load(open("%s/%s.json" % (t, n)))["chip_peak"] for n in ("pub", "phy", "sar"))
+pub, phy, sar, t1r = (json.load(open("%s/%s.json" % (t, n)))["chip_peak"] for n in ("pub", "phy", "sar", "t1r"))
 tiles = pub["chip"]["tiles"]
 models = json.load(open(t + "/phy.json"))["cost_models"]["components"]
 print("Per tile (168 tiles; a router counted as its share), peak power mW and area mm2:")
@@ -35,7 +38,8 @@ def row(name, a, b, unit, bar=None):
     err = (b - a) / a * 100
     ok = "" if bar is None else ("met" if abs(err) <= bar else "NOT MET")
     print("| %s | %.4g | %.4g | %s | %+.1f%% | %s |" % (name, a, b, unit, err, ok))
-for title, m in (("survey ADC (isaac_physical.json)", phy), ("sar ADC (--set technology.adc.model=sar)", sar)):
+for title, m in (("survey ADC (isaac_physical.json)", phy), ("sar ADC (--set technology.adc.model=sar)", sar),
+                 ("1T1R cells (--set device.cell_type=1t1r)", t1r)):
     print("\n%s:" % title)
     print("| figure | published | physical | unit | error | bar 25% |")
     print("|---|---:|---:|---|---:|---|")
