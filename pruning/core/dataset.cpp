@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "pruning/core/error.h"
+#include "pruning/core/file_io.h"
 
 namespace reram {
 
@@ -21,6 +22,7 @@ bool exists(const std::string& p) {
 
 // Reads a whole file, inflating it when it is gzip-compressed.
 std::string read_maybe_gz(const std::string& path) {
+  require_regular_file(path);
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f) throw InputError(path + ": cannot open file");
   std::string out;

@@ -6,15 +6,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "pruning/core/file_io.h"
+
 namespace reram {
 
 json load_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_file(path);
   try {
-    return json::parse(ss.str());
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     throw InputError(path + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
   }

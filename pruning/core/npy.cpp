@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "pruning/core/error.h"
+#include "pruning/core/file_io.h"
 #include "pruning/core/json_util.h"
 
 namespace reram {
@@ -29,13 +30,7 @@ std::string NdArray::shape_str() const {
 
 namespace {
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_all(const std::string& path) { return read_file(path); }
 
 template <class T>
 void convert(const char* p, int64_t n, std::vector<float>& out, bool swap) {

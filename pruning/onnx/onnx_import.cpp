@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "pruning/core/error.h"
+#include "pruning/core/file_io.h"
 #include "pruning/onnx/onnx_tensor.h"
 
 namespace reram {
@@ -935,6 +936,7 @@ Network Importer::run() {
 }  // namespace
 
 Network import_onnx(const std::string& path) {
+  require_regular_file(path);  // before open(): opening a FIFO would block
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw InputError(path + ": cannot open ONNX file (" + std::strerror(errno) + ")");
   struct stat st {};

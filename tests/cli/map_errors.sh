@@ -29,6 +29,12 @@ head -c 40 "$t/net.json" >"$t/trunc.json"
 expect_error truncated-json "malformed JSON" "$bin" map --network "$t/trunc.json" --arch "$arch"
 expect_error missing-network "cannot open" "$bin" map --network "$t/nope.json" --arch "$arch"
 expect_error missing-arch "cannot open" "$bin" map --network "$t/net.json" --arch "$t/nope.json"
+# Not regular files: a device would read forever, a FIFO would block, a directory misparses.
+expect_error device-arch "/dev/zero: not a regular file" "$bin" map --network "$t/net.json" --arch /dev/zero
+mkdir "$t/dir.json"
+expect_error directory-network "dir.json: is a directory" "$bin" map --network "$t/dir.json" --arch "$arch"
+mkfifo "$t/fifo.onnx"
+expect_error fifo-onnx "fifo.onnx: not a regular file" timeout 20 "$bin" map --network "$t/fifo.onnx" --arch "$arch"
 expect_error bad-set "unknown key 'crossbar.rowz'" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rowz=4
 expect_error zero-rows "'rows'" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=0
 expect_error cell-above-weight "cell_bits" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.cell_bits=8 --set precision.weight_bits=4
