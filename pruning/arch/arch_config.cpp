@@ -581,7 +581,9 @@ void apply_override(json& spec, const std::string& assignment, const std::string
       try {
         v = json::parse(value);
       } catch (const json::parse_error&) {
-        v = value;  // a bare word is a string
+        v = value;                          // a bare word is a string
+      } catch (const json::exception& e) {  // a number beyond double's range
+        throw ConfigError(where + ": --set " + path + "=" + value + ": " + json_error_text(e));
       }
       // Choosing another model for a component starts its entry afresh: the old
       // model's parameters do not apply to the new one.

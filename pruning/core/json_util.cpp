@@ -15,8 +15,19 @@ json load_json_file(const std::string& path) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    throw InputError(path + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    throw InputError(path + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + json_error_text(e));
+  } catch (const json::exception& e) {  // a number beyond double's range (out_of_range.406)
+    throw InputError(path + ": malformed JSON: " + json_error_text(e));
   }
+}
+
+std::string json_error_text(const json::exception& e) {
+  std::string s = e.what();
+  if (s.rfind("[json.exception.", 0) == 0) {
+    size_t close = s.find("] ");
+    if (close != std::string::npos) s = s.substr(close + 2);
+  }
+  return s;
 }
 
 JsonReader::JsonReader(const json& object, std::string where) : obj_(&object), where_(std::move(where)) {

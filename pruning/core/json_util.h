@@ -17,6 +17,8 @@ using json = nlohmann::json;
 // Reads and parses a JSON file; a missing file or a syntax error is an InputError
 // naming the file (and the byte offset of a syntax error).
 json load_json_file(const std::string& path);
+// nlohmann's message without its "[json.exception.type.id] " prefix.
+std::string json_error_text(const json::exception& e);
 
 // Reads a JSON object field by field. Every key read is recorded; finish() throws a
 // ConfigError naming the first key that was never read ("unknown key"), so a
