@@ -1,6 +1,7 @@
 #include "pruning/arch/arch_config.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "pruning/core/error.h"
@@ -577,13 +578,15 @@ void apply_override(json& spec, const std::string& assignment, const std::string
       throw ConfigError(where + ": --set " + path + ": unknown key '" + so_far + "'");
     if (!node->is_object()) *node = json::object();
     if (i + 1 == parts.size()) {
-      json v;
-      try {
-        v = json::parse(value);
-      } catch (const json::parse_error&) {
-        v = value;                          // a bare word is a string
-      } catch (const json::exception& e) {  // a number beyond double's range
-        throw ConfigError(where + ": --set " + path + "=" + value + ": " + json_error_text(e));
+      // A JSON value, or else a bare word (a string). Parsed without exceptions: this runs
+      // for every override, and throwing through SystemC's coroutine stacks confuses ASan.
+      json v = json::parse(value, nullptr, /*allow_exceptions=*/false);
+      if (v.is_discarded()) {
+        char* end = nullptr;
+        const double d = std::strtod(value.c_str(), &end);
+        if (!value.empty() && end == value.c_str() + value.size() && !std::isfinite(d))
+          throw ConfigError(where + ": --set " + path + "=" + value + ": number overflow (beyond double's range)");
+        v = value;
       }
       // Choosing another model for a component starts its entry afresh: the old
       // model's parameters do not apply to the new one.

@@ -1,6 +1,7 @@
 #pragma once
 // Integer helpers shared by the mapping, the pruning library and the simulator (one
 // definition each, so every part counts the same way).
+#include <cstddef>
 #include <cstdint>
 
 namespace reram {
@@ -15,5 +16,22 @@ inline int index_bits(int64_t n) {
   while (b < 62 && (int64_t{1} << b) < n) ++b;
   return b;
 }
+
+// The element count of an array with these dimensions, or -1 when a dimension is negative
+// or the count exceeds `limit` (checked before each multiplication, so it cannot overflow).
+// Readers of user files use it before trusting a shape.
+inline int64_t checked_count(const int64_t* dims, size_t rank, int64_t limit) {
+  int64_t n = 1;
+  for (size_t k = 0; k < rank; ++k) {
+    if (dims[k] < 0) return -1;
+    if (dims[k] != 0 && n > limit / dims[k]) return -1;
+    n *= dims[k];
+  }
+  return n;
+}
+
+// Arrays read from users' files hold at most 2^36 elements (256 GiB of floats): any larger
+// shape is a corrupt header, refused before anything is allocated.
+inline constexpr int64_t kMaxFileElements = int64_t{1} << 36;
 
 }  // namespace reram

@@ -10,6 +10,7 @@
 
 #include "pruning/core/error.h"
 #include "pruning/core/file_io.h"
+#include "pruning/core/int_math.h"
 #include "pruning/core/json_util.h"
 
 namespace reram {
@@ -93,34 +94,49 @@ NdArray npy_decode(const std::string& b, const std::string& where) {
     off = 12;
   }
   if (off + hlen > b.size()) throw InputError(where + ": truncated .npy header");
-  std::string h = b.substr(off, hlen);
-  auto field = [&](const std::string& key) -> std::string {
-    auto p = h.find("'" + key + "'");
+  const std::string h = b.substr(off, hlen);
+  // The header is a Python dict literal: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+  auto bad = [&](const std::string& what) -> InputError { return InputError(where + ": bad .npy header: " + what); };
+  auto field = [&](const std::string& key) -> size_t {  // offset of the value after "'key':"
+    size_t p = h.find("'" + key + "'");
     if (p == std::string::npos) throw InputError(where + ": .npy header lacks '" + key + "'");
-    p = h.find(':', p) + 1;
+    p = h.find(':', p);
+    if (p == std::string::npos) throw bad("no ':' after '" + key + "'");
+    ++p;
     while (p < h.size() && h[p] == ' ') ++p;
-    return h.substr(p);
+    return p;
   };
-  std::string descr = field("descr");
-  descr = descr.substr(1, descr.find('\'', 1) - 1);
-  if (field("fortran_order").rfind("True", 0) == 0)
+  size_t dp = field("descr");
+  if (dp >= h.size() || h[dp] != '\'') throw bad("'descr' is not a quoted string");
+  size_t dq = h.find('\'', dp + 1);
+  if (dq == std::string::npos) throw bad("'descr' is not a quoted string");
+  const std::string descr = h.substr(dp + 1, dq - dp - 1);
+  if (h.compare(field("fortran_order"), 4, "True") == 0)
     throw InputError(where + ": Fortran-ordered arrays are not supported");
-  std::string sh = field("shape");
-  sh = sh.substr(1, sh.find(')') - 1);
+  size_t sp = field("shape");
+  size_t se = h.find(')', sp);
+  if (sp >= h.size() || h[sp] != '(' || se == std::string::npos) throw bad("'shape' is not a tuple");
   NdArray a;
-  std::stringstream ss(sh);
+  std::stringstream ss(h.substr(sp + 1, se - sp - 1));
   std::string tok;
   while (std::getline(ss, tok, ',')) {
-    if (tok.find_first_not_of(' ') == std::string::npos) continue;
+    size_t first = tok.find_first_not_of(' '), last = tok.find_last_not_of(' ');
+    if (first == std::string::npos) continue;
+    tok = tok.substr(first, last - first + 1);
+    if (tok.size() > 12 || tok.find_first_not_of("0123456789") != std::string::npos)
+      throw bad("shape entry '" + tok + "' is not a dimension");
     a.shape.push_back(std::stoll(tok));
   }
+  const int64_t n = checked_count(a.shape.data(), a.shape.size(), kMaxFileElements);
+  if (n < 0) throw bad("shape " + a.shape_str() + " is too large");
   const char* p = b.data() + off + hlen;
-  int64_t n = a.numel();
-  size_t avail = b.size() - off - hlen;
-  char endian = descr[0];
-  char kind = descr[1];
-  int size = std::stoi(descr.substr(2));
-  bool swap = endian == '>';
+  const size_t avail = b.size() - off - hlen;
+  if (descr.size() < 3 || descr.size() > 4 || std::string("<>|=").find(descr[0]) == std::string::npos ||
+      descr.find_first_not_of("0123456789", 2) != std::string::npos)
+    throw InputError(where + ": unsupported dtype '" + descr + "'");
+  const char kind = descr[1];
+  const int size = std::stoi(descr.substr(2));
+  const bool swap = descr[0] == '>';
   a.dtype = descr.substr(1);
   if (static_cast<size_t>(n) * static_cast<size_t>(size) > avail) throw InputError(where + ": truncated .npy data");
   if (kind == 'f' && size == 4)
@@ -178,6 +194,11 @@ NpzMap read_npz(const std::string& path) {
     if (loff + 30 > z.size()) throw InputError(path + ": corrupt zip entry '" + name + "'");
     size_t data = loff + 30 + rd16(z, loff + 26) + rd16(z, loff + 28);
     if (data + csize > z.size()) throw InputError(path + ": truncated entry '" + name + "'");
+    // Deflate expands at most 1032:1; a larger claimed size is a corrupt header (and would
+    // allocate that much before inflating).
+    if (method == 8 && static_cast<uint64_t>(usize) > static_cast<uint64_t>(csize) * 1032 + 1024)
+      throw InputError(path + ": corrupt zip entry '" + name + "' (claims " + std::to_string(usize) + " bytes from " +
+                       std::to_string(csize) + ")");
     std::string raw;
     if (method == 0) {
       raw = z.substr(data, csize);
@@ -191,7 +212,8 @@ NpzMap read_npz(const std::string& path) {
       if (inflateInit2(&s, -MAX_WBITS) != Z_OK) throw InputError(path + ": zlib init failed");
       int rc = inflate(&s, Z_FINISH);
       inflateEnd(&s);
-      if (rc != Z_STREAM_END) throw InputError(path + ": corrupt compressed entry '" + name + "'");
+      if (rc != Z_STREAM_END || s.total_out != usize)
+        throw InputError(path + ": corrupt compressed entry '" + name + "'");
     } else {
       throw InputError(path + ": entry '" + name + "' uses unsupported zip compression " + std::to_string(method));
     }

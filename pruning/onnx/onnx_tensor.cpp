@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "pruning/core/error.h"
+#include "pruning/core/int_math.h"
 
 namespace reram {
 
@@ -90,6 +91,8 @@ OnnxTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) {
   out.dims.assign(t.dims().begin(), t.dims().end());
   for (auto d : out.dims)
     if (d < 0) throw InputError(where + ": negative dimension");
+  if (checked_count(out.dims.data(), out.dims.size(), kMaxFileElements) < 0)
+    throw InputError(where + ": shape " + out.shape_str() + " is too large");
   const size_t n = static_cast<size_t>(out.numel());
   const bool raw = t.has_raw_data();
   switch (t.data_type()) {
