@@ -833,6 +833,9 @@ void Importer::convert(const ::onnx::NodeProto& n, size_t index) {
   const std::string& op = n.op_type();
   if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n);
   if (n.output_size() < 1 || n.output(0).empty()) fail_node(n, "has no output");
+  // Every supported operator but Constant reads input 0 (found by fuzzing: an Identity node
+  // without inputs read past the end of the protobuf list).
+  if (op != "Constant" && (n.input_size() < 1 || n.input(0).empty())) fail_node(n, "has no input");
   if (op == "Conv") return conv(n, index);
   if (op == "Gemm") return gemm(n, index);
   if (op == "MatMul") return matmul(n, index);

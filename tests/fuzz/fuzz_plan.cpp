@@ -12,15 +12,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace reram;
   static const bool linked = [] {
     const fs::path src(RERAM_SOURCE_DIR), d(fuzz::scratch_dir());
-    fs::create_directories(d / "workloads" / "sweeps");
+    fs::create_directories(d / "w" / "sweeps");  // w/ stands for workloads/
     for (const char* w : {"fmnist", "cifar10", "imagenet"})
-      fs::create_directory_symlink(src / "workloads" / w, d / "workloads" / w);
+      fs::create_directory_symlink(src / "workloads" / w, d / "w" / w);
     fs::create_directory_symlink(src / "arch_configs", d / "arch_configs");
     return true;
   }();
   (void)linked;
-  const std::string path =
-      fuzz::write_scratch("workloads/sweeps/plan.json", {reinterpret_cast<const char*>(data), size});
+  const std::string path = fuzz::write_scratch("w/sweeps/plan.json", {reinterpret_cast<const char*>(data), size});
   fuzz::expect_value_or_error([&] {
     sweep::Plan plan = sweep::load_plan(path);
     sweep::expand_plan(plan);
