@@ -10,6 +10,7 @@
 
 #include "pruning/core/error.h"
 #include "pruning/core/file_io.h"
+#include "pruning/core/int_math.h"
 
 namespace reram {
 
@@ -95,7 +96,11 @@ Dataset load_fashion_mnist(const std::string& dir, const std::string& split, int
   if (lab.size() < 8 || be32(lab, 0) != 0x00000801) throw InputError(lp + ": not an IDX label file");
   int64_t n = be32(img, 4), h = be32(img, 8), w = be32(img, 12);
   if (static_cast<int64_t>(be32(lab, 4)) != n) throw InputError(lp + ": label count differs from " + ip);
-  if (static_cast<int64_t>(img.size()) < 16 + n * h * w) throw InputError(ip + ": truncated");
+  const int64_t dims[3] = {n, h, w};
+  const int64_t cells = checked_count(dims, 3, kMaxFileElements);  // n*h*w can overflow int64
+  if (cells < 0 || static_cast<int64_t>(img.size()) < 16 + cells)
+    throw InputError(ip + ": truncated (the header claims " + std::to_string(n) + " images of " + std::to_string(h) +
+                     "x" + std::to_string(w) + ")");
   if (static_cast<int64_t>(lab.size()) < 8 + n) throw InputError(lp + ": truncated");
   if (limit > 0 && limit < n) n = limit;
   Dataset d;
