@@ -18,7 +18,7 @@ harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(onnx network npy arch mapping plan data)
 parallel="${PARALLEL:-1}"
 bdir="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
-command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (scripts/setup.sh installs clang)" >&2; exit 1; }
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (sudo apt-get install clang: libFuzzer comes with it)" >&2; exit 1; }
 CC=clang CXX=clang++ cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRERAM_FUZZ=ON \
   -DRERAM_SANITIZE=address,undefined -DRERAM_BUILD_TESTS=OFF -DRERAM_WITH_TORCH=OFF >/dev/null
 targets=()

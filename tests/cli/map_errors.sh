@@ -41,7 +41,7 @@ expect_error cell-above-weight "cell_bits" "$bin" map --network "$t/net.json" --
 expect_error ou-too-big "ou_cols" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.ou_cols=256
 expect_error chip-too-small "chip.tiles=auto" "$bin" map --network "$t/net.json" --arch "$arch" --set chip.tiles=1 --set tile.pes=1 --set pe.crossbars=1
 expect_error huge-rows "must be an integer in" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=1e12
-expect_error huge-number-set "device.v_read=1e999;;number overflow" "$bin" map --network "$t/net.json" --arch "$arch" --set device.v_read=1e999
+expect_error huge-number-set "device.v_read=1e999: number overflow" "$bin" map --network "$t/net.json" --arch "$arch" --set device.v_read=1e999
 sed 's/"kernel":3}/"kernel":3e999}/' "$t/net.json" >"$t/huge.json"
 expect_error huge-number-file "huge.json: malformed JSON;;number overflow" "$bin" map --network "$t/huge.json" --arch "$arch"
 expect_error fractional-rows "must be an integer in" "$bin" map --network "$t/net.json" --arch "$arch" --set crossbar.rows=64.5

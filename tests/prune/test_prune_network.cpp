@@ -288,8 +288,9 @@ TEST(PruneNetwork, ReorderReportedWithAndWithout) {
   PruneOptions f;
   f.granularity = "filter";
   f.keep_crossbars = 0.3;
-  for (const auto& l : prune_network(net, arch, f, nullptr, nullptr).report["layers"])
-    EXPECT_FALSE(l.contains("reorder_kept_score"));
+  // (Bind the result: a range-for over a member of a temporary reads freed memory.)
+  const auto filtered = prune_network(net, arch, f, nullptr, nullptr);
+  for (const auto& l : filtered.report["layers"]) EXPECT_FALSE(l.contains("reorder_kept_score"));
 }
 
 // A budget below the smallest unit of a granularity empties the layer; the report says
