@@ -355,7 +355,13 @@ Mapping load_mapping(const std::string& path) {
     g.opt<int>("slices", 0);
     g.opt<int>("logical_cols", 0);
     g.finish();
-    if (m.geometry.rows <= 0 || m.geometry.cols <= 0 || m.geometry.cell_bits <= 0 || m.geometry.logical_cols() <= 0)
+    // Bit widths first: logical_cols() divides by the slice count (fuzzing: weight_bits 0
+    // divided by zero).
+    if (m.geometry.weight_bits < 1 || m.geometry.weight_bits > 64)
+      g.fail("weight_bits", "must be in [1, 64] (got " + std::to_string(m.geometry.weight_bits) + ")");
+    if (m.geometry.cell_bits < 1 || m.geometry.cell_bits > m.geometry.weight_bits)
+      g.fail("cell_bits", "must be in [1, weight_bits] (got " + std::to_string(m.geometry.cell_bits) + ")");
+    if (m.geometry.rows <= 0 || m.geometry.cols <= 0 || m.geometry.logical_cols() <= 0)
       g.fail("rows", "geometry is impossible");
   }
   m.network = network_from_json(r.raw("network"), path);
