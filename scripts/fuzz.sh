@@ -27,14 +27,8 @@ cmake --build "$bdir" -j"$(nproc)" --target "${targets[@]}"
 
 run="$root/results/fuzz/$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$run"
-seeds() {  # the seed files and directories of harness $1
-  case $1 in
-    onnx) echo "$root/tests/data/onnx" ;;
-    network) echo "$root/workloads/fmnist/lenet5.json $root/workloads/fmnist/vgg_fmnist.json $root/workloads/cifar10/resnet20.json $root/workloads/imagenet/mobilenetv2.json" ;;
-    npy) echo "$root/workloads/fmnist/lenet5.npz $root/tests/data/onnx/tiny_cnn.npz $root/tests/data/onnx/gemm_transb.npz" ;;
-    arch) echo "$root/arch_configs" ;;
-    plan) echo "$root/workloads/sweeps" ;;
-  esac
+seeds() {  # the seed files and directories of harness $1: seed_paths.txt, seeds/ and regressions/
+  awk -v h="$1" -v root="$root" '$1 == h { print root "/" $2 }' "$root/tests/fuzz/seed_paths.txt"
   [ -d "$root/tests/fuzz/seeds/$1" ] && echo "$root/tests/fuzz/seeds/$1"
   [ -d "$root/tests/fuzz/regressions/$1" ] && echo "$root/tests/fuzz/regressions/$1"
   return 0
@@ -47,13 +41,18 @@ fuzz_one() {
   for s in $(seeds "$h"); do
     if [ -d "$s" ]; then find "$s" -maxdepth 1 -type f -exec cp {} "$seedcopy/" \;; else cp "$s" "$seedcopy/"; fi
   done
+  # Each harness's scratch files go under one directory removed afterwards: processes that
+  # libFuzzer ends on a finding or a timeout never run their own clean-up.
+  local scratch="$bdir/tmp/$h"
+  rm -rf "$scratch"; mkdir -p "$scratch"
   echo "fuzzing $h for ${secs}s ($(ls "$seedcopy" | wc -l) seeds, corpus $(ls "$corpus" | wc -l) inputs)"
   set +e
   ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    TMPDIR="${TMPDIR:-/tmp}" "$bdir/tests/fuzz/fuzz_$h" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 \
+    TMPDIR="$scratch" "$bdir/tests/fuzz/fuzz_$h" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 \
     -max_len=1048576 -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$crashes/" -fork=1 \
     -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 "$corpus" "$seedcopy" >"$run/$h.log" 2>&1
   set -e
+  rm -rf "$scratch"
   echo "done $h"
 }
 i=0

@@ -31,8 +31,6 @@ std::string NdArray::shape_str() const {
 
 namespace {
 
-std::string read_all(const std::string& path) { return read_file(path); }
-
 template <class T>
 void convert(const char* p, int64_t n, std::vector<float>& out, bool swap) {
   out.resize(static_cast<size_t>(n));
@@ -163,12 +161,12 @@ void check_finite(const NdArray& a, const std::string& what) {
                        std::to_string(i) + " of shape " + a.shape_str());
 }
 
-NdArray read_npy(const std::string& path) { return npy_decode(read_all(path), path); }
+NdArray read_npy(const std::string& path) { return npy_decode(read_file(path), path); }
 
 void write_npy_atomic(const std::string& path, const NdArray& a) { write_file_atomic(path, npy_encode(a)); }
 
 NpzMap read_npz(const std::string& path) {
-  std::string z = read_all(path);
+  std::string z = read_file(path);
   // Locate the end-of-central-directory record.
   if (z.size() < 22) throw InputError(path + ": not a .npz (zip) archive");
   size_t eocd = std::string::npos;

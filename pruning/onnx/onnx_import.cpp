@@ -943,9 +943,9 @@ Network import_onnx(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw InputError(path + ": cannot open ONNX file (" + std::strerror(errno) + ")");
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(fd, &st) != 0) {
     ::close(fd);
-    throw InputError(path + ": not a regular file");
+    throw InputError(path + ": cannot read ONNX file (" + std::strerror(errno) + ")");
   }
   if (st.st_size == 0) {
     ::close(fd);

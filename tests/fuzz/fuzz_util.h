@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -52,7 +53,10 @@ inline const std::string& scratch_dir() {
     std::string d(buf.data());
     static struct Cleanup {
       std::string d;
-      ~Cleanup() { std::system(("rm -rf '" + d + "'").c_str()); }
+      ~Cleanup() {
+        std::error_code ec;
+        std::filesystem::remove_all(d, ec);
+      }
     } cleanup{d};
     return d;
   }();
