@@ -263,9 +263,8 @@ void LayerController::fsm_thread() {
   }
 }
 
-std::vector<const std::vector<SharedResource*>*> LayerController::route_links(
-    const std::vector<Packet>& packets) const {
-  std::vector<const std::vector<SharedResource*>*> out;
+std::vector<const Noc::Route*> LayerController::route_links(const std::vector<Packet>& packets) const {
+  std::vector<const Noc::Route*> out;
   out.reserve(packets.size());
   for (const auto& p : packets) out.push_back(&chip_.route_links(p.src, p.dst));
   return out;
@@ -274,56 +273,18 @@ std::vector<const std::vector<SharedResource*>*> LayerController::route_links(
 int64_t LayerController::send(const std::vector<Packet>& packets, int stage, int64_t v) {
   if (packets.empty()) return now_cycle();
   if (reduce_links_.empty()) reduce_links_ = route_links(packets);  // send() carries the reduce packets
-  const TimingParams& t = chip_.cfg.timing;
-  struct Flight {
-    const std::vector<SharedResource*>* links = nullptr;
-    size_t hop = 0;
-    int64_t ready = 0;
-    bool done = false, asked = false;
-    Request req;
-  };
-  std::vector<Flight> fl(packets.size());
-  const int64_t t0 = now_cycle();
-  for (size_t i = 0; i < packets.size(); ++i) {
-    fl[i].links = reduce_links_[i];
-    fl[i].ready = t0 + t.hop_latency;  // through the source router
+  Transfer tr;
+  tr.tag = v;
+  tr.done = &reduce_ev_;
+  chip_.noc.send(&tr, reduce_links_, packets, {work.index, stage, v, 0}, now_cycle());
+  while (tr.left > 0) {  // the Noc knows the arrival once the last hop is granted
+    if (chip_.cfg.clocked)
+      wait(chip_.clock->posedge_event());
+    else
+      wait(reduce_ev_);
   }
-  int64_t arrival = t0;
-  size_t left = fl.size();
-  while (left > 0) {
-    int64_t next = INT64_MAX;
-    for (const auto& f : fl)
-      if (!f.done) next = std::min(next, f.ready);
-    wait_until(next);
-    const int64_t tc = now_cycle();
-    bool any = false;
-    for (size_t i = 0; i < fl.size(); ++i) {
-      Flight& f = fl[i];
-      f.asked = false;
-      if (f.done || f.ready > tc) continue;
-      if (f.hop == f.links->size()) {
-        f.done = true;
-        --left;
-        arrival = std::max(arrival, f.ready);
-        continue;
-      }
-      f.req = Request();
-      f.req.key = {work.index, stage, v, static_cast<int64_t>(i) * 256 + static_cast<int64_t>(f.hop)};
-      f.req.duration = ceil_div(packets[i].bits, t.link_bits_per_cycle);
-      (*f.links)[f.hop]->request(&f.req);
-      f.asked = true;
-      any = true;
-    }
-    if (any) {
-      settle();
-      for (auto& f : fl)
-        if (f.asked) {
-          f.ready = f.req.end + t.hop_latency;  // then through the next router
-          ++f.hop;
-        }
-    }
-  }
-  return arrival;
+  wait_until(tr.arrival);
+  return tr.arrival;
 }
 
 void LayerController::output_thread() {
@@ -390,33 +351,18 @@ void LayerController::output_thread() {
 }
 
 void LayerController::sender_thread() {
-  // Output packets of several vectors are in flight at once: each packet hops router to
-  // router (store-and-forward), requesting each link at the cycle it reaches it; a
-  // vector is delivered when all its packets arrived (and, when it feeds the network
-  // output, its off-chip transfer ended). Requests are only made on cycle boundaries,
-  // so event-driven and clocked runs make the same requests in the same cycles.
+  // The network interface: the output packets of several vectors are in flight at once in
+  // the Noc; a vector is delivered when all its packets arrived and, when it feeds the
+  // network output, its off-chip transfer ended. Deliveries and off-chip requests happen
+  // at the start of their cycle, so event-driven and clocked runs make the same requests
+  // in the same cycles.
   const TimingParams& t = chip_.cfg.timing;
   const auto& packets = work.output_packets;
-  struct Flight {
-    int64_t v = 0;
-    size_t pkt = 0, hop = 0;
-    const std::vector<SharedResource*>* links = nullptr;
-    int64_t ready = 0;
-    bool asked = false;
-    Request req;
-  };
-  const std::vector<const std::vector<SharedResource*>*> routes = route_links(packets);
-  // Flights live in a pool (a deque: stable addresses for the requests the links hold)
-  // whose slots are reused once a packet arrived; a min-heap on (ready cycle, flight
-  // number) hands each event exactly the flights due then, in the order they were sent,
-  // so an event costs the flights it moves, not every flight in the air.
-  std::deque<Flight> pool;
-  std::vector<size_t> free_slots;
-  using Due = std::tuple<int64_t, uint64_t, size_t>;  // (ready, flight number, slot)
-  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> heap;
-  uint64_t sent = 0;
-  std::vector<std::pair<uint64_t, size_t>> moving;                               // this event's flights (number, slot)
-  std::vector<size_t> left(static_cast<size_t>(std::max<int64_t>(vectors, 0)));  // vector -> packets still travelling
+  const std::vector<const Noc::Route*> routes = route_links(packets);
+  std::vector<Transfer> transfers(static_cast<size_t>(std::max<int64_t>(vectors, 0)));
+  std::vector<std::pair<int64_t, int64_t>> finished;                       // (arrival, vector) from the Noc
+  using Due = std::pair<int64_t, int64_t>;                                 // (cycle, vector)
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> arrivals;  // arrival known
   std::vector<std::pair<int64_t, int64_t>> due;  // (delivery cycle, vector) after the off-chip link
   std::deque<Request> off;                       // off-chip requests of this cycle
   int64_t handled = 0;
@@ -424,62 +370,31 @@ void LayerController::sender_thread() {
     while (!outq_.empty()) {
       auto [v, t0] = outq_.front();
       outq_.pop_front();
-      left[static_cast<size_t>(v)] = packets.size();
-      for (size_t i = 0; i < packets.size(); ++i) {
-        size_t slot;
-        if (free_slots.empty()) {
-          slot = pool.size();
-          pool.emplace_back();
-        } else {
-          slot = free_slots.back();
-          free_slots.pop_back();
-          pool[slot] = Flight();
-        }
-        Flight& f = pool[slot];
-        f.v = v;
-        f.pkt = i;
-        f.links = routes[i];
-        f.ready = t0 + t.hop_latency;  // through the source router
-        heap.emplace(f.ready, sent++, slot);
-      }
+      Transfer& tr = transfers[static_cast<size_t>(v)];
+      tr.tag = v;
+      tr.sink = &finished;
+      tr.done = &sent_ev_;
+      chip_.noc.send(&tr, routes, packets, {work.index, 4, v, 0}, t0);
+      if (tr.left == 0) arrivals.emplace(tr.arrival, v);
     }
-    int64_t next = heap.empty() ? INT64_MAX : std::get<0>(heap.top());
+    for (const auto& a : finished) arrivals.push(a);
+    finished.clear();
+    int64_t next = arrivals.empty() ? INT64_MAX : arrivals.top().first;
     for (const auto& d : due) next = std::min(next, d.first);
     if (next == INT64_MAX || next * kPsPerCycle > now_ps()) {
       if (chip_.cfg.clocked)
         wait(chip_.clock->posedge_event());
       else if (next == INT64_MAX)
-        wait(out_ev_);
+        wait(out_ev_ | sent_ev_);
       else
-        wait(ps(next * kPsPerCycle - now_ps()), out_ev_);
+        wait(ps(next * kPsPerCycle - now_ps()), out_ev_ | sent_ev_);
       continue;
     }
     const int64_t tc = now_cycle();
-    bool any = false;
-    std::vector<int64_t> arrived;
-    moving.clear();
-    while (!heap.empty() && std::get<0>(heap.top()) <= tc) {
-      moving.emplace_back(std::get<1>(heap.top()), std::get<2>(heap.top()));
-      heap.pop();
-    }
-    std::sort(moving.begin(), moving.end());  // the order the flights were sent in
-    for (auto& [num, slot] : moving) {
-      Flight& f = pool[slot];
-      f.asked = false;
-      if (f.hop == f.links->size()) {
-        if (--left[static_cast<size_t>(f.v)] == 0) arrived.push_back(f.v);
-        free_slots.push_back(slot);
-        continue;
-      }
-      f.req = Request();
-      f.req.key = {work.index, 4, f.v, static_cast<int64_t>(f.pkt) * 256 + static_cast<int64_t>(f.hop)};
-      f.req.duration = ceil_div(packets[f.pkt].bits, t.link_bits_per_cycle);
-      (*f.links)[f.hop]->request(&f.req);
-      f.asked = true;
-      any = true;
-    }
     off.clear();
-    for (int64_t v : arrived) {
+    while (!arrivals.empty() && arrivals.top().first <= tc) {
+      const int64_t v = arrivals.top().second;
+      arrivals.pop();
       if (work.offchip_out_bits <= 0) {
         deliver(v, tc);
         ++handled;
@@ -490,17 +405,9 @@ void LayerController::sender_thread() {
       off.back().duration = std::max<int64_t>(
           1, static_cast<int64_t>(std::ceil(double(work.offchip_out_bits) / t.offchip_bits_per_cycle - 1e-9)));
       chip_.offchip.request(&off.back());
-      any = true;
     }
-    if (any) {
+    if (!off.empty()) {
       settle();
-      for (const auto& [num, slot] : moving) {
-        Flight& f = pool[slot];
-        if (!f.asked) continue;
-        f.ready = f.req.end + t.hop_latency;  // then through the next router
-        ++f.hop;
-        heap.emplace(f.ready, num, slot);
-      }
       for (const auto& r : off) due.emplace_back(r.end, r.key.vector);
     }
     for (size_t i = 0; i < due.size();) {
@@ -518,7 +425,8 @@ void LayerController::sender_thread() {
 
 // ---------------------------------------------------------------------------
 
-Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name), cfg(c), offchip("offchip") {
+Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
+    : sc_module(name), cfg(c), noc("noc", c.timing.hop_latency, c.timing.link_bits_per_cycle), offchip("offchip") {
   const Workload& w = *cfg.work;
   if (cfg.clocked) clock = std::make_unique<sc_core::sc_clock>("clk", ps(kPsPerCycle));
   // Every block that exists or acts, sorted to its parent module.
@@ -550,9 +458,10 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name),
     for (const auto* ps : {&l.reduce_packets, &l.output_packets})
       for (const auto& p : *ps)
         for (const auto& [a, b] : cfg.noc.route(p.src, p.dst)) links[a].insert(b);
-  for (const auto& [r, dst] : links)
-    routers[r] = std::make_unique<Router>(("router_" + std::to_string(r)).c_str(), r,
-                                          std::vector<int>(dst.begin(), dst.end()), router_blocks[r]);
+  for (const auto& [r, dst] : links) {
+    routers[r] = std::make_unique<Router>(("router_" + std::to_string(r)).c_str(), r, router_blocks[r]);
+    for (int d : dst) routers[r]->out_links[d] = noc.add_link();
+  }
   blocks = make_blocks(chip_blocks);
   for (const auto& t : tiles) {
     for (const auto& b : t->blocks) block_index[b->ref] = b.get();
@@ -569,24 +478,21 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c) : sc_module(name),
 
 Chip::~Chip() = default;
 
-SharedResource* Chip::link(int from, int to) { return routers.at(from)->out_links.at(to).get(); }
+int32_t Chip::link(int from, int to) const { return routers.at(from)->out_links.at(to); }
 
-const std::vector<SharedResource*>& Chip::route_links(int src_tile, int dst_tile) {
+const Noc::Route& Chip::route_links(int src_tile, int dst_tile) {
   const NocGeometry& g = cfg.noc;
   const uint64_t key = (static_cast<uint64_t>(static_cast<uint32_t>(g.router_of(src_tile))) << 32) |
                        static_cast<uint32_t>(g.router_of(dst_tile));
   auto it = routes_.find(key);
   if (it != routes_.end()) return it->second;
-  std::vector<SharedResource*> l;
+  Noc::Route l;
   for (const auto& [from, to] : g.route(src_tile, dst_tile)) l.push_back(link(from, to));
   return routes_.emplace(key, std::move(l)).first->second;
 }
 
-Router::Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations,
-               const std::vector<BlockSpec>& blocks)
-    : sc_module(name), id(id), blocks(make_blocks(blocks)) {
-  for (int d : destinations) out_links[d] = std::make_unique<SharedResource>(("link_to_" + std::to_string(d)).c_str());
-}
+Router::Router(sc_core::sc_module_name name, int id, const std::vector<BlockSpec>& blocks)
+    : sc_module(name), id(id), blocks(make_blocks(blocks)) {}
 
 int64_t Chip::input_arrival(int64_t pixel) const {
   double bits_per_pixel =

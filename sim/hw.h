@@ -4,7 +4,7 @@
 // phases (requests made in a cycle are arbitrated 1 ps later, in priority order, so the
 // result never depends on the order SystemC runs processes in one time step).
 //
-// Only this header and hw.cpp include SystemC.
+// Only this header, hw.cpp and noc.cpp include SystemC.
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -55,6 +55,64 @@ class SharedResource : public sc_core::sc_module {
   std::vector<Request*> pending_;
   sc_core::sc_event ev_;
   int64_t next_free_ = 0, busy_ = 0, grants_ = 0;
+};
+
+// The packets one stage of one vector sends (a layer's partial sums to their home tiles, or
+// its outputs to the consumers' tiles), handed to the Noc as one transfer.
+struct Transfer {
+  int64_t tag = 0;       // the sender's vector number
+  int64_t left = 0;      // packets whose last hop is not granted yet
+  int64_t arrival = -1;  // cycle the last packet arrives (final once left == 0)
+  // When left reaches 0: (arrival, tag) is appended to *sink (if set) and *done notified.
+  std::vector<std::pair<int64_t, int64_t>>* sink = nullptr;
+  sc_core::sc_event* done = nullptr;
+};
+
+// The network-on-chip: every packet of every layer hops router to router along its XY
+// route, store-and-forward, each hop a grant of one directed link for
+// ceil(bits / link width) cycles, then the router's hop latency before the next. All
+// packets live in one process: each cycle in which packets reach a link, the requests of
+// that cycle are granted in priority order (ReqKey: layer, stage, vector, packet and hop)
+// at max(cycle, link free), exactly what a SharedResource per link would grant, but
+// without a SystemC event per hop (issue 14: at 32x32 crossbars a layer sends tens of
+// thousands of packets per vector).
+class Noc : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Noc);
+  Noc(sc_core::sc_module_name name, int64_t hop_latency, int64_t link_bits_per_cycle);
+  struct Link {
+    int64_t next_free = 0, busy = 0, grants = 0;
+  };
+  using Route = std::vector<int32_t>;  // link indices in hop order
+  int32_t add_link();
+  const std::vector<Link>& links() const { return links_; }
+  // Sends `packets` (routes[i] is packet i's route) written at cycle t0 (<= now): each
+  // enters the source router at t0 and reaches its first link hop_latency later. Packet i's
+  // hop h asks with key {base.layer, base.stage, base.vector, i * 256 + h}. Packets with an
+  // empty route arrive at t0 + hop_latency at once (then tr->left stays 0 and
+  // tr->arrival is final on return, sink and done untouched).
+  void send(Transfer* tr, const std::vector<const Route*>& routes, const std::vector<Packet>& packets,
+            const ReqKey& base, int64_t t0);
+
+ private:
+  struct Flight {
+    int64_t ready;  // cycle it asks for its next link
+    ReqKey key;
+    Transfer* tr;
+    const Route* route;
+    int64_t duration;
+    uint32_t pkt, hop;
+    bool operator>(const Flight& o) const {
+      if (ready != o.ready) return ready > o.ready;
+      return o.key < key;
+    }
+  };
+  void run();
+  void wake_at(int64_t cycle);  // phase 1 of `cycle` (requests are made at phase 0)
+  const int64_t hop_latency_, link_bits_;
+  std::vector<Link> links_;
+  std::vector<Flight> heap_;  // min-heap on (ready, key): popped in the order links grant
+  sc_core::sc_event wake_;
 };
 
 struct BlockSpec {
@@ -109,11 +167,10 @@ class Tile : public sc_core::sc_module {
 // A router of the (concentrated) mesh with the outgoing links some packet uses.
 class Router : public sc_core::sc_module {
  public:
-  Router(sc_core::sc_module_name name, int id, const std::vector<int>& destinations,
-         const std::vector<BlockSpec>& blocks);
+  Router(sc_core::sc_module_name name, int id, const std::vector<BlockSpec>& blocks);
   int id;
   std::vector<std::unique_ptr<Block>> blocks;
-  std::map<int, std::unique_ptr<SharedResource>> out_links;  // by destination router
+  std::map<int, int32_t> out_links;  // Noc link index, by destination router
 };
 
 class Chip;
@@ -122,7 +179,7 @@ class Chip;
 // crossbar start), the crossbar/ADC pipeline (closed form, or a per-cycle state machine
 // in clocked mode), the output path (reduction, activation, write back) and the home
 // tiles' network interface, which keeps several vectors' output packets in flight at
-// once (store-and-forward per hop, each hop arbitrated on its link).
+// once (as transfers in the chip's Noc).
 class LayerController : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(LayerController);
@@ -143,11 +200,14 @@ class LayerController : public sc_core::sc_module {
   void wait_until(int64_t cycle);
   void settle();  // lets the arbiters of this cycle run
   void wait_delivered(const LayerController& p, int64_t v);
+  // Sends one vector's partial sums to their home tiles and waits until the last arrived.
   int64_t send(const std::vector<Packet>& packets, int stage, int64_t v);
   // The NoC links each packet's XY route crosses, in order (resolved once per packet list:
   // a hop then costs no router or link look-up).
-  std::vector<const std::vector<SharedResource*>*> route_links(const std::vector<Packet>& packets) const;
-  std::vector<const std::vector<SharedResource*>*> reduce_links_;
+  std::vector<const Noc::Route*> route_links(const std::vector<Packet>& packets) const;
+  std::vector<const Noc::Route*> reduce_links_;
+  sc_core::sc_event reduce_ev_;  // the Noc delivered the partial sums send() waits for
+  sc_core::sc_event sent_ev_;    // the Noc finished a transfer of sender_thread's
 
   Chip& chip_;
   // Event-mode pipeline state per group: read stage free (last handoff), ADC free.
@@ -195,6 +255,7 @@ class Chip : public sc_core::sc_module {
   Chip(sc_core::sc_module_name name, const ChipConfig& cfg);
   ~Chip() override;
   const ChipConfig cfg;
+  Noc noc;
   std::vector<std::unique_ptr<Tile>> tiles;
   std::map<int, std::unique_ptr<Router>> routers;
   SharedResource offchip;
@@ -202,17 +263,17 @@ class Chip : public sc_core::sc_module {
   std::map<BlockRef, Block*> block_index;      // every block in the design
   std::unique_ptr<sc_core::sc_clock> clock;
   std::vector<std::unique_ptr<LayerController>> layers;
-  SharedResource* link(int from_router, int to_router);
+  int32_t link(int from_router, int to_router) const;  // the Noc link index
   // The links of the XY route from one tile's router to another's, resolved once per
   // router pair (many packets share a pair: tiles_per_router² tile pairs, every vector).
-  const std::vector<SharedResource*>& route_links(int src_tile, int dst_tile);
+  const Noc::Route& route_links(int src_tile, int dst_tile);
   // Cycle the network-input pixel k (over the batch) has arrived through the off-chip link.
   int64_t input_arrival(int64_t pixel) const;
   void layer_done();
   int64_t finished_layers = 0;
 
  private:
-  std::unordered_map<uint64_t, std::vector<SharedResource*>> routes_;  // (src, dst router) -> links
+  std::unordered_map<uint64_t, Noc::Route> routes_;  // (src, dst router) -> links
 };
 
 }  // namespace reram::sim

@@ -146,11 +146,10 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
     }
     int64_t buf_busy = 0, link_busy = 0, links = 0;
     for (const auto& t : chip->tiles) buf_busy += t->buffer.busy_cycles();
-    for (const auto& [r, router] : chip->routers)
-      for (const auto& [d, l] : router->out_links) {
-        link_busy += l->busy_cycles();
-        ++links;
-      }
+    for (const auto& l : chip->noc.links()) {
+      link_busy += l.busy;
+      ++links;
+    }
     resources["buffer_busy_cycles"] = buf_busy;
     resources["noc_link_busy_cycles"] = link_busy;
     resources["noc_links_used"] = links;
