@@ -144,15 +144,17 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
       cycles = std::max(cycles, l->done_cycle);
       if (l->done_cycle < 0) throw std::logic_error("sim: layer " + l->work.name + " did not finish (deadlock)");
     }
-    int64_t buf_busy = 0, link_busy = 0, links = 0;
+    int64_t buf_busy = 0, link_busy = 0, links = 0, hops = 0;
     for (const auto& t : chip->tiles) buf_busy += t->buffer.busy_cycles();
     for (const auto& l : chip->noc.links()) {
       link_busy += l.busy;
+      hops += l.grants;
       ++links;
     }
     resources["buffer_busy_cycles"] = buf_busy;
     resources["noc_link_busy_cycles"] = link_busy;
     resources["noc_links_used"] = links;
+    resources["noc_packet_hops"] = hops;  // link grants: the NoC's share of the simulation's work
     resources["offchip_busy_cycles"] = chip->offchip.busy_cycles();
     collect_blocks(chip.get(), blocks);
     // The chip (its processes are finished or, in clocked mode, stopped) is released
