@@ -10,7 +10,7 @@
 #           cifar10/resnet18 cifar10/vgg8 cifar10/resnet20 fmnist/vgg_fmnist fmnist/resnet_fmnist fmnist/lenet5"
 #     ONNX="resnet50 vgg16 densenet121 mobilenet_v2"  (torchvision exports made here by scripts/export_onnx.py)
 #     SHAPES="32x32 64x64 128x128 256x256 512x512 64x256 256x64"  DATAFLOWS="layer pipelined"  BATCHES="1 8"
-#     LIMIT=60  FIT=1  MATRIX=1
+#     LIMIT=60  FIT=1  MATRIX=1  NOC=packet (chip.noc.model: packet | flow)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -21,6 +21,7 @@ shapes=${SHAPES:-"32x32 64x64 128x128 256x256 512x512 64x256 256x64"}
 dataflows=${DATAFLOWS:-"layer pipelined"}
 batches=${BATCHES:-"1 8"}
 limit=${LIMIT:-60}
+noc=${NOC:-packet}
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 declare -a labels=() files=()
 for n in $nets; do labels+=("$n"); files+=("$root/workloads/$n.json"); done
@@ -28,11 +29,11 @@ if [ -n "$onnx" ]; then
   /usr/bin/python3 "$root/scripts/export_onnx.py" $onnx --out-dir "$tmp/onnx" >/dev/null
   for m in $onnx; do labels+=("onnx/$m"); files+=("$tmp/onnx/$m.onnx"); done
 fi
-echo "reram: $("$build/reram" --version)  arch: ${arch#$root/}  limit ${limit} s, one core"
+echo "reram: $("$build/reram" --version)  arch: ${arch#$root/}  chip.noc.model=$noc  limit ${limit} s, one core"
 sim() {  # sim FILE ROWS COLS DATAFLOW BATCH -> $tmp/t (wall user KiB), $tmp/s.json
   /usr/bin/time -f "%e %U %M" -o "$tmp/t" timeout "$limit" taskset -c 0 "$build/reram" sim \
     --network "$1" --arch "$arch" --set crossbar.rows=$2 --set crossbar.cols=$3 \
-    --set chip.tiles=auto --dataflow "$4" --batch "$5" -q -o "$tmp/s.json" 2>/dev/null
+    --set chip.tiles=auto --set chip.noc.model="$noc" --dataflow "$4" --batch "$5" -q -o "$tmp/s.json" 2>/dev/null
 }
 if [ "${MATRIX:-1}" != 0 ]; then
   printf "| network | crossbar | dataflow | batch | crossbars | wall s | user s | peak MiB | bar (10 s, 2 GiB) |\n|---|---|---|---:|---:|---:|---:|---:|---|\n"

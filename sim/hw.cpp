@@ -426,7 +426,10 @@ void LayerController::sender_thread() {
 // ---------------------------------------------------------------------------
 
 Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
-    : sc_module(name), cfg(c), noc("noc", c.timing.hop_latency, c.timing.link_bits_per_cycle), offchip("offchip") {
+    : sc_module(name),
+      cfg(c),
+      noc("noc", c.timing.hop_latency, c.timing.link_bits_per_cycle, c.timing.noc_flow),
+      offchip("offchip") {
   const Workload& w = *cfg.work;
   if (cfg.clocked) clock = std::make_unique<sc_core::sc_clock>("clk", ps(kPsPerCycle));
   // Every block that exists or acts, sorted to its parent module.

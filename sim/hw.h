@@ -68,18 +68,25 @@ struct Transfer {
   sc_core::sc_event* done = nullptr;
 };
 
-// The network-on-chip: every packet of every layer hops router to router along its XY
-// route, store-and-forward, each hop a grant of one directed link for
-// ceil(bits / link width) cycles, then the router's hop latency before the next. All
-// packets live in one process: each cycle in which packets reach a link, the requests of
-// that cycle are granted in priority order (ReqKey: layer, stage, vector, packet and hop)
-// at max(cycle, link free), exactly what a SharedResource per link would grant, but
-// without a SystemC event per hop (issue 14: at 32x32 crossbars a layer sends tens of
-// thousands of packets per vector).
+// The network-on-chip. Two models (`chip.noc.model`, docs/simulator.md):
+//  * packet: every packet of every layer hops router to router along its XY route,
+//    store-and-forward, each hop a grant of one directed link for ceil(bits / link width)
+//    cycles, then the router's hop latency before the next. All packets live in one
+//    process: each cycle in which packets reach a link, the requests of that cycle are
+//    granted in priority order (ReqKey: layer, stage, vector, packet and hop) at
+//    max(cycle, link free), exactly what a SharedResource per link would grant, but
+//    without a SystemC event per hop (issue 14: at 32x32 crossbars a layer sends tens of
+//    thousands of packets per vector).
+//  * flow: a transfer's packets are one flow over the links they use (built once per
+//    packet list: each link's total cycles, its upstream links). Each link, in the routes'
+//    order, is reserved once per transfer for all its packets: from when the first packet
+//    can reach it (and the link is free) until its work is done and the last packet from
+//    upstream has crossed it. Transfers due in the same cycle reserve in key order. Cost
+//    per transfer: the links it uses, not its packets x hops.
 class Noc : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Noc);
-  Noc(sc_core::sc_module_name name, int64_t hop_latency, int64_t link_bits_per_cycle);
+  Noc(sc_core::sc_module_name name, int64_t hop_latency, int64_t link_bits_per_cycle, bool flow);
   struct Link {
     int64_t next_free = 0, busy = 0, grants = 0;
   };
@@ -90,11 +97,40 @@ class Noc : public sc_core::sc_module {
   // enters the source router at t0 and reaches its first link hop_latency later. Packet i's
   // hop h asks with key {base.layer, base.stage, base.vector, i * 256 + h}. Packets with an
   // empty route arrive at t0 + hop_latency at once (then tr->left stays 0 and
-  // tr->arrival is final on return, sink and done untouched).
+  // tr->arrival is final on return, sink and done untouched). In the flow model the
+  // transfer is reserved as a whole when its packets reach their first links; `routes`
+  // and `packets` must then live as long as the Noc (their flow is built once).
   void send(Transfer* tr, const std::vector<const Route*>& routes, const std::vector<Packet>& packets,
             const ReqKey& base, int64_t t0);
 
  private:
+  // A packet list as one flow: the links its routes use, upstream before downstream.
+  struct FlowLink {
+    int32_t link;
+    int64_t work = 0;               // cycles of all its packets
+    int64_t packets = 0;            // packets crossing it
+    int64_t min_duration = 0;       // the shortest packet's cycles on it
+    bool entry = false;             // some packet's first link
+    bool exit = false;              // some packet's last link
+    std::vector<int32_t> upstream;  // indices in Flow::links of the links packets come from
+  };
+  struct Flow {
+    std::vector<FlowLink> links;  // topological order
+    bool has_local = false;       // a packet without any link (same router)
+  };
+  struct Pending {
+    int64_t ready;  // cycle the packets reach their first links
+    ReqKey key;
+    Transfer* tr;
+    const Flow* flow;
+  };
+  const Flow& flow_of(const std::vector<const Route*>& routes, const std::vector<Packet>& packets);
+  void reserve(const Pending& p, int64_t tc);
+  const bool flow_model_;
+  std::unordered_map<const void*, Flow> flows_;  // by the packet list's storage (the Workload's)
+  std::vector<Pending> pending_;
+  std::vector<int64_t> first_out_, last_out_;  // scratch of reserve(), per flow link
+
   struct Flight {
     int64_t ready;  // cycle it asks for its next link
     ReqKey key;

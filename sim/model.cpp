@@ -77,6 +77,7 @@ TimingParams timing_params(const ArchConfig& a) {
   t.link_bits_per_cycle = a.chip.noc.link_width_bits;
   t.flit_bits = a.chip.noc.flit_bits;
   t.hop_latency = a.chip.noc.hop_latency_cycles;
+  t.noc_flow = a.chip.noc.model == "flow";
   t.offchip_bits_per_cycle = a.chip.offchip_bandwidth_gbps / a.chip.clock_ghz;
   t.activation_bits = a.precision.activation_bits;
   return t;

@@ -32,6 +32,7 @@ struct TimingParams {
   int64_t link_bits_per_cycle = 1;
   int64_t flit_bits = 32;
   int64_t hop_latency = 1;
+  bool noc_flow = false;  // chip.noc.model == "flow"
   double offchip_bits_per_cycle = 1;
   int64_t activation_bits = 16;
   // Conversion time of `cols` bit lines on one crossbar's ADCs, in cycles (>= 1).

@@ -408,6 +408,9 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
       q.flit_bits = n.opt("flit_bits", q.flit_bits);
       q.link_width_bits = n.opt("link_width_bits", q.link_width_bits);
       q.hop_latency_cycles = n.opt("hop_latency_cycles", q.hop_latency_cycles);
+      q.model = n.opt("model", q.model);
+      if (q.model != "packet" && q.model != "flow")
+        n.fail("model", "must be \"packet\" or \"flow\" (got \"" + q.model + "\")");
       if (q.topology != "mesh" && q.topology != "cmesh")
         n.fail("topology", "must be \"mesh\" or \"cmesh\" (got \"" + q.topology + "\")");
       positive(n, "tiles_per_router", q.tiles_per_router);
@@ -514,7 +517,8 @@ json ArchConfig::to_json() const {
                  {"tiles_per_router", chip.noc.tiles_per_router},
                  {"flit_bits", chip.noc.flit_bits},
                  {"link_width_bits", chip.noc.link_width_bits},
-                 {"hop_latency_cycles", chip.noc.hop_latency_cycles}}}};
+                 {"hop_latency_cycles", chip.noc.hop_latency_cycles},
+                 {"model", chip.noc.model}}}};
   if (chip.tiles_auto)
     j["chip"]["tiles"] = "auto";
   else

@@ -165,8 +165,69 @@ INSTANTIATE_TEST_SUITE_P(
                      "precision.dac_bits=1"},
                     "pipelined",
                     2,
+                    "puma.json"},
+        // The flow NoC model (one reservation per link and transfer) on the NoC-heavy cases.
+        ClockedCase{"flow_xbar32_many_tiles",
+                    0,
+                    {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2",
+                     "chip.noc.model=\"flow\""},
+                    "layer",
+                    2},
+        ClockedCase{"flow_xbar32_res_pipe",
+                    2,
+                    {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2",
+                     "chip.noc.model=\"flow\""},
+                    "pipelined",
+                    1},
+        ClockedCase{"flow_puma_noc_bound",
+                    3,
+                    {"chip.tiles=16", "chip.noc.topology=mesh", "chip.noc.tiles_per_router=1", "precision.input_bits=4",
+                     "precision.dac_bits=1", "chip.noc.model=\"flow\""},
+                    "pipelined",
+                    2,
                     "puma.json"}),
     [](const ::testing::TestParamInfo<ClockedCase>& i) { return std::string(i.param.name); });
+
+// The flow model against the packet model on the same NoC-heavy cases: the same link work
+// (busy cycles, grants) and energy, cycles within 5 %.
+TEST(SimNocFlow, CloseToPacketModel) {
+  struct Case {
+    int net;
+    std::vector<std::string> sets;
+    const char* dataflow;
+    const char* arch;
+  };
+  const std::vector<Case> cases = {
+      {0,
+       {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2"},
+       "layer",
+       "isaac.json"},
+      {2,
+       {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2"},
+       "pipelined",
+       "isaac.json"},
+      {3,
+       {"chip.tiles=16", "chip.noc.topology=mesh", "chip.noc.tiles_per_router=1", "precision.input_bits=4",
+        "precision.dac_bits=1"},
+       "pipelined",
+       "puma.json"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = std::string(RERAM_SOURCE_DIR) + "/arch_configs/" + c.arch;
+    std::vector<std::string> flow_sets = c.sets;
+    flow_sets.push_back("chip.noc.model=\"flow\"");
+    Network n = c.net == 0   ? simtest::linear_net(300, 40)
+                : c.net == 2 ? simtest::residual_net()
+                             : simtest::chain_1x1(4, 1024, 256, 4);
+    json packet = run(n, load_arch(path, c.sets), c.dataflow, false, 2);
+    json flow = run(n, load_arch(path, flow_sets), c.dataflow, false, 2);
+    ASSERT_GT(packet["resources"]["noc_packet_hops"].get<int64_t>(), 0);
+    EXPECT_EQ(packet["resources"], flow["resources"]);
+    EXPECT_EQ(packet["energy_pj"]["total"], flow["energy_pj"]["total"]);
+    const double ratio = flow["cycles"].get<double>() / packet["cycles"].get<double>();
+    EXPECT_NEAR(ratio, 1.0, 0.05) << c.arch << " " << c.dataflow;
+  }
+}
 
 TEST(SimDataflow, PipelinedIsFasterThanLayerByLayer) {
   ArchConfig a = isaac({"chip.tiles=8"});
