@@ -4,9 +4,11 @@
 # 32x32 ... 512x512, 64x256 and 256x64 crossbars (ADCs = cols / 2, MNSIM's ratio), and prints
 # reram's figures beside MNSIM's measured ones (results/peers/mnsim/mnsim.csv, variant "ratio",
 # measured with the commands in results/peers/mnsim/README.md) with the direction of each trend.
-#   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]      (LIMIT=seconds per run, default 600)
+#   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]      (LIMIT=seconds per run, default 600;
+#                                                         NOC=packet|flow: chip.noc.model, default packet)
 set -euo pipefail
 limit="${LIMIT:-600}"
+noc="${NOC:-packet}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 out="${2:-$root/results/peers/mnsim}"
@@ -20,7 +22,7 @@ for net in vgg8 resnet18; do
     start=$(date +%s.%N)
     if ! timeout "$limit" "$build/reram" sim --network "$root/workloads/cifar10/$net.json" \
         --arch "$root/arch_configs/mnsim_like.json" --set crossbar.rows=$r --set crossbar.cols=$c \
-        --set pe.adcs_per_crossbar=$((c / 2)) -q -o "$tmp/s.json" 2>/dev/null; then
+        --set pe.adcs_per_crossbar=$((c / 2)) --set chip.noc.model="$noc" -q -o "$tmp/s.json" 2>/dev/null; then
       echo "$net,$r,$c,,,,,timeout>$limit" >> "$tmp/r.csv"
       echo "reram $net $shape: not finished within $limit s" >&2
       continue

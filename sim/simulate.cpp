@@ -109,99 +109,96 @@ json chip_peak(const ArchConfig& a) {
   return round_all(j);
 }
 
-json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
-  if (opt.batch < 1) throw ConfigError("sim: --batch must be at least 1 (got " + std::to_string(opt.batch) + ")");
-  if (std::find(dataflows().begin(), dataflows().end(), opt.dataflow) == dataflows().end())
-    throw ConfigError("sim: unknown dataflow '" + opt.dataflow + "' (known: layer, pipelined)");
-  std::vector<std::string> warnings;
-  Workload w;
-  try {
-    w = build_workload(m, a, warnings, opt.input_bit_density);
-  } catch (const InputError& e) {
-    if (opt.mapping_source.empty()) throw;
-    throw InputError(opt.mapping_source + ": " + e.what());
-  }
+namespace {
 
-  ChipConfig cfg;
-  cfg.arch = &a;
-  cfg.work = &w;
-  cfg.timing = timing_params(a);
-  cfg.noc = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
-  cfg.batch = opt.batch;
-  cfg.pipelined = opt.dataflow == "pipelined";
-  cfg.clocked = opt.clocked;
-
-  fresh_systemc_context();
-  std::vector<int64_t> done, first;
+// What one run of the SystemC model gives back.
+struct ChipRun {
+  std::vector<int64_t> done;  // cycle each layer finished
   int64_t cycles = 0;
   json resources = json::object();
   std::vector<const Block*> blocks;
-  {
-    auto chip = std::make_unique<Chip>("chip", cfg);
-    sc_core::sc_start();
-    for (const auto& l : chip->layers) {
-      done.push_back(l->done_cycle);
-      cycles = std::max(cycles, l->done_cycle);
-      if (l->done_cycle < 0) throw std::logic_error("sim: layer " + l->work.name + " did not finish (deadlock)");
-    }
-    int64_t buf_busy = 0, link_busy = 0, links = 0, hops = 0;
-    for (const auto& t : chip->tiles) buf_busy += t->buffer.busy_cycles();
-    for (const auto& l : chip->noc.links()) {
-      link_busy += l.busy;
-      hops += l.grants;
-      ++links;
-    }
-    resources["buffer_busy_cycles"] = buf_busy;
-    resources["noc_link_busy_cycles"] = link_busy;
-    resources["noc_links_used"] = links;
-    resources["noc_packet_hops"] = hops;  // link grants: the NoC's share of the simulation's work
-    resources["offchip_busy_cycles"] = chip->offchip.busy_cycles();
-    collect_blocks(chip.get(), blocks);
-    // The chip (its processes are finished or, in clocked mode, stopped) is released
-    // with the context; deleting SystemC objects of a stopped kernel is not supported.
-    chip.release();
+};
+
+ChipRun run_chip(const ChipConfig& cfg) {
+  ChipRun run;
+  fresh_systemc_context();
+  auto chip = std::make_unique<Chip>("chip", cfg);
+  sc_core::sc_start();
+  for (const auto& l : chip->layers) {
+    run.done.push_back(l->done_cycle);
+    run.cycles = std::max(run.cycles, l->done_cycle);
+    if (l->done_cycle < 0) throw std::logic_error("sim: layer " + l->work.name + " did not finish (deadlock)");
   }
+  int64_t buf_busy = 0, link_busy = 0, links = 0, hops = 0;
+  for (const auto& t : chip->tiles) buf_busy += t->buffer.busy_cycles();
+  for (const auto& l : chip->noc.links()) {
+    link_busy += l.busy;
+    hops += l.grants;
+    ++links;
+  }
+  run.resources["buffer_busy_cycles"] = buf_busy;
+  run.resources["noc_link_busy_cycles"] = link_busy;
+  run.resources["noc_links_used"] = links;
+  run.resources["noc_packet_hops"] = hops;  // link grants: the NoC's share of the simulation's work
+  run.resources["offchip_busy_cycles"] = chip->offchip.busy_cycles();
+  collect_blocks(chip.get(), run.blocks);
+  // The chip (its processes are finished or, in clocked mode, stopped) is released
+  // with the context; deleting SystemC objects of a stopped kernel is not supported.
+  chip.release();
+  return run;
+}
 
-  const double cycle_ns = a.cycle_ns();
-  const double latency_ns = double(cycles) * cycle_ns;
-
-  // ---- energy: actions x per-action energy, plus leakage x time ----
-  json energy = breakdown_template(), area = breakdown_template(), components = json::object();
-  energy["leakage"] = 0.0;
-  double total_e = 0, total_a = 0;
+// Per-layer reports (cycles, vectors, energy by group, crossbars, ...), each component's
+// dynamic energy summed over layers, and the event-driven simulator's work: per layer,
+// vectors x (crossbar groups + packets per vector); its run time grows linearly with it
+// (scripts/bench_scale.sh fits the exponent).
+struct LayerSums {
   json layers = json::array();
-  // The event-driven simulator's work: per layer, vectors x (crossbar groups + packets per
-  // vector); its run time grows linearly with it (scripts/bench_scale.sh fits the exponent).
+  std::map<std::string, double> component_pj;
   double sim_work = 0;
-  std::map<std::string, double> comp_e;
+};
+
+LayerSums layer_reports(const Workload& w, const ChipRun& run, int64_t batch, bool pipelined) {
+  LayerSums out;
   for (size_t li = 0; li < w.layers.size(); ++li) {
     const LayerWork& lw = w.layers[li];
-    double vecs = double(lw.positions) * opt.batch;
+    double vecs = double(lw.positions) * batch;
     json le = json::object();
     double lt = 0;
     for (const auto& [c, e_vec] : lw.energy_per_vector) {
       double e = e_vec * vecs;
-      comp_e[c] += e;
+      out.component_pj[c] += e;
       const std::string& k = report_key(c);
       le[k] = le.value(k, 0.0) + e;
       lt += e;
     }
     le["total"] = lt;
-    int64_t start = li == 0 || cfg.pipelined ? 0 : done[li - 1];
-    layers.push_back({{"name", lw.name},
-                      {"cycles", done[li] - start},
-                      {"vectors", int64_t(vecs)},
-                      {"energy_pj", le},
-                      {"crossbars", lw.crossbars},
-                      {"dense_crossbars", lw.dense_crossbars},
-                      {"utilization", lw.utilization},
-                      {"tiles", lw.tiles.size()},
-                      {"crossbar_groups", lw.groups.size()},
-                      {"packets_per_vector", lw.reduce_packets.size() + lw.output_packets.size()}});
-    sim_work += vecs * static_cast<double>(lw.groups.size() + lw.reduce_packets.size() + lw.output_packets.size());
+    int64_t start = li == 0 || pipelined ? 0 : run.done[li - 1];
+    out.layers.push_back({{"name", lw.name},
+                          {"cycles", run.done[li] - start},
+                          {"vectors", int64_t(vecs)},
+                          {"energy_pj", le},
+                          {"crossbars", lw.crossbars},
+                          {"dense_crossbars", lw.dense_crossbars},
+                          {"utilization", lw.utilization},
+                          {"tiles", lw.tiles.size()},
+                          {"crossbar_groups", lw.groups.size()},
+                          {"packets_per_vector", lw.reduce_packets.size() + lw.output_packets.size()}});
+    out.sim_work += vecs * static_cast<double>(lw.groups.size() + lw.reduce_packets.size() + lw.output_packets.size());
   }
-  // The energy model proper: every block's counted actions x its per-action energy,
-  // plus its instances' leakage over the run; area is the sum of instance areas.
+  return out;
+}
+
+// The energy model proper: every block's counted actions x its per-action energy, plus its
+// instances' leakage over the run; area is the sum of instance areas.
+struct Totals {
+  json energy = breakdown_template(), area = breakdown_template(), components = json::object();
+  json tiles = json::array();
+  double energy_pj = 0, area_mm2 = 0;
+};
+
+Totals energy_and_area(const std::vector<const Block*>& blocks, const ArchConfig& a, double latency_ns,
+                       const std::map<std::string, double>& component_pj) {
   struct Sum {
     double instances = 0, area = 0, leak = 0, dyn = 0;
   };
@@ -226,54 +223,34 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
       tl.dyn += x.dyn;
     }
   }
+  Totals t;
+  t.energy["leakage"] = 0.0;
   double leak_total = 0;
   for (const auto& [c, x] : by_comp) {
     const std::string& k = report_key(c);
-    area[k] = area[k].get<double>() + x.area;
-    energy[k] = energy[k].get<double>() + x.dyn;
-    total_a += x.area;
-    total_e += x.dyn;
+    t.area[k] = t.area[k].get<double>() + x.area;
+    t.energy[k] = t.energy[k].get<double>() + x.dyn;
+    t.area_mm2 += x.area;
+    t.energy_pj += x.dyn;
     leak_total += x.leak;
     if (x.instances > 0) {
-      components[c]["instances"] = x.instances;
-      components[c]["area_mm2"] = x.area;
-      components[c]["leakage_pj"] = x.leak;
+      t.components[c]["instances"] = x.instances;
+      t.components[c]["area_mm2"] = x.area;
+      t.components[c]["leakage_pj"] = x.leak;
     }
-    if (comp_e.count(c)) components[c]["dynamic_pj"] = x.dyn;
+    if (component_pj.count(c)) t.components[c]["dynamic_pj"] = x.dyn;
   }
-  json tiles = json::array();
   for (const auto& [tile, x] : by_tile)
-    tiles.push_back({{"tile", tile}, {"energy_pj", x.dyn + x.leak}, {"leakage_pj", x.leak}, {"area_mm2", x.area}});
-  energy["leakage"] = leak_total;
-  total_e += leak_total;
-  energy["total"] = total_e;
-  area["total"] = total_a;
+    t.tiles.push_back({{"tile", tile}, {"energy_pj", x.dyn + x.leak}, {"leakage_pj", x.leak}, {"area_mm2", x.area}});
+  t.energy["leakage"] = leak_total;
+  t.energy_pj += leak_total;
+  t.energy["total"] = t.energy_pj;
+  t.area["total"] = t.area_mm2;
+  return t;
+}
 
-  const double ops = 2.0 * double(w.macs_per_image) * opt.batch;
-  const double power_mw = latency_ns > 0 ? total_e / latency_ns : 0.0;
-  const double tops = latency_ns > 0 ? ops / latency_ns / 1e3 : 0.0;
-
-  json r;
-  r["reram_version"] = version();
-  r["inputs"] = {{"mapping", opt.mapping_source}, {"input_bit_density", opt.input_bit_density},
-                 {"network", m.network.name},     {"batch", opt.batch},
-                 {"dataflow", opt.dataflow},      {"clocked", opt.clocked}};
-  r["cycles"] = cycles;
-  r["clock_ghz"] = a.chip.clock_ghz;
-  r["latency_ns"] = latency_ns;
-  r["energy_pj"] = energy;
-  r["area_mm2"] = area;
-  r["components"] = components;
-  r["power_mw"] = power_mw;
-  r["ops"] = ops;
-  r["tops"] = tops;
-  r["tops_per_w"] = power_mw > 0 ? tops / (power_mw / 1e3) : 0.0;
-  r["tops_per_mm2"] = total_a > 0 ? tops / total_a : 0.0;
-  r["energy_per_image_pj"] = total_e / opt.batch;
-  r["crossbars"] = static_cast<int64_t>(m.crossbars.size());
-  r["tiles_used"] = w.tiles_used;
-  r["simulation_work"] = sim_work;
-  r["pes_used"] = w.pes_used;
+// The mapping's compression and, when it was pruned, how.
+json compression_json(const Mapping& m) {
   json comp = {{"dense_crossbars", m.dense_crossbars()},
                {"occupied_crossbars", m.occupied_crossbars()},
                {"compression_rate",
@@ -286,10 +263,66 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   } else {
     comp["method"] = "dense";
   }
-  r["compression"] = comp;
-  r["layers"] = layers;
-  r["tiles"] = tiles;
-  r["resources"] = resources;
+  return comp;
+}
+
+}  // namespace
+
+json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
+  if (opt.batch < 1) throw ConfigError("sim: --batch must be at least 1 (got " + std::to_string(opt.batch) + ")");
+  if (std::find(dataflows().begin(), dataflows().end(), opt.dataflow) == dataflows().end())
+    throw ConfigError("sim: unknown dataflow '" + opt.dataflow + "' (known: layer, pipelined)");
+  std::vector<std::string> warnings;
+  Workload w;
+  try {
+    w = build_workload(m, a, warnings, opt.input_bit_density);
+  } catch (const InputError& e) {
+    if (opt.mapping_source.empty()) throw;
+    throw InputError(opt.mapping_source + ": " + e.what());
+  }
+
+  ChipConfig cfg;
+  cfg.arch = &a;
+  cfg.work = &w;
+  cfg.timing = timing_params(a);
+  cfg.noc = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
+  cfg.batch = opt.batch;
+  cfg.pipelined = opt.dataflow == "pipelined";
+  cfg.clocked = opt.clocked;
+  const ChipRun run = run_chip(cfg);
+
+  const double latency_ns = double(run.cycles) * a.cycle_ns();
+  const LayerSums layers = layer_reports(w, run, opt.batch, cfg.pipelined);
+  const Totals tot = energy_and_area(run.blocks, a, latency_ns, layers.component_pj);
+  const double ops = 2.0 * double(w.macs_per_image) * opt.batch;
+  const double power_mw = latency_ns > 0 ? tot.energy_pj / latency_ns : 0.0;
+  const double tops = latency_ns > 0 ? ops / latency_ns / 1e3 : 0.0;
+
+  json r;
+  r["reram_version"] = version();
+  r["inputs"] = {{"mapping", opt.mapping_source}, {"input_bit_density", opt.input_bit_density},
+                 {"network", m.network.name},     {"batch", opt.batch},
+                 {"dataflow", opt.dataflow},      {"clocked", opt.clocked}};
+  r["cycles"] = run.cycles;
+  r["clock_ghz"] = a.chip.clock_ghz;
+  r["latency_ns"] = latency_ns;
+  r["energy_pj"] = tot.energy;
+  r["area_mm2"] = tot.area;
+  r["components"] = tot.components;
+  r["power_mw"] = power_mw;
+  r["ops"] = ops;
+  r["tops"] = tops;
+  r["tops_per_w"] = power_mw > 0 ? tops / (power_mw / 1e3) : 0.0;
+  r["tops_per_mm2"] = tot.area_mm2 > 0 ? tops / tot.area_mm2 : 0.0;
+  r["energy_per_image_pj"] = tot.energy_pj / opt.batch;
+  r["crossbars"] = static_cast<int64_t>(m.crossbars.size());
+  r["tiles_used"] = w.tiles_used;
+  r["simulation_work"] = layers.sim_work;
+  r["pes_used"] = w.pes_used;
+  r["compression"] = compression_json(m);
+  r["layers"] = layers.layers;
+  r["tiles"] = tot.tiles;
+  r["resources"] = run.resources;
   r["warnings"] = warnings;
   r["chip_peak"] = chip_peak(a);
   // Each component's cost model, its parameters and the resolved per-action figures.
