@@ -50,7 +50,7 @@ void SharedResource::arbitrate() {
 
 std::vector<std::unique_ptr<Block>> make_blocks(const std::vector<BlockSpec>& specs) {
   std::vector<std::unique_ptr<Block>> b;
-  for (const auto& s : specs) b.push_back(std::make_unique<Block>(s.ref.component.c_str(), s));
+  for (const auto& s : specs) b.push_back(std::make_unique<Block>(s));
   return b;
 }
 

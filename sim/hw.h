@@ -159,11 +159,11 @@ struct BlockSpec {
 // The identical hardware blocks of one kind in one PE, tile, router or the chip (the
 // ADCs of a PE, a tile's eDRAM, ...): how many exist and how many actions they did.
 // The layer controllers count actions into them as vectors go through; the energy model
-// reads them back by walking the SystemC object tree (simulate.cpp).
-class Block : public sc_core::sc_module {
+// reads them back through Chip::each_block (simulate.cpp). A plain object, not a SystemC
+// module: a 32x32 VGG-16 has over a million of them.
+class Block {
  public:
-  Block(sc_core::sc_module_name name, const BlockSpec& spec)
-      : sc_module(name), ref(spec.ref), instances(spec.instances) {}
+  explicit Block(const BlockSpec& spec) : ref(spec.ref), instances(spec.instances) {}
   const BlockRef ref;
   const double instances;
   double actions = 0;
@@ -174,7 +174,7 @@ class Block : public sc_core::sc_module {
   }
 };
 
-// Creates one Block child per spec, named after its component (call in a constructor).
+// One Block per spec.
 std::vector<std::unique_ptr<Block>> make_blocks(const std::vector<BlockSpec>& specs);
 
 // A PE (ISAAC IMA, PUMA core): its crossbars, DACs, sample-and-holds, ADCs behind their
@@ -297,6 +297,19 @@ class Chip : public sc_core::sc_module {
   SharedResource offchip;
   std::vector<std::unique_ptr<Block>> blocks;  // chip-level blocks (off-chip link, global buffer)
   std::map<BlockRef, Block*> block_index;      // every block in the design
+  // Calls f(block) for every block: each tile's, then its PEs', then the routers' and the
+  // chip's (the order the energy model sums them in).
+  template <typename F>
+  void each_block(F f) const {
+    for (const auto& t : tiles) {
+      for (const auto& b : t->blocks) f(*b);
+      for (const auto& pe : t->pes)
+        for (const auto& b : pe->blocks) f(*b);
+    }
+    for (const auto& [r, router] : routers)
+      for (const auto& b : router->blocks) f(*b);
+    for (const auto& b : blocks) f(*b);
+  }
   std::unique_ptr<sc_core::sc_clock> clock;
   std::vector<std::unique_ptr<LayerController>> layers;
   int32_t link(int from_router, int to_router) const;  // the Noc link index

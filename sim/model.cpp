@@ -54,6 +54,94 @@ BlockRef router_block(int router) {
 // A stored index field: at least 1 bit, even for one item.
 int64_t index_width(int64_t range) { return std::max<int64_t>(1, index_bits(range)); }
 
+BlockRef pe_block(int tile, int pe, const std::string& c) {
+  BlockRef r;
+  r.level = BlockRef::kPe;
+  r.tile = tile;
+  r.pe = pe;
+  r.component = c;
+  return r;
+}
+
+// The per-crossbar actions of one layer, summed per PE and per component in crossbar order
+// (the sums add_action would make, crossbar by crossbar), then written into the layer.
+class PeActions {
+ public:
+  enum Slot {
+    kCrossbar,
+    kDac,
+    kSampleHold,
+    kAdc,
+    kAdcMux,
+    kShiftAdd,
+    kInputRegister,
+    kOutputRegister,
+    kPeController,
+    kInputGather,
+    kIndexMemory,
+    kOutputRecombine,
+    kSlots
+  };
+  struct Sums {
+    double n[kSlots] = {}, e[kSlots] = {};
+    bool nonzero[kSlots] = {};
+  };
+  explicit PeActions(const ArchConfig& a) : a_(a) {}
+  Sums& of(int tile, int pe) {
+    if (tile != last_tile_ || pe != last_pe_ || !last_) {
+      last_ = &pes_[{tile, pe}];
+      last_tile_ = tile;
+      last_pe_ = pe;
+    }
+    return *last_;
+  }
+  // The component's energy per action (its tech entry, looked up once).
+  double per_action(Slot s) {
+    if (!known_[s]) {
+      per_action_[s] = a_.tech(kName[s]).energy_pj;
+      known_[s] = true;
+    }
+    return per_action_[s];
+  }
+  void add(Sums& pe, Slot s, double n, double e_pj) {
+    used_[s] = true;
+    n_[s] += n;
+    e_[s] += n * e_pj;
+    if (n != 0.0) {
+      pe.nonzero[s] = true;
+      pe.n[s] += n;
+      pe.e[s] += n * e_pj;
+    }
+  }
+  void write(LayerWork& lw) const {
+    for (int s = 0; s < kSlots; ++s) {
+      if (!used_[s]) continue;
+      lw.actions_per_vector[kName[s]] += n_[s];
+      lw.energy_per_vector[kName[s]] += e_[s];
+    }
+    for (const auto& [at, sums] : pes_)
+      for (int s = 0; s < kSlots; ++s) {
+        if (!sums.nonzero[s]) continue;
+        const BlockRef r = pe_block(at.first, at.second, kName[s]);
+        lw.block_actions_per_vector[r] += sums.n[s];
+        lw.block_energy_per_vector[r] += sums.e[s];
+      }
+  }
+
+ private:
+  static constexpr const char* kName[kSlots] = {"crossbar",      "dac",          "sample_hold",    "adc",
+                                                "adc_mux",       "shift_add",    "input_register", "output_register",
+                                                "pe_controller", "input_gather", "index_memory",   "output_recombine"};
+  const ArchConfig& a_;
+  double per_action_[kSlots] = {};
+  bool known_[kSlots] = {};
+  double n_[kSlots] = {}, e_[kSlots] = {};
+  bool used_[kSlots] = {};
+  std::map<std::pair<int, int>, Sums> pes_;
+  Sums* last_ = nullptr;
+  int last_tile_ = -1, last_pe_ = -1;
+};
+
 }  // namespace
 
 int64_t TimingParams::conv_cycles(int64_t cols) const {
@@ -271,10 +359,21 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
   for (const cost::ComponentInfo& c : cost::components()) {
     if (c.level != Level::Pe) continue;
     const double n = c.instances(a);
-    if (c.per_crossbar)
-      for (const auto& x : m.crossbars) inst[pe_ref(x.tile, x.pe, c.name)] += n / a.pe.crossbars;
-    else if (n > 0)
+    if (c.per_crossbar) {
+      // n / crossbars per PE for each of its crossbars (added one by one, as a walk over
+      // the crossbars would, so the sums do not depend on how they are counted).
+      const double each = n / a.pe.crossbars;
+      for (size_t tile = 0; tile < w.pe_crossbars.size(); ++tile)
+        for (size_t pe = 0; pe < w.pe_crossbars[tile].size(); ++pe) {
+          const int k = w.pe_crossbars[tile][pe];
+          if (k == 0) continue;
+          double v = 0;
+          for (int i = 0; i < k; ++i) v += each;
+          inst[pe_ref(static_cast<int>(tile), static_cast<int>(pe), c.name)] += v;
+        }
+    } else if (n > 0) {
       for (const auto& [tile, pe] : pes) inst[pe_ref(tile, pe, c.name)] += n;
+    }
   }
   std::set<int> routers;
   NocGeometry ng = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
@@ -324,8 +423,14 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
     double used_cells = 0;
     bool ou_index = false;
     const int64_t row_index_bits = index_width(L.view.rows), col_index_bits = index_width(L.view.cols);
+    // Each crossbar's per-vector actions, summed per PE in crossbar order (one map update
+    // per PE and component instead of one per crossbar: a 32x32 VGG-16 has a million
+    // crossbars) and per component, then written into the layer's tables below.
+    PeActions acc(a);
     for (int id : L.crossbars) {
       const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+      PeActions::Sums& pe = acc.of(x.tile, x.pe);
+      auto pe_add = [&](PeActions::Slot s, double n) { acc.add(pe, s, n, acc.per_action(s)); };
       int64_t nr = static_cast<int64_t>(x.rows.size()), lc = static_cast<int64_t>(x.cols.size()), pc = lc * bpw;
       used_cells += double(nr) * pc;
       int64_t rows = nr, cols = pc, items = 1;
@@ -337,39 +442,38 @@ Workload build_workload(const Mapping& m, const ArchConfig& a, std::vector<std::
         cols = std::min(ouc, pc);
         if (items < total) {  // skipped all-zero OUs: the controller looks up which OUs to fire
           ou_index = true;
-          add(pe_ref(x.tile, x.pe, "index_memory"), double(int64_t(S) * items * index_width(total)));
+          pe_add(PeActions::kIndexMemory, double(int64_t(S) * items * index_width(total)));
         }
       }
       if (nr == 0 || pc == 0) items = 0;
       group_count[{rows, cols, items}] += 1;
       // Per-vector actions of this crossbar (S input steps, `items` activations each).
       double fires = double(S) * items;
-      if (xbar_energy.empty())
-        add(pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols);
-      else
-        add_action(lw, pe_ref(x.tile, x.pe, "crossbar"), fires * rows * cols, xbar_energy[static_cast<size_t>(id)]);
-      add_action(lw, pe_ref(x.tile, x.pe, "dac"), fires * rows, dac_energy);
-      add(pe_ref(x.tile, x.pe, "sample_hold"), fires * cols);
-      add(pe_ref(x.tile, x.pe, "adc"), fires * cols);
-      add(pe_ref(x.tile, x.pe, "adc_mux"), fires * cols);
-      add(pe_ref(x.tile, x.pe, "shift_add"), fires * cols);
-      add(pe_ref(x.tile, x.pe, "input_register"), double(S) * nr * a.precision.dac_bits);
-      add(pe_ref(x.tile, x.pe, "output_register"), double(S) * lc);
-      add(pe_ref(x.tile, x.pe, "pe_controller"), fires);
+      acc.add(pe, PeActions::kCrossbar, fires * rows * cols,
+              xbar_energy.empty() ? acc.per_action(PeActions::kCrossbar) : xbar_energy[static_cast<size_t>(id)]);
+      acc.add(pe, PeActions::kDac, fires * rows, dac_energy);
+      pe_add(PeActions::kSampleHold, fires * cols);
+      pe_add(PeActions::kAdc, fires * cols);
+      pe_add(PeActions::kAdcMux, fires * cols);
+      pe_add(PeActions::kShiftAdd, fires * cols);
+      pe_add(PeActions::kInputRegister, double(S) * nr * a.precision.dac_bits);
+      pe_add(PeActions::kOutputRegister, double(S) * lc);
+      pe_add(PeActions::kPeController, fires);
       // Sparse overheads: the input gather selects each held word line through an index
       // lookup; output recombination adds each held column into place, also indexed.
       if (L.row_gather) {
-        add(pe_ref(x.tile, x.pe, "input_gather"), double(nr));
-        add(pe_ref(x.tile, x.pe, "index_memory"), double(nr * row_index_bits));
+        pe_add(PeActions::kInputGather, double(nr));
+        pe_add(PeActions::kIndexMemory, double(nr * row_index_bits));
       }
       if (L.col_recombine) {
-        add(pe_ref(x.tile, x.pe, "output_recombine"), double(lc));
-        add(pe_ref(x.tile, x.pe, "index_memory"), double(lc * col_index_bits));
+        pe_add(PeActions::kOutputRecombine, double(lc));
+        pe_add(PeActions::kIndexMemory, double(lc * col_index_bits));
       }
       auto& r = rows_of_tile_rb[{x.tile, x.row_block}];
       r = std::max(r, nr);
       by_cb[x.col_block].push_back(&x);
     }
+    acc.write(lw);
     lw.utilization = lw.crossbars ? used_cells / (double(lw.crossbars) * a.crossbar.rows * a.crossbar.cols) : 0.0;
     for (const auto& [key, count] : group_count) {
       auto [rows, cols, items] = key;

@@ -16,9 +16,9 @@ int64_t now_ps() { return static_cast<int64_t>(sc_core::sc_time_stamp().value())
 
 Noc::Noc(sc_core::sc_module_name name, int64_t hop_latency, int64_t link_bits_per_cycle, bool flow)
     : sc_module(name),
+      flow_model_(flow),
       hop_latency_(hop_latency),
-      link_bits_(std::max<int64_t>(1, link_bits_per_cycle)),
-      flow_model_(flow) {
+      link_bits_(std::max<int64_t>(1, link_bits_per_cycle)) {
   SC_METHOD(run);
   sensitive << wake_;
   dont_initialize();

@@ -44,12 +44,6 @@ void fresh_systemc_context() {
   first = false;
 }
 
-// Every Block below `o` in the SystemC object tree, in tree order.
-void collect_blocks(const sc_core::sc_object* o, std::vector<const Block*>& out) {
-  if (const auto* b = dynamic_cast<const Block*>(o)) out.push_back(b);
-  for (const sc_core::sc_object* c : o->get_child_objects()) collect_blocks(c, out);
-}
-
 double round6(double v) {
   // Reports are compared byte for byte; keep printed doubles short and stable.
   if (v == 0.0 || !std::isfinite(v)) return v;
@@ -141,7 +135,7 @@ ChipRun run_chip(const ChipConfig& cfg) {
   run.resources["noc_links_used"] = links;
   run.resources["noc_packet_hops"] = hops;  // link grants: the NoC's share of the simulation's work
   run.resources["offchip_busy_cycles"] = chip->offchip.busy_cycles();
-  collect_blocks(chip.get(), run.blocks);
+  chip->each_block([&](const Block& b) { run.blocks.push_back(&b); });
   // The chip (its processes are finished or, in clocked mode, stopped) is released
   // with the context; deleting SystemC objects of a stopped kernel is not supported.
   chip.release();
