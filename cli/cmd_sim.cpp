@@ -65,7 +65,12 @@ int run_sim(int argc, char** argv) {
     Network net = load_network(vm["network"].as<std::string>());
     if (vm.count("weights")) load_weights_npz(net, vm["weights"].as<std::string>());
     opt.mapping_source = "dense:" + vm["network"].as<std::string>();
-    m = map_dense(net, arch);
+    m = map_dense(std::move(net), arch);  // no second copy of the weights (VGG-16: 553 MB)
+    // What the simulator reads of the weights (each crossbar's non-zeros and active
+    // operation units) is in the mapping now; only a data-dependent crossbar model reads
+    // the weights themselves (each crossbar's conductances).
+    if (!arch.tech_data_dependent("crossbar"))
+      for (auto& l : m.network.layers) l.params.clear();
   }
   for (const auto& w : mapping_warnings(m)) std::cerr << "reram sim: warning: " << w << "\n";
   json report = sim::simulate(m, arch, opt);

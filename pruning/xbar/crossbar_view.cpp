@@ -1,5 +1,7 @@
 #include "pruning/xbar/crossbar_view.h"
 
+#include <new>
+
 #include "pruning/core/error.h"
 
 namespace reram {
@@ -44,6 +46,23 @@ MatrixXf layer_matrix(const Layer& L) {
     for (int64_t j = 0; j < v.rows_per_group; ++j) M(g * v.rows_per_group + j, k) = src[j];
   }
   return M;
+}
+
+LayerMatrixView::LayerMatrixView(const Layer& L) {
+  const LayerView v = layer_view(L);
+  if (v.groups != 1) {
+    owned_ = layer_matrix(L);
+    new (&map_) Eigen::Map<const ColMatrixXf>(owned_.data(), owned_.rows(), owned_.cols());
+    return;
+  }
+  auto it = L.params.find("weight");
+  if (it == L.params.end()) throw InputError("layer '" + L.name + "' has no weights");
+  const NdArray& W = it->second;
+  if (static_cast<int64_t>(W.data.size()) != v.rows * v.cols)
+    throw InputError("layer '" + L.name + "': weight has " + std::to_string(W.data.size()) + " values, expected " +
+                     std::to_string(v.rows * v.cols));
+  // Eigen's documented way to point a Map at other memory.
+  new (&map_) Eigen::Map<const ColMatrixXf>(W.data.data(), v.rows, v.cols);
 }
 
 void set_layer_matrix(Layer& L, const MatrixXf& M) {

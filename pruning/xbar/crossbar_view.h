@@ -33,4 +33,22 @@ MatrixXf layer_matrix(const Layer& layer);
 // Writes M back into the layer's "weight" (inverse of layer_matrix; off-group cells ignored).
 void set_layer_matrix(Layer& layer, const MatrixXf& m);
 
+// M read-only and, where the layout allows, without a copy: a linear layer's W[out][in]
+// and an ungrouped convolution's W[K][C][R][S] are M stored column by column, so they are
+// mapped in place (VGG-16's first FC layer is 411 MB); grouped convolutions get the
+// block-diagonal copy. Throws like layer_matrix when the layer has no weights.
+class LayerMatrixView {
+ public:
+  using ColMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  explicit LayerMatrixView(const Layer& layer);
+  LayerMatrixView(const LayerMatrixView&) = delete;
+  LayerMatrixView& operator=(const LayerMatrixView&) = delete;
+  float operator()(int64_t r, int64_t c) const { return map_(r, c); }
+  const Eigen::Map<const ColMatrixXf>& matrix() const { return map_; }
+
+ private:
+  ColMatrixXf owned_;
+  Eigen::Map<const ColMatrixXf> map_{nullptr, 0, 0};
+};
+
 }  // namespace reram

@@ -133,10 +133,10 @@ void tile_dense(Mapping& m, int li) {
 
 }  // namespace
 
-Mapping map_dense(const Network& input, const ArchConfig& arch) {
+Mapping map_dense(Network input, const ArchConfig& arch) {
   Mapping m;
   m.reram_version = version();
-  m.network = input;
+  m.network = std::move(input);
   m.network.fold_batchnorm();
   m.network.remove_inference_noops();
   m.geometry = XbarGeometry::from_arch(arch);
@@ -153,8 +153,8 @@ Mapping map_dense(const Network& input, const ArchConfig& arch) {
     tile_dense(m, static_cast<int>(m.layers.size()) - 1);
   }
   if (m.network.has_weights()) {
-    for (auto& L : m.layers) {
-      MatrixXf M = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+    for (auto& L : m.layers) {  // every weight is one cell of M (off-group cells are structural zeros)
+      const LayerMatrixView M(m.network.layers[static_cast<size_t>(L.network_layer)]);
       L.weights_kept = 0;
       for (int64_t c = 0; c < L.view.cols; ++c)
         for (int64_t r = 0; r < L.view.rows; ++r)
@@ -199,7 +199,7 @@ void count_occupancy(Mapping& m, int ou_rows, int ou_cols) {
   const int bpw = m.geometry.slices() * m.geometry.sign_factor();
   for (size_t li = 0; li < m.layers.size(); ++li) {
     const MappedLayer& L = m.layers[li];
-    MatrixXf M = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
+    const LayerMatrixView M(m.network.layers[static_cast<size_t>(L.network_layer)]);
     for (int id : L.crossbars) {
       PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
       int64_t nr = static_cast<int64_t>(x.rows.size()), nc = static_cast<int64_t>(x.cols.size());
@@ -232,8 +232,8 @@ std::vector<double> crossbar_level_fractions(const Mapping& m) {
   const int64_t level_max = (int64_t{1} << cb) - 1, qmax = (int64_t{1} << (g.weight_bits - 1)) - 1;
   const int64_t O = int64_t{1} << (g.weight_bits - 1);
   for (const MappedLayer& L : m.layers) {
-    MatrixXf M = layer_matrix(m.network.layers[static_cast<size_t>(L.network_layer)]);
-    const double max_abs = M.size() ? static_cast<double>(M.cwiseAbs().maxCoeff()) : 0.0;
+    const LayerMatrixView M(m.network.layers[static_cast<size_t>(L.network_layer)]);
+    const double max_abs = M.matrix().size() ? static_cast<double>(M.matrix().cwiseAbs().maxCoeff()) : 0.0;
     const double scale = max_abs > 0 ? max_abs / static_cast<double>(qmax) : 1.0;
     for (int id : L.crossbars) {
       const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];

@@ -73,7 +73,7 @@ struct Mapping {
 
 // Dense mapping of every conv/linear layer (the network's batchnorm is folded first;
 // grouped convs are packed block-diagonally, docs/mapping-format.md). Places crossbars.
-Mapping map_dense(const Network& net, const ArchConfig& arch);
+Mapping map_dense(Network net, const ArchConfig& arch);  // by value: move a network you no longer need
 
 // Crossbars a dense layer needs with this geometry (the closed form).
 int64_t dense_crossbar_count(const LayerView& v, const XbarGeometry& g);
