@@ -258,6 +258,207 @@ void inline_subfiles(json& spec, const std::string& where) {
   }
 }
 
+// The arch config, one section at a time (docs/config.md).
+void read_crossbar(ArchConfig& a, JsonReader& r, LatencyKeys& lat) {
+  JsonReader x = r.child("crossbar");
+  auto& c = a.crossbar;
+  c.rows = x.opt("rows", c.rows);
+  c.cols = x.opt("cols", c.cols);
+  c.cell_bits = x.opt("cell_bits", c.cell_bits);
+  std::string enc = x.opt<std::string>("sign_encoding", to_string(c.sign_encoding));
+  if (enc == "offset")
+    c.sign_encoding = SignEncoding::Offset;
+  else if (enc == "differential")
+    c.sign_encoding = SignEncoding::Differential;
+  else
+    x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + enc + "\")");
+  c.ou_rows = x.opt("ou_rows", c.ou_rows);
+  c.ou_cols = x.opt("ou_cols", c.ou_cols);
+  lat.read_given = x.has("read_latency_ns");
+  c.read_latency_ns = num_or_auto(x, "read_latency_ns", c.read_latency_ns, lat.read_auto);
+  // Another way to give device.r_off_ohm / r_on_ohm (read with the device section).
+  if (x.has("g_min_us")) x.raw("g_min_us");
+  if (x.has("g_max_us")) x.raw("g_max_us");
+  positive(x, "rows", c.rows);
+  positive(x, "cols", c.cols);
+  positive(x, "cell_bits", c.cell_bits);
+  non_negative(x, "ou_rows", c.ou_rows);
+  non_negative(x, "ou_cols", c.ou_cols);
+  positive(x, "read_latency_ns", c.read_latency_ns);
+  if (c.ou_rows > c.rows)
+    x.fail("ou_rows", "(" + std::to_string(c.ou_rows) + ") exceeds crossbar rows (" + std::to_string(c.rows) + ")");
+  if (c.ou_cols > c.cols)
+    x.fail("ou_cols", "(" + std::to_string(c.ou_cols) + ") exceeds crossbar cols (" + std::to_string(c.cols) + ")");
+  if (c.cell_bits > 8) x.fail("cell_bits", "above 8 bits per cell is not supported");
+  x.finish();
+}
+
+void read_precision(ArchConfig& a, JsonReader& r) {
+  JsonReader x = r.child("precision");
+  auto& p = a.precision;
+  p.weight_bits = x.opt("weight_bits", p.weight_bits);
+  p.input_bits = x.opt("input_bits", p.input_bits);
+  p.dac_bits = x.opt("dac_bits", p.dac_bits);
+  if (x.has("adc_bits") && x.raw("adc_bits").is_string()) {
+    if (x.raw("adc_bits").get<std::string>() != "auto") x.fail("adc_bits", "must be a positive integer or \"auto\"");
+    p.adc_bits_auto = true;
+  } else {
+    p.adc_bits = x.opt("adc_bits", p.adc_bits);
+  }
+  p.activation_bits = x.opt("activation_bits", p.activation_bits);
+  for (auto [k, v] : {std::pair<const char*, int>{"weight_bits", p.weight_bits},
+                      {"input_bits", p.input_bits},
+                      {"dac_bits", p.dac_bits},
+                      {"adc_bits", p.adc_bits},
+                      {"activation_bits", p.activation_bits}})
+    positive(x, k, v);
+  if (p.weight_bits > 32) x.fail("weight_bits", "above 32 is not supported");
+  if (p.input_bits > 32) x.fail("input_bits", "above 32 is not supported");
+  if (p.adc_bits > 24) x.fail("adc_bits", "above 24 is not supported");
+  if (p.dac_bits > p.input_bits)
+    x.fail("dac_bits",
+           "(" + std::to_string(p.dac_bits) + ") exceeds input_bits (" + std::to_string(p.input_bits) + ")");
+  if (a.crossbar.cell_bits > p.weight_bits)
+    x.fail("weight_bits", "(" + std::to_string(p.weight_bits) + ") is below crossbar.cell_bits (" +
+                              std::to_string(a.crossbar.cell_bits) + ")");
+  x.finish();
+}
+
+void read_pe(ArchConfig& a, JsonReader& r, LatencyKeys& lat) {
+  JsonReader x = r.child("pe");
+  auto& p = a.pe;
+  p.crossbars = x.opt("crossbars", p.crossbars);
+  p.adcs_per_crossbar = x.opt("adcs_per_crossbar", p.adcs_per_crossbar);
+  p.adc_share = x.opt("adc_share", p.adc_share);
+  lat.adc_given = x.has("adc_latency_ns");
+  p.adc_latency_ns = num_or_auto(x, "adc_latency_ns", p.adc_latency_ns, lat.adc_auto);
+  p.shift_add_units = x.opt("shift_add_units", p.shift_add_units);
+  p.input_register_bytes = x.opt("input_register_bytes", p.input_register_bytes);
+  p.output_register_bytes = x.opt("output_register_bytes", p.output_register_bytes);
+  positive(x, "crossbars", p.crossbars);
+  positive(x, "adcs_per_crossbar", p.adcs_per_crossbar);
+  positive(x, "adc_share", p.adc_share);
+  positive(x, "adc_latency_ns", p.adc_latency_ns);
+  positive(x, "shift_add_units", p.shift_add_units);
+  positive(x, "input_register_bytes", p.input_register_bytes);
+  positive(x, "output_register_bytes", p.output_register_bytes);
+  if (p.adcs_per_crossbar > a.crossbar.cols) x.fail("adcs_per_crossbar", "exceeds the crossbar's columns");
+  if (p.adc_share > p.crossbars) x.fail("adc_share", "exceeds the crossbars per PE");
+  x.finish();
+}
+
+void read_tile(ArchConfig& a, JsonReader& r) {
+  JsonReader x = r.child("tile");
+  auto& t = a.tile;
+  t.pes = x.opt("pes", t.pes);
+  t.buffer_bytes = x.opt("buffer_bytes", t.buffer_bytes);
+  t.buffer_ports = x.opt("buffer_ports", t.buffer_ports);
+  t.buffer_width_bits = x.opt("buffer_width_bits", t.buffer_width_bits);
+  t.buffer_latency_cycles = x.opt("buffer_latency_cycles", t.buffer_latency_cycles);
+  t.bus_width_bits = x.opt("bus_width_bits", t.bus_width_bits);
+  t.activation_units = x.opt("activation_units", t.activation_units);
+  t.pooling_units = x.opt("pooling_units", t.pooling_units);
+  t.shift_add_units = x.opt("shift_add_units", t.shift_add_units);
+  t.output_register_bytes = x.opt("output_register_bytes", t.output_register_bytes);
+  positive(x, "pes", t.pes);
+  positive(x, "buffer_bytes", t.buffer_bytes);
+  positive(x, "buffer_ports", t.buffer_ports);
+  positive(x, "buffer_width_bits", t.buffer_width_bits);
+  non_negative(x, "buffer_latency_cycles", t.buffer_latency_cycles);
+  positive(x, "bus_width_bits", t.bus_width_bits);
+  positive(x, "activation_units", t.activation_units);
+  positive(x, "pooling_units", t.pooling_units);
+  positive(x, "shift_add_units", t.shift_add_units);
+  positive(x, "output_register_bytes", t.output_register_bytes);
+  x.finish();
+}
+
+void read_chip(ArchConfig& a, JsonReader& r) {
+  JsonReader x = r.child("chip");
+  auto& c = a.chip;
+  if (x.has("tiles") && x.raw("tiles").is_string()) {
+    if (x.raw("tiles").get<std::string>() != "auto") x.fail("tiles", "must be a positive integer or \"auto\"");
+    c.tiles_auto = true;
+    c.tiles = 0;
+  } else {
+    c.tiles = x.opt("tiles", c.tiles);
+    positive(x, "tiles", c.tiles);
+  }
+  c.clock_ghz = x.opt("clock_ghz", c.clock_ghz);
+  c.global_buffer_bytes = x.opt("global_buffer_bytes", c.global_buffer_bytes);
+  c.offchip_link = x.opt("offchip_link", c.offchip_link);
+  c.offchip_bandwidth_gbps = x.opt("offchip_bandwidth_gbps", c.offchip_bandwidth_gbps);
+  positive(x, "clock_ghz", c.clock_ghz);
+  non_negative(x, "global_buffer_bytes", c.global_buffer_bytes);
+  positive(x, "offchip_bandwidth_gbps", c.offchip_bandwidth_gbps);
+  {
+    JsonReader n = x.child("noc");
+    auto& q = c.noc;
+    q.topology = n.opt("topology", q.topology);
+    q.tiles_per_router = n.opt("tiles_per_router", q.tiles_per_router);
+    q.flit_bits = n.opt("flit_bits", q.flit_bits);
+    q.link_width_bits = n.opt("link_width_bits", q.link_width_bits);
+    q.hop_latency_cycles = n.opt("hop_latency_cycles", q.hop_latency_cycles);
+    q.model = n.opt("model", q.model);
+    if (q.model != "packet" && q.model != "flow")
+      n.fail("model", "must be \"packet\" or \"flow\" (got \"" + q.model + "\")");
+    if (q.topology != "mesh" && q.topology != "cmesh")
+      n.fail("topology", "must be \"mesh\" or \"cmesh\" (got \"" + q.topology + "\")");
+    positive(n, "tiles_per_router", q.tiles_per_router);
+    if (q.topology == "mesh" && q.tiles_per_router != 1)
+      n.fail("tiles_per_router", "must be 1 for a mesh (use cmesh for concentration)");
+    positive(n, "flit_bits", q.flit_bits);
+    positive(n, "link_width_bits", q.link_width_bits);
+    positive(n, "hop_latency_cycles", q.hop_latency_cycles);
+    n.finish();
+  }
+  x.finish();
+}
+
+void read_technology(ArchConfig& a, JsonReader& r, const json& spec) {
+  JsonReader x = r.child("technology");
+  const json& t = r.has("technology") ? spec["technology"] : json::object();
+  for (auto it = t.begin(); it != t.end(); ++it) {
+    if (!cost::is_component(it.key()))
+      throw ConfigError(x.where() + ": unknown component '" + it.key() + "' (known: " + cost::component_names() + ")");
+    x.raw(it.key());
+    a.technology[it.key()] = read_tech(it.value(), it.key(), x.where() + "." + it.key());
+  }
+  x.finish();
+}
+
+void read_nonideal(ArchConfig& a, JsonReader& r) {
+  JsonReader x = r.child("nonideal");
+  auto& n = a.nonideal;
+  n.seed = x.opt<uint64_t>("seed", n.seed);
+  if (x.has("variation_seed")) n.variation_seed = x.opt<uint64_t>("variation_seed", 0);
+  if (x.has("fault_seed")) n.fault_seed = x.opt<uint64_t>("fault_seed", 0);
+  if (x.has("read_noise_seed")) n.read_noise_seed = x.opt<uint64_t>("read_noise_seed", 0);
+  n.variation_sigma = x.opt("variation_sigma", n.variation_sigma);
+  n.read_noise_sigma = x.opt("read_noise_sigma", n.read_noise_sigma);
+  n.stuck_on_rate = x.opt("stuck_on_rate", n.stuck_on_rate);
+  n.stuck_off_rate = x.opt("stuck_off_rate", n.stuck_off_rate);
+  n.conductance_levels = x.opt("conductance_levels", n.conductance_levels);
+  if (x.has("ir_drop") && x.raw("ir_drop").is_string()) {
+    if (x.raw("ir_drop").get<std::string>() != "wire") x.fail("ir_drop", "must be a number >= 0 or \"wire\"");
+    n.ir_drop_wire = true;
+  } else {
+    n.ir_drop = x.opt("ir_drop", n.ir_drop);
+  }
+  n.adc_range = x.opt("adc_range", n.adc_range);
+  non_negative(x, "variation_sigma", n.variation_sigma);
+  non_negative(x, "read_noise_sigma", n.read_noise_sigma);
+  non_negative(x, "conductance_levels", n.conductance_levels);
+  non_negative(x, "ir_drop", n.ir_drop);
+  if (n.stuck_on_rate < 0 || n.stuck_on_rate > 1) x.fail("stuck_on_rate", "must be in [0, 1]");
+  if (n.stuck_off_rate < 0 || n.stuck_off_rate > 1) x.fail("stuck_off_rate", "must be in [0, 1]");
+  if (n.stuck_on_rate + n.stuck_off_rate > 1) x.fail("stuck_off_rate", "plus stuck_on_rate exceeds 1");
+  if (n.conductance_levels == 1) x.fail("conductance_levels", "must be 0 (2^cell_bits) or at least 2");
+  if (n.adc_range != "full" && n.adc_range != "calibrated")
+    x.fail("adc_range", "must be \"full\" or \"calibrated\" (got \"" + n.adc_range + "\")");
+  x.finish();
+}
+
 }  // namespace
 
 ArchConfig arch_from_json(const json& spec, const std::string& where) {
@@ -269,204 +470,17 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
   r.opt<std::string>("description", "");
   a.technology_nm = r.opt<double>("technology_nm", a.technology_nm);
   positive(r, "technology_nm", a.technology_nm);
-  {
-    JsonReader x = r.child("crossbar");
-    auto& c = a.crossbar;
-    c.rows = x.opt("rows", c.rows);
-    c.cols = x.opt("cols", c.cols);
-    c.cell_bits = x.opt("cell_bits", c.cell_bits);
-    std::string enc = x.opt<std::string>("sign_encoding", to_string(c.sign_encoding));
-    if (enc == "offset")
-      c.sign_encoding = SignEncoding::Offset;
-    else if (enc == "differential")
-      c.sign_encoding = SignEncoding::Differential;
-    else
-      x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + enc + "\")");
-    c.ou_rows = x.opt("ou_rows", c.ou_rows);
-    c.ou_cols = x.opt("ou_cols", c.ou_cols);
-    lat.read_given = x.has("read_latency_ns");
-    c.read_latency_ns = num_or_auto(x, "read_latency_ns", c.read_latency_ns, lat.read_auto);
-    // Another way to give device.r_off_ohm / r_on_ohm (read with the device section).
-    if (x.has("g_min_us")) x.raw("g_min_us");
-    if (x.has("g_max_us")) x.raw("g_max_us");
-    positive(x, "rows", c.rows);
-    positive(x, "cols", c.cols);
-    positive(x, "cell_bits", c.cell_bits);
-    non_negative(x, "ou_rows", c.ou_rows);
-    non_negative(x, "ou_cols", c.ou_cols);
-    positive(x, "read_latency_ns", c.read_latency_ns);
-    if (c.ou_rows > c.rows)
-      x.fail("ou_rows", "(" + std::to_string(c.ou_rows) + ") exceeds crossbar rows (" + std::to_string(c.rows) + ")");
-    if (c.ou_cols > c.cols)
-      x.fail("ou_cols", "(" + std::to_string(c.ou_cols) + ") exceeds crossbar cols (" + std::to_string(c.cols) + ")");
-    if (c.cell_bits > 8) x.fail("cell_bits", "above 8 bits per cell is not supported");
-    x.finish();
-  }
-  {
-    JsonReader x = r.child("precision");
-    auto& p = a.precision;
-    p.weight_bits = x.opt("weight_bits", p.weight_bits);
-    p.input_bits = x.opt("input_bits", p.input_bits);
-    p.dac_bits = x.opt("dac_bits", p.dac_bits);
-    if (x.has("adc_bits") && x.raw("adc_bits").is_string()) {
-      if (x.raw("adc_bits").get<std::string>() != "auto") x.fail("adc_bits", "must be a positive integer or \"auto\"");
-      p.adc_bits_auto = true;
-    } else {
-      p.adc_bits = x.opt("adc_bits", p.adc_bits);
-    }
-    p.activation_bits = x.opt("activation_bits", p.activation_bits);
-    for (auto [k, v] : {std::pair<const char*, int>{"weight_bits", p.weight_bits},
-                        {"input_bits", p.input_bits},
-                        {"dac_bits", p.dac_bits},
-                        {"adc_bits", p.adc_bits},
-                        {"activation_bits", p.activation_bits}})
-      positive(x, k, v);
-    if (p.weight_bits > 32) x.fail("weight_bits", "above 32 is not supported");
-    if (p.input_bits > 32) x.fail("input_bits", "above 32 is not supported");
-    if (p.adc_bits > 24) x.fail("adc_bits", "above 24 is not supported");
-    if (p.dac_bits > p.input_bits)
-      x.fail("dac_bits",
-             "(" + std::to_string(p.dac_bits) + ") exceeds input_bits (" + std::to_string(p.input_bits) + ")");
-    if (a.crossbar.cell_bits > p.weight_bits)
-      x.fail("weight_bits", "(" + std::to_string(p.weight_bits) + ") is below crossbar.cell_bits (" +
-                                std::to_string(a.crossbar.cell_bits) + ")");
-    x.finish();
-  }
+  read_crossbar(a, r, lat);
+  read_precision(a, r);
   if (a.bitlines_per_weight() > a.crossbar.cols)
     r.fail("crossbar", "has " + std::to_string(a.crossbar.cols) + " columns, fewer than the " +
                            std::to_string(a.bitlines_per_weight()) + " bit lines one weight needs (slices x sign)");
-  {
-    JsonReader x = r.child("pe");
-    auto& p = a.pe;
-    p.crossbars = x.opt("crossbars", p.crossbars);
-    p.adcs_per_crossbar = x.opt("adcs_per_crossbar", p.adcs_per_crossbar);
-    p.adc_share = x.opt("adc_share", p.adc_share);
-    lat.adc_given = x.has("adc_latency_ns");
-    p.adc_latency_ns = num_or_auto(x, "adc_latency_ns", p.adc_latency_ns, lat.adc_auto);
-    p.shift_add_units = x.opt("shift_add_units", p.shift_add_units);
-    p.input_register_bytes = x.opt("input_register_bytes", p.input_register_bytes);
-    p.output_register_bytes = x.opt("output_register_bytes", p.output_register_bytes);
-    positive(x, "crossbars", p.crossbars);
-    positive(x, "adcs_per_crossbar", p.adcs_per_crossbar);
-    positive(x, "adc_share", p.adc_share);
-    positive(x, "adc_latency_ns", p.adc_latency_ns);
-    positive(x, "shift_add_units", p.shift_add_units);
-    positive(x, "input_register_bytes", p.input_register_bytes);
-    positive(x, "output_register_bytes", p.output_register_bytes);
-    if (p.adcs_per_crossbar > a.crossbar.cols) x.fail("adcs_per_crossbar", "exceeds the crossbar's columns");
-    if (p.adc_share > p.crossbars) x.fail("adc_share", "exceeds the crossbars per PE");
-    x.finish();
-  }
-  {
-    JsonReader x = r.child("tile");
-    auto& t = a.tile;
-    t.pes = x.opt("pes", t.pes);
-    t.buffer_bytes = x.opt("buffer_bytes", t.buffer_bytes);
-    t.buffer_ports = x.opt("buffer_ports", t.buffer_ports);
-    t.buffer_width_bits = x.opt("buffer_width_bits", t.buffer_width_bits);
-    t.buffer_latency_cycles = x.opt("buffer_latency_cycles", t.buffer_latency_cycles);
-    t.bus_width_bits = x.opt("bus_width_bits", t.bus_width_bits);
-    t.activation_units = x.opt("activation_units", t.activation_units);
-    t.pooling_units = x.opt("pooling_units", t.pooling_units);
-    t.shift_add_units = x.opt("shift_add_units", t.shift_add_units);
-    t.output_register_bytes = x.opt("output_register_bytes", t.output_register_bytes);
-    positive(x, "pes", t.pes);
-    positive(x, "buffer_bytes", t.buffer_bytes);
-    positive(x, "buffer_ports", t.buffer_ports);
-    positive(x, "buffer_width_bits", t.buffer_width_bits);
-    non_negative(x, "buffer_latency_cycles", t.buffer_latency_cycles);
-    positive(x, "bus_width_bits", t.bus_width_bits);
-    positive(x, "activation_units", t.activation_units);
-    positive(x, "pooling_units", t.pooling_units);
-    positive(x, "shift_add_units", t.shift_add_units);
-    positive(x, "output_register_bytes", t.output_register_bytes);
-    x.finish();
-  }
-  {
-    JsonReader x = r.child("chip");
-    auto& c = a.chip;
-    if (x.has("tiles") && x.raw("tiles").is_string()) {
-      if (x.raw("tiles").get<std::string>() != "auto") x.fail("tiles", "must be a positive integer or \"auto\"");
-      c.tiles_auto = true;
-      c.tiles = 0;
-    } else {
-      c.tiles = x.opt("tiles", c.tiles);
-      positive(x, "tiles", c.tiles);
-    }
-    c.clock_ghz = x.opt("clock_ghz", c.clock_ghz);
-    c.global_buffer_bytes = x.opt("global_buffer_bytes", c.global_buffer_bytes);
-    c.offchip_link = x.opt("offchip_link", c.offchip_link);
-    c.offchip_bandwidth_gbps = x.opt("offchip_bandwidth_gbps", c.offchip_bandwidth_gbps);
-    positive(x, "clock_ghz", c.clock_ghz);
-    non_negative(x, "global_buffer_bytes", c.global_buffer_bytes);
-    positive(x, "offchip_bandwidth_gbps", c.offchip_bandwidth_gbps);
-    {
-      JsonReader n = x.child("noc");
-      auto& q = c.noc;
-      q.topology = n.opt("topology", q.topology);
-      q.tiles_per_router = n.opt("tiles_per_router", q.tiles_per_router);
-      q.flit_bits = n.opt("flit_bits", q.flit_bits);
-      q.link_width_bits = n.opt("link_width_bits", q.link_width_bits);
-      q.hop_latency_cycles = n.opt("hop_latency_cycles", q.hop_latency_cycles);
-      q.model = n.opt("model", q.model);
-      if (q.model != "packet" && q.model != "flow")
-        n.fail("model", "must be \"packet\" or \"flow\" (got \"" + q.model + "\")");
-      if (q.topology != "mesh" && q.topology != "cmesh")
-        n.fail("topology", "must be \"mesh\" or \"cmesh\" (got \"" + q.topology + "\")");
-      positive(n, "tiles_per_router", q.tiles_per_router);
-      if (q.topology == "mesh" && q.tiles_per_router != 1)
-        n.fail("tiles_per_router", "must be 1 for a mesh (use cmesh for concentration)");
-      positive(n, "flit_bits", q.flit_bits);
-      positive(n, "link_width_bits", q.link_width_bits);
-      positive(n, "hop_latency_cycles", q.hop_latency_cycles);
-      n.finish();
-    }
-    x.finish();
-  }
+  read_pe(a, r, lat);
+  read_tile(a, r);
+  read_chip(a, r);
   read_device(a, r);
-  {
-    JsonReader x = r.child("technology");
-    const json& t = r.has("technology") ? spec["technology"] : json::object();
-    for (auto it = t.begin(); it != t.end(); ++it) {
-      if (!cost::is_component(it.key()))
-        throw ConfigError(x.where() + ": unknown component '" + it.key() + "' (known: " + cost::component_names() +
-                          ")");
-      x.raw(it.key());
-      a.technology[it.key()] = read_tech(it.value(), it.key(), x.where() + "." + it.key());
-    }
-    x.finish();
-  }
-  {
-    JsonReader x = r.child("nonideal");
-    auto& n = a.nonideal;
-    n.seed = x.opt<uint64_t>("seed", n.seed);
-    if (x.has("variation_seed")) n.variation_seed = x.opt<uint64_t>("variation_seed", 0);
-    if (x.has("fault_seed")) n.fault_seed = x.opt<uint64_t>("fault_seed", 0);
-    if (x.has("read_noise_seed")) n.read_noise_seed = x.opt<uint64_t>("read_noise_seed", 0);
-    n.variation_sigma = x.opt("variation_sigma", n.variation_sigma);
-    n.read_noise_sigma = x.opt("read_noise_sigma", n.read_noise_sigma);
-    n.stuck_on_rate = x.opt("stuck_on_rate", n.stuck_on_rate);
-    n.stuck_off_rate = x.opt("stuck_off_rate", n.stuck_off_rate);
-    n.conductance_levels = x.opt("conductance_levels", n.conductance_levels);
-    if (x.has("ir_drop") && x.raw("ir_drop").is_string()) {
-      if (x.raw("ir_drop").get<std::string>() != "wire") x.fail("ir_drop", "must be a number >= 0 or \"wire\"");
-      n.ir_drop_wire = true;
-    } else {
-      n.ir_drop = x.opt("ir_drop", n.ir_drop);
-    }
-    n.adc_range = x.opt("adc_range", n.adc_range);
-    non_negative(x, "variation_sigma", n.variation_sigma);
-    non_negative(x, "read_noise_sigma", n.read_noise_sigma);
-    non_negative(x, "conductance_levels", n.conductance_levels);
-    non_negative(x, "ir_drop", n.ir_drop);
-    if (n.stuck_on_rate < 0 || n.stuck_on_rate > 1) x.fail("stuck_on_rate", "must be in [0, 1]");
-    if (n.stuck_off_rate < 0 || n.stuck_off_rate > 1) x.fail("stuck_off_rate", "must be in [0, 1]");
-    if (n.stuck_on_rate + n.stuck_off_rate > 1) x.fail("stuck_off_rate", "plus stuck_on_rate exceeds 1");
-    if (n.conductance_levels == 1) x.fail("conductance_levels", "must be 0 (2^cell_bits) or at least 2");
-    if (n.adc_range != "full" && n.adc_range != "calibrated")
-      x.fail("adc_range", "must be \"full\" or \"calibrated\" (got \"" + n.adc_range + "\")");
-    x.finish();
-  }
+  read_technology(a, r, spec);
+  read_nonideal(a, r);
   r.finish();
   resolve_costs(a, lat, where);
   return a;
