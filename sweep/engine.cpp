@@ -496,130 +496,144 @@ int Sweep::stages_in_progress(bool remove_stale) const {
   return live;
 }
 
-RunSummary Sweep::run_local() {
+// Sweep::run_local's runner: picks the points without a result, runs their remaining stage
+// tasks on a pool of `jobs` processes (dependencies first, then point order), writes each
+// point's result as its last task finishes and shows progress.
+class LocalRunner {
+ public:
+  explicit LocalRunner(Sweep& sw) : sw_(sw), opt_(sw.opt_), t0_(Clock::now()), last_collect_(t0_) {}
+
+  RunSummary run() {
+    sum_.total =
+        opt_.restrict_points ? static_cast<int>(opt_.only_points.size()) : static_cast<int>(sw_.points_.size());
+    sw_.stages_in_progress(true);
+    select_points();
+    count_cached_tasks();
+    finished_.assign(todo_.size(), false);
+    // Threads per stage process: share the cores among the parallel jobs.
+    unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    threads_ = std::to_string(opt_.threads_per_stage > 0 ? static_cast<unsigned>(opt_.threads_per_stage)
+                                                         : std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
+    struct sigaction sa {
+    }, old_int{}, old_term{};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_interrupt = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    tty_ = isatty(STDERR_FILENO);
+    // Points whose every task is cached are assembled straight away.
+    for (size_t i = 0; i < todo_.size(); ++i)
+      if (pending_[i].empty()) finish_point(i, "");
+    instant_count_ = finished_count_;
+    loop();
+    if (g_interrupt) stop();
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    for (size_t i = 0; i < todo_.size(); ++i)
+      if (!finished_[i]) ++sum_.not_run;
+    if (opt_.collect_tables) sw_.collect();
+    sum_.seconds = std::chrono::duration<double>(Clock::now() - t0_).count();
+    return sum_;
+  }
+
+ private:
   using Clock = std::chrono::steady_clock;
-  auto t0 = Clock::now();
-  RunSummary sum;
-  sum.total = opt_.restrict_points ? static_cast<int>(opt_.only_points.size()) : static_cast<int>(points_.size());
-  stages_in_progress(true);
 
   // Points to run, in index order.
-  std::vector<const PointJob*> todo;
-  std::set<std::string> done_ids;  // a point id appears once even when two indices share it
-  std::set<int> only(opt_.only_points.begin(), opt_.only_points.end());
-  for (const auto& p : points_) {
-    if (opt_.restrict_points && !only.count(p.point.index)) continue;
-    std::string st = point_status(p);
-    if (st == "ok" || (st == "failed" && !opt_.retry_failed) || done_ids.count(p.id)) {
-      ++sum.skipped;
-      continue;
+  void select_points() {
+    std::set<std::string> done_ids;  // a point id appears once even when two indices share it
+    std::set<int> only(opt_.only_points.begin(), opt_.only_points.end());
+    for (const auto& p : sw_.points_) {
+      if (opt_.restrict_points && !only.count(p.point.index)) continue;
+      std::string st = sw_.point_status(p);
+      if (st == "ok" || (st == "failed" && !opt_.retry_failed) || done_ids.count(p.id)) {
+        ++sum_.skipped;
+        continue;
+      }
+      done_ids.insert(p.id);
+      if (!p.error.empty()) {
+        sw_.write_point_result(p, p.error, json::object());
+        ++sum_.failed;
+        continue;
+      }
+      todo_.push_back(&p);
     }
-    done_ids.insert(p.id);
-    if (!p.error.empty()) {
-      write_point_result(p, p.error, json::object());
-      ++sum.failed;
-      continue;
-    }
-    todo.push_back(&p);
   }
 
   // Remaining tasks of each point; tasks already in the cache count as done.
-  std::map<std::string, std::string> failed_tasks;  // id -> error
-  std::set<std::string> done_tasks, running_tasks;
-  std::vector<std::set<std::string>> pending(todo.size());
-  std::map<std::string, json> timings;  // task id -> seconds
-  std::set<std::string> counted;
-  for (size_t i = 0; i < todo.size(); ++i)
-    for (const auto& t : todo[i]->tasks) {
-      if (task_done(t)) {
-        done_tasks.insert(t);
-        if (counted.insert(t).second) ++sum.tasks_cached;
-      } else {
-        pending[i].insert(t);
+  void count_cached_tasks() {
+    pending_.resize(todo_.size());
+    std::set<std::string> counted;
+    for (size_t i = 0; i < todo_.size(); ++i)
+      for (const auto& t : todo_[i]->tasks) {
+        if (sw_.task_done(t)) {
+          done_tasks_.insert(t);
+          if (counted.insert(t).second) ++sum_.tasks_cached;
+        } else {
+          pending_[i].insert(t);
+        }
       }
-    }
-  std::vector<bool> finished(todo.size(), false);
-  int finished_count = 0, instant_count = 0;
-  auto last_collect = Clock::now();
+  }
 
-  // Threads per stage process: share the cores among the parallel jobs.
-  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  std::string threads =
-      std::to_string(opt_.threads_per_stage > 0 ? static_cast<unsigned>(opt_.threads_per_stage)
-                                                : std::max(1u, hw / static_cast<unsigned>(opt_.jobs)));
-
-  struct sigaction sa {
-  }, old_int{}, old_term{};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  g_interrupt = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
-  bool tty = isatty(STDERR_FILENO);
-  auto show_progress = [&](const std::string& last) {
+  void show_progress(const std::string& last) {
     if (!opt_.progress) return;
-    int done = finished_count;
-    int n = static_cast<int>(todo.size());
-    double el = std::chrono::duration<double>(Clock::now() - t0).count();
+    int done = finished_count_;
+    int n = static_cast<int>(todo_.size());
+    double el = std::chrono::duration<double>(Clock::now() - t0_).count();
     // Points assembled from the cache at start-up took no time: leave them out of the rate.
-    int computed = done - instant_count;
+    int computed = done - instant_count_;
     double eta = computed > 0 ? el / computed * (n - done) : NAN;
     const int width = 30;
     int fill = n > 0 ? done * width / n : width;
     std::string bar = "[" + std::string(fill, '#') + std::string(width - fill, '-') + "]";
     char line[512];
     std::snprintf(line, sizeof line, "%s %d/%d points (%d failed, %d cached before) elapsed %s ETA %s", bar.c_str(),
-                  done, n, sum.failed, sum.skipped, fmt_duration(el).c_str(),
+                  done, n, sum_.failed, sum_.skipped, fmt_duration(el).c_str(),
                   done == n ? "0:00" : fmt_duration(eta).c_str());
-    if (tty) {
+    if (tty_) {
       std::cerr << "\r" << line << "\033[K" << std::flush;
       if (done == n) std::cerr << "\n";
     } else {
       std::cerr << line << (last.empty() ? "" : "  last: " + last) << "\n";
     }
-  };
+  }
 
-  auto finish_point = [&](size_t i, const std::string& error) {
-    if (finished[i]) return;
-    finished[i] = true;
-    ++finished_count;
+  void finish_point(size_t i, const std::string& error) {
+    if (finished_[i]) return;
+    finished_[i] = true;
+    ++finished_count_;
     json tm = json::object();
-    for (const auto& t : todo[i]->tasks)
-      if (timings.count(t)) tm[t.substr(0, t.find('/'))] = timings[t];
-    write_point_result(*todo[i], error, tm);
-    if (point_status(*todo[i]) == "ok")
-      ++sum.ok;
+    for (const auto& t : todo_[i]->tasks)
+      if (timings_.count(t)) tm[t.substr(0, t.find('/'))] = timings_[t];
+    sw_.write_point_result(*todo_[i], error, tm);
+    if (sw_.point_status(*todo_[i]) == "ok")
+      ++sum_.ok;
     else
-      ++sum.failed;
-    show_progress(todo[i]->point.label() + (point_status(*todo[i]) == "ok" ? "" : " FAILED"));
-  };
+      ++sum_.failed;
+    show_progress(todo_[i]->point.label() + (sw_.point_status(*todo_[i]) == "ok" ? "" : " FAILED"));
+  }
 
-  // Points whose every task is cached are assembled straight away.
-  for (size_t i = 0; i < todo.size(); ++i)
-    if (pending[i].empty()) finish_point(i, "");
-  instant_count = finished_count;
-
-  std::vector<Running> running;
-  size_t cursor = 0;
-  auto pick = [&]() -> const StageTask* {
-    while (cursor < todo.size() && finished[cursor]) ++cursor;
-    for (size_t i = cursor; i < todo.size(); ++i) {
-      if (finished[i]) continue;
-      for (const auto& t : todo[i]->tasks) {
-        if (done_tasks.count(t) || running_tasks.count(t) || failed_tasks.count(t)) continue;
+  // The next task whose dependencies are done, in point order.
+  const StageTask* pick() {
+    while (cursor_ < todo_.size() && finished_[cursor_]) ++cursor_;
+    for (size_t i = cursor_; i < todo_.size(); ++i) {
+      if (finished_[i]) continue;
+      for (const auto& t : todo_[i]->tasks) {
+        if (done_tasks_.count(t) || running_tasks_.count(t) || failed_tasks_.count(t)) continue;
         if (opt_.restrict_tasks && !opt_.only_tasks.count(t)) continue;
-        const StageTask& st = tasks_.at(t);
+        const StageTask& st = sw_.tasks_.at(t);
         bool ready =
-            std::all_of(st.deps.begin(), st.deps.end(), [&](const std::string& d) { return done_tasks.count(d) > 0; });
+            std::all_of(st.deps.begin(), st.deps.end(), [&](const std::string& d) { return done_tasks_.count(d) > 0; });
         if (ready) return &st;
       }
     }
     return nullptr;
-  };
+  }
 
-  auto launch = [&](const StageTask& t) {
-    std::string final_dir = task_dir(t.id());
+  // Starts a stage process writing into a temporary directory beside its cache entry.
+  void launch(const StageTask& t) {
+    std::string final_dir = sw_.task_dir(t.id());
     std::string tmp =
         opt_.out_dir + "/cache/" + t.stage + "/." + t.key + ".tmp." + host_name() + "." + std::to_string(getpid());
     fs::remove_all(tmp);
@@ -630,7 +644,7 @@ RunSummary Sweep::run_local() {
       size_t pos;
       while ((pos = a.find("@OUT@")) != std::string::npos) a.replace(pos, 5, tmp);
     }
-    if (rewriter_) argv = rewriter_(t, argv);
+    if (sw_.rewriter_) argv = sw_.rewriter_(t, argv);
     {
       std::ofstream cmd(tmp + "/command.txt");
       for (const auto& a : argv) cmd << a << "\n";
@@ -654,7 +668,7 @@ RunSummary Sweep::run_local() {
       if (fo >= 0) dup2(fo, STDOUT_FILENO);
       if (fe >= 0) dup2(fe, STDERR_FILENO);
       if (fi >= 0) dup2(fi, STDIN_FILENO);
-      setenv("OMP_NUM_THREADS", threads.c_str(), 0);
+      setenv("OMP_NUM_THREADS", threads_.c_str(), 0);
       if (opt_.fork_runner && argv[0] == opt_.reram_binary) {
         int rc = 1;
         try {
@@ -671,13 +685,14 @@ RunSummary Sweep::run_local() {
       std::fprintf(stderr, "cannot execute %s: %s\n", cargv[0], std::strerror(errno));
       _exit(127);
     }
-    running.push_back({pid, t.id(), tmp, Clock::now()});
-    running_tasks.insert(t.id());
-  };
+    running_.push_back({pid, t.id(), tmp, Clock::now()});
+    running_tasks_.insert(t.id());
+  }
 
-  auto complete = [&](const Running& r, int status, bool timed_out) {
-    running_tasks.erase(r.task_id);
-    const StageTask& t = tasks_.at(r.task_id);
+  // A stage process ended: its output enters the cache, or its point fails.
+  void complete(const Running& r, int status, bool timed_out) {
+    running_tasks_.erase(r.task_id);
+    const StageTask& t = sw_.tasks_.at(r.task_id);
     double secs = std::chrono::duration<double>(Clock::now() - r.start).count();
     std::string error;
     if (timed_out) {
@@ -692,18 +707,18 @@ RunSummary Sweep::run_local() {
     }
     json info = {{"stage", t.stage}, {"key", t.key},        {"inputs", t.inputs},
                  {"seconds", secs},  {"host", host_name()}, {"reram_version", version()}};
-    std::string final_dir = task_dir(r.task_id);
+    std::string final_dir = sw_.task_dir(r.task_id);
     if (error.empty()) {
       write_json_atomic(r.tmp_dir + "/task.json", info);
       std::error_code ec;
       fs::rename(r.tmp_dir, final_dir, ec);
-      if (ec) fs::remove_all(r.tmp_dir);  // another worker finished it first: keep theirs
-      done_tasks.insert(r.task_id);
-      timings[r.task_id] = secs;
-      ++sum.tasks_run;
-      for (size_t i = 0; i < todo.size(); ++i) {
-        if (finished[i] || !pending[i].erase(r.task_id)) continue;
-        if (pending[i].empty()) finish_point(i, "");
+      if (ec) fs::remove_all(r.tmp_dir);  // another worker finished_ it first: keep theirs
+      done_tasks_.insert(r.task_id);
+      timings_[r.task_id] = secs;
+      ++sum_.tasks_run;
+      for (size_t i = 0; i < todo_.size(); ++i) {
+        if (finished_[i] || !pending_[i].erase(r.task_id)) continue;
+        if (pending_[i].empty()) finish_point(i, "");
       }
     } else {
       std::string tail = tail_lines(r.tmp_dir + "/stderr.log", 3);
@@ -713,70 +728,85 @@ RunSummary Sweep::run_local() {
       std::error_code ec;
       fs::rename(r.tmp_dir, failed_dir, ec);
       error += " (logs: " + (ec ? r.tmp_dir : failed_dir) + ")";
-      failed_tasks[r.task_id] = error;
-      for (size_t i = 0; i < todo.size(); ++i)
-        if (!finished[i] && pending[i].count(r.task_id)) finish_point(i, error);
+      failed_tasks_[r.task_id] = error;
+      for (size_t i = 0; i < todo_.size(); ++i)
+        if (!finished_[i] && pending_[i].count(r.task_id)) finish_point(i, error);
     }
-  };
+  }
 
-  while (!g_interrupt) {
-    while (static_cast<int>(running.size()) < opt_.jobs) {
-      const StageTask* t = pick();
-      if (!t) break;
-      launch(*t);
-    }
-    if (running.empty()) break;
-    // Keep the tables current while the sweep runs (every point's own result file is
-    // already on disk; this is only for readers of results.csv during a long run).
-    if (opt_.collect_tables && Clock::now() - last_collect > std::chrono::seconds(30)) {
-      collect();
-      last_collect = Clock::now();
-    }
-    int status = 0;
-    pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0) {
-      auto it = std::find_if(running.begin(), running.end(), [&](const Running& r) { return r.pid == pid; });
-      if (it == running.end()) continue;
-      Running r = *it;
-      running.erase(it);
-      complete(r, status, false);
-      continue;
-    }
-    if (opt_.task_timeout_s > 0) {
-      for (auto it = running.begin(); it != running.end();) {
-        double el = std::chrono::duration<double>(Clock::now() - it->start).count();
-        if (el > opt_.task_timeout_s) {
-          kill(-it->pid, SIGKILL);
-          waitpid(it->pid, &status, 0);
-          Running r = *it;
-          it = running.erase(it);
-          complete(r, status, true);
-        } else {
-          ++it;
+  void loop() {
+    while (!g_interrupt) {
+      while (static_cast<int>(running_.size()) < opt_.jobs) {
+        const StageTask* t = pick();
+        if (!t) break;
+        launch(*t);
+      }
+      if (running_.empty()) break;
+      // Keep the tables current while the sweep runs (every point's own result file is
+      // already on disk; this is only for readers of results.csv during a long run).
+      if (opt_.collect_tables && Clock::now() - last_collect_ > std::chrono::seconds(30)) {
+        sw_.collect();
+        last_collect_ = Clock::now();
+      }
+      int status = 0;
+      pid_t pid = waitpid(-1, &status, WNOHANG);
+      if (pid > 0) {
+        auto it = std::find_if(running_.begin(), running_.end(), [&](const Running& r) { return r.pid == pid; });
+        if (it == running_.end()) continue;
+        Running r = *it;
+        running_.erase(it);
+        complete(r, status, false);
+        continue;
+      }
+      if (opt_.task_timeout_s > 0) {
+        for (auto it = running_.begin(); it != running_.end();) {
+          double el = std::chrono::duration<double>(Clock::now() - it->start).count();
+          if (el > opt_.task_timeout_s) {
+            kill(-it->pid, SIGKILL);
+            waitpid(it->pid, &status, 0);
+            Running r = *it;
+            it = running_.erase(it);
+            complete(r, status, true);
+          } else {
+            ++it;
+          }
         }
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (g_interrupt) {
-    sum.interrupted = true;
-    for (auto& r : running) kill(-r.pid, SIGTERM);
-    for (auto& r : running) {
+
+  void stop() {
+    sum_.interrupted = true;
+    for (auto& r : running_) kill(-r.pid, SIGTERM);
+    for (auto& r : running_) {
       int st;
       waitpid(r.pid, &st, 0);
       fs::remove_all(r.tmp_dir);
     }
-    if (opt_.progress && tty) std::cerr << "\n";
+    if (opt_.progress && tty_) std::cerr << "\n";
     std::cerr << "reram sweep: interrupted; finished points are kept, re-run to continue\n";
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  for (size_t i = 0; i < todo.size(); ++i)
-    if (!finished[i]) ++sum.not_run;
-  if (opt_.collect_tables) collect();
-  sum.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  return sum;
-}
+
+  Sweep& sw_;
+  const SweepOptions& opt_;
+  const Clock::time_point t0_;
+  Clock::time_point last_collect_;
+  RunSummary sum_;
+  std::vector<const PointJob*> todo_;
+  std::map<std::string, std::string> failed_tasks_;  // id -> error
+  std::set<std::string> done_tasks_, running_tasks_;
+  std::vector<std::set<std::string>> pending_;  // per point: tasks not done yet
+  std::map<std::string, json> timings_;         // task id -> seconds
+  std::vector<bool> finished_;
+  int finished_count_ = 0, instant_count_ = 0;
+  std::vector<Running> running_;
+  size_t cursor_ = 0;
+  std::string threads_;
+  bool tty_ = false;
+};
+
+RunSummary Sweep::run_local() { return LocalRunner(*this).run(); }
 
 json Sweep::collect() const {
   json rows = json::array();

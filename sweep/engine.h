@@ -73,6 +73,8 @@ struct RunSummary {
 // Optional hooks, e.g. for tests: replace the command of a task before launch.
 using CommandRewriter = std::function<std::vector<std::string>(const StageTask&, std::vector<std::string>)>;
 
+class LocalRunner;
+
 class Sweep {
  public:
   Sweep(Plan plan, SweepOptions opt);
@@ -110,6 +112,7 @@ class Sweep {
   void set_command_rewriter(CommandRewriter r) { rewriter_ = std::move(r); }
 
  private:
+  friend class LocalRunner;  // run_local's runner (engine.cpp)
   std::vector<std::string> stage_argv(const std::string& stage, const PointJob& p, const std::string& dep_dir) const;
   std::string add_task(StageTask t);
 
