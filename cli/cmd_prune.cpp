@@ -86,188 +86,224 @@ void print_table(const json& r) {
               pct(a["finetuned"]).c_str());
 }
 
-int run_prune(int argc, char** argv) {
+// Everything `reram prune` reads from its command line.
+struct PruneArgs {
   PruneOptions o;
-  o.train.epochs = 1;
-  o.train.lr = 0.01;
-  o.train.schedule = "cosine";
   SearchOptions search;
   int64_t validation_samples = 5000;
   std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file,
                                 sens_ratios = "0.1,0.25,0.5,0.75";
   std::string sens_split = "test";
   int64_t train_limit = 0, test_limit = 0, sens_samples = 5000;
+  PruneArgs() {
+    o.train.epochs = 1;
+    o.train.lr = 0.01;
+    o.train.schedule = "cosine";
+  }
+};
+
+// The option table of `reram prune`.
+po::options_description prune_options(PruneArgs& a) {
   po::options_description desc("reram prune options");
   desc.add_options()("help,h", "show this help (lists granularities and optimizers)")(
-      "network", po::value(&network)->required(), "network description (.json or .onnx)")(
-      "weights", po::value(&weights), "trained weights (.npz) unless the network carries its own")(
-      "granularity", po::value(&o.granularity)->default_value(o.granularity), "pruning granularity (see below)")(
-      "optimizer", po::value(&o.optimizer)->default_value(o.optimizer), "magnitude | lgd | admm")(
-      "score", po::value(&o.score)->default_value(o.score), "magnitude scores: l1 | l2 | taylor")(
-      "schedule", po::value(&o.schedule)->default_value(o.schedule),
+      "network", po::value(&a.network)->required(), "network description (.json or .onnx)")(
+      "weights", po::value(&a.weights), "trained weights (.npz) unless the network carries its own")(
+      "granularity", po::value(&a.o.granularity)->default_value(a.o.granularity), "pruning granularity (see below)")(
+      "optimizer", po::value(&a.o.optimizer)->default_value(a.o.optimizer), "magnitude | lgd | admm")(
+      "score", po::value(&a.o.score)->default_value(a.o.score), "magnitude scores: l1 | l2 | taylor")(
+      "schedule", po::value(&a.o.schedule)->default_value(a.o.schedule),
       "magnitude: oneshot | agp (cubic, over --prune-epochs)")(
-      "keep-crossbars", po::value(&o.keep_crossbars),
+      "keep-crossbars", po::value(&a.o.keep_crossbars),
       "keep at most this fraction of the prunable layers' dense crossbars")(
-      "weight-sparsity", po::value(&o.weight_sparsity), "remove this fraction of weights in every prunable layer")(
-      "ratios", po::value(&ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")(
-      "allocation", po::value(&o.allocation)->default_value(o.allocation),
+      "weight-sparsity", po::value(&a.o.weight_sparsity), "remove this fraction of weights in every prunable layer")(
+      "ratios", po::value(&a.ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")(
+      "allocation", po::value(&a.o.allocation)->default_value(a.o.allocation),
       "uniform | score (global ranking of kept-score share per crossbar) | sensitivity (with --sensitivity-file)")(
-      "sensitivity-file", po::value(&sens_file), "a --sensitivity report used by --allocation sensitivity")(
+      "sensitivity-file", po::value(&a.sens_file), "a --sensitivity report used by --allocation sensitivity")(
       "include-first", "prune the first weight layer too (excluded by default)")(
       "include-last", "prune the last weight layer too (excluded by default)")(
-      "reorder", po::value(&o.reorder)->default_value(o.reorder), "input feature-map reorder: auto | on | off")(
-      "finetune-epochs", po::value(&o.finetune_epochs)->default_value(0), "masked fine-tuning epochs")(
-      "prune-epochs", po::value(&o.prune_epochs)->default_value(o.prune_epochs), "training epochs of agp / lgd / admm")(
-      "lr", po::value(&o.train.lr)->default_value(o.train.lr), "learning rate of pruning and fine-tuning")(
-      "batch-size", po::value(&o.train.batch_size)->default_value(o.train.batch_size), "mini-batch size")(
-      "train-schedule", po::value(&o.train.schedule)->default_value(o.train.schedule),
+      "reorder", po::value(&a.o.reorder)->default_value(a.o.reorder), "input feature-map reorder: auto | on | off")(
+      "finetune-epochs", po::value(&a.o.finetune_epochs)->default_value(0), "masked fine-tuning epochs")(
+      "prune-epochs", po::value(&a.o.prune_epochs)->default_value(a.o.prune_epochs),
+      "training epochs of agp / lgd / admm")("lr", po::value(&a.o.train.lr)->default_value(a.o.train.lr),
+                                             "learning rate of pruning and fine-tuning")(
+      "batch-size", po::value(&a.o.train.batch_size)->default_value(a.o.train.batch_size), "mini-batch size")(
+      "train-schedule", po::value(&a.o.train.schedule)->default_value(a.o.train.schedule),
       "lr schedule: cosine | step | constant")(
-      "weight-decay", po::value(&o.train.weight_decay)->default_value(o.train.weight_decay), "weight decay")(
-      "balance-g", po::value(&o.balance_g)->default_value(o.balance_g), "balanced/mixed: rows per group")(
-      "balance-p", po::value(&o.balance_p)->default_value(o.balance_p),
+      "weight-decay", po::value(&a.o.train.weight_decay)->default_value(a.o.train.weight_decay), "weight decay")(
+      "balance-g", po::value(&a.o.balance_g)->default_value(a.o.balance_g), "balanced/mixed: rows per group")(
+      "balance-p", po::value(&a.o.balance_p)->default_value(a.o.balance_p),
       "balanced: rows pruned per group (-1: from the budget)")(
-      "mixed-fine-fraction", po::value(&o.mixed_fine_fraction)->default_value(o.mixed_fine_fraction),
+      "mixed-fine-fraction", po::value(&a.o.mixed_fine_fraction)->default_value(a.o.mixed_fine_fraction),
       "mixed: share of kept segments pruned fine-grain")("mixed-fine-p",
-                                                         po::value(&o.mixed_fine_p)->default_value(o.mixed_fine_p),
+                                                         po::value(&a.o.mixed_fine_p)->default_value(a.o.mixed_fine_p),
                                                          "mixed: rows pruned per group of a fine segment")(
-      "ou-rows", po::value(&o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")(
-      "ou-cols", po::value(&o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")(
-      "project-every", po::value(&o.project_every)->default_value(o.project_every),
-      "lgd/agp: steps between projections")("lgd-sigma", po::value(&o.lgd_sigma)->default_value(o.lgd_sigma),
+      "ou-rows", po::value(&a.o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")(
+      "ou-cols", po::value(&a.o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")(
+      "project-every", po::value(&a.o.project_every)->default_value(a.o.project_every),
+      "lgd/agp: steps between projections")("lgd-sigma", po::value(&a.o.lgd_sigma)->default_value(a.o.lgd_sigma),
                                             "lgd: initial group-score noise")(
-      "lgd-projection", po::value(&o.lgd_projection)->default_value(o.lgd_projection),
+      "lgd-projection", po::value(&a.o.lgd_projection)->default_value(a.o.lgd_projection),
       "lgd: lazy (the forward pass uses the projection, the dense weights keep learning) | eager (weights "
-      "overwritten)")("admm-rho", po::value(&o.admm_rho)->default_value(o.admm_rho), "admm: initial penalty")(
-      "admm-rho-growth", po::value(&o.admm_rho_growth)->default_value(o.admm_rho_growth),
+      "overwritten)")("admm-rho", po::value(&a.o.admm_rho)->default_value(a.o.admm_rho), "admm: initial penalty")(
+      "admm-rho-growth", po::value(&a.o.admm_rho_growth)->default_value(a.o.admm_rho_growth),
       "admm: penalty growth per update")("quantize", "round kept weights to conductance levels (always on for admm)")(
-      "noise", po::value(&o.noise_sigma)->default_value(0.0),
-      "relative weight noise during fine-tuning (device mismatch)")("seed", po::value(&o.seed)->default_value(o.seed),
-                                                                    "seed for LGD noise, shuffling")(
-      "data", po::value(&data)->default_value(data), (std::string(kDataHelp) + "; 'none': no data").c_str())(
-      "train-limit", po::value(&train_limit)->default_value(0), "first N training images (0: all)")(
-      "test-limit", po::value(&test_limit)->default_value(0), "first N test images (0: all)")(
-      "threads", po::value(&o.train.threads)->default_value(0),
+      "noise", po::value(&a.o.noise_sigma)->default_value(0.0),
+      "relative weight noise during fine-tuning (device mismatch)")(
+      "seed", po::value(&a.o.seed)->default_value(a.o.seed), "seed for LGD noise, shuffling")(
+      "data", po::value(&a.data)->default_value(a.data), (std::string(kDataHelp) + "; 'none': no data").c_str())(
+      "train-limit", po::value(&a.train_limit)->default_value(0), "first N training images (0: all)")(
+      "test-limit", po::value(&a.test_limit)->default_value(0), "first N test images (0: all)")(
+      "threads", po::value(&a.o.train.threads)->default_value(0),
       "LibTorch intra-op threads for training (0: OMP_NUM_THREADS, else one per core)")("quiet",
                                                                                         "no per-epoch progress lines")(
       "measure-plain-epoch", "also time one plain training epoch (report: optimizer_log.plain_epoch_seconds)")(
       "sensitivity", "run the sensitivity analysis instead of pruning (-o gets the JSON)")(
-      "sensitivity-ratios", po::value(&sens_ratios)->default_value(sens_ratios),
-      "crossbar keep ratios of the analysis")("sensitivity-split", po::value(&sens_split)->default_value(sens_split),
+      "sensitivity-ratios", po::value(&a.sens_ratios)->default_value(a.sens_ratios),
+      "crossbar keep ratios of the analysis")("sensitivity-split",
+                                              po::value(&a.sens_split)->default_value(a.sens_split),
                                               "data the analysis scores on: test (the --test-limit images) | "
                                               "train-tail (the last --sensitivity-samples training "
                                               "images, held out from fine-tuning when --train-limit leaves them out)")(
-      "sensitivity-samples", po::value(&sens_samples)->default_value(sens_samples), "train-tail: number of images")(
-      "max-accuracy-loss", po::value(&search.max_accuracy_loss),
+      "sensitivity-samples", po::value(&a.sens_samples)->default_value(a.sens_samples), "train-tail: number of images")(
+      "max-accuracy-loss", po::value(&a.search.max_accuracy_loss),
       "search the smallest crossbar budget whose validation accuracy stays within P percentage points of the dense "
       "net's; -o gets that mapping, the report the frontier (docs/pruning.md)")(
-      "validation-samples", po::value(&validation_samples)->default_value(validation_samples),
+      "validation-samples", po::value(&a.validation_samples)->default_value(a.validation_samples),
       "with --max-accuracy-loss: training images held out (the last N) to judge every budget")(
-      "search-steps", po::value(&search.steps)->default_value(search.steps), "bisection steps after the lowest budget")(
-      "search-min-keep", po::value(&search.min_keep)->default_value(search.min_keep),
-      "lowest kept crossbar fraction tried")("search-dir", po::value(&search.state_dir),
-                                             "state of the search, reused by a rerun (default: OUTPUT.search)")(
-      "output,o", po::value(&out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")(
-      "report", po::value(&report), "PRUNE.json report");
+      "search-steps", po::value(&a.search.steps)->default_value(a.search.steps),
+      "bisection steps after the lowest budget")("search-min-keep",
+                                                 po::value(&a.search.min_keep)->default_value(a.search.min_keep),
+                                                 "lowest kept crossbar fraction tried")(
+      "search-dir", po::value(&a.search.state_dir), "state of the search, reused by a rerun (default: OUTPUT.search)")(
+      "output,o", po::value(&a.out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")(
+      "report", po::value(&a.report), "PRUNE.json report");
   add_arch_options(desc);
+  return desc;
+}
+
+// Flags into options, and the checks the option table cannot express.
+void finish_options(PruneArgs& a, const po::variables_map& vm) {
+  a.o.exclude_first = !vm.count("include-first");
+  a.o.exclude_last = !vm.count("include-last");
+  a.o.train.progress = !vm.count("quiet");
+  a.o.train.seed = a.o.seed;
+  if (vm.count("quantize")) a.o.quantize = true;
+  a.o.measure_plain_epoch = vm.count("measure-plain-epoch") > 0;
+  if (!a.ratios_file.empty()) a.o.layer_ratios = load_ratios(a.ratios_file);
+  if (!a.sens_file.empty()) a.o.sensitivity = load_json_file(a.sens_file);
+  if (a.o.finetune_epochs < 0 || a.o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
+  if (a.o.train.threads < 0) throw ConfigError("--threads must be >= 0");
+  if (a.sens_split != "test" && a.sens_split != "train-tail")
+    throw ConfigError("--sensitivity-split must be test or train-tail, got '" + a.sens_split + "'");
+  if (a.sens_samples < 1) throw ConfigError("--sensitivity-samples must be >= 1");
+  if (a.train_limit < 0 || a.test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
+}
+
+// The data sets a run needs: test (or the training tail for a sensitivity analysis), training
+// and, for the search, a validation split held out from training.
+struct PruneData {
+  bool have = false;
+  Dataset train, test, validation;
+};
+
+PruneData load_prune_data(const PruneArgs& a, const po::variables_map& vm, const Network& net) {
+  PruneData d;
+  d.have = a.data != "none";
+  if (d.have) {
+    const DataSource src = parse_data_source(a.data);
+    if (vm.count("sensitivity") && a.sens_split == "train-tail") {
+      d.test = load_data_for(src, "train", -1, net).tail(a.sens_samples);
+    } else {
+      d.test = load_data_for(src, "test", a.test_limit, net);
+    }
+    bool need_train = !vm.count("sensitivity");
+    if (need_train && vm.count("max-accuracy-loss")) {
+      // Validation: the last N training images; pruning and fine-tuning use the others.
+      Dataset all = load_data_for(src, "train", -1, net);
+      if (a.validation_samples < 1 || a.validation_samples >= all.size())
+        throw ConfigError("--validation-samples must be in 1.." + std::to_string(all.size() - 1) +
+                          " (the training split has " + std::to_string(all.size()) + " images)");
+      d.validation = all.tail(a.validation_samples);
+      d.train = all.head(all.size() - a.validation_samples).head(a.train_limit);
+    } else if (need_train) {
+      d.train = load_data_for(src, "train", a.train_limit, net);
+    }
+  }
+  return d;
+}
+
+// `--sensitivity`: accuracy of each layer pruned alone at each keep ratio.
+int run_sensitivity(const PruneArgs& a, const Network& net, const ArchConfig& arch, const PruneData& d) {
+  if (!d.have) throw ConfigError("--sensitivity needs test data (--data)");
+  json s = sensitivity_analysis(net, arch, a.o, parse_list(a.sens_ratios), d.test);
+  s["network_file"] = a.network;
+  s["weights_file"] = a.weights;
+  s["data_split"] = a.sens_split == "test" ? "test (first " + std::to_string(d.test.size()) + ")"
+                                           : "train tail (last " + std::to_string(d.test.size()) + " training images)";
+  write_json_atomic(a.out, s);
+  std::printf("sensitivity (%s, dense accuracy %.2f%%): accuracy %% at crossbar keep ratio\n%-14s",
+              s["granularity"].get<std::string>().c_str(), 100 * s["dense_accuracy"].get<double>(), "layer");
+  for (double r : s["ratios"]) std::printf(" %7.2f", r);
+  std::printf("\n");
+  for (auto& l : s["layers"]) {
+    std::printf("%-14s", l["layer"].get<std::string>().c_str());
+    for (auto& acc : l["accuracy"]) std::printf(" %7.2f", 100 * acc.get<double>());
+    std::printf("\n");
+  }
+  return 0;
+}
+
+// `--max-accuracy-loss`: the most compressed mapping within the bound, and the frontier.
+int run_search(PruneArgs& a, const po::variables_map& vm, const Network& net, const ArchConfig& arch,
+               const PruneData& d) {
+  if (!d.have) throw ConfigError("--max-accuracy-loss needs data (--data)");
+  if (a.search.state_dir.empty()) a.search.state_dir = a.out + ".search";
+  a.search.progress = !vm.count("quiet");
+  SearchResult sr = search_max_compression(net, arch, a.o, d.train, d.validation, &d.test, a.search);
+  sr.best.report["network_file"] = a.network;
+  sr.best.report["weights_file"] = a.weights;
+  sr.best.report["output"] = a.out;
+  sr.best.report["search"] = sr.search;
+  save_mapping(sr.best.mapping, a.out);
+  if (!a.report.empty()) write_json_atomic(a.report, sr.best.report);
+  print_table(sr.best.report);
+  std::printf("\nsearch: dense validation %.2f%%, bound %.2f%% (-%.2f points); budgets tried:\n",
+              100 * sr.search["reference_validation_accuracy"].get<double>(),
+              100 * sr.search["bound_validation_accuracy"].get<double>(), a.search.max_accuracy_loss);
+  std::printf("  %-8s %-11s %-10s %-8s %s\n", "keep", "compression", "validation", "test", "within bound");
+  for (const auto& row : sr.search["frontier"])
+    std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(),
+                row["compression"].get<double>(), 100 * row["validation_accuracy"].get<double>(),
+                row["test_accuracy"].is_number() ? 100 * row["test_accuracy"].get<double>() : -1.0,
+                row["within_bound"].get<bool>() ? "yes" : "no");
+  std::printf("chosen: keep %.4f\n", sr.search["chosen_keep_crossbars"].get<double>());
+  return 0;
+}
+
+int run_prune(int argc, char** argv) {
+  PruneArgs a;
+  po::options_description desc = prune_options(a);
   po::variables_map vm;
   if (!parse_options(argc, argv, desc, vm,
                      "usage: reram prune --network NET --weights W.npz --arch A.json --granularity G --optimizer O "
                      "--keep-crossbars X [--finetune-epochs N] -o MAPPING.json --report PRUNE.json\n" +
                          help_lists()))
     return 0;
-  o.exclude_first = !vm.count("include-first");
-  o.exclude_last = !vm.count("include-last");
-  o.train.progress = !vm.count("quiet");
-  o.train.seed = o.seed;
-  if (vm.count("quantize")) o.quantize = true;
-  o.measure_plain_epoch = vm.count("measure-plain-epoch") > 0;
-  if (!ratios_file.empty()) o.layer_ratios = load_ratios(ratios_file);
-  if (!sens_file.empty()) o.sensitivity = load_json_file(sens_file);
-  if (o.finetune_epochs < 0 || o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
-  if (o.train.threads < 0) throw ConfigError("--threads must be >= 0");
-  if (sens_split != "test" && sens_split != "train-tail")
-    throw ConfigError("--sensitivity-split must be test or train-tail, got '" + sens_split + "'");
-  if (sens_samples < 1) throw ConfigError("--sensitivity-samples must be >= 1");
-  if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
-
+  finish_options(a, vm);
   ArchConfig arch = arch_from_options(vm);
-  Network net = load_network(network);
-  if (!weights.empty()) load_weights_npz(net, weights);
-  if (!net.has_weights()) throw InputError(network + ": no weights (give --weights W.npz)");
-
-  Dataset train, test, validation;
-  bool have_data = data != "none";
-  if (have_data) {
-    const DataSource src = parse_data_source(data);
-    if (vm.count("sensitivity") && sens_split == "train-tail") {
-      test = load_data_for(src, "train", -1, net).tail(sens_samples);
-    } else {
-      test = load_data_for(src, "test", test_limit, net);
-    }
-    bool need_train = !vm.count("sensitivity");
-    if (need_train && vm.count("max-accuracy-loss")) {
-      // Validation: the last N training images; pruning and fine-tuning use the others.
-      Dataset all = load_data_for(src, "train", -1, net);
-      if (validation_samples < 1 || validation_samples >= all.size())
-        throw ConfigError("--validation-samples must be in 1.." + std::to_string(all.size() - 1) +
-                          " (the training split has " + std::to_string(all.size()) + " images)");
-      validation = all.tail(validation_samples);
-      train = all.head(all.size() - validation_samples).head(train_limit);
-    } else if (need_train) {
-      train = load_data_for(src, "train", train_limit, net);
-    }
-  }
-
-  if (vm.count("sensitivity")) {
-    if (!have_data) throw ConfigError("--sensitivity needs test data (--data)");
-    json s = sensitivity_analysis(net, arch, o, parse_list(sens_ratios), test);
-    s["network_file"] = network;
-    s["weights_file"] = weights;
-    s["data_split"] = sens_split == "test" ? "test (first " + std::to_string(test.size()) + ")"
-                                           : "train tail (last " + std::to_string(test.size()) + " training images)";
-    write_json_atomic(out, s);
-    std::printf("sensitivity (%s, dense accuracy %.2f%%): accuracy %% at crossbar keep ratio\n%-14s",
-                s["granularity"].get<std::string>().c_str(), 100 * s["dense_accuracy"].get<double>(), "layer");
-    for (double r : s["ratios"]) std::printf(" %7.2f", r);
-    std::printf("\n");
-    for (auto& l : s["layers"]) {
-      std::printf("%-14s", l["layer"].get<std::string>().c_str());
-      for (auto& a : l["accuracy"]) std::printf(" %7.2f", 100 * a.get<double>());
-      std::printf("\n");
-    }
-    return 0;
-  }
-
-  if (vm.count("max-accuracy-loss")) {
-    if (!have_data) throw ConfigError("--max-accuracy-loss needs data (--data)");
-    if (search.state_dir.empty()) search.state_dir = out + ".search";
-    search.progress = !vm.count("quiet");
-    SearchResult sr = search_max_compression(net, arch, o, train, validation, &test, search);
-    sr.best.report["network_file"] = network;
-    sr.best.report["weights_file"] = weights;
-    sr.best.report["output"] = out;
-    sr.best.report["search"] = sr.search;
-    save_mapping(sr.best.mapping, out);
-    if (!report.empty()) write_json_atomic(report, sr.best.report);
-    print_table(sr.best.report);
-    std::printf("\nsearch: dense validation %.2f%%, bound %.2f%% (-%.2f points); budgets tried:\n",
-                100 * sr.search["reference_validation_accuracy"].get<double>(),
-                100 * sr.search["bound_validation_accuracy"].get<double>(), search.max_accuracy_loss);
-    std::printf("  %-8s %-11s %-10s %-8s %s\n", "keep", "compression", "validation", "test", "within bound");
-    for (const auto& row : sr.search["frontier"])
-      std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(),
-                  row["compression"].get<double>(), 100 * row["validation_accuracy"].get<double>(),
-                  row["test_accuracy"].is_number() ? 100 * row["test_accuracy"].get<double>() : -1.0,
-                  row["within_bound"].get<bool>() ? "yes" : "no");
-    std::printf("chosen: keep %.4f\n", sr.search["chosen_keep_crossbars"].get<double>());
-    return 0;
-  }
-  PruneResult res = prune_network(net, arch, o, have_data ? &train : nullptr, have_data ? &test : nullptr);
-  res.report["network_file"] = network;
-  res.report["weights_file"] = weights;
-  res.report["output"] = out;
-  save_mapping(res.mapping, out);
-  if (!report.empty()) write_json_atomic(report, res.report);
+  Network net = load_network(a.network);
+  if (!a.weights.empty()) load_weights_npz(net, a.weights);
+  if (!net.has_weights()) throw InputError(a.network + ": no weights (give --weights W.npz)");
+  PruneData d = load_prune_data(a, vm, net);
+  if (vm.count("sensitivity")) return run_sensitivity(a, net, arch, d);
+  if (vm.count("max-accuracy-loss")) return run_search(a, vm, net, arch, d);
+  PruneResult res = prune_network(net, arch, a.o, d.have ? &d.train : nullptr, d.have ? &d.test : nullptr);
+  res.report["network_file"] = a.network;
+  res.report["weights_file"] = a.weights;
+  res.report["output"] = a.out;
+  save_mapping(res.mapping, a.out);
+  if (!a.report.empty()) write_json_atomic(a.report, res.report);
   print_table(res.report);
   return 0;
 }
