@@ -89,6 +89,74 @@ json load_recipe(const std::string& path, const po::variables_map& vm, TrainOpti
   return r;
 }
 
+// The checks of the options that can fail before any file is read.
+void check_train_options(const TrainOptions& t, int64_t train_limit, int64_t test_limit) {
+  if (t.epochs < 0) throw ConfigError("--epochs must be >= 0");
+  if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
+  // Checked again by the Trainer; here too so a typo fails before the data set is read.
+  if (t.optimizer != "sgd" && t.optimizer != "adam")
+    throw ConfigError("--optimizer: unknown optimizer '" + t.optimizer + "' (sgd | adam)");
+  if (t.schedule != "cosine" && t.schedule != "step" && t.schedule != "multistep" && t.schedule != "constant")
+    throw ConfigError("--schedule: unknown schedule '" + t.schedule + "' (cosine | step | multistep | constant)");
+  if (t.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
+  if (!(t.lr > 0)) throw ConfigError("--lr must be > 0");
+  if (t.threads < 0) throw ConfigError("--threads must be >= 0");
+}
+
+// What a run used and measured, for the --report file.
+struct TrainRun {
+  std::string network, recipe_path, weights, out;
+  json recipe;
+  bool started_from_weights = false;
+  int64_t train_limit = 0, test_limit = 0;
+  double initial_accuracy = -1, final_accuracy = 0, wall = 0;
+};
+
+json train_report(const TrainRun& run, const Network& net, const TrainOptions& t, const DataSource& src,
+                  const Dataset& train, const Dataset& test, const std::vector<EpochStats>& stats) {
+  json r;
+  r["reram_version"] = version();
+  r["command"] = "train";
+  r["network"] = run.network;
+  r["network_name"] = net.name;
+  if (!run.recipe.is_null()) r["recipe"] = {{"file", run.recipe_path}, {"contents", run.recipe}};
+  r["initial_weights"] = !run.weights.empty() ? run.weights : run.started_from_weights ? "network" : "seeded_init";
+  r["data"] = src.spec;
+  r["data_dir"] = src.path;
+  r["normalisation"] = {{"mean", train.mean}, {"std", train.std}};
+  r["train_size"] = train.size();
+  r["test_size"] = test.size();
+  r["output"] = run.out;
+  r["options"] = {{"epochs", t.epochs},
+                  {"batch_size", t.batch_size},
+                  {"lr", t.lr},
+                  {"optimizer", t.optimizer},
+                  {"momentum", t.momentum},
+                  {"weight_decay", t.weight_decay},
+                  {"schedule", t.schedule},
+                  {"step_size", t.step_size},
+                  {"gamma", t.gamma},
+                  {"milestones", t.milestones},
+                  {"seed", t.seed},
+                  {"augment", t.augment},
+                  {"augment_pad", t.augment_pad},
+                  {"threads", t.threads},
+                  {"train_limit", run.train_limit},
+                  {"test_limit", run.test_limit}};
+  json ep = json::array();
+  for (const EpochStats& s : stats)
+    ep.push_back({{"epoch", s.epoch + 1},
+                  {"loss", s.loss},
+                  {"train_accuracy", s.train_accuracy},
+                  {"test_accuracy", s.test_accuracy},
+                  {"seconds", s.seconds}});
+  r["epochs"] = ep;
+  if (run.initial_accuracy >= 0) r["initial_test_accuracy"] = run.initial_accuracy;
+  r["final_test_accuracy"] = run.final_accuracy;
+  r["wall_seconds"] = run.wall;
+  return r;
+}
+
 int run_train(int argc, char** argv) {
   TrainOptions t;
   std::string network, weights, data = "fashion-mnist", out, report, recipe_path, milestones;
@@ -138,17 +206,7 @@ int run_train(int argc, char** argv) {
   if (t.schedule == "multistep" && t.milestones.empty())
     throw ConfigError("the multistep schedule needs milestones (--milestones, epochs, ascending)");
   t.progress = !vm.count("quiet");
-  if (t.epochs < 0) throw ConfigError("--epochs must be >= 0");
-  if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
-  // Checked again by the Trainer; here too so a typo fails before the data set is read.
-  if (t.optimizer != "sgd" && t.optimizer != "adam")
-    throw ConfigError("--optimizer: unknown optimizer '" + t.optimizer + "' (sgd | adam)");
-  if (t.schedule != "cosine" && t.schedule != "step" && t.schedule != "multistep" && t.schedule != "constant")
-    throw ConfigError("--schedule: unknown schedule '" + t.schedule + "' (cosine | step | multistep | constant)");
-  if (t.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
-  if (!(t.lr > 0)) throw ConfigError("--lr must be > 0");
-  if (t.threads < 0) throw ConfigError("--threads must be >= 0");
-
+  check_train_options(t, train_limit, test_limit);
   auto t0 = std::chrono::steady_clock::now();
   if (vm.count("from-scratch") && !weights.empty()) throw ConfigError("--from-scratch conflicts with --weights");
   Network net = load_network(network);
@@ -171,47 +229,19 @@ int run_train(int argc, char** argv) {
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!report.empty()) {
-    json r;
-    r["reram_version"] = version();
-    r["command"] = "train";
-    r["network"] = network;
-    r["network_name"] = net.name;
-    if (!recipe.is_null()) r["recipe"] = {{"file", recipe_path}, {"contents", recipe}};
-    r["initial_weights"] = !weights.empty() ? weights : started_from_weights ? "network" : "seeded_init";
-    r["data"] = src.spec;
-    r["data_dir"] = src.path;
-    r["normalisation"] = {{"mean", train.mean}, {"std", train.std}};
-    r["train_size"] = train.size();
-    r["test_size"] = test.size();
-    r["output"] = out;
-    r["options"] = {{"epochs", t.epochs},
-                    {"batch_size", t.batch_size},
-                    {"lr", t.lr},
-                    {"optimizer", t.optimizer},
-                    {"momentum", t.momentum},
-                    {"weight_decay", t.weight_decay},
-                    {"schedule", t.schedule},
-                    {"step_size", t.step_size},
-                    {"gamma", t.gamma},
-                    {"milestones", t.milestones},
-                    {"seed", t.seed},
-                    {"augment", t.augment},
-                    {"augment_pad", t.augment_pad},
-                    {"threads", t.threads},
-                    {"train_limit", train_limit},
-                    {"test_limit", test_limit}};
-    json ep = json::array();
-    for (const EpochStats& s : stats)
-      ep.push_back({{"epoch", s.epoch + 1},
-                    {"loss", s.loss},
-                    {"train_accuracy", s.train_accuracy},
-                    {"test_accuracy", s.test_accuracy},
-                    {"seconds", s.seconds}});
-    r["epochs"] = ep;
-    if (initial_accuracy >= 0) r["initial_test_accuracy"] = initial_accuracy;
-    r["final_test_accuracy"] = final_accuracy;
-    r["wall_seconds"] = wall;
-    write_json_atomic(report, r);
+    TrainRun run;
+    run.network = network;
+    run.recipe_path = recipe_path;
+    run.weights = weights;
+    run.out = out;
+    run.recipe = recipe;
+    run.started_from_weights = started_from_weights;
+    run.train_limit = train_limit;
+    run.test_limit = test_limit;
+    run.initial_accuracy = initial_accuracy;
+    run.final_accuracy = final_accuracy;
+    run.wall = wall;
+    write_json_atomic(report, train_report(run, net, t, src, train, test, stats));
   }
   std::printf("%s: test accuracy %.2f%% after %d epochs (%.0f s); weights -> %s\n", net.name.c_str(),
               100 * final_accuracy, t.epochs, wall, out.c_str());
