@@ -5,6 +5,7 @@
 // result never depends on the order SystemC runs processes in one time step).
 //
 // Only this header, hw.cpp and noc.cpp include SystemC.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pruning/core/int_math.h"
 #include "sim/model.h"
 
 namespace reram::sim {
@@ -136,7 +138,7 @@ class Noc : public sc_core::sc_module {
     ReqKey key;
     Transfer* tr;
     const Route* route;
-    int64_t duration;
+    int64_t duration;  // link_cycles of the packet
     uint32_t pkt, hop;
     bool operator>(const Flight& o) const {
       if (ready != o.ready) return ready > o.ready;
@@ -145,6 +147,8 @@ class Noc : public sc_core::sc_module {
   };
   void run();
   void wake_at(int64_t cycle);  // phase 1 of `cycle` (requests are made at phase 0)
+  // Cycles one packet holds a link (at least one, as a SharedResource grant): both models.
+  int64_t link_cycles(int64_t bits) const { return std::max<int64_t>(1, ceil_div(bits, link_bits_)); }
   const int64_t hop_latency_, link_bits_;
   std::vector<Link> links_;
   std::vector<Flight> heap_;  // min-heap on (ready, key): popped in the order links grant

@@ -56,7 +56,7 @@ void Noc::send(Transfer* tr, const std::vector<const Route*>& routes, const std:
     }
     ReqKey key = base;
     key.item = static_cast<int64_t>(i) * 256;
-    heap_.push_back({ready, key, tr, routes[i], ceil_div(packets[i].bits, link_bits_), static_cast<uint32_t>(i), 0});
+    heap_.push_back({ready, key, tr, routes[i], link_cycles(packets[i].bits), static_cast<uint32_t>(i), 0});
     std::push_heap(heap_.begin(), heap_.end(), std::greater<Flight>());
     ++tr->left;
   }
@@ -75,7 +75,7 @@ const Noc::Flow& Noc::flow_of(const std::vector<const Route*>& routes, const std
       f.has_local = true;
       continue;
     }
-    const int64_t d = std::max<int64_t>(1, ceil_div(packets[i].bits, link_bits_));
+    const int64_t d = link_cycles(packets[i].bits);
     int32_t prev = -1;
     for (size_t h = 0; h < r.size(); ++h) {
       auto [at, added] = index.try_emplace(r[h], static_cast<int32_t>(links.size()));
@@ -172,7 +172,7 @@ void Noc::run() {
     heap_.pop_back();
     Link& l = links_[static_cast<size_t>((*f.route)[f.hop])];
     const int64_t start = std::max(tc, l.next_free);
-    const int64_t end = start + std::max<int64_t>(1, f.duration);
+    const int64_t end = start + f.duration;
     l.next_free = end;
     l.busy += end - start;
     ++l.grants;
