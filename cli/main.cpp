@@ -1,4 +1,6 @@
 // The `reram` command line: `reram <verb> [options]`. Each verb lives in cli/cmd_<verb>.cpp.
+#include <malloc.h>
+
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
@@ -84,6 +86,12 @@ void print_help() {
 
 int main(int argc, char** argv) {
   using namespace reram::cli;
+  // Keep freed memory in the process for reuse instead of returning every large block to
+  // the kernel and faulting it in again: a 32x32 VGG-16 run allocates and frees its
+  // weight tensors and a million small structures, and spent a fifth of its time in
+  // page faults (docs/simulator.md, "Speed").
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     print_help();
     return argc < 2 ? 1 : 0;

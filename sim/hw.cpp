@@ -22,15 +22,25 @@ int64_t now_ps() { return static_cast<int64_t>(sc_core::sc_time_stamp().value())
 
 // ---------------------------------------------------------------------------
 
-SharedResource::SharedResource(sc_core::sc_module_name name) : sc_module(name) {
-  SC_METHOD(arbitrate);
+Arbiter::Arbiter(sc_core::sc_module_name name) : sc_module(name) {
+  SC_METHOD(run);
   sensitive << ev_;
   dont_initialize();
 }
 
-void SharedResource::request(Request* r) {
-  pending_.push_back(r);
+void Arbiter::schedule(SharedResource* r) {
+  due_.push_back(r);
   ev_.notify(ps(1));  // an earlier pending notification wins; all requests of this phase join it
+}
+
+void Arbiter::run() {
+  for (SharedResource* r : due_) r->arbitrate();
+  due_.clear();
+}
+
+void SharedResource::request(Request* r) {
+  if (pending_.empty()) arbiter_.schedule(this);
+  pending_.push_back(r);
 }
 
 void SharedResource::arbitrate() {
@@ -54,12 +64,12 @@ std::vector<std::unique_ptr<Block>> make_blocks(const std::vector<BlockSpec>& sp
   return b;
 }
 
-Tile::Tile(sc_core::sc_module_name name, const std::vector<int>& pe_crossbars, const std::vector<BlockSpec>& blocks,
+Tile::Tile(Arbiter& arbiter, const std::vector<int>& pe_crossbars, const std::vector<BlockSpec>& blocks,
            const std::map<int, std::vector<BlockSpec>>& pe_blocks)
-    : sc_module(name), buffer("buffer"), units("units"), blocks(make_blocks(blocks)) {
+    : buffer(arbiter), units(arbiter), blocks(make_blocks(blocks)) {
   for (const auto& [pe, specs] : pe_blocks) {
     int xb = pe >= 0 && pe < static_cast<int>(pe_crossbars.size()) ? pe_crossbars[static_cast<size_t>(pe)] : 0;
-    pes.push_back(std::make_unique<Pe>(("pe_" + std::to_string(pe)).c_str(), xb, specs));
+    pes.push_back(std::make_unique<Pe>(xb, specs));
   }
 }
 
@@ -117,7 +127,7 @@ void LayerController::wait_delivered(const LayerController& p, int64_t v) {
     else if (p.delivered[static_cast<size_t>(v)] < 0)
       wait(p.progress);
     else
-      wait_until(p.delivered[static_cast<size_t>(v)] + 1);
+      wait_until(std::max(not_before_, p.delivered[static_cast<size_t>(v)] + 1));
   }
 }
 
@@ -140,10 +150,11 @@ void LayerController::issue_thread() {
       if (need < 0) continue;
       int64_t idx = b * work.producer_positions[k] + need;
       if (work.producers[k] < 0)
-        wait_until(chip_.input_arrival(idx));
+        wait_until(std::max(not_before_, chip_.input_arrival(idx)));
       else
         wait_delivered(*chip_.layers[static_cast<size_t>(work.producers[k])], idx);
     }
+    wait_until(not_before_);
     // Input fetch from each tile's buffer over its bus into the PE input registers.
     int64_t fetch_end = now_cycle();
     for (size_t i = 0; i < work.tiles.size(); ++i) {
@@ -176,7 +187,7 @@ void LayerController::issue_thread() {
       wait_until(s);
       ready_.emplace_back(g, ready);
       ready_ev_.notify();
-      wait_until(s + 1);  // the input register is refilled from the next cycle on
+      not_before_ = s + 1;  // the input register is refilled from the next cycle on
     } else {
       fetched_.emplace_back(g, fetch_end);
       while (!(started_vector_ >= g && started_cycle_ < now_cycle())) wait(chip_.clock->posedge_event());
@@ -432,7 +443,8 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
     : sc_module(name),
       cfg(c),
       noc("noc", c.timing.hop_latency, c.timing.link_bits_per_cycle, c.timing.noc_flow),
-      offchip("offchip") {
+      arbiter("arbiter"),
+      offchip(arbiter) {
   const Workload& w = *cfg.work;
   if (cfg.clocked) clock = std::make_unique<sc_core::sc_clock>("clk", ps(kPsPerCycle));
   // Every block that exists or acts, sorted to its parent module.
@@ -454,9 +466,8 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
       chip_blocks.push_back(b);
   }
   for (int tile = 0; tile < w.tiles_used; ++tile)
-    tiles.push_back(std::make_unique<Tile>(("tile_" + std::to_string(tile)).c_str(),
-                                           w.pe_crossbars[static_cast<size_t>(tile)], tile_blocks[tile],
-                                           pe_blocks[tile]));
+    tiles.push_back(
+        std::make_unique<Tile>(arbiter, w.pe_crossbars[static_cast<size_t>(tile)], tile_blocks[tile], pe_blocks[tile]));
   // Routers and the links packets use; every route is known before simulation starts.
   std::map<int, std::set<int>> links;
   for (int r : w.routers_used) links[r];
@@ -465,7 +476,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
       for (const auto& p : *ps)
         for (const auto& [a, b] : cfg.noc.route(p.src, p.dst)) links[a].insert(b);
   for (const auto& [r, dst] : links) {
-    routers[r] = std::make_unique<Router>(("router_" + std::to_string(r)).c_str(), r, router_blocks[r]);
+    routers[r] = std::make_unique<Router>(r, router_blocks[r]);
     for (int d : dst) routers[r]->out_links[d] = noc.add_link();
   }
   blocks = make_blocks(chip_blocks);
@@ -497,8 +508,7 @@ const Noc::Route& Chip::route_links(int src_tile, int dst_tile) {
   return routes_.emplace(key, std::move(l)).first->second;
 }
 
-Router::Router(sc_core::sc_module_name name, int id, const std::vector<BlockSpec>& blocks)
-    : sc_module(name), id(id), blocks(make_blocks(blocks)) {}
+Router::Router(int id, const std::vector<BlockSpec>& blocks) : id(id), blocks(make_blocks(blocks)) {}
 
 int64_t Chip::input_arrival(int64_t pixel) const {
   double bits_per_pixel =

@@ -12,6 +12,27 @@
 namespace reram::sim {
 
 namespace {
+const std::vector<std::string>& names_in_order() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& c : cost::components()) v.push_back(c.name);
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
+  return names;
+}
+}  // namespace
+
+int component_id(const std::string& name) {
+  const auto& v = names_in_order();
+  const auto it = std::lower_bound(v.begin(), v.end(), name);
+  if (it == v.end() || *it != name) throw std::logic_error("sim: '" + name + "' is not a catalogue component");
+  return static_cast<int>(it - v.begin());
+}
+
+const std::string& component_name(int id) { return names_in_order().at(static_cast<size_t>(id)); }
+
+namespace {
 
 // Cycles covering `ns` (at least one); the epsilon keeps exact multiples exact.
 int64_t to_cycles(double ns, double cycle_ns) {

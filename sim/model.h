@@ -42,11 +42,16 @@ TimingParams timing_params(const ArchConfig& a);
 
 // One group of identical hardware blocks: a component (technology name) of one PE, one
 // tile, one router or the chip. The SystemC model has one Block module per BlockRef.
+// Catalogue components numbered in name order, so that BlockRefs sort as they would by
+// name: a BlockRef is a few integers (a million of them at 32x32 crossbars).
+int component_id(const std::string& name);  // std::logic_error for a name not in the catalogue
+const std::string& component_name(int id);
 struct BlockRef {
   enum Level { kPe = 0, kTile = 1, kRouter = 2, kChip = 3 };
   int level = kChip;
   int tile = -1, pe = -1, router = -1;
-  std::string component;
+  int component = -1;  // component_id()
+  const std::string& name() const { return component_name(component); }
   bool operator<(const BlockRef& o) const {
     return std::tie(level, tile, pe, router, component) < std::tie(o.level, o.tile, o.pe, o.router, o.component);
   }

@@ -199,13 +199,13 @@ Totals energy_and_area(const std::vector<const Block*>& blocks, const ArchConfig
   std::map<std::string, Sum> by_comp;
   std::map<int, Sum> by_tile;
   for (const Block* b : blocks) {
-    const ComponentTech& t = a.tech(b->ref.component);
+    const ComponentTech& t = a.tech(b->ref.name());
     Sum x;
     x.instances = b->instances;
     x.area = b->instances * t.area_mm2;
     x.leak = b->instances * t.leakage_mw * latency_ns;  // mW x ns = pJ
     x.dyn = b->energy_pj;
-    Sum& c = by_comp[b->ref.component];
+    Sum& c = by_comp[b->ref.name()];
     c.instances += x.instances;
     c.area += x.area;
     c.leak += x.leak;

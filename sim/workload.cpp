@@ -18,8 +18,8 @@ namespace {
 // Counts `n` actions per vector of layer `lw` on block `r` (and in the layer's
 // per-component breakdown), each costing `e_pj`.
 void add_action(LayerWork& lw, const BlockRef& r, double n, double e_pj) {
-  lw.actions_per_vector[r.component] += n;
-  lw.energy_per_vector[r.component] += n * e_pj;
+  lw.actions_per_vector[r.name()] += n;
+  lw.energy_per_vector[r.name()] += n * e_pj;
   if (n != 0.0) {
     lw.block_actions_per_vector[r] += n;
     lw.block_energy_per_vector[r] += n * e_pj;
@@ -30,13 +30,13 @@ BlockRef tile_block(int tile, const std::string& c) {
   BlockRef r;
   r.level = BlockRef::kTile;
   r.tile = tile;
-  r.component = c;
+  r.component = component_id(c);
   return r;
 }
 
 BlockRef chip_block(const std::string& c) {
   BlockRef r;
-  r.component = c;
+  r.component = component_id(c);
   return r;
 }
 
@@ -44,21 +44,23 @@ BlockRef router_block(int router) {
   BlockRef r;
   r.level = BlockRef::kRouter;
   r.router = router;
-  r.component = "router";
+  static const int id = component_id("router");
+  r.component = id;
   return r;
 }
 
 // A stored index field: at least 1 bit, even for one item.
 int64_t index_width(int64_t range) { return std::max<int64_t>(1, index_bits(range)); }
 
-BlockRef pe_block(int tile, int pe, const std::string& c) {
+BlockRef pe_block(int tile, int pe, int component) {
   BlockRef r;
   r.level = BlockRef::kPe;
   r.tile = tile;
   r.pe = pe;
-  r.component = c;
+  r.component = component;
   return r;
 }
+BlockRef pe_block(int tile, int pe, const std::string& c) { return pe_block(tile, pe, component_id(c)); }
 
 // The per-crossbar actions of one layer, summed per PE and per component in crossbar order
 // (the sums add_action would make, crossbar by crossbar), then written into the layer.
@@ -83,7 +85,9 @@ class PeActions {
     double n[kSlots] = {}, e[kSlots] = {};
     bool nonzero[kSlots] = {};
   };
-  explicit PeActions(const ArchConfig& a) : a_(a) {}
+  explicit PeActions(const ArchConfig& a) : a_(a) {
+    for (int s = 0; s < kSlots; ++s) id_[s] = component_id(kName[s]);
+  }
   Sums& of(int tile, int pe) {
     if (tile != last_tile_ || pe != last_pe_ || !last_) {
       last_ = &pes_[{tile, pe}];
@@ -119,7 +123,7 @@ class PeActions {
     for (const auto& [at, sums] : pes_)
       for (int s = 0; s < kSlots; ++s) {
         if (!sums.nonzero[s]) continue;
-        const BlockRef r = pe_block(at.first, at.second, kName[s]);
+        const BlockRef r = pe_block(at.first, at.second, id_[s]);
         lw.block_actions_per_vector[r] += sums.n[s];
         lw.block_energy_per_vector[r] += sums.e[s];
       }
@@ -130,6 +134,7 @@ class PeActions {
                                                 "adc_mux",       "shift_add",    "input_register", "output_register",
                                                 "pe_controller", "input_gather", "index_memory",   "output_recombine"};
   const ArchConfig& a_;
+  int id_[kSlots] = {};
   double per_action_[kSlots] = {};
   bool known_[kSlots] = {};
   double n_[kSlots] = {}, e_[kSlots] = {};
@@ -241,7 +246,7 @@ class WorkloadBuilder {
  private:
   // Every action is counted twice: per component (the layer's breakdown) and by the block
   // that performs it (which the energy model reads back), at its component's energy.
-  void act(LayerWork& lw, const BlockRef& r, double n) const { add_action(lw, r, n, a.tech(r.component).energy_pj); }
+  void act(LayerWork& lw, const BlockRef& r, double n) const { add_action(lw, r, n, a.tech(r.name()).energy_pj); }
 
   // Measured input bit densities per mapped layer (< 0: the models' default).
   void read_densities(const std::map<std::string, double>& input_density) {
@@ -299,6 +304,7 @@ class WorkloadBuilder {
     for (const cost::ComponentInfo& c : cost::components()) {
       if (c.level != Level::Pe) continue;
       const double n = c.instances(a);
+      const int id = component_id(c.name);
       if (c.per_crossbar) {
         // n / crossbars per PE for each of its crossbars (added one by one, as a walk over
         // the crossbars would, so the sums do not depend on how they are counted).
@@ -309,10 +315,10 @@ class WorkloadBuilder {
             if (k == 0) continue;
             double v = 0;
             for (int i = 0; i < k; ++i) v += each;
-            w.block_instances[pe_block(static_cast<int>(tile), static_cast<int>(pe), c.name)] += v;
+            w.block_instances[pe_block(static_cast<int>(tile), static_cast<int>(pe), id)] += v;
           }
       } else if (n > 0) {
-        for (const auto& [tile, pe] : pes) w.block_instances[pe_block(tile, pe, c.name)] += n;
+        for (const auto& [tile, pe] : pes) w.block_instances[pe_block(tile, pe, id)] += n;
       }
     }
     std::set<int> routers;

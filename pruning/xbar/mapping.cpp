@@ -155,10 +155,7 @@ Mapping map_dense(Network input, const ArchConfig& arch) {
   if (m.network.has_weights()) {
     for (auto& L : m.layers) {  // every weight is one cell of M (off-group cells are structural zeros)
       const LayerMatrixView M(m.network.layers[static_cast<size_t>(L.network_layer)]);
-      L.weights_kept = 0;
-      for (int64_t c = 0; c < L.view.cols; ++c)
-        for (int64_t r = 0; r < L.view.rows; ++r)
-          if (M(r, c) != 0.0f) ++L.weights_kept;
+      L.weights_kept = static_cast<int64_t>((M.matrix().array() != 0.0f).count());
     }
   }
   count_occupancy(m, arch.ou_rows_eff(), arch.ou_cols_eff());
@@ -197,23 +194,38 @@ void place_crossbars(Mapping& m, const ArchConfig& arch) {
 void count_occupancy(Mapping& m, int ou_rows, int ou_cols) {
   if (!m.network.has_weights()) return;
   const int bpw = m.geometry.slices() * m.geometry.sign_factor();
+  std::vector<float> column;
   for (size_t li = 0; li < m.layers.size(); ++li) {
     const MappedLayer& L = m.layers[li];
     const LayerMatrixView M(m.network.layers[static_cast<size_t>(L.network_layer)]);
     for (int id : L.crossbars) {
       PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
-      int64_t nr = static_cast<int64_t>(x.rows.size()), nc = static_cast<int64_t>(x.cols.size());
-      int64_t our = ceil_div(nr, ou_rows), ouc = ceil_div(nc * bpw, ou_cols);
+      const int64_t nr = static_cast<int64_t>(x.rows.size()), nc = static_cast<int64_t>(x.cols.size());
+      const int64_t our = ceil_div(nr, ou_rows), ouc = ceil_div(nc * bpw, ou_cols);
+      // Rows held in order without gaps (every dense and most pruned crossbars) are read
+      // straight from the column-major matrix; others are gathered first.
+      const bool contiguous =
+          nr > 0 && x.rows.back() - x.rows.front() == nr - 1 && std::is_sorted(x.rows.begin(), x.rows.end());
+      column.resize(static_cast<size_t>(nr));
       std::vector<char> active(static_cast<size_t>(our * ouc), 0);
       int64_t nz = 0;
       for (int64_t j = 0; j < nc; ++j) {
-        int64_t c = x.cols[static_cast<size_t>(j)];
+        const int64_t c = x.cols[static_cast<size_t>(j)];
+        const float* v = column.data();
+        if (contiguous) {
+          v = M.matrix().data() + c * M.matrix().rows() + x.rows.front();
+        } else {
+          for (int64_t i = 0; i < nr; ++i) column[static_cast<size_t>(i)] = M(x.rows[static_cast<size_t>(i)], c);
+        }
         // Bit lines of logical column j: [j*bpw, (j+1)*bpw); the OU columns they touch.
-        int64_t oc0 = j * bpw / ou_cols, oc1 = ((j + 1) * bpw - 1) / ou_cols;
-        for (int64_t i = 0; i < nr; ++i) {
-          if (M(x.rows[static_cast<size_t>(i)], c) == 0.0f) continue;
-          ++nz;
-          for (int64_t oc = oc0; oc <= oc1; ++oc) active[static_cast<size_t>((i / ou_rows) * ouc + oc)] = 1;
+        const int64_t oc0 = j * bpw / ou_cols, oc1 = ((j + 1) * bpw - 1) / ou_cols;
+        for (int64_t orow = 0; orow < our; ++orow) {
+          const int64_t i1 = std::min(nr, (orow + 1) * ou_rows);
+          int64_t block_nz = 0;
+          for (int64_t i = orow * ou_rows; i < i1; ++i) block_nz += v[i] != 0.0f;
+          if (block_nz == 0) continue;
+          nz += block_nz;
+          for (int64_t oc = oc0; oc <= oc1; ++oc) active[static_cast<size_t>(orow * ouc + oc)] = 1;
         }
       }
       x.nonzeros = nz;
