@@ -10,7 +10,7 @@
 #           cifar10/resnet18 cifar10/vgg8 cifar10/resnet20 fmnist/vgg_fmnist fmnist/resnet_fmnist fmnist/lenet5"
 #     ONNX="resnet50 vgg16 densenet121 mobilenet_v2"  (torchvision exports made here by scripts/export_onnx.py)
 #     SHAPES="32x32 64x64 128x128 256x256 512x512 64x256 256x64"  DATAFLOWS="layer pipelined"  BATCHES="1 8"
-#     LIMIT=60  FIT=1  MATRIX=1  NOC=packet (chip.noc.model: packet | flow)
+#     LIMIT=60  FIT=1  MATRIX=1  NOC=flow (chip.noc.model: flow | packet)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -21,7 +21,7 @@ shapes=${SHAPES:-"32x32 64x64 128x128 256x256 512x512 64x256 256x64"}
 dataflows=${DATAFLOWS:-"layer pipelined"}
 batches=${BATCHES:-"1 8"}
 limit=${LIMIT:-60}
-noc=${NOC:-packet}
+noc=${NOC:-flow}
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 declare -a labels=() files=()
 for n in $nets; do labels+=("$n"); files+=("$root/workloads/$n.json"); done

@@ -82,7 +82,7 @@ struct NocParams {
   int flit_bits = 32;
   int link_width_bits = 32;
   int hop_latency_cycles = 1;
-  std::string model = "packet";  // packet (hop by hop) | flow (one reservation per link and transfer)
+  std::string model = "flow";  // flow (one reservation per link and transfer) | packet (hop by hop)
 };
 
 struct ChipParams {

@@ -102,18 +102,26 @@ class SimClocked : public ::testing::TestWithParam<ClockedCase> {};
 
 TEST_P(SimClocked, SameCyclesAsEventDriven) {
   const ClockedCase& c = GetParam();
-  ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/" + c.arch, c.sets);
-  Network n = c.net == 0   ? simtest::linear_net(300, 40)
-              : c.net == 1 ? simtest::small_cnn()
-              : c.net == 2 ? simtest::residual_net()
-                           : simtest::chain_1x1(4, 1024, 256, 4);
-  json ev = run(n, a, c.dataflow, false, c.batch);
-  json ck = run(n, a, c.dataflow, true, c.batch);
-  EXPECT_EQ(ev["cycles"].get<int64_t>(), ck["cycles"].get<int64_t>());
-  ASSERT_EQ(ev["layers"].size(), ck["layers"].size());
-  for (size_t i = 0; i < ev["layers"].size(); ++i) EXPECT_EQ(ev["layers"][i]["cycles"], ck["layers"][i]["cycles"]);
-  EXPECT_EQ(ev["energy_pj"]["total"], ck["energy_pj"]["total"]);
-  if (std::string(c.name).rfind("xbar32", 0) == 0) EXPECT_GE(ev["tiles_used"].get<int>(), 20) << "not many tiles";
+  // Every case under both NoC models (flow, the default, and packet).
+  for (const char* model : {"flow", "packet"}) {
+    std::vector<std::string> sets = c.sets;
+    sets.push_back(std::string("chip.noc.model=\"") + model + "\"");
+    ArchConfig a = load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/" + c.arch, sets);
+    Network n = c.net == 0   ? simtest::linear_net(300, 40)
+                : c.net == 1 ? simtest::small_cnn()
+                : c.net == 2 ? simtest::residual_net()
+                             : simtest::chain_1x1(4, 1024, 256, 4);
+    json ev = run(n, a, c.dataflow, false, c.batch);
+    json ck = run(n, a, c.dataflow, true, c.batch);
+    EXPECT_EQ(ev["cycles"].get<int64_t>(), ck["cycles"].get<int64_t>()) << model;
+    ASSERT_EQ(ev["layers"].size(), ck["layers"].size());
+    for (size_t i = 0; i < ev["layers"].size(); ++i)
+      EXPECT_EQ(ev["layers"][i]["cycles"], ck["layers"][i]["cycles"]) << model;
+    EXPECT_EQ(ev["energy_pj"]["total"], ck["energy_pj"]["total"]) << model;
+    if (std::string(c.name).rfind("xbar32", 0) == 0) {
+      EXPECT_GE(ev["tiles_used"].get<int>(), 20) << "not many tiles";
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -165,26 +173,6 @@ INSTANTIATE_TEST_SUITE_P(
                      "precision.dac_bits=1"},
                     "pipelined",
                     2,
-                    "puma.json"},
-        // The flow NoC model (one reservation per link and transfer) on the NoC-heavy cases.
-        ClockedCase{"flow_xbar32_many_tiles",
-                    0,
-                    {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2",
-                     "chip.noc.model=\"flow\""},
-                    "layer",
-                    2},
-        ClockedCase{"flow_xbar32_res_pipe",
-                    2,
-                    {"chip.tiles=\"auto\"", "crossbar.rows=32", "crossbar.cols=32", "tile.pes=1", "pe.crossbars=2",
-                     "chip.noc.model=\"flow\""},
-                    "pipelined",
-                    1},
-        ClockedCase{"flow_puma_noc_bound",
-                    3,
-                    {"chip.tiles=16", "chip.noc.topology=mesh", "chip.noc.tiles_per_router=1", "precision.input_bits=4",
-                     "precision.dac_bits=1", "chip.noc.model=\"flow\""},
-                    "pipelined",
-                    2,
                     "puma.json"}),
     [](const ::testing::TestParamInfo<ClockedCase>& i) { return std::string(i.param.name); });
 
@@ -214,12 +202,13 @@ TEST(SimNocFlow, CloseToPacketModel) {
   };
   for (const auto& c : cases) {
     const std::string path = std::string(RERAM_SOURCE_DIR) + "/arch_configs/" + c.arch;
-    std::vector<std::string> flow_sets = c.sets;
+    std::vector<std::string> flow_sets = c.sets, packet_sets = c.sets;
     flow_sets.push_back("chip.noc.model=\"flow\"");
+    packet_sets.push_back("chip.noc.model=\"packet\"");
     Network n = c.net == 0   ? simtest::linear_net(300, 40)
                 : c.net == 2 ? simtest::residual_net()
                              : simtest::chain_1x1(4, 1024, 256, 4);
-    json packet = run(n, load_arch(path, c.sets), c.dataflow, false, 2);
+    json packet = run(n, load_arch(path, packet_sets), c.dataflow, false, 2);
     json flow = run(n, load_arch(path, flow_sets), c.dataflow, false, 2);
     ASSERT_GT(packet["resources"]["noc_packet_hops"].get<int64_t>(), 0);
     EXPECT_EQ(packet["resources"], flow["resources"]);
@@ -577,7 +566,9 @@ TEST(SimPhysical, ArrayAreaStaysPeripheryFallsWithCrossbarSize) {
   for (double x : xbar) mean += x / xbar.size();
   for (size_t i = 0; i < xbar.size(); ++i) {
     EXPECT_NEAR(xbar[i], mean, 0.3 * mean) << "size index " << i;
-    if (i) EXPECT_LT(periphery[i], periphery[i - 1]) << "size index " << i;
+    if (i) {
+      EXPECT_LT(periphery[i], periphery[i - 1]) << "size index " << i;
+    }
   }
 }
 
