@@ -39,7 +39,7 @@ void add_arch_options(po::options_description& desc) {
   desc.add_options()("arch", po::value<std::string>()->required(),
                      "architecture config (JSON), e.g. arch_configs/isaac.json")(
       "set", po::value<std::vector<std::string>>()->composing(),
-      "override an arch key, e.g. --set crossbar.rows=64 (repeatable)");
+      "override an arch key, e.g. --set crossbar.rows=64 (repeatable; every key: reram models --keys)");
 }
 
 ArchConfig arch_from_options(const po::variables_map& vm, bool warn) {

@@ -5,10 +5,10 @@
 # reram's figures beside MNSIM's measured ones (results/peers/mnsim/mnsim.csv, variant "ratio",
 # measured with the commands in results/peers/mnsim/README.md) with the direction of each trend.
 #   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]      (LIMIT=seconds per run, default 600;
-#                                                         NOC=packet|flow: chip.noc.model, default packet)
+#                                                         NOC=flow|packet: chip.noc.model, default flow)
 set -euo pipefail
 limit="${LIMIT:-600}"
-noc="${NOC:-packet}"
+noc="${NOC:-flow}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 out="${2:-$root/results/peers/mnsim}"

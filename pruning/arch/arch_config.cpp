@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "pruning/arch/arch_fields.h"
 #include "pruning/core/error.h"
 #include "pruning/cost/catalogue.h"
 #include "pruning/cost/physical.h"
@@ -100,25 +101,6 @@ template <class T>
 void positive(const JsonReader& r, const std::string& key, T v) {
   if (!(v > 0)) r.fail(key, "must be positive (got " + std::to_string(v) + ")");
 }
-template <class T>
-void non_negative(const JsonReader& r, const std::string& key, T v) {
-  if (v < 0) r.fail(key, "must not be negative (got " + std::to_string(v) + ")");
-}
-
-// A number, or "auto" (resolved later from a cost model). Absent: `fallback`, not auto.
-double num_or_auto(JsonReader& r, const std::string& key, double fallback, bool& is_auto) {
-  is_auto = false;
-  if (!r.has(key)) return fallback;
-  const json& v = r.raw(key);
-  if (v.is_string()) {
-    if (v.get<std::string>() != "auto")
-      r.fail(key, "must be a number or \"auto\" (got \"" + v.get<std::string>() + "\")");
-    is_auto = true;
-    return fallback;
-  }
-  if (!v.is_number()) r.fail(key, "must be a number or \"auto\" (got " + v.dump() + ")");
-  return v.get<double>();
-}
 
 // Builds a component's cost model from its technology entry.
 TechEntry read_tech(const json& entry, const std::string& component, const std::string& where) {
@@ -136,11 +118,6 @@ TechEntry read_tech(const json& entry, const std::string& component, const std::
   return t;
 }
 
-// Latency keys as given in the config: a number, "auto", or absent.
-struct LatencyKeys {
-  bool read_given = false, read_auto = false, adc_given = false, adc_auto = false;
-};
-
 ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
   return a.technology.at(component).impl->cost({&a, component});
 }
@@ -148,7 +125,7 @@ ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
 // Resolves the "auto" values (ADC bits, crossbar read and ADC conversion latency) and
 // evaluates every component's model at the config's operating point. An absent latency
 // key means "auto" when the component's model computes a latency, else the old default.
-void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where) {
+void resolve_costs(ArchConfig& a, const arch::ReadContext& k, const std::string& where) {
   if (a.precision.adc_bits_auto) a.precision.adc_bits = a.lossless_adc_bits();
   if (a.nonideal.ir_drop_wire) {
     // The functional model's kappa = G_max R_seg (rows - 1 + cols - 1) from the same line
@@ -171,9 +148,10 @@ void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where
                         "', which computes no latency; give a number or a physical model");
     return has;
   };
-  a.crossbar.read_latency_auto =
-      latency_model("crossbar", "crossbar.read_latency_ns", k.read_auto) && (k.read_auto || !k.read_given);
-  a.pe.adc_latency_auto = latency_model("adc", "pe.adc_latency_ns", k.adc_auto) && (k.adc_auto || !k.adc_given);
+  a.crossbar.read_latency_auto = latency_model("crossbar", "crossbar.read_latency_ns", k.read_latency_auto) &&
+                                 (k.read_latency_auto || !k.read_latency_given);
+  a.pe.adc_latency_auto =
+      latency_model("adc", "pe.adc_latency_ns", k.adc_latency_auto) && (k.adc_latency_auto || !k.adc_latency_given);
   // The ADC first (the crossbar's settling time does not depend on it, but a sample-and-
   // hold or mux model may read the conversion rate).
   if (a.pe.adc_latency_auto) a.pe.adc_latency_ns = evaluate(a, "adc").latency_ns;
@@ -194,21 +172,13 @@ void resolve_costs(ArchConfig& a, const LatencyKeys& k, const std::string& where
 
 // The device section, and the conductance range it implies. crossbar.g_min_us /
 // g_max_us are another way to give r_off_ohm / r_on_ohm (giving both is an error).
-void read_device(ArchConfig& a, JsonReader& r) {
+void read_device(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("device");
   JsonReader xb = r.child("crossbar");
   auto& d = a.device;
-  d.r_on_ohm = x.opt("r_on_ohm", d.r_on_ohm);
-  d.r_off_ohm = x.opt("r_off_ohm", d.r_off_ohm);
-  d.v_read = x.opt("v_read", d.v_read);
-  d.cell_type = x.opt("cell_type", d.cell_type);
-  d.cell_area_f2 = x.opt("cell_area_f2", d.cell_area_f2);
-  if (d.cell_type != "1t1r" && d.cell_type != "0t1r")
-    x.fail("cell_type", "must be \"1t1r\" or \"0t1r\" (got \"" + d.cell_type + "\")");
+  arch::read_fields(a, x, ctx, arch::section("device"));
   if (!(d.v_read > 0 && d.v_read <= 5))
     x.fail("v_read", "must be in (0, 5] volts (got " + std::to_string(d.v_read) + ")");
-  non_negative(x, "cell_area_f2", d.cell_area_f2);
-  positive(x, "r_on_ohm", d.r_on_ohm);
   if (!(d.r_off_ohm > d.r_on_ohm) || !std::isfinite(d.r_off_ohm))
     x.fail("r_off_ohm", "must exceed r_on_ohm (on/off ratio > 1)");
   auto& c = a.crossbar;
@@ -258,33 +228,12 @@ void inline_subfiles(json& spec, const std::string& where) {
   }
 }
 
-// The arch config, one section at a time (docs/config.md).
-void read_crossbar(ArchConfig& a, JsonReader& r, LatencyKeys& lat) {
+// The arch config, one section at a time: the keys from their field tables
+// (arch_fields.cpp), then the checks that relate several keys.
+void read_crossbar(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("crossbar");
   auto& c = a.crossbar;
-  c.rows = x.opt("rows", c.rows);
-  c.cols = x.opt("cols", c.cols);
-  c.cell_bits = x.opt("cell_bits", c.cell_bits);
-  std::string enc = x.opt<std::string>("sign_encoding", to_string(c.sign_encoding));
-  if (enc == "offset")
-    c.sign_encoding = SignEncoding::Offset;
-  else if (enc == "differential")
-    c.sign_encoding = SignEncoding::Differential;
-  else
-    x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + enc + "\")");
-  c.ou_rows = x.opt("ou_rows", c.ou_rows);
-  c.ou_cols = x.opt("ou_cols", c.ou_cols);
-  lat.read_given = x.has("read_latency_ns");
-  c.read_latency_ns = num_or_auto(x, "read_latency_ns", c.read_latency_ns, lat.read_auto);
-  // Another way to give device.r_off_ohm / r_on_ohm (read with the device section).
-  if (x.has("g_min_us")) x.raw("g_min_us");
-  if (x.has("g_max_us")) x.raw("g_max_us");
-  positive(x, "rows", c.rows);
-  positive(x, "cols", c.cols);
-  positive(x, "cell_bits", c.cell_bits);
-  non_negative(x, "ou_rows", c.ou_rows);
-  non_negative(x, "ou_cols", c.ou_cols);
-  positive(x, "read_latency_ns", c.read_latency_ns);
+  arch::read_fields(a, x, ctx, arch::section("crossbar"));
   if (c.ou_rows > c.rows)
     x.fail("ou_rows", "(" + std::to_string(c.ou_rows) + ") exceeds crossbar rows (" + std::to_string(c.rows) + ")");
   if (c.ou_cols > c.cols)
@@ -293,25 +242,10 @@ void read_crossbar(ArchConfig& a, JsonReader& r, LatencyKeys& lat) {
   x.finish();
 }
 
-void read_precision(ArchConfig& a, JsonReader& r) {
+void read_precision(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("precision");
   auto& p = a.precision;
-  p.weight_bits = x.opt("weight_bits", p.weight_bits);
-  p.input_bits = x.opt("input_bits", p.input_bits);
-  p.dac_bits = x.opt("dac_bits", p.dac_bits);
-  if (x.has("adc_bits") && x.raw("adc_bits").is_string()) {
-    if (x.raw("adc_bits").get<std::string>() != "auto") x.fail("adc_bits", "must be a positive integer or \"auto\"");
-    p.adc_bits_auto = true;
-  } else {
-    p.adc_bits = x.opt("adc_bits", p.adc_bits);
-  }
-  p.activation_bits = x.opt("activation_bits", p.activation_bits);
-  for (auto [k, v] : {std::pair<const char*, int>{"weight_bits", p.weight_bits},
-                      {"input_bits", p.input_bits},
-                      {"dac_bits", p.dac_bits},
-                      {"adc_bits", p.adc_bits},
-                      {"activation_bits", p.activation_bits}})
-    positive(x, k, v);
+  arch::read_fields(a, x, ctx, arch::section("precision"));
   if (p.weight_bits > 32) x.fail("weight_bits", "above 32 is not supported");
   if (p.input_bits > 32) x.fail("input_bits", "above 32 is not supported");
   if (p.adc_bits > 24) x.fail("adc_bits", "above 24 is not supported");
@@ -324,92 +258,29 @@ void read_precision(ArchConfig& a, JsonReader& r) {
   x.finish();
 }
 
-void read_pe(ArchConfig& a, JsonReader& r, LatencyKeys& lat) {
+void read_pe(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("pe");
   auto& p = a.pe;
-  p.crossbars = x.opt("crossbars", p.crossbars);
-  p.adcs_per_crossbar = x.opt("adcs_per_crossbar", p.adcs_per_crossbar);
-  p.adc_share = x.opt("adc_share", p.adc_share);
-  lat.adc_given = x.has("adc_latency_ns");
-  p.adc_latency_ns = num_or_auto(x, "adc_latency_ns", p.adc_latency_ns, lat.adc_auto);
-  p.shift_add_units = x.opt("shift_add_units", p.shift_add_units);
-  p.input_register_bytes = x.opt("input_register_bytes", p.input_register_bytes);
-  p.output_register_bytes = x.opt("output_register_bytes", p.output_register_bytes);
-  positive(x, "crossbars", p.crossbars);
-  positive(x, "adcs_per_crossbar", p.adcs_per_crossbar);
-  positive(x, "adc_share", p.adc_share);
-  positive(x, "adc_latency_ns", p.adc_latency_ns);
-  positive(x, "shift_add_units", p.shift_add_units);
-  positive(x, "input_register_bytes", p.input_register_bytes);
-  positive(x, "output_register_bytes", p.output_register_bytes);
+  arch::read_fields(a, x, ctx, arch::section("pe"));
   if (p.adcs_per_crossbar > a.crossbar.cols) x.fail("adcs_per_crossbar", "exceeds the crossbar's columns");
   if (p.adc_share > p.crossbars) x.fail("adc_share", "exceeds the crossbars per PE");
   x.finish();
 }
 
-void read_tile(ArchConfig& a, JsonReader& r) {
+void read_tile(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("tile");
-  auto& t = a.tile;
-  t.pes = x.opt("pes", t.pes);
-  t.buffer_bytes = x.opt("buffer_bytes", t.buffer_bytes);
-  t.buffer_ports = x.opt("buffer_ports", t.buffer_ports);
-  t.buffer_width_bits = x.opt("buffer_width_bits", t.buffer_width_bits);
-  t.buffer_latency_cycles = x.opt("buffer_latency_cycles", t.buffer_latency_cycles);
-  t.bus_width_bits = x.opt("bus_width_bits", t.bus_width_bits);
-  t.activation_units = x.opt("activation_units", t.activation_units);
-  t.pooling_units = x.opt("pooling_units", t.pooling_units);
-  t.shift_add_units = x.opt("shift_add_units", t.shift_add_units);
-  t.output_register_bytes = x.opt("output_register_bytes", t.output_register_bytes);
-  positive(x, "pes", t.pes);
-  positive(x, "buffer_bytes", t.buffer_bytes);
-  positive(x, "buffer_ports", t.buffer_ports);
-  positive(x, "buffer_width_bits", t.buffer_width_bits);
-  non_negative(x, "buffer_latency_cycles", t.buffer_latency_cycles);
-  positive(x, "bus_width_bits", t.bus_width_bits);
-  positive(x, "activation_units", t.activation_units);
-  positive(x, "pooling_units", t.pooling_units);
-  positive(x, "shift_add_units", t.shift_add_units);
-  positive(x, "output_register_bytes", t.output_register_bytes);
+  arch::read_fields(a, x, ctx, arch::section("tile"));
   x.finish();
 }
 
-void read_chip(ArchConfig& a, JsonReader& r) {
+void read_chip(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("chip");
-  auto& c = a.chip;
-  if (x.has("tiles") && x.raw("tiles").is_string()) {
-    if (x.raw("tiles").get<std::string>() != "auto") x.fail("tiles", "must be a positive integer or \"auto\"");
-    c.tiles_auto = true;
-    c.tiles = 0;
-  } else {
-    c.tiles = x.opt("tiles", c.tiles);
-    positive(x, "tiles", c.tiles);
-  }
-  c.clock_ghz = x.opt("clock_ghz", c.clock_ghz);
-  c.global_buffer_bytes = x.opt("global_buffer_bytes", c.global_buffer_bytes);
-  c.offchip_link = x.opt("offchip_link", c.offchip_link);
-  c.offchip_bandwidth_gbps = x.opt("offchip_bandwidth_gbps", c.offchip_bandwidth_gbps);
-  positive(x, "clock_ghz", c.clock_ghz);
-  non_negative(x, "global_buffer_bytes", c.global_buffer_bytes);
-  positive(x, "offchip_bandwidth_gbps", c.offchip_bandwidth_gbps);
+  arch::read_fields(a, x, ctx, arch::section("chip"));
   {
     JsonReader n = x.child("noc");
-    auto& q = c.noc;
-    q.topology = n.opt("topology", q.topology);
-    q.tiles_per_router = n.opt("tiles_per_router", q.tiles_per_router);
-    q.flit_bits = n.opt("flit_bits", q.flit_bits);
-    q.link_width_bits = n.opt("link_width_bits", q.link_width_bits);
-    q.hop_latency_cycles = n.opt("hop_latency_cycles", q.hop_latency_cycles);
-    q.model = n.opt("model", q.model);
-    if (q.model != "packet" && q.model != "flow")
-      n.fail("model", "must be \"packet\" or \"flow\" (got \"" + q.model + "\")");
-    if (q.topology != "mesh" && q.topology != "cmesh")
-      n.fail("topology", "must be \"mesh\" or \"cmesh\" (got \"" + q.topology + "\")");
-    positive(n, "tiles_per_router", q.tiles_per_router);
-    if (q.topology == "mesh" && q.tiles_per_router != 1)
+    arch::read_fields(a, n, ctx, arch::section("chip.noc"));
+    if (a.chip.noc.topology == "mesh" && a.chip.noc.tiles_per_router != 1)
       n.fail("tiles_per_router", "must be 1 for a mesh (use cmesh for concentration)");
-    positive(n, "flit_bits", q.flit_bits);
-    positive(n, "link_width_bits", q.link_width_bits);
-    positive(n, "hop_latency_cycles", q.hop_latency_cycles);
     n.finish();
   }
   x.finish();
@@ -427,35 +298,14 @@ void read_technology(ArchConfig& a, JsonReader& r, const json& spec) {
   x.finish();
 }
 
-void read_nonideal(ArchConfig& a, JsonReader& r) {
+void read_nonideal(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   JsonReader x = r.child("nonideal");
   auto& n = a.nonideal;
-  n.seed = x.opt<uint64_t>("seed", n.seed);
-  if (x.has("variation_seed")) n.variation_seed = x.opt<uint64_t>("variation_seed", 0);
-  if (x.has("fault_seed")) n.fault_seed = x.opt<uint64_t>("fault_seed", 0);
-  if (x.has("read_noise_seed")) n.read_noise_seed = x.opt<uint64_t>("read_noise_seed", 0);
-  n.variation_sigma = x.opt("variation_sigma", n.variation_sigma);
-  n.read_noise_sigma = x.opt("read_noise_sigma", n.read_noise_sigma);
-  n.stuck_on_rate = x.opt("stuck_on_rate", n.stuck_on_rate);
-  n.stuck_off_rate = x.opt("stuck_off_rate", n.stuck_off_rate);
-  n.conductance_levels = x.opt("conductance_levels", n.conductance_levels);
-  if (x.has("ir_drop") && x.raw("ir_drop").is_string()) {
-    if (x.raw("ir_drop").get<std::string>() != "wire") x.fail("ir_drop", "must be a number >= 0 or \"wire\"");
-    n.ir_drop_wire = true;
-  } else {
-    n.ir_drop = x.opt("ir_drop", n.ir_drop);
-  }
-  n.adc_range = x.opt("adc_range", n.adc_range);
-  non_negative(x, "variation_sigma", n.variation_sigma);
-  non_negative(x, "read_noise_sigma", n.read_noise_sigma);
-  non_negative(x, "conductance_levels", n.conductance_levels);
-  non_negative(x, "ir_drop", n.ir_drop);
+  arch::read_fields(a, x, ctx, arch::section("nonideal"));
   if (n.stuck_on_rate < 0 || n.stuck_on_rate > 1) x.fail("stuck_on_rate", "must be in [0, 1]");
   if (n.stuck_off_rate < 0 || n.stuck_off_rate > 1) x.fail("stuck_off_rate", "must be in [0, 1]");
   if (n.stuck_on_rate + n.stuck_off_rate > 1) x.fail("stuck_off_rate", "plus stuck_on_rate exceeds 1");
   if (n.conductance_levels == 1) x.fail("conductance_levels", "must be 0 (2^cell_bits) or at least 2");
-  if (n.adc_range != "full" && n.adc_range != "calibrated")
-    x.fail("adc_range", "must be \"full\" or \"calibrated\" (got \"" + n.adc_range + "\")");
   x.finish();
 }
 
@@ -464,84 +314,32 @@ void read_nonideal(ArchConfig& a, JsonReader& r) {
 ArchConfig arch_from_json(const json& spec, const std::string& where) {
   ArchConfig a;
   a.source_file = where;
-  LatencyKeys lat;
+  arch::ReadContext ctx;
   JsonReader r(spec, where);
-  a.name = r.opt<std::string>("name", "unnamed");
-  r.opt<std::string>("description", "");
-  a.technology_nm = r.opt<double>("technology_nm", a.technology_nm);
-  positive(r, "technology_nm", a.technology_nm);
-  read_crossbar(a, r, lat);
-  read_precision(a, r);
+  arch::read_fields(a, r, ctx, arch::section(""));
+  read_crossbar(a, r, ctx);
+  read_precision(a, r, ctx);
   if (a.bitlines_per_weight() > a.crossbar.cols)
     r.fail("crossbar", "has " + std::to_string(a.crossbar.cols) + " columns, fewer than the " +
                            std::to_string(a.bitlines_per_weight()) + " bit lines one weight needs (slices x sign)");
-  read_pe(a, r, lat);
-  read_tile(a, r);
-  read_chip(a, r);
-  read_device(a, r);
+  read_pe(a, r, ctx);
+  read_tile(a, r, ctx);
+  read_chip(a, r, ctx);
+  read_device(a, r, ctx);
   read_technology(a, r, spec);
-  read_nonideal(a, r);
+  read_nonideal(a, r, ctx);
   r.finish();
-  resolve_costs(a, lat, where);
+  resolve_costs(a, ctx, where);
   return a;
 }
 
 json ArchConfig::to_json() const {
-  json j;
-  j["name"] = name;
-  j["technology_nm"] = technology_nm;
-  const auto& c = crossbar;
-  j["crossbar"] = {{"rows", c.rows},
-                   {"cols", c.cols},
-                   {"cell_bits", c.cell_bits},
-                   {"sign_encoding", to_string(c.sign_encoding)},
-                   {"ou_rows", c.ou_rows},
-                   {"ou_cols", c.ou_cols},
-                   {"read_latency_ns", c.read_latency_auto ? json("auto") : json(c.read_latency_ns)}};
-  const auto& p = precision;
-  j["precision"] = {{"weight_bits", p.weight_bits},
-                    {"input_bits", p.input_bits},
-                    {"dac_bits", p.dac_bits},
-                    {"adc_bits", p.adc_bits_auto ? json("auto") : json(p.adc_bits)},
-                    {"activation_bits", p.activation_bits}};
-  j["pe"] = {{"crossbars", pe.crossbars},
-             {"adcs_per_crossbar", pe.adcs_per_crossbar},
-             {"adc_share", pe.adc_share},
-             {"adc_latency_ns", pe.adc_latency_auto ? json("auto") : json(pe.adc_latency_ns)},
-             {"shift_add_units", pe.shift_add_units},
-             {"input_register_bytes", pe.input_register_bytes},
-             {"output_register_bytes", pe.output_register_bytes}};
-  const auto& t = tile;
-  j["tile"] = {{"pes", t.pes},
-               {"buffer_bytes", t.buffer_bytes},
-               {"buffer_ports", t.buffer_ports},
-               {"buffer_width_bits", t.buffer_width_bits},
-               {"buffer_latency_cycles", t.buffer_latency_cycles},
-               {"bus_width_bits", t.bus_width_bits},
-               {"activation_units", t.activation_units},
-               {"pooling_units", t.pooling_units},
-               {"shift_add_units", t.shift_add_units},
-               {"output_register_bytes", t.output_register_bytes}};
-  j["chip"] = {{"clock_ghz", chip.clock_ghz},
-               {"global_buffer_bytes", chip.global_buffer_bytes},
-               {"offchip_link", chip.offchip_link},
-               {"offchip_bandwidth_gbps", chip.offchip_bandwidth_gbps},
-               {"noc",
-                {{"topology", chip.noc.topology},
-                 {"tiles_per_router", chip.noc.tiles_per_router},
-                 {"flit_bits", chip.noc.flit_bits},
-                 {"link_width_bits", chip.noc.link_width_bits},
-                 {"hop_latency_cycles", chip.noc.hop_latency_cycles},
-                 {"model", chip.noc.model}}}};
-  if (chip.tiles_auto)
-    j["chip"]["tiles"] = "auto";
-  else
-    j["chip"]["tiles"] = chip.tiles;
-  j["device"] = {{"r_on_ohm", device.r_on_ohm},
-                 {"r_off_ohm", device.r_off_ohm},
-                 {"v_read", device.v_read},
-                 {"cell_type", device.cell_type},
-                 {"cell_area_f2", device.cell_area_f2}};
+  json j = arch::write_fields(*this, arch::section(""));
+  for (const auto& sec : arch::sections()) {
+    if (sec.path.empty() || sec.path.find('.') != std::string::npos) continue;
+    j[sec.path] = arch::write_fields(*this, sec);
+  }
+  j["chip"]["noc"] = arch::write_fields(*this, arch::section("chip.noc"));
   json tech = json::object();
   for (const auto& c : cost::components()) {
     auto it = technology.find(c.name);
@@ -553,18 +351,6 @@ json ArchConfig::to_json() const {
     tech[c.name] = e;
   }
   j["technology"] = tech;
-  const auto& n = nonideal;
-  j["nonideal"] = {{"seed", n.seed},
-                   {"variation_seed", n.variation_seed_eff()},
-                   {"fault_seed", n.fault_seed_eff()},
-                   {"read_noise_seed", n.read_noise_seed_eff()},
-                   {"variation_sigma", n.variation_sigma},
-                   {"read_noise_sigma", n.read_noise_sigma},
-                   {"stuck_on_rate", n.stuck_on_rate},
-                   {"stuck_off_rate", n.stuck_off_rate},
-                   {"conductance_levels", n.conductance_levels},
-                   {"ir_drop", n.ir_drop_wire ? json("wire") : json(n.ir_drop)},
-                   {"adc_range", n.adc_range}};
   return j;
 }
 
@@ -576,8 +362,12 @@ void apply_override(json& spec, const std::string& assignment, const std::string
   // The schema: every key the resolved config has (technology components included).
   static const json schema = [] {
     json s = ArchConfig().to_json();
-    s["crossbar"]["g_min_us"] = 0.0;  // another way to give device.r_off_ohm / r_on_ohm
-    s["crossbar"]["g_max_us"] = 0.0;
+    for (const auto& sec : arch::sections()) {  // keys accepted but not written (crossbar.g_min_us)
+      json* node = &s;
+      std::stringstream path(sec.path);
+      for (std::string part; std::getline(path, part, '.');) node = &(*node)[part];
+      for (const auto& f : sec.fields) (*node)[f.key] = true;
+    }
     return s;
   }();
   const json* s = &schema;
