@@ -46,6 +46,41 @@ std::string fmt(double v, int prec) {
   return s.str();
 }
 
+// The dense-versus-pruned table on stdout.
+void print_table(const Network& net, const ArchConfig& arch, const std::string& granularity, const json& sim_dense,
+                 const json& sim_pruned, const json& ev_dense, const json& ev_pruned) {
+  auto num = [](const json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : -1.0; };
+  struct Row {
+    std::string name;
+    std::string d, p;
+  };
+  const json& cd = sim_dense["compression"];
+  const json& cp = sim_pruned["compression"];
+  std::vector<Row> rows = {
+      {"crossbars (occupied / dense)",
+       fmt(num(cd, "occupied_crossbars"), 0) + " / " + fmt(num(cd, "dense_crossbars"), 0),
+       fmt(num(cp, "occupied_crossbars"), 0) + " / " + fmt(num(cp, "dense_crossbars"), 0)},
+      {"crossbar compression", fmt(num(cd, "compression_rate"), 2) + "x", fmt(num(cp, "compression_rate"), 2) + "x"},
+      {"weight sparsity", fmt(100 * num(cd, "weight_sparsity"), 1) + " %",
+       fmt(100 * num(cp, "weight_sparsity"), 1) + " %"},
+      {"accuracy, float", fmt(100 * num(ev_dense, "accuracy_float"), 2) + " %",
+       fmt(100 * num(ev_pruned, "accuracy_float"), 2) + " %"},
+      {"accuracy, on crossbars", fmt(100 * num(ev_dense, "accuracy_on_hardware"), 2) + " %",
+       fmt(100 * num(ev_pruned, "accuracy_on_hardware"), 2) + " %"},
+      {"latency (us)", fmt(num(sim_dense, "latency_ns") / 1e3, 2), fmt(num(sim_pruned, "latency_ns") / 1e3, 2)},
+      {"energy (uJ)", fmt(num(sim_dense["energy_pj"], "total") / 1e6, 3),
+       fmt(num(sim_pruned["energy_pj"], "total") / 1e6, 3)},
+      {"area (mm2)", fmt(num(sim_dense["area_mm2"], "total"), 3), fmt(num(sim_pruned["area_mm2"], "total"), 3)},
+      {"TOPS/W", fmt(num(sim_dense, "tops_per_w"), 3), fmt(num(sim_pruned, "tops_per_w"), 3)},
+  };
+  std::cout << "\nreram " << version() << " demo: " << net.name << " on " << arch.name << " (" << arch.crossbar.rows
+            << "x" << arch.crossbar.cols << " crossbars, " << arch.crossbar.cell_bits << "-bit cells, "
+            << arch.precision.weight_bits << "-bit weights)\n\n";
+  std::cout << std::left << std::setw(32) << "" << std::setw(20) << "dense"
+            << "pruned (" << granularity << ")\n";
+  for (const auto& r : rows) std::cout << std::left << std::setw(32) << r.name << std::setw(20) << r.d << r.p << "\n";
+}
+
 int run_demo(int argc, char** argv) {
   po::options_description desc("reram demo options");
   desc.add_options()("help,h", "show this help")(
@@ -137,7 +172,6 @@ int run_demo(int argc, char** argv) {
   json ev_dense = functional::evaluate_on_hardware(dense, arch, test, eo);
   json ev_pruned = functional::evaluate_on_hardware(pruned.mapping, arch, test, eo);
 
-  auto num = [](const json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : -1.0; };
   json summary = {{"reram_version", version()},
                   {"network", net_path},
                   {"weights", weights_path},
@@ -154,35 +188,7 @@ int run_demo(int argc, char** argv) {
                   {"pruned", {{"sim", sim_pruned}, {"eval", ev_pruned}, {"prune", pruned.report}}}};
   write_json_atomic(out + "/summary.json", summary);
 
-  struct Row {
-    std::string name;
-    std::string d, p;
-  };
-  const json& cd = sim_dense["compression"];
-  const json& cp = sim_pruned["compression"];
-  std::vector<Row> rows = {
-      {"crossbars (occupied / dense)",
-       fmt(num(cd, "occupied_crossbars"), 0) + " / " + fmt(num(cd, "dense_crossbars"), 0),
-       fmt(num(cp, "occupied_crossbars"), 0) + " / " + fmt(num(cp, "dense_crossbars"), 0)},
-      {"crossbar compression", fmt(num(cd, "compression_rate"), 2) + "x", fmt(num(cp, "compression_rate"), 2) + "x"},
-      {"weight sparsity", fmt(100 * num(cd, "weight_sparsity"), 1) + " %",
-       fmt(100 * num(cp, "weight_sparsity"), 1) + " %"},
-      {"accuracy, float", fmt(100 * num(ev_dense, "accuracy_float"), 2) + " %",
-       fmt(100 * num(ev_pruned, "accuracy_float"), 2) + " %"},
-      {"accuracy, on crossbars", fmt(100 * num(ev_dense, "accuracy_on_hardware"), 2) + " %",
-       fmt(100 * num(ev_pruned, "accuracy_on_hardware"), 2) + " %"},
-      {"latency (us)", fmt(num(sim_dense, "latency_ns") / 1e3, 2), fmt(num(sim_pruned, "latency_ns") / 1e3, 2)},
-      {"energy (uJ)", fmt(num(sim_dense["energy_pj"], "total") / 1e6, 3),
-       fmt(num(sim_pruned["energy_pj"], "total") / 1e6, 3)},
-      {"area (mm2)", fmt(num(sim_dense["area_mm2"], "total"), 3), fmt(num(sim_pruned["area_mm2"], "total"), 3)},
-      {"TOPS/W", fmt(num(sim_dense, "tops_per_w"), 3), fmt(num(sim_pruned, "tops_per_w"), 3)},
-  };
-  std::cout << "\nreram " << version() << " demo: " << net.name << " on " << arch.name << " (" << arch.crossbar.rows
-            << "x" << arch.crossbar.cols << " crossbars, " << arch.crossbar.cell_bits << "-bit cells, "
-            << arch.precision.weight_bits << "-bit weights)\n\n";
-  std::cout << std::left << std::setw(32) << "" << std::setw(20) << "dense"
-            << "pruned (" << po_.granularity << ")\n";
-  for (const auto& r : rows) std::cout << std::left << std::setw(32) << r.name << std::setw(20) << r.d << r.p << "\n";
+  print_table(net, arch, po_.granularity, sim_dense, sim_pruned, ev_dense, ev_pruned);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "\nreports in " << out << "/ (summary.json, *.sim.json, *.map.json); " << fmt(secs, 1) << " s\n";
   return 0;

@@ -16,9 +16,9 @@
 # codes) so that they measure the devices, not the ADC. One JSON per run in OUT_DIR
 # (existing ones are reused: the study resumes), then OUT_DIR/table.md and table.csv.
 # TABLE_ONLY=1 builds the table from the runs present without running the missing ones.
-# Runs one eval at a time on one thread; on the shared machine wrap it in
-# /work/helper/heavy.sh. Cost: ~35 runs, ~40 s CPU each at 2000 images (differential 2x,
-# read noise 4x): about 35 min on one core.
+# Runs one eval at a time on one thread; run it on an otherwise idle machine.
+# Cost: ~35 runs, ~40 s CPU each at 2000 images (differential 2x, read noise 4x): about
+# 35 min on one core.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

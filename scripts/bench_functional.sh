@@ -20,7 +20,7 @@
 # time is printed too but is only meaningful on an idle core. Uses the trained
 # workloads/fmnist/vgg_fmnist.npz when present, seeded random weights otherwise (the cost
 # does not depend on the weight values). Prints PASS/FAIL; exits 1 on FAIL.
-# On the shared team machine run it through /work/helper/heavy.sh.
+# Run it on an otherwise idle machine (one heavy job at a time).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -8,7 +8,7 @@
 # (issue 4): at most 15% more.
 #   usage: scripts/bench_prune_overhead.sh [RERAM] [NET.json] [WEIGHTS.npz] [TRAIN_LIMIT] [GRANULARITY]
 #   env:   THREADS (torch threads, default 1), REPEAT (default 3)
-# Run it through /work/helper/heavy.sh or on an otherwise idle machine: the epochs are
+# Run it on an otherwise idle machine: the epochs are
 # timed back to back, so load from other processes shows up as noise in each ratio.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

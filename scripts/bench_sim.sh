@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Simulator speed benchmark: wall time and peak memory of `reram sim` on one core.
-#   scripts/bench_sim.sh [BUILD_DIR]      (default: build; run it through /work/helper/heavy.sh)
+#   scripts/bench_sim.sh [BUILD_DIR]      (default: build; run it on an otherwise idle machine)
 # Prints one line per run (network, options, simulated cycles, wall and user seconds,
 # peak RSS) and the issue-3 targets: ResNet-18 CIFAR-10 event-driven < 5 s, ResNet-18
 # ImageNet < 60 s, clocked >= 10x slower than event-driven on the same run, peak < 2 GiB.

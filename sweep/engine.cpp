@@ -241,23 +241,7 @@ std::vector<std::string> Sweep::stage_argv(const std::string& stage, const Point
   return a;
 }
 
-void Sweep::prepare() {
-  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/ref", "cache/map", "cache/prune", "cache/sim",
-                        "cache/eval", "points"})
-    fs::create_directories(opt_.out_dir + "/" + d);
-
-  std::vector<Point> pts = expand_plan(plan_);
-  if (opt_.limit_points >= 0 && static_cast<int>(pts.size()) > opt_.limit_points) pts.resize(opt_.limit_points);
-  if (opt_.restrict_points) {
-    // A Slurm array task resolves only its own chunk (a 10,000-point plan costs seconds to
-    // resolve, once per task otherwise).
-    std::set<int> only(opt_.only_points.begin(), opt_.only_points.end());
-    std::vector<Point> mine;
-    for (auto& p : pts)
-      if (only.count(p.index)) mine.push_back(std::move(p));
-    pts = std::move(mine);
-  }
-
+json Sweep::add_base_tasks() {
   // The network (and its weights) as content: editing a file invalidates what it fed.
   json net_inputs = {{"network", network_hash(plan_.network)}};
   if (!plan_.weights.empty()) net_inputs["weights"] = hash_file(plan_.weights);
@@ -304,6 +288,92 @@ void Sweep::prepare() {
     ref_task_ = add_task(t);
   }
 
+  return net_inputs;
+}
+
+void Sweep::add_point_tasks(PointJob& pj, const json& net_inputs, const std::string& arch_hash) {
+  // Mapping: only the arch keys that change a mapping take part in its key.
+  json map_arch = json::object();
+  for (const auto& k : plan_.mapping_keys) map_arch[k] = at_path(pj.arch, k);
+  StageTask m;
+  m.priority = pj.point.index;
+  if (!base_tasks_.empty()) m.deps.push_back(base_tasks_.back());
+  if (pj.point.dense()) {
+    m.stage = "map";
+    m.inputs = {{"stage", "map"}, {"net", net_inputs}, {"arch", map_arch}};
+  } else {
+    // Pruning may also depend on the conductance range and device model (quantised,
+    // noise-aware training), so the whole crossbar and nonideal sections count.
+    map_arch["crossbar"] = at_path(pj.arch, "crossbar");
+    map_arch["nonideal"] = at_path(pj.arch, "nonideal");
+    m.stage = "prune";
+    m.inputs = {{"stage", "prune"}, {"net", net_inputs}, {"arch", map_arch}, {"prune", pj.point.prune}};
+  }
+  m.outputs = {"mapping.json"};
+  m.argv = stage_argv(m.stage, pj, "");
+  pj.map_task = add_task(m);
+  pj.tasks.insert(pj.tasks.end(), base_tasks_.begin(), base_tasks_.end());
+  pj.tasks.push_back(pj.map_task);
+  std::string map_dir = task_dir(pj.map_task);
+
+  // With an evaluation the simulator prices crossbar reads and word-line drives at the
+  // input bit density the functional model measured for each layer, so sim waits for eval.
+  std::string eid;
+  if (!pj.point.eval.is_null()) {
+    StageTask e;
+    e.stage = "eval";
+    e.priority = pj.point.index;
+    e.deps = {pj.map_task};
+    e.inputs = {{"stage", "eval"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"eval", pj.point.eval}};
+    e.outputs = {"eval.json"};
+    e.argv = stage_argv("eval", pj, map_dir);
+    eid = add_task(e);
+  }
+  StageTask s;
+  s.stage = "sim";
+  s.priority = pj.point.index;
+  s.deps = {pj.map_task};
+  s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pj.point.sim}};
+  s.outputs = {"sim.json"};
+  s.argv = stage_argv("sim", pj, map_dir);
+  if (!eid.empty()) {
+    s.deps.push_back(eid);
+    s.inputs["input_density_from"] = eid;
+    auto o = std::find(s.argv.begin(), s.argv.end(), std::string("-o"));
+    s.argv.insert(o, {"--input-density", task_dir(eid) + "/eval.json"});
+  }
+  std::string sid = add_task(s);
+  pj.tasks.push_back(sid);
+  pj.final_tasks.push_back(sid);
+  if (!eid.empty()) {
+    pj.tasks.push_back(eid);
+    pj.final_tasks.push_back(eid);
+    if (!ref_task_.empty()) {
+      pj.tasks.push_back(ref_task_);
+      pj.final_tasks.push_back(ref_task_);
+    }
+  }
+}
+
+void Sweep::prepare() {
+  for (const char* d : {"cache/arch", "cache/net", "cache/train", "cache/ref", "cache/map", "cache/prune", "cache/sim",
+                        "cache/eval", "points"})
+    fs::create_directories(opt_.out_dir + "/" + d);
+
+  std::vector<Point> pts = expand_plan(plan_);
+  if (opt_.limit_points >= 0 && static_cast<int>(pts.size()) > opt_.limit_points) pts.resize(opt_.limit_points);
+  if (opt_.restrict_points) {
+    // A Slurm array task resolves only its own chunk (a 10,000-point plan costs seconds to
+    // resolve, once per task otherwise).
+    std::set<int> only(opt_.only_points.begin(), opt_.only_points.end());
+    std::vector<Point> mine;
+    for (auto& p : pts)
+      if (only.count(p.index)) mine.push_back(std::move(p));
+    pts = std::move(mine);
+  }
+
+  const json net_inputs = add_base_tasks();
+
   points_.clear();
   std::map<std::string, int> seen_ids;
   std::vector<std::string> errors;
@@ -334,67 +404,7 @@ void Sweep::prepare() {
     pj.arch_file = opt_.out_dir + "/cache/arch/" + arch_hash + ".json";
     if (!fs::exists(pj.arch_file)) write_json_atomic(pj.arch_file, pj.arch);
 
-    // Mapping: only the arch keys that change a mapping take part in its key.
-    json map_arch = json::object();
-    for (const auto& k : plan_.mapping_keys) map_arch[k] = at_path(pj.arch, k);
-    StageTask m;
-    m.priority = pt.index;
-    if (!base_tasks_.empty()) m.deps.push_back(base_tasks_.back());
-    if (pt.dense()) {
-      m.stage = "map";
-      m.inputs = {{"stage", "map"}, {"net", net_inputs}, {"arch", map_arch}};
-    } else {
-      // Pruning may also depend on the conductance range and device model (quantised,
-      // noise-aware training), so the whole crossbar and nonideal sections count.
-      map_arch["crossbar"] = at_path(pj.arch, "crossbar");
-      map_arch["nonideal"] = at_path(pj.arch, "nonideal");
-      m.stage = "prune";
-      m.inputs = {{"stage", "prune"}, {"net", net_inputs}, {"arch", map_arch}, {"prune", pt.prune}};
-    }
-    m.outputs = {"mapping.json"};
-    m.argv = stage_argv(m.stage, pj, "");
-    pj.map_task = add_task(m);
-    pj.tasks.insert(pj.tasks.end(), base_tasks_.begin(), base_tasks_.end());
-    pj.tasks.push_back(pj.map_task);
-    std::string map_dir = task_dir(pj.map_task);
-
-    // With an evaluation the simulator prices crossbar reads and word-line drives at the
-    // input bit density the functional model measured for each layer, so sim waits for eval.
-    std::string eid;
-    if (!pt.eval.is_null()) {
-      StageTask e;
-      e.stage = "eval";
-      e.priority = pt.index;
-      e.deps = {pj.map_task};
-      e.inputs = {{"stage", "eval"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"eval", pt.eval}};
-      e.outputs = {"eval.json"};
-      e.argv = stage_argv("eval", pj, map_dir);
-      eid = add_task(e);
-    }
-    StageTask s;
-    s.stage = "sim";
-    s.priority = pt.index;
-    s.deps = {pj.map_task};
-    s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pt.sim}};
-    s.outputs = {"sim.json"};
-    s.argv = stage_argv("sim", pj, map_dir);
-    if (!eid.empty()) {
-      s.deps.push_back(eid);
-      s.inputs["input_density_from"] = eid;
-      auto o = std::find(s.argv.begin(), s.argv.end(), std::string("-o"));
-      s.argv.insert(o, {"--input-density", task_dir(eid) + "/eval.json"});
-    }
-    std::string sid = add_task(s);
-    pj.tasks.push_back(sid);
-    pj.final_tasks.push_back(sid);
-    if (!eid.empty()) {
-      pj.tasks.push_back(eid);
-      pj.final_tasks.push_back(eid);
-      if (!ref_task_.empty()) {
-        pj.tasks.push_back(ref_task_);
-        pj.final_tasks.push_back(ref_task_);
-      }
-    }
+    add_point_tasks(pj, net_inputs, arch_hash);
     points_.push_back(std::move(pj));
   }
   // Every point failing to resolve is a plan mistake, not a design-space finding.

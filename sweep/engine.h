@@ -115,6 +115,10 @@ class Sweep {
   friend class LocalRunner;  // run_local's runner (engine.cpp)
   std::vector<std::string> stage_argv(const std::string& stage, const PointJob& p, const std::string& dep_dir) const;
   std::string add_task(StageTask t);
+  // prepare()'s parts: the plan-wide tasks (random weights, training, reference
+  // evaluation), returning the network's content key; one resolved point's stage tasks.
+  json add_base_tasks();
+  void add_point_tasks(PointJob& pj, const json& net_inputs, const std::string& arch_hash);
 
   Plan plan_;
   SweepOptions opt_;

@@ -95,14 +95,18 @@ std::string run_capture(const std::vector<std::string>& argv, int* rc) {
   return out;
 }
 
-SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const SlurmOptions& opt) {
-  if (opt.points_per_task < 1) throw ConfigError("--points-per-task must be at least 1");
-  if (opt.cpus_per_point < 1) throw ConfigError("--cpus-per-point must be at least 1");
-  if (opt.max_concurrent < 0) throw ConfigError("--max-concurrent must be 0 (no limit) or more");
-  SlurmSubmission sub;
-  const std::string& out = sw.out_dir();
-  std::string bin = opt.reram_binary.empty() ? self_executable() : opt.reram_binary;
+namespace {
 
+// The points still to do (in index order, one per distinct point id) in chunks of
+// consecutive points, and the stage tasks not yet cached that several chunks need.
+struct ChunkPlan {
+  int points = 0;
+  std::vector<std::vector<int>> chunks;
+  std::vector<std::string> shared;
+};
+
+ChunkPlan plan_chunks(const Sweep& sw, const SweepOptions& so, const SlurmOptions& opt) {
+  ChunkPlan cp;
   // Points still to do, in index order (one per distinct point id).
   std::vector<const PointJob*> todo;
   std::set<std::string> ids;
@@ -111,12 +115,11 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
     if (st == "ok" || (st == "failed" && !so.retry_failed) || !ids.insert(p.id).second) continue;
     todo.push_back(&p);
   }
-  sub.points = static_cast<int>(todo.size());
-  if (todo.empty()) return sub;
+  cp.points = static_cast<int>(todo.size());
 
   // Chunks of consecutive points (plans vary the last axis fastest, so neighbours tend to
   // share a mapping and the chunk computes it once).
-  std::vector<std::vector<int>> chunks;
+  std::vector<std::vector<int>>& chunks = cp.chunks;
   for (size_t i = 0; i < todo.size(); i += static_cast<size_t>(opt.points_per_task)) {
     std::vector<int> c;
     for (size_t j = i; j < std::min(todo.size(), i + static_cast<size_t>(opt.points_per_task)); ++j)
@@ -129,35 +132,15 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
     for (size_t j = 0; j < chunks[c].size(); ++j, ++k)
       for (const auto& t : todo[k]->tasks)
         if (!sw.task_done(t)) users[t].insert(c);
-  std::vector<std::string> shared;
   for (const auto& [t, u] : users)
-    if (u.size() > 1) shared.push_back(t);
-  sub.chunks = static_cast<int>(chunks.size());
-  sub.shared_tasks = static_cast<int>(shared.size());
+    if (u.size() > 1) cp.shared.push_back(t);
+  return cp;
+}
 
-  // Submission directory: s001, s002, ...
-  fs::create_directories(out + "/slurm");
-  int n = 1;
-  while (fs::exists(submission_dir(out, "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n))))
-    ++n;
-  sub.id = "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n);
-  sub.dir = submission_dir(out, sub.id);
-  fs::create_directories(sub.dir + "/logs");
-  json cj = {{"reram_version", version()},
-             {"submission", sub.id},
-             {"created_unix", static_cast<int64_t>(std::time(nullptr))},
-             {"chunks", chunks},
-             {"shared_tasks", shared},
-             {"retry_failed", so.retry_failed},
-             {"options",
-              {{"partition", opt.partition},
-               {"time", opt.time},
-               {"cpus_per_point", opt.cpus_per_point},
-               {"max_concurrent", opt.max_concurrent},
-               {"points_per_task", opt.points_per_task},
-               {"sbatch_args", opt.sbatch_args}}}};
-  write_json_atomic(sub.dir + "/chunks.json", cj);
-
+// The shared job's, the array's and the collect job's sbatch scripts in sub.dir.
+void write_scripts(const Sweep& sw, const SweepOptions& so, const SlurmOptions& opt, const SlurmSubmission& sub,
+                   const std::string& bin, size_t chunks, size_t shared) {
+  const std::string& out = sw.out_dir();
   std::string name = sw.plan().name;
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
@@ -193,15 +176,15 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
     write_file_atomic(sub.dir + "/" + file, text);
     fs::permissions(sub.dir + "/" + file, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
   };
-  if (!shared.empty()) {
+  if (shared > 0) {
     std::vector<std::string> a = worker({bin, "sweep", "--worker-shared"}, opt.cpus_per_point, 1);
     write_script("shared.sbatch", header("reram-" + name + "-shared", "shared_%j", opt.cpus_per_point) +
-                                      "# The stage tasks several array tasks need (" + std::to_string(shared.size()) +
+                                      "# The stage tasks several array tasks need (" + std::to_string(shared) +
                                       "), run once here.\nexec " + join_cmd(a) + "\n");
   }
   {
     std::ostringstream s;
-    std::string arr = "0-" + std::to_string(chunks.size() - 1);
+    std::string arr = "0-" + std::to_string(chunks - 1);
     if (opt.max_concurrent > 0) arr += "%" + std::to_string(opt.max_concurrent);
     s << header("reram-" + name, "task_%A_%a", opt.cpus_per_point, "#SBATCH --array=" + arr + "\n");
     std::vector<std::string> a =
@@ -210,7 +193,7 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
     // $SLURM_ARRAY_TASK_ID must stay unquoted for the shell to expand it.
     size_t pos = cmd.find("'$SLURM_ARRAY_TASK_ID'");
     if (pos != std::string::npos) cmd.replace(pos, 22, "\"$SLURM_ARRAY_TASK_ID\"");
-    s << "# Array task K runs the points of chunk K (" << chunks.size() << " chunks of up to " << opt.points_per_task
+    s << "# Array task K runs the points of chunk K (" << chunks << " chunks of up to " << opt.points_per_task
       << " points; " << sub.dir << "/chunks.json).\nexec " << cmd << "\n";
     write_script("array.sbatch", s.str());
   }
@@ -221,6 +204,50 @@ SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const Slur
                      "# Rebuilds results.csv / results.json (and plots) from whatever finished.\nexec " + join_cmd(a) +
                      "\n");
   }
+}
+
+}  // namespace
+
+SlurmSubmission submit_slurm(const Sweep& sw, const SweepOptions& so, const SlurmOptions& opt) {
+  if (opt.points_per_task < 1) throw ConfigError("--points-per-task must be at least 1");
+  if (opt.cpus_per_point < 1) throw ConfigError("--cpus-per-point must be at least 1");
+  if (opt.max_concurrent < 0) throw ConfigError("--max-concurrent must be 0 (no limit) or more");
+  SlurmSubmission sub;
+  const std::string& out = sw.out_dir();
+  std::string bin = opt.reram_binary.empty() ? self_executable() : opt.reram_binary;
+
+  const ChunkPlan cp = plan_chunks(sw, so, opt);
+  const std::vector<std::vector<int>>& chunks = cp.chunks;
+  const std::vector<std::string>& shared = cp.shared;
+  sub.points = cp.points;
+  if (chunks.empty()) return sub;
+  sub.chunks = static_cast<int>(chunks.size());
+  sub.shared_tasks = static_cast<int>(shared.size());
+
+  // Submission directory: s001, s002, ...
+  fs::create_directories(out + "/slurm");
+  int n = 1;
+  while (fs::exists(submission_dir(out, "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n))))
+    ++n;
+  sub.id = "s" + std::string(n < 10 ? "00" : n < 100 ? "0" : "") + std::to_string(n);
+  sub.dir = submission_dir(out, sub.id);
+  fs::create_directories(sub.dir + "/logs");
+  json cj = {{"reram_version", version()},
+             {"submission", sub.id},
+             {"created_unix", static_cast<int64_t>(std::time(nullptr))},
+             {"chunks", chunks},
+             {"shared_tasks", shared},
+             {"retry_failed", so.retry_failed},
+             {"options",
+              {{"partition", opt.partition},
+               {"time", opt.time},
+               {"cpus_per_point", opt.cpus_per_point},
+               {"max_concurrent", opt.max_concurrent},
+               {"points_per_task", opt.points_per_task},
+               {"sbatch_args", opt.sbatch_args}}}};
+  write_json_atomic(sub.dir + "/chunks.json", cj);
+
+  write_scripts(sw, so, opt, sub, bin, chunks.size(), shared.size());
 
   // Submit: shared -> array (afterok) -> collect (afterany).
   auto sbatch = [&](std::vector<std::string> args, const std::string& what) -> std::string {

@@ -92,229 +92,237 @@ Field num_or_word(const char* key, Ref ref, Flag flag, const char* special, cons
 #define RERAM_REF(expr) \
   [](auto& a) -> auto& { return a.expr; }
 
+Section top_level() {
+  Section top{"", "", {}};
+  Field name;
+  name.key = "name";
+  name.notes = "";
+  name.read = [](ArchConfig& a, JsonReader& x, ReadContext&) { a.name = x.opt<std::string>("name", "unnamed"); };
+  name.write = [](const ArchConfig& a) { return json(a.name); };
+  name.default_text = "`\"unnamed\"`";
+  Field desc;
+  desc.key = "description";
+  desc.notes = "free text";
+  desc.read = [](ArchConfig&, JsonReader& x, ReadContext&) { x.opt<std::string>("description", ""); };
+  top.fields = {name, desc,
+                num<double>("technology_nm", RERAM_REF(technology_nm), Check::Positive, "nm",
+                            "> 0; 7…130 when any component has a physical cost model")};
+  return top;
+}
+
+Section crossbar_section() {
+  Section c{"crossbar", "**crossbar**", {}};
+  Field enc;
+  enc.key = "sign_encoding";
+  enc.notes =
+      "`offset` (no extra column; offset × input sum removed digitally) or `differential` (2 columns per weight)";
+  enc.read = [](ArchConfig& a, JsonReader& x, ReadContext&) {
+    const std::string v = x.opt<std::string>("sign_encoding", to_string(a.crossbar.sign_encoding));
+    if (v == "offset")
+      a.crossbar.sign_encoding = SignEncoding::Offset;
+    else if (v == "differential")
+      a.crossbar.sign_encoding = SignEncoding::Differential;
+    else
+      x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + v + "\")");
+  };
+  enc.write = [](const ArchConfig& a) { return json(to_string(a.crossbar.sign_encoding)); };
+  // Another way to give device.r_off_ohm / r_on_ohm: read with the device section.
+  auto twin = [](const char* key, const char* notes) {
+    Field f;
+    f.key = key;
+    f.unit = "µS";
+    f.notes = notes;
+    f.read = [key](ArchConfig&, JsonReader& x, ReadContext&) {
+      if (x.has(key)) x.raw(key);
+    };
+    return f;
+  };
+  c.fields = {
+      num<int>("rows", RERAM_REF(crossbar.rows), Check::Positive, "word lines", "> 0"),
+      num<int>("cols", RERAM_REF(crossbar.cols), Check::Positive, "bit lines", "> 0, ≥ slices × sign factor"),
+      num<int>("cell_bits", RERAM_REF(crossbar.cell_bits), Check::Positive, "bits per cell",
+               "1…8, ≤ `precision.weight_bits`"),
+      enc,
+      num<int>("ou_rows", RERAM_REF(crossbar.ou_rows), Check::NonNegative, "cells",
+               "rows of the operation unit activated at once; 0 = all rows; ≤ rows"),
+      num<int>("ou_cols", RERAM_REF(crossbar.ou_cols), Check::NonNegative, "cells",
+               "columns of the operation unit; 0 = all columns; ≤ cols"),
+      num_or_word<double>(
+          "read_latency_ns", RERAM_REF(crossbar.read_latency_ns), RERAM_REF(crossbar.read_latency_auto), "auto",
+          "a number", Check::Positive, "ns",
+          "> 0, or `\"auto\"`: the crossbar cost model's read time (docs/cost-models.md). Absent: `\"auto\"` when "
+          "the crossbar's model computes a latency, else 100",
+          [](ReadContext& ctx, bool given, bool is_auto) {
+            ctx.read_latency_given = given;
+            ctx.read_latency_auto = is_auto;
+          }),
+      twin("g_min_us",
+           "another way to give `device.r_off_ohm` (= 1e6 / g); giving both spellings is an error, and a `--set` "
+           "of one replaces the other; `g_max_us > g_min_us > 0`"),
+      twin("g_max_us", "another way to give `device.r_on_ohm` (= 1e6 / g); as `g_min_us`"),
+  };
+  c.fields[7].default_text = "1";
+  c.fields[8].default_text = "100";
+  return c;
+}
+
+Section precision_section() {
+  Section p{"precision", "**precision**", {}};
+  p.fields = {
+      num<int>("weight_bits", RERAM_REF(precision.weight_bits), Check::Positive, "bits", "1…32"),
+      num<int>("input_bits", RERAM_REF(precision.input_bits), Check::Positive, "bits", "1…32"),
+      num<int>("dac_bits", RERAM_REF(precision.dac_bits), Check::Positive, "bits",
+               "≤ input_bits; inputs take `ceil(input_bits/dac_bits)` reads"),
+      num_or_word<int>("adc_bits", RERAM_REF(precision.adc_bits), RERAM_REF(precision.adc_bits_auto), "auto",
+                       "a positive integer", Check::Positive, "bits",
+                       "1…24, or `\"auto\"`: the lossless `ceil(log2(ou_rows·(2^cell_bits−1)·(2^dac_bits−1)+1))`, "
+                       "resolved for the config (reports show it under `cost_models.adc_bits`); a warning when "
+                       "below it"),
+      num<int>("activation_bits", RERAM_REF(precision.activation_bits), Check::Positive, "bits",
+               "width of values in buffers and on the NoC"),
+  };
+  return p;
+}
+
+Section pe_section() {
+  Section p{"pe", "**pe** (processing element, ISAAC's IMA)", {}};
+  p.fields = {
+      num<int>("crossbars", RERAM_REF(pe.crossbars), Check::Positive, "", "crossbars per PE, > 0"),
+      num<int>("adcs_per_crossbar", RERAM_REF(pe.adcs_per_crossbar), Check::Positive, "", "> 0, ≤ crossbar cols"),
+      num<int>("adc_share", RERAM_REF(pe.adc_share), Check::Positive, "crossbars",
+               "crossbars sharing one ADC group through a mux; ≤ pe.crossbars"),
+      num_or_word<double>(
+          "adc_latency_ns", RERAM_REF(pe.adc_latency_ns), RERAM_REF(pe.adc_latency_auto), "auto", "a number",
+          Check::Positive, "ns",
+          "one conversion (1 / sample rate), or `\"auto\"`: the ADC model's own conversion time. `survey` reads "
+          "the rate from here; `sar` / `flash` interleave channels when it is shorter than their own time. "
+          "Absent: `\"auto\"` when the ADC's model computes a latency, else 0.78125",
+          [](ReadContext& ctx, bool given, bool is_auto) {
+            ctx.adc_latency_given = given;
+            ctx.adc_latency_auto = is_auto;
+          }),
+      num<int>("shift_add_units", RERAM_REF(pe.shift_add_units), Check::Positive, "", "> 0"),
+      num<int>("input_register_bytes", RERAM_REF(pe.input_register_bytes), Check::Positive, "bytes", "> 0"),
+      num<int>("output_register_bytes", RERAM_REF(pe.output_register_bytes), Check::Positive, "bytes", "> 0"),
+  };
+  return p;
+}
+
+Section tile_section() {
+  Section t{"tile", "**tile**", {}};
+  t.fields = {
+      num<int>("pes", RERAM_REF(tile.pes), Check::Positive, "", "PEs per tile, > 0"),
+      num<int64_t>("buffer_bytes", RERAM_REF(tile.buffer_bytes), Check::Positive, "bytes", "eDRAM/SRAM, > 0"),
+      num<int>("buffer_ports", RERAM_REF(tile.buffer_ports), Check::Positive, "", "> 0"),
+      num<int>("buffer_width_bits", RERAM_REF(tile.buffer_width_bits), Check::Positive, "bits per port per access",
+               "> 0"),
+      num<int>("buffer_latency_cycles", RERAM_REF(tile.buffer_latency_cycles), Check::NonNegative, "cycles", "≥ 0"),
+      num<int>("bus_width_bits", RERAM_REF(tile.bus_width_bits), Check::Positive, "bits", "buffer-to-PE bus, > 0"),
+      num<int>("activation_units", RERAM_REF(tile.activation_units), Check::Positive, "", "> 0"),
+      num<int>("pooling_units", RERAM_REF(tile.pooling_units), Check::Positive, "", "> 0"),
+      num<int>("shift_add_units", RERAM_REF(tile.shift_add_units), Check::Positive, "", "> 0"),
+      num<int>("output_register_bytes", RERAM_REF(tile.output_register_bytes), Check::Positive, "bytes", "> 0"),
+  };
+  return t;
+}
+
+Section chip_section() {
+  Section c{"chip", "**chip**", {}};
+  Field tiles =
+      num_or_word<int>("tiles", RERAM_REF(chip.tiles), RERAM_REF(chip.tiles_auto), "auto", "a positive integer",
+                       Check::None, "", "> 0, or `\"auto\"` (as many as the mapping needs); too few is an error");
+  auto read_tiles = tiles.read;
+  tiles.read = [read_tiles](ArchConfig& a, JsonReader& x, ReadContext& ctx) {
+    read_tiles(a, x, ctx);
+    if (a.chip.tiles_auto)
+      a.chip.tiles = 0;
+    else
+      check(x, "tiles", a.chip.tiles, Check::Positive);
+  };
+  c.fields = {
+      tiles,
+      num<double>("clock_ghz", RERAM_REF(chip.clock_ghz), Check::Positive, "GHz", "digital clock, > 0"),
+      num<int64_t>("global_buffer_bytes", RERAM_REF(chip.global_buffer_bytes), Check::NonNegative, "bytes", "≥ 0"),
+      num<bool>("offchip_link", RERAM_REF(chip.offchip_link), Check::None, "",
+                "e.g. HyperTransport (counted in chip power/area)"),
+      num<double>("offchip_bandwidth_gbps", RERAM_REF(chip.offchip_bandwidth_gbps), Check::Positive, "Gb/s", "> 0"),
+  };
+  return c;
+}
+
+Section noc_section() {
+  Section n{"chip.noc", "", {}};
+  n.fields = {
+      word("topology", RERAM_REF(chip.noc.topology), {"mesh", "cmesh"}, "`mesh` (1 tile per router) or `cmesh`"),
+      num<int>("tiles_per_router", RERAM_REF(chip.noc.tiles_per_router), Check::Positive, "", "> 0; 1 for mesh"),
+      num<int>("flit_bits", RERAM_REF(chip.noc.flit_bits), Check::Positive, "bits", "> 0"),
+      num<int>("link_width_bits", RERAM_REF(chip.noc.link_width_bits), Check::Positive, "bits", "> 0"),
+      num<int>("hop_latency_cycles", RERAM_REF(chip.noc.hop_latency_cycles), Check::Positive, "cycles", "> 0"),
+      word("model", RERAM_REF(chip.noc.model), {"packet", "flow"},
+           "`flow`: each transfer reserves each link it uses once (cost per transfer: the links it uses); "
+           "`packet`: every packet hop by hop, store-and-forward (cost per packet hop; the reference for NoC "
+           "contention studies). Same link work and energy; cycles within 2 % on the measured cases "
+           "(docs/simulator.md, docs/validation.md)"),
+  };
+  return n;
+}
+
+Section device_section() {
+  Section d{"device", "**device** (the memristive cell, shared by the cost models and the functional model)", {}};
+  d.fields = {
+      num<double>("r_on_ohm", RERAM_REF(device.r_on_ohm), Check::Positive, "Ω",
+                  "> 0; the conductance range's `g_max = 1/r_on`"),
+      num<double>("r_off_ohm", RERAM_REF(device.r_off_ohm), Check::None, "Ω", "> r_on_ohm; `g_min = 1/r_off`"),
+      num<double>("v_read", RERAM_REF(device.v_read), Check::None, "V",
+                  "(0, 5]; read voltage across a cell (crossbar and driver energy)"),
+      word("cell_type", RERAM_REF(device.cell_type), {"1t1r", "0t1r"},
+           "`1t1r` (12F × 4F at F = node) or `0t1r` (2F × 2F at F = line width)"),
+      num<double>("cell_area_f2", RERAM_REF(device.cell_area_f2), Check::NonNegative, "F²",
+                  "0 = by cell type; else scales both sides of the cell"),
+  };
+  return d;
+}
+
+Section nonideal_section() {
+  Section n{"nonideal", "**nonideal** (functional model)", {}};
+  auto seed = [](const char* key, std::optional<uint64_t> NonIdealParams::*m, uint64_t (NonIdealParams::*eff)() const) {
+    Field f;
+    f.key = key;
+    f.notes = "per-effect seed (default `nonideal.seed`): re-roll one effect, keep the others";
+    f.read = [key, m](ArchConfig& a, JsonReader& x, ReadContext&) {
+      if (x.has(key)) a.nonideal.*m = x.opt<uint64_t>(key, 0);
+    };
+    f.write = [eff](const ArchConfig& a) { return json((a.nonideal.*eff)()); };
+    f.default_text = "`nonideal.seed`";
+    return f;
+  };
+  n.fields = {
+      num<uint64_t>("seed", RERAM_REF(nonideal.seed), Check::None, "",
+                    "seed of every non-ideality whose own seed is not given"),
+      seed("variation_seed", &NonIdealParams::variation_seed, &NonIdealParams::variation_seed_eff),
+      seed("fault_seed", &NonIdealParams::fault_seed, &NonIdealParams::fault_seed_eff),
+      seed("read_noise_seed", &NonIdealParams::read_noise_seed, &NonIdealParams::read_noise_seed_eff),
+      num<double>("variation_sigma", RERAM_REF(nonideal.variation_sigma), Check::NonNegative, "",
+                  "lognormal σ of device-to-device conductance, ≥ 0"),
+      num<double>("read_noise_sigma", RERAM_REF(nonideal.read_noise_sigma), Check::NonNegative, "relative", "≥ 0"),
+      num<double>("stuck_on_rate", RERAM_REF(nonideal.stuck_on_rate), Check::None, "fraction",
+                  "in [0, 1], with stuck_off_rate ≤ 1"),
+      num<double>("stuck_off_rate", RERAM_REF(nonideal.stuck_off_rate), Check::None, "fraction", "in [0, 1]"),
+      num<int>("conductance_levels", RERAM_REF(nonideal.conductance_levels), Check::NonNegative, "",
+               "0 = 2^cell_bits, else ≥ 2"),
+      num_or_word<double>("ir_drop", RERAM_REF(nonideal.ir_drop), RERAM_REF(nonideal.ir_drop_wire), "wire",
+                          "a number >= 0", Check::NonNegative, "",
+                          "first-order IR-drop coefficient (docs/functional-model.md), or `\"wire\"`: from the "
+                          "crossbar lines' resistance at the node, `g_max (R_row,cell (cols−1) + R_col,cell "
+                          "(rows−1))` (docs/cost-models.md)"),
+      word("adc_range", RERAM_REF(nonideal.adc_range), {"full", "calibrated"}, "`full` or `calibrated`"),
+  };
+  return n;
+}
+
 std::vector<Section> make_sections() {
-  std::vector<Section> s;
-  {
-    Section top{"", "", {}};
-    Field name;
-    name.key = "name";
-    name.notes = "";
-    name.read = [](ArchConfig& a, JsonReader& x, ReadContext&) { a.name = x.opt<std::string>("name", "unnamed"); };
-    name.write = [](const ArchConfig& a) { return json(a.name); };
-    name.default_text = "`\"unnamed\"`";
-    Field desc;
-    desc.key = "description";
-    desc.notes = "free text";
-    desc.read = [](ArchConfig&, JsonReader& x, ReadContext&) { x.opt<std::string>("description", ""); };
-    top.fields = {name, desc,
-                  num<double>("technology_nm", RERAM_REF(technology_nm), Check::Positive, "nm",
-                              "> 0; 7…130 when any component has a physical cost model")};
-    s.push_back(top);
-  }
-  {
-    Section c{"crossbar", "**crossbar**", {}};
-    Field enc;
-    enc.key = "sign_encoding";
-    enc.notes =
-        "`offset` (no extra column; offset × input sum removed digitally) or `differential` (2 columns per weight)";
-    enc.read = [](ArchConfig& a, JsonReader& x, ReadContext&) {
-      const std::string v = x.opt<std::string>("sign_encoding", to_string(a.crossbar.sign_encoding));
-      if (v == "offset")
-        a.crossbar.sign_encoding = SignEncoding::Offset;
-      else if (v == "differential")
-        a.crossbar.sign_encoding = SignEncoding::Differential;
-      else
-        x.fail("sign_encoding", "must be \"offset\" or \"differential\" (got \"" + v + "\")");
-    };
-    enc.write = [](const ArchConfig& a) { return json(to_string(a.crossbar.sign_encoding)); };
-    // Another way to give device.r_off_ohm / r_on_ohm: read with the device section.
-    auto twin = [](const char* key, const char* notes) {
-      Field f;
-      f.key = key;
-      f.unit = "µS";
-      f.notes = notes;
-      f.read = [key](ArchConfig&, JsonReader& x, ReadContext&) {
-        if (x.has(key)) x.raw(key);
-      };
-      return f;
-    };
-    c.fields = {
-        num<int>("rows", RERAM_REF(crossbar.rows), Check::Positive, "word lines", "> 0"),
-        num<int>("cols", RERAM_REF(crossbar.cols), Check::Positive, "bit lines", "> 0, ≥ slices × sign factor"),
-        num<int>("cell_bits", RERAM_REF(crossbar.cell_bits), Check::Positive, "bits per cell",
-                 "1…8, ≤ `precision.weight_bits`"),
-        enc,
-        num<int>("ou_rows", RERAM_REF(crossbar.ou_rows), Check::NonNegative, "cells",
-                 "rows of the operation unit activated at once; 0 = all rows; ≤ rows"),
-        num<int>("ou_cols", RERAM_REF(crossbar.ou_cols), Check::NonNegative, "cells",
-                 "columns of the operation unit; 0 = all columns; ≤ cols"),
-        num_or_word<double>(
-            "read_latency_ns", RERAM_REF(crossbar.read_latency_ns), RERAM_REF(crossbar.read_latency_auto), "auto",
-            "a number", Check::Positive, "ns",
-            "> 0, or `\"auto\"`: the crossbar cost model's read time (docs/cost-models.md). Absent: `\"auto\"` when "
-            "the crossbar's model computes a latency, else 100",
-            [](ReadContext& ctx, bool given, bool is_auto) {
-              ctx.read_latency_given = given;
-              ctx.read_latency_auto = is_auto;
-            }),
-        twin("g_min_us",
-             "another way to give `device.r_off_ohm` (= 1e6 / g); giving both spellings is an error, and a `--set` "
-             "of one replaces the other; `g_max_us > g_min_us > 0`"),
-        twin("g_max_us", "another way to give `device.r_on_ohm` (= 1e6 / g); as `g_min_us`"),
-    };
-    c.fields[7].default_text = "1";
-    c.fields[8].default_text = "100";
-    s.push_back(c);
-  }
-  {
-    Section p{"precision", "**precision**", {}};
-    p.fields = {
-        num<int>("weight_bits", RERAM_REF(precision.weight_bits), Check::Positive, "bits", "1…32"),
-        num<int>("input_bits", RERAM_REF(precision.input_bits), Check::Positive, "bits", "1…32"),
-        num<int>("dac_bits", RERAM_REF(precision.dac_bits), Check::Positive, "bits",
-                 "≤ input_bits; inputs take `ceil(input_bits/dac_bits)` reads"),
-        num_or_word<int>("adc_bits", RERAM_REF(precision.adc_bits), RERAM_REF(precision.adc_bits_auto), "auto",
-                         "a positive integer", Check::Positive, "bits",
-                         "1…24, or `\"auto\"`: the lossless `ceil(log2(ou_rows·(2^cell_bits−1)·(2^dac_bits−1)+1))`, "
-                         "resolved for the config (reports show it under `cost_models.adc_bits`); a warning when "
-                         "below it"),
-        num<int>("activation_bits", RERAM_REF(precision.activation_bits), Check::Positive, "bits",
-                 "width of values in buffers and on the NoC"),
-    };
-    s.push_back(p);
-  }
-  {
-    Section p{"pe", "**pe** (processing element, ISAAC's IMA)", {}};
-    p.fields = {
-        num<int>("crossbars", RERAM_REF(pe.crossbars), Check::Positive, "", "crossbars per PE, > 0"),
-        num<int>("adcs_per_crossbar", RERAM_REF(pe.adcs_per_crossbar), Check::Positive, "", "> 0, ≤ crossbar cols"),
-        num<int>("adc_share", RERAM_REF(pe.adc_share), Check::Positive, "crossbars",
-                 "crossbars sharing one ADC group through a mux; ≤ pe.crossbars"),
-        num_or_word<double>(
-            "adc_latency_ns", RERAM_REF(pe.adc_latency_ns), RERAM_REF(pe.adc_latency_auto), "auto", "a number",
-            Check::Positive, "ns",
-            "one conversion (1 / sample rate), or `\"auto\"`: the ADC model's own conversion time. `survey` reads "
-            "the rate from here; `sar` / `flash` interleave channels when it is shorter than their own time. "
-            "Absent: `\"auto\"` when the ADC's model computes a latency, else 0.78125",
-            [](ReadContext& ctx, bool given, bool is_auto) {
-              ctx.adc_latency_given = given;
-              ctx.adc_latency_auto = is_auto;
-            }),
-        num<int>("shift_add_units", RERAM_REF(pe.shift_add_units), Check::Positive, "", "> 0"),
-        num<int>("input_register_bytes", RERAM_REF(pe.input_register_bytes), Check::Positive, "bytes", "> 0"),
-        num<int>("output_register_bytes", RERAM_REF(pe.output_register_bytes), Check::Positive, "bytes", "> 0"),
-    };
-    s.push_back(p);
-  }
-  {
-    Section t{"tile", "**tile**", {}};
-    t.fields = {
-        num<int>("pes", RERAM_REF(tile.pes), Check::Positive, "", "PEs per tile, > 0"),
-        num<int64_t>("buffer_bytes", RERAM_REF(tile.buffer_bytes), Check::Positive, "bytes", "eDRAM/SRAM, > 0"),
-        num<int>("buffer_ports", RERAM_REF(tile.buffer_ports), Check::Positive, "", "> 0"),
-        num<int>("buffer_width_bits", RERAM_REF(tile.buffer_width_bits), Check::Positive, "bits per port per access",
-                 "> 0"),
-        num<int>("buffer_latency_cycles", RERAM_REF(tile.buffer_latency_cycles), Check::NonNegative, "cycles", "≥ 0"),
-        num<int>("bus_width_bits", RERAM_REF(tile.bus_width_bits), Check::Positive, "bits", "buffer-to-PE bus, > 0"),
-        num<int>("activation_units", RERAM_REF(tile.activation_units), Check::Positive, "", "> 0"),
-        num<int>("pooling_units", RERAM_REF(tile.pooling_units), Check::Positive, "", "> 0"),
-        num<int>("shift_add_units", RERAM_REF(tile.shift_add_units), Check::Positive, "", "> 0"),
-        num<int>("output_register_bytes", RERAM_REF(tile.output_register_bytes), Check::Positive, "bytes", "> 0"),
-    };
-    s.push_back(t);
-  }
-  {
-    Section c{"chip", "**chip**", {}};
-    Field tiles =
-        num_or_word<int>("tiles", RERAM_REF(chip.tiles), RERAM_REF(chip.tiles_auto), "auto", "a positive integer",
-                         Check::None, "", "> 0, or `\"auto\"` (as many as the mapping needs); too few is an error");
-    auto read_tiles = tiles.read;
-    tiles.read = [read_tiles](ArchConfig& a, JsonReader& x, ReadContext& ctx) {
-      read_tiles(a, x, ctx);
-      if (a.chip.tiles_auto)
-        a.chip.tiles = 0;
-      else
-        check(x, "tiles", a.chip.tiles, Check::Positive);
-    };
-    c.fields = {
-        tiles,
-        num<double>("clock_ghz", RERAM_REF(chip.clock_ghz), Check::Positive, "GHz", "digital clock, > 0"),
-        num<int64_t>("global_buffer_bytes", RERAM_REF(chip.global_buffer_bytes), Check::NonNegative, "bytes", "≥ 0"),
-        num<bool>("offchip_link", RERAM_REF(chip.offchip_link), Check::None, "",
-                  "e.g. HyperTransport (counted in chip power/area)"),
-        num<double>("offchip_bandwidth_gbps", RERAM_REF(chip.offchip_bandwidth_gbps), Check::Positive, "Gb/s", "> 0"),
-    };
-    s.push_back(c);
-  }
-  {
-    Section n{"chip.noc", "", {}};
-    n.fields = {
-        word("topology", RERAM_REF(chip.noc.topology), {"mesh", "cmesh"}, "`mesh` (1 tile per router) or `cmesh`"),
-        num<int>("tiles_per_router", RERAM_REF(chip.noc.tiles_per_router), Check::Positive, "", "> 0; 1 for mesh"),
-        num<int>("flit_bits", RERAM_REF(chip.noc.flit_bits), Check::Positive, "bits", "> 0"),
-        num<int>("link_width_bits", RERAM_REF(chip.noc.link_width_bits), Check::Positive, "bits", "> 0"),
-        num<int>("hop_latency_cycles", RERAM_REF(chip.noc.hop_latency_cycles), Check::Positive, "cycles", "> 0"),
-        word("model", RERAM_REF(chip.noc.model), {"packet", "flow"},
-             "`flow`: each transfer reserves each link it uses once (cost per transfer: the links it uses); "
-             "`packet`: every packet hop by hop, store-and-forward (cost per packet hop; the reference for NoC "
-             "contention studies). Same link work and energy; cycles within 2 % on the measured cases "
-             "(docs/simulator.md, docs/validation.md)"),
-    };
-    s.push_back(n);
-  }
-  {
-    Section d{"device", "**device** (the memristive cell, shared by the cost models and the functional model)", {}};
-    d.fields = {
-        num<double>("r_on_ohm", RERAM_REF(device.r_on_ohm), Check::Positive, "Ω",
-                    "> 0; the conductance range's `g_max = 1/r_on`"),
-        num<double>("r_off_ohm", RERAM_REF(device.r_off_ohm), Check::None, "Ω", "> r_on_ohm; `g_min = 1/r_off`"),
-        num<double>("v_read", RERAM_REF(device.v_read), Check::None, "V",
-                    "(0, 5]; read voltage across a cell (crossbar and driver energy)"),
-        word("cell_type", RERAM_REF(device.cell_type), {"1t1r", "0t1r"},
-             "`1t1r` (12F × 4F at F = node) or `0t1r` (2F × 2F at F = line width)"),
-        num<double>("cell_area_f2", RERAM_REF(device.cell_area_f2), Check::NonNegative, "F²",
-                    "0 = by cell type; else scales both sides of the cell"),
-    };
-    s.push_back(d);
-  }
-  {
-    Section n{"nonideal", "**nonideal** (functional model)", {}};
-    auto seed = [](const char* key, std::optional<uint64_t> NonIdealParams::*m,
-                   uint64_t (NonIdealParams::*eff)() const) {
-      Field f;
-      f.key = key;
-      f.notes = "per-effect seed (default `nonideal.seed`): re-roll one effect, keep the others";
-      f.read = [key, m](ArchConfig& a, JsonReader& x, ReadContext&) {
-        if (x.has(key)) a.nonideal.*m = x.opt<uint64_t>(key, 0);
-      };
-      f.write = [eff](const ArchConfig& a) { return json((a.nonideal.*eff)()); };
-      f.default_text = "`nonideal.seed`";
-      return f;
-    };
-    n.fields = {
-        num<uint64_t>("seed", RERAM_REF(nonideal.seed), Check::None, "",
-                      "seed of every non-ideality whose own seed is not given"),
-        seed("variation_seed", &NonIdealParams::variation_seed, &NonIdealParams::variation_seed_eff),
-        seed("fault_seed", &NonIdealParams::fault_seed, &NonIdealParams::fault_seed_eff),
-        seed("read_noise_seed", &NonIdealParams::read_noise_seed, &NonIdealParams::read_noise_seed_eff),
-        num<double>("variation_sigma", RERAM_REF(nonideal.variation_sigma), Check::NonNegative, "",
-                    "lognormal σ of device-to-device conductance, ≥ 0"),
-        num<double>("read_noise_sigma", RERAM_REF(nonideal.read_noise_sigma), Check::NonNegative, "relative", "≥ 0"),
-        num<double>("stuck_on_rate", RERAM_REF(nonideal.stuck_on_rate), Check::None, "fraction",
-                    "in [0, 1], with stuck_off_rate ≤ 1"),
-        num<double>("stuck_off_rate", RERAM_REF(nonideal.stuck_off_rate), Check::None, "fraction", "in [0, 1]"),
-        num<int>("conductance_levels", RERAM_REF(nonideal.conductance_levels), Check::NonNegative, "",
-                 "0 = 2^cell_bits, else ≥ 2"),
-        num_or_word<double>("ir_drop", RERAM_REF(nonideal.ir_drop), RERAM_REF(nonideal.ir_drop_wire), "wire",
-                            "a number >= 0", Check::NonNegative, "",
-                            "first-order IR-drop coefficient (docs/functional-model.md), or `\"wire\"`: from the "
-                            "crossbar lines' resistance at the node, `g_max (R_row,cell (cols−1) + R_col,cell "
-                            "(rows−1))` (docs/cost-models.md)"),
-        word("adc_range", RERAM_REF(nonideal.adc_range), {"full", "calibrated"}, "`full` or `calibrated`"),
-    };
-    s.push_back(n);
-  }
-  return s;
+  return {top_level(),    crossbar_section(), precision_section(), pe_section(),      tile_section(),
+          chip_section(), noc_section(),      device_section(),    nonideal_section()};
 }
 
 #undef RERAM_REF

@@ -237,6 +237,128 @@ void bit_plane_reads(const BitReadArgs& k) {
   else
     bit_plane_reads_generic(k);
 }
+
+// The 64-bit words (index, mask of the rows inside) of each read group of `group` rows.
+using GroupWords = std::vector<std::vector<std::pair<int64_t, uint64_t>>>;
+GroupWords read_group_words(int64_t r, int64_t group) {
+  GroupWords out;
+  for (int64_t g0 = 0; g0 < r; g0 += group) {
+    const int64_t g1 = std::min(r, g0 + group);
+    auto& gw = out.emplace_back();
+    for (int64_t w = g0 / 64; w * 64 < g1; ++w) {
+      const int64_t lo = std::max(g0, w * 64) - w * 64, hi = std::min(g1, w * 64 + 64) - w * 64;
+      const uint64_t m = (hi == 64 ? ~uint64_t{0} : (uint64_t{1} << hi) - 1) & ~((uint64_t{1} << lo) - 1);
+      gw.emplace_back(w, m);
+    }
+  }
+  return out;
+}
+
+// Step t of the bit-serial input (d bits per step): bit planes t*d .. t*d + d - 1 of each
+// of the nb vectors, from all steps' planes packed by pack_input_bits.
+void step_bit_planes(const std::vector<uint64_t>& xbits, int64_t nb, int steps, int d, int t, int64_t W,
+                     std::vector<uint64_t>& xstep) {
+  xstep.resize(static_cast<size_t>(nb * d * W));
+  for (int64_t v = 0; v < nb; ++v)
+    std::copy_n(xbits.data() + (v * steps * d + t * d) * W, d * W, xstep.data() + v * d * W);
+}
+
+// The same step as floats: (code >> shift) & mask for each of the cnt input codes.
+void step_chunk(const MatrixXi& xi, int64_t cnt, int shift, int32_t mask, MatrixXf& chunk) {
+  const int32_t* src = xi.data();
+  float* dch = chunk.data();
+  for (int64_t e = 0; e < cnt; ++e) dch[e] = static_cast<float>((src[e] >> shift) & mask);
+}
+
+// A crossbar's word-line inputs from a row of input codes: dense mappings feed a crossbar
+// from a contiguous range of rows (copied), others through the gather.
+class RowGather {
+ public:
+  explicit RowGather(const std::vector<int64_t>& rows) : rows_(rows) {
+    for (size_t i = 1; i < rows.size() && contiguous_; ++i) contiguous_ = rows[i] == rows[0] + static_cast<int64_t>(i);
+  }
+  void operator()(const MatrixXi& codes, int64_t v, int32_t* dst) const {
+    const int32_t* src = codes.row(v).data();
+    const int64_t r = static_cast<int64_t>(rows_.size());
+    if (contiguous_)
+      std::copy(src + rows_[0], src + rows_[0] + r, dst);
+    else
+      for (int64_t i = 0; i < r; ++i) dst[i] = src[rows_[static_cast<size_t>(i)]];
+  }
+
+ private:
+  const std::vector<int64_t>& rows_;
+  bool contiguous_ = true;
+};
+
+struct NoiseBuffers {
+  Eigen::ArrayXf z, u1, u2;
+};
+
+// y += sigma * sqrt(var) * N(0, 1), one draw per output.
+void add_read_noise(MatrixXf& y, const MatrixXf& var, float sigma, Rng& noise, NoiseBuffers& b) {
+  if (b.z.size() < y.size()) b.z.resize(y.size());
+  noise.fill_normals(b.z.data(), y.size(), b.u1, b.u2);
+  Eigen::Map<Eigen::ArrayXf>(y.data(), y.size()) +=
+      sigma * Eigen::Map<const Eigen::ArrayXf>(var.data(), var.size()).sqrt() * b.z.head(y.size());
+}
+
+struct AdcScale {
+  double lsb;
+  float inv_lsb, max_code_f;
+  double adc_max;
+};
+
+// One read's column currents y (cnt values) through the ADC into the step-shifted sums:
+// round to the nearest code, clip to [0, 2^adc_bits - 1] (the LSB is applied once in the
+// shift-and-add); calibrating: the raw currents, no ADC.
+inline void convert_and_accumulate(const float* yd, int64_t cnt, int shift, bool calibrating, bool float_acc,
+                                   const AdcScale& k, MatrixXf& accf, MatrixXd& accd) {
+  if (calibrating) {
+    const double step_scale = std::ldexp(1.0, shift);
+    double* ad = accd.data();
+    for (int64_t e = 0; e < cnt; ++e) ad[e] += step_scale * static_cast<double>(yd[e]);
+  } else if (float_acc) {
+    const float step_scale = std::ldexp(1.0f, shift);
+    float* ad = accf.data();
+    for (int64_t e = 0; e < cnt; ++e)
+      ad[e] += step_scale * round_small(std::min(std::max(yd[e] * k.inv_lsb, 0.0f), k.max_code_f));
+  } else {
+    const double step_scale = std::ldexp(1.0, shift);
+    double* ad = accd.data();
+    for (int64_t e = 0; e < cnt; ++e)
+      ad[e] += step_scale * std::nearbyint(std::clamp(static_cast<double>(yd[e]) / k.lsb, 0.0, k.adc_max));
+  }
+}
+
+struct ShiftAdd {
+  int spc;             // physical columns per column slot
+  double lsb;          // ADC LSB (1 while calibrating)
+  double offset;       // offset-encoding code offset O (0 for differential)
+  int64_t zero;        // input zero point
+  const double* sumx;  // per vector: sum of its input codes
+};
+
+// Shift-and-add over slices (and the sign of differential pairs), then the digital
+// corrections: offset * input sum (offset encoding) and zero point * weight sum.
+template <class Acc>
+void shift_and_add(const ProgrammedCrossbar& x, const Acc& acc, int64_t nb, MatrixXd& out, int64_t a,
+                   const ShiftAdd& k) {
+  const int64_t c = static_cast<int64_t>(x.cols.size());
+  for (int64_t v = 0; v < nb; ++v) {
+    double* orow = out.row(a + v).data();
+    for (int64_t j = 0; j < c; ++j) {
+      double val = 0.0;
+      const auto* ar = acc.row(v).data() + j * k.spc;
+      for (int q = 0; q < k.spc; ++q)
+        val += static_cast<double>(ar[q]) * x.column_weight[static_cast<size_t>(j * k.spc + q)];
+      val *= k.lsb;
+      if (k.offset != 0.0) val -= k.offset * k.sumx[v];
+      val -= static_cast<double>(k.zero) * x.wq_colsum[static_cast<size_t>(j)];
+      orow[x.cols[static_cast<size_t>(j)]] += val;
+    }
+  }
+}
 }  // namespace
 
 namespace {
@@ -449,23 +571,13 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   const bool offset = arch_.crossbar.sign_encoding == SignEncoding::Offset;
   const double O = std::ldexp(1.0, arch_.precision.weight_bits - 1);
   const int64_t max_code_in = (int64_t{1} << arch_.precision.input_bits) - 1;
-  // Dense mappings feed a crossbar from a contiguous range of rows: copy instead of gather.
-  bool contiguous = true;
-  for (int64_t i = 1; i < r && contiguous; ++i) contiguous = x.rows[static_cast<size_t>(i)] == x.rows[0] + i;
-  const int64_t r0 = x.rows[0];
-  auto gather = [&](int64_t v, int32_t* dst) {
-    const int32_t* src = codes.row(v).data();
-    if (contiguous)
-      std::copy(src + r0, src + r0 + r, dst);
-    else
-      for (int64_t i = 0; i < r; ++i) dst[i] = src[x.rows[static_cast<size_t>(i)]];
-  };
+  const RowGather gather(x.rows);
 
   if (!calibrating && opt_.allow_lossless_shortcut && x.lossless) {
     // Every read is an integer in [0, max ADC code] with LSB 1, so the ADC is the
     // identity and shift-and-add reassembles exactly sum_i code_i * stored_ij.
     MatrixXi xs(n, r);
-    for (int64_t v = 0; v < n; ++v) gather(v, xs.row(v).data());
+    for (int64_t v = 0; v < n; ++v) gather(codes, v, xs.row(v).data());
     const MatrixXd part = exact_int_product(xs.cast<float>(), zero, x.wq, max_code_in,
                                             (int64_t{1} << (arch_.precision.weight_bits - 1)) - 1);
     for (int64_t v = 0; v < n; ++v)
@@ -491,24 +603,14 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   // (same values as the float product, several times faster); read noise needs the floats.
   const bool use_bits =
       opt_.allow_bit_planes && !noisy && !x.gbits.empty() && d * x.gbit_planes <= 8 && steps * d <= 32;
-  std::vector<std::vector<std::pair<int64_t, uint64_t>>> group_words;
+  const GroupWords group_words = use_bits ? read_group_words(r, group) : GroupWords{};
   std::vector<uint64_t> xbits, xstep;
   const int64_t W = x.gbit_words;
-  if (use_bits)
-    for (int64_t g0 = 0; g0 < r; g0 += group) {
-      const int64_t g1 = std::min(r, g0 + group);
-      auto& gw = group_words.emplace_back();
-      for (int64_t w = g0 / 64; w * 64 < g1; ++w) {
-        const int64_t lo = std::max(g0, w * 64) - w * 64, hi = std::min(g1, w * 64 + 64) - w * 64;
-        const uint64_t m = (hi == 64 ? ~uint64_t{0} : (uint64_t{1} << hi) - 1) & ~((uint64_t{1} << lo) - 1);
-        gw.emplace_back(w, m);
-      }
-    }
 
   const int64_t B = std::max<int64_t>(1, opt_.block_vectors);
   MatrixXi xi(B, r);
   MatrixXf chunk(B, r), chunk_sq, y(B, cp), var, accf;
-  Eigen::ArrayXf zbuf, u1buf, u2buf;  // read-noise draws
+  NoiseBuffers nbuf;  // read-noise draws
   MatrixXd accd;
   if (float_acc)
     accf.resize(B, cp);
@@ -528,7 +630,7 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
     }
     for (int64_t v = 0; v < nb; ++v) {
       int32_t* dst = xi.row(v).data();
-      gather(a + v, dst);
+      gather(codes, a + v, dst);
       int64_t s = 0;
       for (int64_t i = 0; i < r; ++i) s += dst[i];
       sumx[static_cast<size_t>(v)] = static_cast<double>(s);
@@ -541,15 +643,9 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
       const int shift = t * d;
       if (use_bits) {
         if (t == 0) pack_input_bits(xi, nb, r, steps * d, W, xbits);
-        // Step t's chunk is input bits t*d .. t*d + d - 1: planes (t*d + a) of every vector.
-        xstep.resize(static_cast<size_t>(nb * d * W));
-        for (int64_t v = 0; v < nb; ++v)
-          std::copy_n(xbits.data() + (v * steps * d + shift) * W, d * W, xstep.data() + v * d * W);
+        step_bit_planes(xbits, nb, steps, d, t, W, xstep);
       } else {
-        const int32_t* src = xi.data();
-        float* dch = chunk.data();
-        const int64_t cnt = nb * r;
-        for (int64_t e = 0; e < cnt; ++e) dch[e] = static_cast<float>((src[e] >> shift) & mask);
+        step_chunk(xi, nb * r, shift, mask, chunk);
       }
       if (noisy && d > 1) chunk_sq = chunk.cwiseProduct(chunk);  // 1-bit chunks are their own squares
       const MatrixXf& csq = d > 1 ? chunk_sq : chunk;
@@ -566,55 +662,20 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
           // Independent per-cell read noise sums to a Gaussian column noise of
           // std sigma * sqrt(sum_i (v_i g_i)^2).
           var.noalias() = csq.middleCols(g0, gl) * x.g_squared.middleRows(g0, gl);
-          const float sig = static_cast<float>(ni.read_noise_sigma);
-          if (zbuf.size() < y.size()) zbuf.resize(y.size());
-          noise.fill_normals(zbuf.data(), y.size(), u1buf, u2buf);
-          Eigen::Map<Eigen::ArrayXf>(y.data(), y.size()) +=
-              sig * Eigen::Map<const Eigen::ArrayXf>(var.data(), var.size()).sqrt() * zbuf.head(y.size());
+          add_read_noise(y, var, static_cast<float>(ni.read_noise_sigma), noise, nbuf);
         }
-        const int64_t cnt = nb * cp;
-        const float* yd = y.data();
-        if (calibrating) {
-          x.calibrated_max = std::max(x.calibrated_max, static_cast<double>(y.maxCoeff()));
-          const double step_scale = std::ldexp(1.0, shift);
-          double* ad = accd.data();
-          for (int64_t e = 0; e < cnt; ++e) ad[e] += step_scale * static_cast<double>(yd[e]);
-        } else if (float_acc) {
-          // ADC: round to the nearest code, clip to [0, 2^adc_bits - 1]; the LSB is applied
-          // once in the shift-and-add below.
-          const float step_scale = std::ldexp(1.0f, shift);
-          float* ad = accf.data();
-          for (int64_t e = 0; e < cnt; ++e)
-            ad[e] += step_scale * round_small(std::min(std::max(yd[e] * inv_lsb, 0.0f), max_code_f));
-        } else {
-          const double step_scale = std::ldexp(1.0, shift);
-          double* ad = accd.data();
-          for (int64_t e = 0; e < cnt; ++e)
-            ad[e] += step_scale * std::nearbyint(std::clamp(static_cast<double>(yd[e]) / x.lsb, 0.0, adc_max));
-        }
+        if (calibrating) x.calibrated_max = std::max(x.calibrated_max, static_cast<double>(y.maxCoeff()));
+        convert_and_accumulate(y.data(), nb * cp, shift, calibrating, float_acc, {x.lsb, inv_lsb, max_code_f, adc_max},
+                               accf, accd);
       }
     }
     // Shift-and-add over slices (and the sign of differential pairs), then the digital
     // corrections: offset * input sum (offset encoding) and zero point * weight sum.
-    const double lsb = calibrating ? 1.0 : x.lsb;
-    for (int64_t v = 0; v < nb; ++v) {
-      double* orow = out.row(a + v).data();
-      for (int64_t j = 0; j < c; ++j) {
-        double val = 0.0;
-        if (float_acc) {
-          const float* ar = accf.row(v).data() + j * spc;
-          for (int q = 0; q < spc; ++q)
-            val += static_cast<double>(ar[q]) * x.column_weight[static_cast<size_t>(j * spc + q)];
-        } else {
-          const double* ar = accd.row(v).data() + j * spc;
-          for (int q = 0; q < spc; ++q) val += ar[q] * x.column_weight[static_cast<size_t>(j * spc + q)];
-        }
-        val *= lsb;
-        if (offset) val -= O * sumx[static_cast<size_t>(v)];
-        val -= static_cast<double>(zero) * x.wq_colsum[static_cast<size_t>(j)];
-        orow[x.cols[static_cast<size_t>(j)]] += val;
-      }
-    }
+    const ShiftAdd sa{spc, calibrating ? 1.0 : x.lsb, offset ? O : 0.0, zero, sumx.data()};
+    if (float_acc)
+      shift_and_add(x, accf, nb, out, a, sa);
+    else
+      shift_and_add(x, accd, nb, out, a, sa);
   }
 }
 

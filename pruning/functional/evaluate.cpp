@@ -39,6 +39,37 @@ json benchmark_batch(FunctionalModel& model, const Acts& batch) {
           {"output_checksum", static_cast<double>(y.sum())}};
 }
 
+namespace {
+
+// run_batch(model, index) for every batch: on `model` itself with one thread; else each
+// thread works on its own copy of the calibrated model (the hardware model keeps per-run
+// state: read-noise counters and input statistics), taking the next batch index.
+template <class F>
+void for_each_batch(FunctionalModel& model, int threads, int64_t batches, F run_batch) {
+  if (threads <= 1) {
+    for (int64_t bi = 0; bi < batches; ++bi) run_batch(model, bi);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      try {
+        FunctionalModel fm = model;
+        for (int64_t bi; (bi = next.fetch_add(1)) < batches;) run_batch(fm, bi);
+      } catch (...) {
+        errors[static_cast<size_t>(t)] = std::current_exception();
+        next = batches;
+      }
+    });
+  for (auto& th : pool) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace
+
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data, const EvalOptions& o) {
   using clock = std::chrono::steady_clock;
   if (data.size() == 0) throw InputError("evaluation data set is empty");
@@ -102,28 +133,7 @@ json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const 
       for (int64_t i = 0; i < nb; ++i) br.agree += pq[static_cast<size_t>(i)] == ph[static_cast<size_t>(i)] ? 1 : 0;
   };
   auto t_all = clock::now();
-  if (threads <= 1) {
-    for (int64_t bi = 0; bi < batches; ++bi) run_batch(model, bi);
-  } else {
-    // Each thread works on its own copy of the calibrated model (the hardware model keeps
-    // per-run state: read-noise counters and input statistics).
-    std::atomic<int64_t> next{0};
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        try {
-          FunctionalModel fm = model;
-          for (int64_t bi; (bi = next.fetch_add(1)) < batches;) run_batch(fm, bi);
-        } catch (...) {
-          errors[static_cast<size_t>(t)] = std::current_exception();
-          next = batches;
-        }
-      });
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-  }
+  for_each_batch(model, threads, batches, run_batch);
   const double wall_s = std::chrono::duration<double>(clock::now() - t_all).count();
   int64_t ok_f = 0, ok_q = 0, ok_h = 0, agree = 0;
   double t_f = 0, t_q = 0, t_h = 0, cpu_h = 0;

@@ -375,107 +375,41 @@ void choose_reorder(const Network& net, const PruneOptions& o, const prune::Gran
   }
 }
 
-}  // namespace
-
-PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const PruneOptions& opt_in,
-                          const Dataset* train, const Dataset* test) {
-  PruneOptions opt = opt_in;
-  if (opt.optimizer == "admm") opt.quantize = true;  // the ADMM constraint set includes the levels
-  check_options(opt, train != nullptr);
-  if (!net_in.has_weights()) throw InputError(net_in.source_file + ": pruning needs weights (--weights)");
-  const prune::Granularity& gran = prune::granularity(opt.granularity);
-  Network net = net_in;
-  Plan plan = plan_layers(net, arch, opt);
-  choose_reorder(net, opt, gran, plan.layers);
-
-  json acc;
-  acc["dense"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
-
-  prune::PruneContext ctx{net, arch, opt, gran, plan.layers, train, test};
-  // Overhead benchmark: one plain epoch of the same net and options right before and
-  // right after the pruning phase; their mean brackets the pruning epochs in time, so
-  // slow drifts of the machine's load cancel.
-  const Network dense_net = opt.measure_plain_epoch ? net : Network{};
-  auto plain_epoch = [&]() {
-    TrainOptions t = opt.train;
-    t.epochs = std::max(1, opt.prune_epochs);
-    t.progress = false;
-    Trainer plain(dense_net, t);
-    const std::clock_t c0 = std::clock();
-    double wall = plain.train_epoch(*train, 0).seconds;
-    return std::pair<double, double>{wall, static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC};
-  };
-  std::pair<double, double> plain_before{0, 0};
-  if (opt.measure_plain_epoch && train) {
-    {  // untimed warm-up (allocator, kernel selection) so the first timed epoch is not penalised
-      TrainOptions t = opt.train;
-      t.progress = false;
-      Trainer warm(dense_net, t);
-      warm.train_epoch(train->head(10 * static_cast<int64_t>(std::max(1, t.batch_size))), 0);
-    }
-    plain_before = plain_epoch();
-  }
-  prune::optimizer(opt.optimizer).run(ctx);
-  if (opt.measure_plain_epoch && train) {
-    auto plain_after = plain_epoch();
-    ctx.log["plain_epoch_seconds_before"] = plain_before.first;
-    ctx.log["plain_epoch_seconds_after"] = plain_after.first;
-    ctx.log["plain_epoch_seconds"] = 0.5 * (plain_before.first + plain_after.first);
-    ctx.log["plain_epoch_cpu_seconds_before"] = plain_before.second;
-    ctx.log["plain_epoch_cpu_seconds_after"] = plain_after.second;
-    ctx.log["plain_epoch_cpu_seconds"] = 0.5 * (plain_before.second + plain_after.second);
-  }
-  // A budget below the granularity's smallest unit (e.g. `filter` keeps whole columns, so
-  // it needs at least one crossbar per row-block) leaves the layer empty: say so loudly.
-  json warnings = json::array();
-  for (auto& p : plan.layers)
-    if (p.mask.size() > 0 && p.mask.maxCoeff() == 0.0f) {
-      std::string w = "layer '" + p.name + "': granularity " + gran.name() + " fits no group in its budget (" +
-                      (p.target.kind == Budget::Kind::Crossbars
-                           ? std::to_string(static_cast<int64_t>(p.target.value)) + " crossbars"
-                           : "density " + std::to_string(p.target.value)) +
-                      "); the whole layer is pruned";
-      std::fprintf(stderr, "reram: warning: %s\n", w.c_str());
-      warnings.push_back(w);
-    }
-  acc["pruned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
-
-  // Masked fine-tuning (ADMM's masked retraining); pruned weights stay exactly zero.
+// Masked fine-tuning of `net` for opt.finetune_epochs: pruned weights stay exactly zero
+// (and on the conductance levels with opt.quantize). Returns the per-epoch log.
+json finetune_masked(Network& net, const ArchConfig& arch, const PruneOptions& opt,
+                     const std::vector<LayerPlan>& layers, const Dataset& train) {
   json ft_log = json::array();
-  if (opt.finetune_epochs > 0 && train) {
-    TrainOptions t = opt.train;
-    t.epochs = opt.finetune_epochs;
-    Trainer tr(net, t);
-    for (auto& p : plan.layers)
-      tr.set_mask(p.net_index, prune::matrix_to_weight(net.layers[static_cast<size_t>(p.net_index)], p.mask));
-    if (opt.noise_sigma > 0) tr.set_weight_noise(opt.noise_sigma);
-    for (int e = 0; e < t.epochs; ++e) {
-      EpochStats s = tr.train_epoch(*train, e);
-      if (opt.train.progress)
-        std::fprintf(stderr, "fine-tune epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", e + 1, t.epochs,
-                     s.loss, 100 * s.train_accuracy, s.seconds);
-      ft_log.push_back(
-          {{"epoch", s.epoch}, {"loss", s.loss}, {"train_accuracy", s.train_accuracy}, {"seconds", s.seconds}});
-    }
-    tr.set_weight_noise(0.0);
-    tr.export_weights(net);
-    for (auto& p : plan.layers) {
-      Layer& L = net.layers[static_cast<size_t>(p.net_index)];
-      MatrixXf m = layer_matrix(L).cwiseProduct(p.mask);
-      if (opt.quantize) quantize_levels(m, arch.precision.weight_bits);
-      set_layer_matrix(L, m);
-    }
-    acc["finetuned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
-  } else {
-    acc["finetuned"] = nullptr;
+  TrainOptions t = opt.train;
+  t.epochs = opt.finetune_epochs;
+  Trainer tr(net, t);
+  for (auto& p : layers)
+    tr.set_mask(p.net_index, prune::matrix_to_weight(net.layers[static_cast<size_t>(p.net_index)], p.mask));
+  if (opt.noise_sigma > 0) tr.set_weight_noise(opt.noise_sigma);
+  for (int e = 0; e < t.epochs; ++e) {
+    EpochStats s = tr.train_epoch(train, e);
+    if (opt.train.progress)
+      std::fprintf(stderr, "fine-tune epoch %d/%d  loss %.4f  train_acc %.2f%%  time %.1fs\n", e + 1, t.epochs, s.loss,
+                   100 * s.train_accuracy, s.seconds);
+    ft_log.push_back(
+        {{"epoch", s.epoch}, {"loss", s.loss}, {"train_accuracy", s.train_accuracy}, {"seconds", s.seconds}});
   }
+  tr.set_weight_noise(0.0);
+  tr.export_weights(net);
+  for (auto& p : layers) {
+    Layer& L = net.layers[static_cast<size_t>(p.net_index)];
+    MatrixXf m = layer_matrix(L).cwiseProduct(p.mask);
+    if (opt.quantize) quantize_levels(m, arch.precision.weight_bits);
+    set_layer_matrix(L, m);
+  }
+  return ft_log;
+}
 
-  // The sparse mapping: dense mapping of the folded network, then each pruned layer's
-  // crossbars replaced by its compaction.
-  PruneResult res;
+// The sparse mapping: dense mapping of the folded network, then each pruned layer's
+// crossbars replaced by its compaction (placed, occupancy counted).
+Mapping sparse_mapping(const Network& net, const ArchConfig& arch, const prune::Granularity& gran,
+                       const std::map<std::string, const LayerPlan*>& by_name) {
   Mapping m = map_dense(net, arch);
-  std::map<std::string, const LayerPlan*> by_name;
-  for (auto& p : plan.layers) by_name[p.name] = &p;
   std::vector<PhysicalCrossbar> xbars;
   for (size_t li = 0; li < m.layers.size(); ++li) {
     MappedLayer& L = m.layers[li];
@@ -517,10 +451,22 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
   m.crossbars = std::move(xbars);
   count_occupancy(m, arch.ou_rows_eff(), arch.ou_cols_eff());
   place_crossbars(m, arch);
+  return m;
+}
 
-  // Report.
-  json layers = json::array();
-  int64_t pd = 0, po = 0, ad = 0, ao = 0, pbits = 0, pkept = 0, ptotal = 0;
+// The report's per-layer rows, and the crossbar and weight totals over the prunable
+// layers and over all of them.
+struct LayerTotals {
+  json rows = json::array();
+  int64_t prunable_dense = 0, prunable_occupied = 0, dense = 0, occupied = 0;
+  int64_t prunable_index_bits = 0, prunable_kept = 0, prunable_total = 0;
+};
+
+LayerTotals layer_rows(const Mapping& m, const std::map<std::string, const LayerPlan*>& by_name) {
+  LayerTotals t;
+  json& layers = t.rows;
+  int64_t &pd = t.prunable_dense, &po = t.prunable_occupied, &ad = t.dense, &ao = t.occupied;
+  int64_t &pbits = t.prunable_index_bits, &pkept = t.prunable_kept, &ptotal = t.prunable_total;
   for (const auto& L : m.layers) {
     auto it = by_name.find(L.name);
     bool pr = it != by_name.end();
@@ -558,6 +504,102 @@ PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const P
     ao += occ;
     layers.push_back(l);
   }
+  return t;
+}
+
+// Runs the optimiser on ctx. Overhead benchmark (opt.measure_plain_epoch): one plain epoch
+// of the same net and options right before and right after the pruning phase; their mean
+// brackets the pruning epochs in time, so slow drifts of the machine's load cancel.
+void run_optimizer(prune::PruneContext& ctx, const PruneOptions& opt, const Dataset* train) {
+  const Network dense_net = opt.measure_plain_epoch ? ctx.net : Network{};
+  auto plain_epoch = [&]() {
+    TrainOptions t = opt.train;
+    t.epochs = std::max(1, opt.prune_epochs);
+    t.progress = false;
+    Trainer plain(dense_net, t);
+    const std::clock_t c0 = std::clock();
+    double wall = plain.train_epoch(*train, 0).seconds;
+    return std::pair<double, double>{wall, static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC};
+  };
+  std::pair<double, double> plain_before{0, 0};
+  if (opt.measure_plain_epoch && train) {
+    {  // untimed warm-up (allocator, kernel selection) so the first timed epoch is not penalised
+      TrainOptions t = opt.train;
+      t.progress = false;
+      Trainer warm(dense_net, t);
+      warm.train_epoch(train->head(10 * static_cast<int64_t>(std::max(1, t.batch_size))), 0);
+    }
+    plain_before = plain_epoch();
+  }
+  prune::optimizer(opt.optimizer).run(ctx);
+  if (opt.measure_plain_epoch && train) {
+    auto plain_after = plain_epoch();
+    ctx.log["plain_epoch_seconds_before"] = plain_before.first;
+    ctx.log["plain_epoch_seconds_after"] = plain_after.first;
+    ctx.log["plain_epoch_seconds"] = 0.5 * (plain_before.first + plain_after.first);
+    ctx.log["plain_epoch_cpu_seconds_before"] = plain_before.second;
+    ctx.log["plain_epoch_cpu_seconds_after"] = plain_after.second;
+    ctx.log["plain_epoch_cpu_seconds"] = 0.5 * (plain_before.second + plain_after.second);
+  }
+}
+
+// A budget below the granularity's smallest unit (e.g. `filter` keeps whole columns, so
+// it needs at least one crossbar per row-block) leaves the layer empty: say so loudly.
+json empty_layer_warnings(const std::vector<LayerPlan>& layers, const prune::Granularity& gran) {
+  json warnings = json::array();
+  for (auto& p : layers)
+    if (p.mask.size() > 0 && p.mask.maxCoeff() == 0.0f) {
+      std::string w = "layer '" + p.name + "': granularity " + gran.name() + " fits no group in its budget (" +
+                      (p.target.kind == Budget::Kind::Crossbars
+                           ? std::to_string(static_cast<int64_t>(p.target.value)) + " crossbars"
+                           : "density " + std::to_string(p.target.value)) +
+                      "); the whole layer is pruned";
+      std::fprintf(stderr, "reram: warning: %s\n", w.c_str());
+      warnings.push_back(w);
+    }
+  return warnings;
+}
+
+}  // namespace
+
+PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const PruneOptions& opt_in,
+                          const Dataset* train, const Dataset* test) {
+  PruneOptions opt = opt_in;
+  if (opt.optimizer == "admm") opt.quantize = true;  // the ADMM constraint set includes the levels
+  check_options(opt, train != nullptr);
+  if (!net_in.has_weights()) throw InputError(net_in.source_file + ": pruning needs weights (--weights)");
+  const prune::Granularity& gran = prune::granularity(opt.granularity);
+  Network net = net_in;
+  Plan plan = plan_layers(net, arch, opt);
+  choose_reorder(net, opt, gran, plan.layers);
+
+  json acc;
+  acc["dense"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
+
+  prune::PruneContext ctx{net, arch, opt, gran, plan.layers, train, test};
+  run_optimizer(ctx, opt, train);
+  const json warnings = empty_layer_warnings(plan.layers, gran);
+  acc["pruned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
+
+  // Masked fine-tuning (ADMM's masked retraining); pruned weights stay exactly zero.
+  json ft_log = json::array();
+  if (opt.finetune_epochs > 0 && train) {
+    ft_log = finetune_masked(net, arch, opt, plan.layers, *train);
+    acc["finetuned"] = test ? json(accuracy(net, opt, test)) : json(nullptr);
+  } else {
+    acc["finetuned"] = nullptr;
+  }
+
+  PruneResult res;
+  std::map<std::string, const LayerPlan*> by_name;
+  for (auto& p : plan.layers) by_name[p.name] = &p;
+  Mapping m = sparse_mapping(net, arch, gran, by_name);
+
+  // Report.
+  const LayerTotals tot = layer_rows(m, by_name);
+  const int64_t pd = tot.prunable_dense, po = tot.prunable_occupied, ad = tot.dense, ao = tot.occupied;
+  const int64_t pbits = tot.prunable_index_bits, pkept = tot.prunable_kept, ptotal = tot.prunable_total;
+  const json& layers = tot.rows;
   auto ratio = [](int64_t a, int64_t b) { return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0; };
   int reordered = 0;
   for (auto& p : plan.layers) reordered += p.reorder;

@@ -36,11 +36,7 @@ bool file_exists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
-}  // namespace
-
-SearchResult search_max_compression(const Network& net, const ArchConfig& arch, const PruneOptions& opt,
-                                    const Dataset& train, const Dataset& validation, const Dataset* test,
-                                    const SearchOptions& s) {
+void check_search_options(const PruneOptions& opt, const Dataset& validation, const SearchOptions& s) {
   if (!(s.max_accuracy_loss >= 0) || s.max_accuracy_loss > 100)
     throw ConfigError("--max-accuracy-loss must be in 0..100 percentage points, got " +
                       std::to_string(s.max_accuracy_loss));
@@ -52,6 +48,14 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
     throw ConfigError(
         "--max-accuracy-loss searches the crossbar budget: it conflicts with --keep-crossbars, "
         "--weight-sparsity and --ratios");
+}
+
+}  // namespace
+
+SearchResult search_max_compression(const Network& net, const ArchConfig& arch, const PruneOptions& opt,
+                                    const Dataset& train, const Dataset& validation, const Dataset* test,
+                                    const SearchOptions& s) {
+  check_search_options(opt, validation, s);
   if (!s.state_dir.empty()) ::mkdir(s.state_dir.c_str(), 0755);
 
   // Everything a step's result depends on: a state file made with other inputs is not reused.
