@@ -318,24 +318,20 @@ void Sweep::add_point_tasks(PointJob& pj, const json& net_inputs, const std::str
 
   // With an evaluation the simulator prices crossbar reads and word-line drives at the
   // input bit density the functional model measured for each layer, so sim waits for eval.
+  // A stage run on the point's mapping (eval, sim): keyed by the mapping, arch and options.
+  auto on_mapping = [&](const char* stage, const json& options) {
+    StageTask t;
+    t.stage = stage;
+    t.priority = pj.point.index;
+    t.deps = {pj.map_task};
+    t.inputs = {{"stage", stage}, {"mapping", pj.map_task}, {"arch", arch_hash}, {stage, options}};
+    t.outputs = {std::string(stage) + ".json"};
+    t.argv = stage_argv(stage, pj, map_dir);
+    return t;
+  };
   std::string eid;
-  if (!pj.point.eval.is_null()) {
-    StageTask e;
-    e.stage = "eval";
-    e.priority = pj.point.index;
-    e.deps = {pj.map_task};
-    e.inputs = {{"stage", "eval"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"eval", pj.point.eval}};
-    e.outputs = {"eval.json"};
-    e.argv = stage_argv("eval", pj, map_dir);
-    eid = add_task(e);
-  }
-  StageTask s;
-  s.stage = "sim";
-  s.priority = pj.point.index;
-  s.deps = {pj.map_task};
-  s.inputs = {{"stage", "sim"}, {"mapping", pj.map_task}, {"arch", arch_hash}, {"sim", pj.point.sim}};
-  s.outputs = {"sim.json"};
-  s.argv = stage_argv("sim", pj, map_dir);
+  if (!pj.point.eval.is_null()) eid = add_task(on_mapping("eval", pj.point.eval));
+  StageTask s = on_mapping("sim", pj.point.sim);
   if (!eid.empty()) {
     s.deps.push_back(eid);
     s.inputs["input_density_from"] = eid;

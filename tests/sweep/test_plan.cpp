@@ -1,6 +1,9 @@
 // Plan parsing and point expansion.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "pruning/arch/arch_config.h"
 #include "sweep/engine.h"
 #include "sweep/hash.h"
 #include "sweep/plan.h"
@@ -153,4 +156,28 @@ TEST(SweepCsv, QuotesAndUnionOfColumns) {
             "index,point_id,status,label,crossbar.rows,energy_pj,error\n"
             "0,a,ok,x=1,64,1.5,\n"
             "1,b,failed,x=2,32,,\"bad, \"\"very\"\"\"\n");
+}
+
+// Every shipped plan (design-space studies and the papers' reproduction packs) parses, its
+// files exist and every point's arch overrides give a valid config.
+TEST(SweepPlan, ShippedPlansResolve) {
+  namespace fs = std::filesystem;
+  int plans = 0;
+  for (const char* dir : {"/workloads/sweeps", "/workloads/papers"})
+    for (const auto& e : fs::recursive_directory_iterator(std::string(RERAM_SOURCE_DIR) + dir)) {
+      if (e.path().extension() != ".json") continue;
+      SCOPED_TRACE(e.path().string());
+      ++plans;
+      Plan p = load_plan(e.path().string());
+      EXPECT_TRUE(fs::exists(p.network));
+      EXPECT_TRUE(fs::exists(p.arch));
+      if (!p.weights.empty()) EXPECT_TRUE(fs::exists(p.weights));
+      const std::vector<Point> pts = expand_plan(p);
+      EXPECT_FALSE(pts.empty());
+      // Up to 100 points per plan, spread over it (the 1,000-point plan stays fast).
+      const size_t step = std::max<size_t>(1, pts.size() / 100);
+      for (size_t i = 0; i < pts.size(); i += step)
+        EXPECT_NO_THROW(load_arch(p.arch, pts[i].arch_set)) << pts[i].label();
+    }
+  EXPECT_GE(plans, 18);
 }
