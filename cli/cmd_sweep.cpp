@@ -49,20 +49,7 @@ int run_in_process(const std::vector<std::string>& args) {
   std::vector<char*> av;
   for (auto& x : a) av.push_back(const_cast<char*>(x.c_str()));
   av.push_back(nullptr);
-  for (const auto& c : registry()) {
-    if (c.name != a[0]) continue;
-    try {
-      return c.run(static_cast<int>(a.size()), av.data());
-    } catch (const Error& e) {
-      std::cerr << "reram " << a[0] << ": error: " << e.what() << "\n";
-      return 1;
-    } catch (const std::exception& e) {
-      std::cerr << "reram " << a[0] << ": internal error: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  std::cerr << "reram: unknown command '" << a[0] << "'\n";
-  return 1;
+  return dispatch(static_cast<int>(a.size()), av.data());
 }
 
 // The plot script of the source tree, when this binary knows where that is.

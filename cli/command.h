@@ -9,6 +9,7 @@
 
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/dataset.h"
+#include "pruning/core/registry.h"
 #include "pruning/graph/network.h"
 
 namespace reram::cli {
@@ -23,7 +24,11 @@ struct Command {
   std::function<int(int argc, char** argv)> run;
 };
 
-std::vector<Command>& registry();
+Registry<Command>& commands();  // pruning/core/registry.h, one entry per verb
+
+// Runs verb argv[0] with its arguments: its exit status; "reram VERB: error: ..." and 1 for
+// a reram::Error, "internal error" and 2 for any other exception, 1 for an unknown verb.
+int dispatch(int argc, char** argv);
 
 struct RegisterCommand {
   RegisterCommand(std::string name, std::string summary, std::function<int(int, char**)> run);

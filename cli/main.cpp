@@ -11,13 +11,30 @@
 
 namespace reram::cli {
 
-std::vector<Command>& registry() {
-  static std::vector<Command> r;
+Registry<Command>& commands() {
+  static Registry<Command> r("command");
   return r;
 }
 
 RegisterCommand::RegisterCommand(std::string name, std::string summary, std::function<int(int, char**)> run) {
-  registry().push_back({std::move(name), std::move(summary), std::move(run)});
+  commands().add(name, std::make_unique<Command>(Command{name, std::move(summary), std::move(run)}));
+}
+
+int dispatch(int argc, char** argv) {
+  const std::string verb = argv[0];
+  if (!commands().has(verb)) {
+    std::cerr << "reram: unknown command '" << verb << "' (see reram --help)\n";
+    return 1;
+  }
+  try {
+    return commands().get(verb).run(argc, argv);
+  } catch (const Error& e) {
+    std::cerr << "reram " << verb << ": error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "reram " << verb << ": internal error: " << e.what() << "\n";
+    return 2;
+  }
 }
 
 bool parse_options(int argc, char** argv, const po::options_description& desc, po::variables_map& vm,
@@ -75,9 +92,9 @@ void print_help() {
   std::cout << "reram " << version()
             << " - crossbar-aware pruning and cycle-level simulation of ReRAM accelerators\n\n"
                "usage: reram <command> [options]   (reram <command> --help for its options)\n\ncommands:\n";
-  auto cmds = registry();
-  std::sort(cmds.begin(), cmds.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
-  for (const auto& c : cmds) std::cout << "  " << std::left << std::setw(12) << c.name << c.summary << "\n";
+  commands().each([](const std::string& name, const Command& c) {
+    std::cout << "  " << std::left << std::setw(12) << name << c.summary << "\n";
+  });
   std::cout << "\ndocs: README.md and docs/ in the source tree\n";
 }
 }  // namespace
@@ -101,18 +118,5 @@ int main(int argc, char** argv) {
     std::cout << "reram " << reram::version() << "\n";
     return 0;
   }
-  for (const auto& c : registry()) {
-    if (c.name != verb) continue;
-    try {
-      return c.run(argc - 1, argv + 1);
-    } catch (const reram::Error& e) {
-      std::cerr << "reram " << verb << ": error: " << e.what() << "\n";
-      return 1;
-    } catch (const std::exception& e) {
-      std::cerr << "reram " << verb << ": internal error: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  std::cerr << "reram: unknown command '" << verb << "' (see reram --help)\n";
-  return 1;
+  return dispatch(argc - 1, argv + 1);
 }

@@ -243,40 +243,19 @@ Compaction compact_pim(const MatrixXf& mask, const LayerGrid& g) {
 }  // namespace detail
 
 // ---- registry ----
-static std::map<std::string, std::unique_ptr<Granularity>>& table() {
-  static std::map<std::string, std::unique_ptr<Granularity>> t;
-  return t;
+Registry<Granularity>& granularities() {
+  static Registry<Granularity> r("granularity",
+                                 [](Registry<Granularity>&) { detail::register_builtin_granularities(); });
+  return r;
 }
 
 void register_granularity(std::unique_ptr<Granularity> g) {
-  std::string n = g->name();
-  table()[n] = std::move(g);
+  const std::string n = g->name();
+  granularities().add(n, std::move(g));
 }
 
-static void ensure_builtin() {
-  static bool done = [] {
-    detail::register_builtin_granularities();
-    return true;
-  }();
-  (void)done;
-}
+const Granularity& granularity(const std::string& name) { return granularities().get(name); }
 
-const Granularity& granularity(const std::string& name) {
-  ensure_builtin();
-  auto it = table().find(name);
-  if (it == table().end()) {
-    std::string names;
-    for (auto& kv : table()) names += (names.empty() ? "" : ", ") + kv.first;
-    throw ConfigError("unknown granularity '" + name + "' (registered: " + names + ")");
-  }
-  return *it->second;
-}
-
-std::vector<std::string> granularity_names() {
-  ensure_builtin();
-  std::vector<std::string> n;
-  for (auto& kv : table()) n.push_back(kv.first);
-  return n;
-}
+std::vector<std::string> granularity_names() { return granularities().names(); }
 
 }  // namespace reram::prune

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "pruning/core/int_math.h"
+#include "pruning/core/registry.h"
 #include "pruning/xbar/crossbar_view.h"
 
 namespace reram::prune {
@@ -83,7 +84,9 @@ class Granularity {
   virtual bool reorder_applies() const { return false; }
 };
 
-// Registry. granularity() throws ConfigError naming the registered names.
+// Registry (pruning/core/registry.h). granularity() throws ConfigError naming the
+// registered names.
+Registry<Granularity>& granularities();
 const Granularity& granularity(const std::string& name);
 std::vector<std::string> granularity_names();
 void register_granularity(std::unique_ptr<Granularity> g);

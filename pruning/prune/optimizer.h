@@ -48,6 +48,7 @@ class Optimizer {
   virtual void run(PruneContext& ctx) const = 0;
 };
 
+Registry<Optimizer>& optimizers();                    // pruning/core/registry.h
 const Optimizer& optimizer(const std::string& name);  // ConfigError for unknown names
 std::vector<std::string> optimizer_names();
 void register_optimizer(std::unique_ptr<Optimizer> o);

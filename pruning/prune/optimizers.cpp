@@ -327,19 +327,6 @@ class Admm : public Optimizer {
   }
 };
 
-std::map<std::string, std::unique_ptr<Optimizer>>& table() {
-  static std::map<std::string, std::unique_ptr<Optimizer>> t;
-  return t;
-}
-
-void ensure_builtin() {
-  static bool done = [] {
-    detail::register_builtin_optimizers();
-    return true;
-  }();
-  (void)done;
-}
-
 }  // namespace
 
 namespace detail {
@@ -350,27 +337,18 @@ void register_builtin_optimizers() {
 }
 }  // namespace detail
 
+Registry<Optimizer>& optimizers() {
+  static Registry<Optimizer> r("optimizer", [](Registry<Optimizer>&) { detail::register_builtin_optimizers(); });
+  return r;
+}
+
 void register_optimizer(std::unique_ptr<Optimizer> o) {
-  std::string n = o->name();
-  table()[n] = std::move(o);
+  const std::string n = o->name();
+  optimizers().add(n, std::move(o));
 }
 
-const Optimizer& optimizer(const std::string& name) {
-  ensure_builtin();
-  auto it = table().find(name);
-  if (it == table().end()) {
-    std::string names;
-    for (auto& kv : table()) names += (names.empty() ? "" : ", ") + kv.first;
-    throw ConfigError("unknown optimizer '" + name + "' (registered: " + names + ")");
-  }
-  return *it->second;
-}
+const Optimizer& optimizer(const std::string& name) { return optimizers().get(name); }
 
-std::vector<std::string> optimizer_names() {
-  ensure_builtin();
-  std::vector<std::string> n;
-  for (auto& kv : table()) n.push_back(kv.first);
-  return n;
-}
+std::vector<std::string> optimizer_names() { return optimizers().names(); }
 
 }  // namespace reram::prune

@@ -293,7 +293,10 @@ TEST(Granularity, ReorderedRowsTileInPermutedOrder) {
   Compaction cp = granularity("crossbar").compact(mask, g);
   ASSERT_FALSE(cp.crossbars.empty());
   // A crossbar of row-block 0 holds the first 16 rows of the permutation.
-  for (const auto& x : cp.crossbars)
-    if (x.row_block == 0) EXPECT_EQ(x.rows, std::vector<int64_t>(g.row_order.begin(), g.row_order.begin() + 16));
+  for (const auto& x : cp.crossbars) {
+    if (x.row_block == 0) {
+      EXPECT_EQ(x.rows, std::vector<int64_t>(g.row_order.begin(), g.row_order.begin() + 16));
+    }
+  }
   check_lossless(cp, mask, g, "crossbar reordered");
 }
