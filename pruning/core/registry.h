@@ -29,6 +29,11 @@ class Registry {
     else
       table_[name] = std::move(entry);
   }
+  // Adds an entry that knows its own name (entry->name()).
+  void add(std::unique_ptr<T> entry) {
+    const std::string name = entry->name();
+    add(name, std::move(entry));
+  }
   bool has(const std::string& name) const {
     ensure();
     return table_.count(name) > 0;

@@ -249,13 +249,6 @@ Registry<Granularity>& granularities() {
   return r;
 }
 
-void register_granularity(std::unique_ptr<Granularity> g) {
-  const std::string n = g->name();
-  granularities().add(n, std::move(g));
-}
-
-const Granularity& granularity(const std::string& name) { return granularities().get(name); }
-
-std::vector<std::string> granularity_names() { return granularities().names(); }
+void register_granularity(std::unique_ptr<Granularity> g) { granularities().add(std::move(g)); }
 
 }  // namespace reram::prune

@@ -87,8 +87,8 @@ class Granularity {
 // Registry (pruning/core/registry.h). granularity() throws ConfigError naming the
 // registered names.
 Registry<Granularity>& granularities();
-const Granularity& granularity(const std::string& name);
-std::vector<std::string> granularity_names();
+inline const Granularity& granularity(const std::string& name) { return granularities().get(name); }
+inline std::vector<std::string> granularity_names() { return granularities().names(); }
 void register_granularity(std::unique_ptr<Granularity> g);
 
 // ---- pure helpers (exposed for tests and optimisers) ----

@@ -48,9 +48,10 @@ class Optimizer {
   virtual void run(PruneContext& ctx) const = 0;
 };
 
-Registry<Optimizer>& optimizers();                    // pruning/core/registry.h
-const Optimizer& optimizer(const std::string& name);  // ConfigError for unknown names
-std::vector<std::string> optimizer_names();
+Registry<Optimizer>& optimizers();  // pruning/core/registry.h
+// ConfigError for unknown names.
+inline const Optimizer& optimizer(const std::string& name) { return optimizers().get(name); }
+inline std::vector<std::string> optimizer_names() { return optimizers().names(); }
 void register_optimizer(std::unique_ptr<Optimizer> o);
 
 // ---- shared pieces ----

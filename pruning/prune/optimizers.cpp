@@ -342,13 +342,6 @@ Registry<Optimizer>& optimizers() {
   return r;
 }
 
-void register_optimizer(std::unique_ptr<Optimizer> o) {
-  const std::string n = o->name();
-  optimizers().add(n, std::move(o));
-}
-
-const Optimizer& optimizer(const std::string& name) { return optimizers().get(name); }
-
-std::vector<std::string> optimizer_names() { return optimizers().names(); }
+void register_optimizer(std::unique_ptr<Optimizer> o) { optimizers().add(std::move(o)); }
 
 }  // namespace reram::prune
