@@ -3,7 +3,9 @@
 // sensitivity analysis instead (accuracy vs. crossbar keep ratio, printed and saved).
 #ifdef RERAM_PRUNE_AVAILABLE
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "cli/command.h"
@@ -52,7 +54,16 @@ std::map<std::string, double> load_ratios(const std::string& path) {
 
 std::string help_lists() {
   std::string s = "granularities:\n";
-  for (auto& n : prune::granularity_names()) s += "  " + n + ": " + prune::granularity(n).summary() + "\n";
+  for (auto& n : prune::granularity_names()) {
+    const prune::Granularity& g = prune::granularity(n);
+    s += "  " + n + ": " + g.summary() + "\n";
+    for (const auto& p : g.params()) {
+      std::ostringstream d;
+      d << "      --granularity-param " << p.name << "=V: " << p.doc << " (default " << p.default_value << ", " << p.min
+        << ".." << p.max << ")\n";
+      s += d.str();
+    }
+  }
   s += "optimizers:\n";
   for (auto& n : prune::optimizer_names()) s += "  " + n + ": " + prune::optimizer(n).summary() + "\n";
   return s;
@@ -91,6 +102,7 @@ struct PruneArgs {
   PruneOptions o;
   SearchOptions search;
   int64_t validation_samples = 5000;
+  std::vector<std::string> granularity_params;  // NAME=VALUE
   std::string network, weights, data = "fashion-mnist", out, report, ratios_file, sens_file,
                                 sens_ratios = "0.1,0.25,0.5,0.75";
   std::string sens_split = "test";
@@ -138,6 +150,8 @@ po::options_description prune_options(PruneArgs& a) {
       "mixed: share of kept segments pruned fine-grain")("mixed-fine-p",
                                                          po::value(&a.o.mixed_fine_p)->default_value(a.o.mixed_fine_p),
                                                          "mixed: rows pruned per group of a fine segment")(
+      "granularity-param", po::value(&a.granularity_params)->composing(),
+      "NAME=VALUE: a parameter the granularity declares (repeatable; listed under its name below)")(
       "ou-rows", po::value(&a.o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")(
       "ou-cols", po::value(&a.o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")(
       "project-every", po::value(&a.o.project_every)->default_value(a.o.project_every),
@@ -191,6 +205,14 @@ void finish_options(PruneArgs& a, const po::variables_map& vm) {
   if (vm.count("quantize")) a.o.quantize = true;
   a.o.measure_plain_epoch = vm.count("measure-plain-epoch") > 0;
   if (!a.ratios_file.empty()) a.o.layer_ratios = load_ratios(a.ratios_file);
+  for (const auto& kv : a.granularity_params) {
+    const size_t eq = kv.find('=');
+    char* end = nullptr;
+    const double v = eq == std::string::npos ? 0.0 : std::strtod(kv.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || end == kv.c_str() + eq + 1 || *end != '\0' || !std::isfinite(v))
+      throw ConfigError("--granularity-param '" + kv + "' must look like NAME=NUMBER");
+    a.o.granularity_params[kv.substr(0, eq)] = v;
+  }
   if (!a.sens_file.empty()) a.o.sensitivity = load_json_file(a.sens_file);
   if (a.o.finetune_epochs < 0 || a.o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
   if (a.o.train.threads < 0) throw ConfigError("--threads must be >= 0");

@@ -526,6 +526,11 @@ class Mixed : public Granularity {
 
 }  // namespace
 
+// The granularities of their own files (granularities.def).
+#define RERAM_GRANULARITY(id) std::unique_ptr<Granularity> make_granularity_##id();
+#include "pruning/prune/granularities.def"
+#undef RERAM_GRANULARITY
+
 namespace detail {
 void register_builtin_granularities() {
   register_granularity(std::make_unique<Unstructured>());
@@ -538,6 +543,9 @@ void register_builtin_granularities() {
   register_granularity(std::make_unique<Balanced>());
   register_granularity(std::make_unique<OuGrain>());
   register_granularity(std::make_unique<Mixed>());
+#define RERAM_GRANULARITY(id) register_granularity(make_granularity_##id());
+#include "pruning/prune/granularities.def"
+#undef RERAM_GRANULARITY
 }
 }  // namespace detail
 

@@ -2,8 +2,10 @@
 #include "pruning/prune/granularity.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
+#include <sstream>
 
 #include "pruning/core/error.h"
 #include "pruning/prune/granularity_impl.h"
@@ -241,6 +243,43 @@ Compaction compact_pim(const MatrixXf& mask, const LayerGrid& g) {
 }
 
 }  // namespace detail
+
+// ---- parameters ----
+namespace {
+std::string fmt_num(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+}  // namespace
+
+double Granularity::param(const LayerGrid& g, const std::string& name) const {
+  auto it = g.params.find(name);
+  if (it != g.params.end()) return it->second;
+  for (const auto& p : params())
+    if (p.name == name) return p.default_value;
+  throw std::logic_error("granularity " + this->name() + " has no parameter '" + name + "'");
+}
+
+std::map<std::string, double> Granularity::resolve_params(const std::map<std::string, double>& given) const {
+  const std::vector<GranularityParam> decl = params();
+  std::map<std::string, double> out;
+  for (const auto& p : decl) out[p.name] = p.default_value;
+  for (const auto& [k, v] : given) {
+    auto it = std::find_if(decl.begin(), decl.end(), [&](const GranularityParam& p) { return p.name == k; });
+    if (it == decl.end()) {
+      std::string names;
+      for (const auto& p : decl) names += (names.empty() ? "" : ", ") + p.name;
+      throw ConfigError("granularity " + name() + " has no parameter '" + k + "' (" +
+                        (names.empty() ? std::string("it has none") : "it has: " + names) + ")");
+    }
+    if (!(v >= it->min && v <= it->max) || (it->integer && v != std::floor(v)))
+      throw ConfigError("granularity parameter " + k + " must be " + (it->integer ? "a whole number " : "") + "in [" +
+                        fmt_num(it->min) + ", " + fmt_num(it->max) + "], got " + fmt_num(v));
+    out[k] = v;
+  }
+  return out;
+}
 
 // ---- registry ----
 Registry<Granularity>& granularities() {

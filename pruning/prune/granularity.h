@@ -5,6 +5,7 @@
 // over Eigen matrices (no torch, no files) so it is unit-tested in microseconds.
 #include <Eigen/Dense>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct LayerGrid {
   double mixed_fine_fraction = 0.5;  // mixed: share of kept segments pruned fine-grain
   int mixed_fine_p = 8;              // mixed: rows pruned per g-row group of a fine segment
   std::vector<int64_t> row_order;    // tiling order of rows (empty = identity)
+  // The granularity's own parameters (Granularity::params()), resolved: given or default.
+  std::map<std::string, double> params;
 
   int64_t row_blocks() const { return (rows + xbar_rows - 1) / xbar_rows; }
   int64_t col_blocks() const { return (cols + xbar_cols - 1) / xbar_cols; }
@@ -66,12 +69,31 @@ struct Compaction {
   int64_t index_bits = 0;      // index memory
 };
 
+// A parameter a granularity declares: `reram prune --granularity-param NAME=VALUE`
+// (sweep plans: "granularity_param": ["NAME=VALUE"]), checked against [min, max] (and to be
+// a whole number when `integer`), recorded in the report's options, read in project() and
+// compact() through Granularity::param(grid, NAME).
+struct GranularityParam {
+  std::string name;
+  double default_value = 0, min = 0, max = 0;
+  bool integer = false;
+  std::string doc;
+};
+
 // A granularity: group structure + projection to a budget + compaction rule.
 class Granularity {
  public:
   virtual ~Granularity() = default;
   virtual std::string name() const = 0;
   virtual std::string summary() const = 0;
+  // Its parameters (none by default): declared here, nowhere else.
+  virtual std::vector<GranularityParam> params() const { return {}; }
+  // Parameter `name` as resolved in the grid, or its declared default (std::logic_error
+  // for a name it does not declare).
+  double param(const LayerGrid& g, const std::string& name) const;
+  // The given values checked against params() (ConfigError naming the parameter) and
+  // completed with the defaults.
+  std::map<std::string, double> resolve_params(const std::map<std::string, double>& given) const;
   // Primary group of every cell (0..n-1), used for group-level noise in LGD and tests.
   virtual GroupIds groups(const LayerGrid& g) const = 0;
   // A 0/1 mask meeting the budget that keeps the highest-scoring groups. `score` holds a

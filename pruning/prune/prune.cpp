@@ -48,6 +48,16 @@ json PruneOptions::to_json() const {
   j["mixed_fine_p"] = mixed_fine_p;
   j["ou_rows"] = ou_rows;
   j["ou_cols"] = ou_cols;
+  // The selected granularity's own parameters, resolved (given values and defaults).
+  if (prune::granularities().has(granularity)) {
+    try {
+      j["granularity_params"] = prune::granularity(granularity).resolve_params(granularity_params);
+    } catch (const ConfigError&) {
+      j["granularity_params"] = granularity_params;  // invalid: reported as given (check_options rejects it)
+    }
+  } else {
+    j["granularity_params"] = granularity_params;
+  }
   j["project_every"] = project_every;
   j["lgd_sigma"] = lgd_sigma;
   j["lgd_projection"] = lgd_projection;
@@ -197,6 +207,7 @@ void check_options(const PruneOptions& o, bool have_train) {
   if (o.allocation == "score" && o.keep_crossbars < 0) throw ConfigError("score allocation needs --keep-crossbars");
   if (o.allocation == "sensitivity" && (o.sensitivity.is_null() || o.keep_crossbars < 0))
     throw ConfigError("sensitivity allocation needs --sensitivity-file and --keep-crossbars");
+  prune::granularity(o.granularity).resolve_params(o.granularity_params);
   if (o.balance_g < 2) throw ConfigError("balance_g must be at least 2");
   if (o.balance_p >= o.balance_g) throw ConfigError("balance_p must be below balance_g");
   if (o.mixed_fine_p < 0 || o.mixed_fine_p >= o.balance_g) throw ConfigError("mixed_fine_p must be in [0, balance_g)");
@@ -233,6 +244,7 @@ prune::LayerGrid make_grid(const LayerView& v, const XbarGeometry& geo, const Ar
   g.balance_p = o.balance_p;
   g.mixed_fine_fraction = o.mixed_fine_fraction;
   g.mixed_fine_p = o.mixed_fine_p;
+  g.params = prune::granularity(o.granularity).resolve_params(o.granularity_params);
   return g;
 }
 

@@ -42,6 +42,8 @@ struct PruneOptions {
   double mixed_fine_fraction = 0.5;
   int mixed_fine_p = 8;
   int ou_rows = 0, ou_cols = 0;  // ou granularity, physical; 0: the arch's OU, else 16 x 16
+  // Parameters a granularity declares itself (Granularity::params()), as given.
+  std::map<std::string, double> granularity_params;
 
   // Optimiser parameters.
   int project_every = 16;               // lgd/agp: steps between projections

@@ -185,6 +185,39 @@ TEST(Granularity, EveryGranularityMeetsBudgetAndCompactsLosslessly) {
   }
 }
 
+// The worked example of docs/extending.md: a granularity with one parameter, declared in its
+// own file (pruning/prune/granularity_segment.cpp) and registered by one line.
+TEST(GranularitySegment, ItsParameterSetsTheGroupsAndIsChecked) {
+  LayerGrid g = uneven_grid();  // 45 x 23 cells on 16-row, 5-column crossbars
+  const Granularity& gr = granularity("segment");
+  ASSERT_EQ(gr.params().size(), 1u);
+  EXPECT_EQ(gr.groups(g).maxCoeff() + 1, 3 * 23);  // default 16 rows: one segment per row-block
+  g.params = gr.resolve_params({{"segment_rows", 4}});
+  const GroupIds id = gr.groups(g);
+  EXPECT_EQ(id.maxCoeff() + 1, 3 * 4 * 23);  // four 4-row segments per row-block and column
+  for (int64_t c = 0; c < 23; ++c)
+    for (int64_t r = 0; r < 45; ++r) {
+      EXPECT_EQ(id(r, c), id(r - r % 4, c)) << r;  // a segment is 4 consecutive rows
+      if (r % 16 == 0 && r > 0) {
+        EXPECT_NE(id(r, c), id(r - 1, c)) << "segments stop at row-blocks";
+      }
+    }
+  MatrixXf s = random_matrix(g.rows, g.cols, 5).array().square();
+  MatrixXf mask = gr.project(s, g, Budget::crossbars(6));
+  Compaction cp = gr.compact(mask, g);
+  EXPECT_LE(cp.crossbars.size(), 6u);
+  check_lossless(cp, mask, g, "segment 4");
+  EXPECT_THROW(gr.resolve_params({{"segment_rows", 0}}), ConfigError);
+  EXPECT_THROW(gr.resolve_params({{"segment_rows", 2.5}}), ConfigError);
+  try {
+    gr.resolve_params({{"segment_row", 4}});
+    ADD_FAILURE() << "unknown parameter accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("segment_rows"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(granularity("crossbar").resolve_params({{"segment_rows", 4}}), ConfigError);
+}
+
 TEST(Granularity, CrossbarKeepsExactTopKTiles) {
   LayerGrid g = uneven_grid();
   MatrixXf s = random_matrix(g.rows, g.cols, 11).array().abs();

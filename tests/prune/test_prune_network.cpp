@@ -62,6 +62,26 @@ ArchConfig small_arch() {
 
 }  // namespace
 
+// A granularity's own parameter travels from the options into the grid and the report;
+// one the granularity does not declare is an error naming it.
+TEST(PruneNetwork, GranularityParamsAreCheckedAndReported) {
+  Network net = small_net();
+  ArchConfig arch = small_arch();
+  PruneOptions o;
+  o.granularity = "segment";
+  o.keep_crossbars = 0.4;
+  o.train.progress = false;
+  o.granularity_params = {{"segment_rows", 8}};
+  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  EXPECT_EQ(r.report["options"]["granularity_params"]["segment_rows"].get<double>(), 8.0);
+  o.granularity_params.clear();
+  EXPECT_EQ(prune_network(net, arch, o, nullptr, nullptr).report["options"]["granularity_params"]["segment_rows"],
+            16.0);  // the declared default, recorded
+  o.granularity = "column";
+  o.granularity_params = {{"segment_rows", 8}};
+  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);
+}
+
 TEST(PruneNetwork, EveryGranularityIsLosslessAndMeetsTheBudget) {
   Network net = small_net();
   ArchConfig arch = small_arch();
