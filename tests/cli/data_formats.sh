@@ -4,9 +4,7 @@
 # bad data sets are one-line errors naming the file and the problem.
 set -u
 bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-fail=0
-. "$src/tests/cli/lib/expect_error.sh"
+. "$src/tests/cli/lib/expect_error.sh"  # also makes $t and sets fail=0
 EXPECT_ONE_LINE=warnings
 mkdir -p "$t/c10/cifar-10-batches-bin"
 /usr/bin/python3 - "$t" <<'P'

@@ -2,9 +2,7 @@
 # `reram eval` on bad input: one-line error naming the problem, non-zero exit.
 set -u
 bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-fail=0
-. "$src/tests/cli/lib/expect_error.sh"
+. "$src/tests/cli/lib/expect_error.sh"  # also makes $t and sets fail=0
 arch=$src/arch_configs/default.json
 /usr/bin/python3 - "$t/w.npz" <<'P'
 import sys, numpy as np

@@ -2,9 +2,7 @@
 # `reram map` on malformed inputs: one-line error naming the problem and the file, non-zero exit.
 set -u
 bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-fail=0
-. "$src/tests/cli/lib/expect_error.sh"
+. "$src/tests/cli/lib/expect_error.sh"  # also makes $t and sets fail=0
 arch=$src/arch_configs/default.json
 cat >"$t/net.json" <<'J'
 {"name":"n","input":{"channels":3,"height":8,"width":8},

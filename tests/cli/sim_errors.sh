@@ -5,9 +5,7 @@
 # line naming the problem (and the file), with a non-zero exit.
 set -u
 bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-fail=0
-. "$src/tests/cli/lib/expect_error.sh"
+. "$src/tests/cli/lib/expect_error.sh"  # also makes $t and sets fail=0
 EXPECT_ONE_LINE=warnings
 arch=$src/arch_configs/isaac.json
 # 4096 -> 1024: 32 row blocks x 64 column blocks of 128x128 / 16-bit weights = 2048 crossbars = 22 tiles.

@@ -4,6 +4,13 @@
 # EXPECT_ONE_LINE picks what "one line" means: strict (default: stderr is exactly one
 # line), warnings (one line besides "warning" lines; patterns looked for in that line),
 # no (any number of lines, e.g. progress before the error).
+# Sourcing it also makes the scratch directory $t (removed on exit) unless the test has one,
+# and starts fail at 0.
+if [ -z "${t:-}" ]; then
+  t=$(mktemp -d)
+  trap 'rm -rf "$t"' EXIT
+fi
+fail=${fail:-0}
 expect_error() {
   local name=$1 pats=$2; shift 2
   "$@" >"$t/out" 2>"$t/err"; local rc=$?
