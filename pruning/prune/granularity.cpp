@@ -137,26 +137,32 @@ Compaction compact_tiles(const MatrixXf& mask, const LayerGrid& g) {
   return out;
 }
 
+// The columns with a kept cell in `rows`, packed xbar_cols at a time into crossbars on
+// those rows (row-block rb); each crossbar's index: rows x row_bits + columns x col_bits.
+static void pack_kept_columns(const MatrixXf& mask, const LayerGrid& g, int64_t rb, const std::vector<int64_t>& rows,
+                              int row_bits, int col_bits, Compaction& out) {
+  std::vector<int64_t> kept;
+  for (int64_t c = 0; c < g.cols; ++c)
+    for (int64_t r : rows)
+      if (mask(r, c) != 0) {
+        kept.push_back(c);
+        break;
+      }
+  for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_cols), ++ch) {
+    std::vector<int64_t> cols(
+        kept.begin() + static_cast<long>(s),
+        kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
+    out.index_bits += static_cast<int64_t>(rows.size()) * row_bits + static_cast<int64_t>(cols.size()) * col_bits;
+    out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(ch), rows, std::move(cols)});
+  }
+}
+
 Compaction compact_columns(const MatrixXf& mask, const LayerGrid& g) {
   Compaction out;
   out.col_recombine = true;
   int w = index_bits(g.cols);
   for (int64_t rb = 0; rb < g.row_blocks(); ++rb) {
-    auto rows = block_rows(g, rb);
-    std::vector<int64_t> kept;
-    for (int64_t c = 0; c < g.cols; ++c)
-      for (int64_t r : rows)
-        if (mask(r, c) != 0) {
-          kept.push_back(c);
-          break;
-        }
-    for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_cols), ++ch) {
-      std::vector<int64_t> cols(
-          kept.begin() + static_cast<long>(s),
-          kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
-      out.index_bits += static_cast<int64_t>(cols.size()) * w;
-      out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(ch), rows, std::move(cols)});
-    }
+    pack_kept_columns(mask, g, rb, block_rows(g, rb), 0, w, out);
   }
   return out;
 }
@@ -224,20 +230,7 @@ Compaction compact_pim(const MatrixXf& mask, const LayerGrid& g) {
     std::vector<int64_t> brow(
         rows.begin() + static_cast<long>(rs),
         rows.begin() + static_cast<long>(std::min(rows.size(), rs + static_cast<size_t>(g.xbar_rows))));
-    std::vector<int64_t> kept;
-    for (int64_t c = 0; c < g.cols; ++c)
-      for (int64_t r : brow)
-        if (mask(r, c) != 0) {
-          kept.push_back(c);
-          break;
-        }
-    for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_cols), ++ch) {
-      std::vector<int64_t> cols(
-          kept.begin() + static_cast<long>(s),
-          kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
-      out.index_bits += static_cast<int64_t>(brow.size()) * rw + static_cast<int64_t>(cols.size()) * cw;
-      out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(ch), brow, std::move(cols)});
-    }
+    pack_kept_columns(mask, g, static_cast<int64_t>(rb), brow, rw, cw, out);
   }
   return out;
 }
