@@ -26,32 +26,30 @@ InputQuant make_input_quant(double lo, double hi, int bits) {
   return q;
 }
 
-MatrixXf quantize_inputs(const MatrixXf& v, const InputQuant& q) {
-  MatrixXf out(v.rows(), v.cols());
+namespace {
+// Input codes round(v / scale) + zero, clipped to [0, max code], in double arithmetic, so
+// the float and the integer versions give identical codes.
+template <class Out>
+void quantize_into(const MatrixXf& v, const InputQuant& q, Out* d) {
   const double inv = 1.0 / q.scale;
   const double maxc = static_cast<double>(q.max_code());
   const double z = static_cast<double>(q.zero);
   const float* s = v.data();
-  float* d = out.data();
   const int64_t n = v.size();
-  for (int64_t i = 0; i < n; ++i) {
-    double c = std::nearbyint(static_cast<double>(s[i]) * inv) + z;
-    d[i] = static_cast<float>(std::clamp(c, 0.0, maxc));
-  }
+  for (int64_t i = 0; i < n; ++i)
+    d[i] = static_cast<Out>(std::clamp(std::nearbyint(static_cast<double>(s[i]) * inv) + z, 0.0, maxc));
+}
+}  // namespace
+
+MatrixXf quantize_inputs(const MatrixXf& v, const InputQuant& q) {
+  MatrixXf out(v.rows(), v.cols());
+  quantize_into(v, q, out.data());
   return out;
 }
 
 MatrixXi quantize_inputs_int(const MatrixXf& v, const InputQuant& q) {
-  // Same double arithmetic as quantize_inputs, so both give identical codes.
   MatrixXi out(v.rows(), v.cols());
-  const double inv = 1.0 / q.scale;
-  const double maxc = static_cast<double>(q.max_code());
-  const double z = static_cast<double>(q.zero);
-  const float* s = v.data();
-  int32_t* d = out.data();
-  const int64_t n = v.size();
-  for (int64_t i = 0; i < n; ++i)
-    d[i] = static_cast<int32_t>(std::clamp(std::nearbyint(static_cast<double>(s[i]) * inv) + z, 0.0, maxc));
+  quantize_into(v, q, out.data());
   return out;
 }
 

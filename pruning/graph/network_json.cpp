@@ -41,6 +41,12 @@ void padding_field(JsonReader& r, Layer& L) {
 
 json pair_json(int a, int b) { return a == b ? json(a) : json::array({a, b}); }
 
+// A layer's padding: one number or [top, left] when symmetric, else [top, left, bottom, right].
+json padding_json(const Layer& L) {
+  if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right) return pair_json(L.pad_top, L.pad_left);
+  return {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
+}
+
 }  // namespace
 
 Network network_from_json(const json& j, const std::string& where) {
@@ -147,10 +153,7 @@ json network_to_json(const Network& net, const std::string& weights_file) {
         l["out_channels"] = L.out_channels;
         l["kernel"] = pair_json(L.kernel_h, L.kernel_w);
         l["stride"] = pair_json(L.stride_h, L.stride_w);
-        if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right)
-          l["padding"] = pair_json(L.pad_top, L.pad_left);
-        else
-          l["padding"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
+        l["padding"] = padding_json(L);
         if (L.dilation_h != 1 || L.dilation_w != 1) l["dilation"] = pair_json(L.dilation_h, L.dilation_w);
         if (L.groups != 1) l["groups"] = L.groups;
         l["bias"] = L.has_bias;
@@ -163,10 +166,7 @@ json network_to_json(const Network& net, const std::string& weights_file) {
       case LayerKind::AvgPool:
         l["kernel"] = pair_json(L.kernel_h, L.kernel_w);
         l["stride"] = pair_json(L.stride_h, L.stride_w);
-        if (L.pad_top == L.pad_bottom && L.pad_left == L.pad_right)
-          l["padding"] = pair_json(L.pad_top, L.pad_left);
-        else
-          l["padding"] = {L.pad_top, L.pad_left, L.pad_bottom, L.pad_right};
+        l["padding"] = padding_json(L);
         if (L.ceil_mode) l["ceil_mode"] = true;
         if (L.kind == LayerKind::AvgPool && L.count_include_pad) l["count_include_pad"] = true;
         break;
