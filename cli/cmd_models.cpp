@@ -7,6 +7,7 @@
 #include "pruning/arch/arch_fields.h"
 #include "pruning/cost/catalogue.h"
 #include "pruning/cost/cost_model.h"
+#include "sim/stats.h"
 
 namespace reram::cli {
 namespace {
@@ -37,17 +38,22 @@ int run_models(int argc, char** argv) {
   po::options_description desc("reram models options");
   desc.add_options()("help,h", "show this help")("json", "print JSON instead of the readable listing")(
       "keys", "list every arch-config key: default, unit, checks and meaning (docs/config.md's table)")(
+      "report-fields", "list every field of a reram sim report: unit and meaning (docs/simulator.md's table)")(
       "arch", po::value<std::string>(), "architecture config (JSON): show its components' resolved costs")(
       "set", po::value<std::vector<std::string>>()->composing(), "override an arch key (repeatable)");
   po::variables_map vm;
   if (!parse_options(argc, argv, desc, vm,
-                     "usage: reram models [--json] [--arch ARCH.json [--set k=v]...] | --keys\n\n"
+                     "usage: reram models [--json] [--arch ARCH.json [--set k=v]...] | --keys | --report-fields\n\n"
                      "Lists the registered component cost models with their parameters (docs/cost-models.md).\n"
                      "With --arch: each component's model, parameters and resolved per-action energy, leakage,\n"
                      "area and latency for that config. With --keys: every arch-config key (what --set accepts)."))
     return 0;
   if (vm.count("keys")) {
     std::cout << arch::keys_markdown();
+    return 0;
+  }
+  if (vm.count("report-fields")) {
+    std::cout << sim::statistics_markdown();
     return 0;
   }
   const bool as_json = vm.count("json") > 0;

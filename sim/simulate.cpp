@@ -11,6 +11,7 @@
 #include "pruning/core/version.h"
 #include "sim/hw.h"
 #include "sim/model.h"
+#include "sim/stats.h"
 
 namespace reram::sim {
 
@@ -334,14 +335,14 @@ std::string report_table(const json& r) {
                 static_cast<long long>(r["inputs"]["batch"].get<int64_t>()),
                 r["inputs"]["clocked"].get<bool>() ? "  (clocked)" : "");
   s << buf;
-  std::snprintf(buf, sizeof buf, "cycles %lld  latency %.3f us  energy %.4g uJ  power %.4g mW  area %.4g mm2\n",
-                static_cast<long long>(r["cycles"].get<int64_t>()), r["latency_ns"].get<double>() / 1e3,
-                r["energy_pj"]["total"].get<double>() / 1e6, r["power_mw"].get<double>(),
-                r["area_mm2"]["total"].get<double>());
-  s << buf;
-  std::snprintf(buf, sizeof buf, "%.4g TOPS  %.4g TOPS/W  %.4g TOPS/mm2\n", r["tops"].get<double>(),
-                r["tops_per_w"].get<double>(), r["tops_per_mm2"].get<double>());
-  s << buf;
+  // The summary statistics (sim/stats.cpp), one per line: name, value, unit.
+  for (const Statistic& st : report_statistics()) {
+    if (!st.summary || !r.contains(st.key)) continue;
+    const json& v = r[st.key].is_object() ? r[st.key]["total"] : r[st.key];
+    std::snprintf(buf, sizeof buf, "%-16s %14.6g %s\n", (st.key + (r[st.key].is_object() ? ".total" : "")).c_str(),
+                  v.get<double>(), st.unit.c_str());
+    s << buf;
+  }
   std::snprintf(buf, sizeof buf,
                 "crossbars %lld occupied / %lld dense  compression %.3gx  weight sparsity %.3g  method %s\n",
                 static_cast<long long>(c["occupied_crossbars"].get<int64_t>()),
