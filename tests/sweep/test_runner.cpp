@@ -76,16 +76,22 @@ int count_lines(const std::string& path, const std::string& word) {
   return n;
 }
 
+// A sweep into `dir` with `jobs` workers whose stages the tests fake (no real binary).
+SweepOptions fake_options(const std::string& dir, int jobs) {
+  SweepOptions o;
+  o.out_dir = dir;
+  o.jobs = jobs;
+  o.progress = false;
+  o.reram_binary = "/bin/false";
+  return o;
+}
+
 }  // namespace
 
 TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
   std::string dir = fresh_dir("share"), log = dir + ".log";
   fs::remove(log);
-  SweepOptions o;
-  o.out_dir = dir;
-  o.jobs = 2;
-  o.progress = false;
-  o.reram_binary = "/bin/false";
+  SweepOptions o = fake_options(dir, 2);
   {
     Sweep s(test_plan(), o);
     s.set_command_rewriter(fake(log, false));
@@ -129,11 +135,7 @@ TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
 TEST(SweepRunner, FailedPointIsRecordedAndDoesNotStopOthers) {
   std::string dir = fresh_dir("fail"), log = dir + ".log";
   fs::remove(log);
-  SweepOptions o;
-  o.out_dir = dir;
-  o.jobs = 1;
-  o.progress = false;
-  o.reram_binary = "/bin/false";
+  SweepOptions o = fake_options(dir, 1);
   Sweep s(test_plan(), o);
   s.set_command_rewriter(fake(log, true));
   s.prepare();
@@ -210,11 +212,7 @@ std::string read_all(const std::string& path) {
 TEST(SweepRunner, KilledSweepLosesNoFinishedPoint) {
   std::string dir = fresh_dir("kill"), log = dir + ".log";
   fs::remove(log);
-  SweepOptions o;
-  o.out_dir = dir;
-  o.jobs = 1;
-  o.progress = false;
-  o.reram_binary = "/bin/false";
+  SweepOptions o = fake_options(dir, 1);
   auto slow = [=](const StageTask& t, std::vector<std::string> argv) {
     auto a = fake(log, false)(t, argv);
     a.back() = "sleep 0.3; " + a.back();
