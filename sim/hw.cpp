@@ -480,14 +480,7 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
     for (int d : dst) routers[r]->out_links[d] = noc.add_link();
   }
   blocks = make_blocks(chip_blocks);
-  for (const auto& t : tiles) {
-    for (const auto& b : t->blocks) block_index[b->ref] = b.get();
-    for (const auto& pe : t->pes)
-      for (const auto& b : pe->blocks) block_index[b->ref] = b.get();
-  }
-  for (const auto& [r, router] : routers)
-    for (const auto& b : router->blocks) block_index[b->ref] = b.get();
-  for (const auto& b : blocks) block_index[b->ref] = b.get();
+  each_block([&](Block& b) { block_index[b.ref] = &b; });
   for (const auto& l : w.layers)
     layers.push_back(
         std::make_unique<LayerController>(("layer_" + std::to_string(l.index)).c_str(), *this, l, cfg.batch));

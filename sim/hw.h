@@ -323,7 +323,7 @@ class Chip : public sc_core::sc_module {
   SharedResource offchip;
   std::vector<std::unique_ptr<Block>> blocks;  // chip-level blocks (off-chip link, global buffer)
   std::map<BlockRef, Block*> block_index;      // every block in the design
-  // Calls f(block) for every block: each tile's, then its PEs', then the routers' and the
+  // Calls f(Block&) for every block: each tile's, then its PEs', then the routers' and the
   // chip's (the order the energy model sums them in).
   template <typename F>
   void each_block(F f) const {

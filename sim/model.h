@@ -40,12 +40,13 @@ struct TimingParams {
 };
 TimingParams timing_params(const ArchConfig& a);
 
-// One group of identical hardware blocks: a component (technology name) of one PE, one
-// tile, one router or the chip. The SystemC model has one Block module per BlockRef.
 // Catalogue components numbered in name order, so that BlockRefs sort as they would by
 // name: a BlockRef is a few integers (a million of them at 32x32 crossbars).
 int component_id(const std::string& name);  // std::logic_error for a name not in the catalogue
 const std::string& component_name(int id);
+
+// One group of identical hardware blocks: a component of one PE, one tile, one router or
+// the chip. The hardware model (hw.h) has one Block object per BlockRef.
 struct BlockRef {
   enum Level { kPe = 0, kTile = 1, kRouter = 2, kChip = 3 };
   int level = kChip;

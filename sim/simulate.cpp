@@ -197,16 +197,21 @@ Totals energy_and_area(const std::vector<const Block*>& blocks, const ArchConfig
   struct Sum {
     double instances = 0, area = 0, leak = 0, dyn = 0;
   };
-  std::map<std::string, Sum> by_comp;
+  // By component id (ids sort as names do, so the sums and the JSON keep their order);
+  // each component's figures looked up once, not once per block.
+  std::map<int, Sum> by_comp;
   std::map<int, Sum> by_tile;
+  std::map<int, const ComponentTech*> tech;
   for (const Block* b : blocks) {
-    const ComponentTech& t = a.tech(b->ref.name());
+    auto te = tech.find(b->ref.component);
+    if (te == tech.end()) te = tech.emplace(b->ref.component, &a.tech(b->ref.name())).first;
+    const ComponentTech& t = *te->second;
     Sum x;
     x.instances = b->instances;
     x.area = b->instances * t.area_mm2;
     x.leak = b->instances * t.leakage_mw * latency_ns;  // mW x ns = pJ
     x.dyn = b->energy_pj;
-    Sum& c = by_comp[b->ref.name()];
+    Sum& c = by_comp[b->ref.component];
     c.instances += x.instances;
     c.area += x.area;
     c.leak += x.leak;
@@ -221,7 +226,8 @@ Totals energy_and_area(const std::vector<const Block*>& blocks, const ArchConfig
   Totals t;
   t.energy["leakage"] = 0.0;
   double leak_total = 0;
-  for (const auto& [c, x] : by_comp) {
+  for (const auto& [id, x] : by_comp) {
+    const std::string& c = component_name(id);
     const std::string& k = report_key(c);
     t.area[k] = t.area[k].get<double>() + x.area;
     t.energy[k] = t.energy[k].get<double>() + x.dyn;

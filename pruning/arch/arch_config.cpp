@@ -97,11 +97,6 @@ std::vector<std::string> ArchConfig::warnings() const {
 
 namespace {
 
-template <class T>
-void positive(const JsonReader& r, const std::string& key, T v) {
-  if (!(v > 0)) r.fail(key, "must be positive (got " + std::to_string(v) + ")");
-}
-
 // Builds a component's cost model from its technology entry.
 TechEntry read_tech(const json& entry, const std::string& component, const std::string& where) {
   if (!entry.is_object()) throw ConfigError(where + ": must be an object");
@@ -190,7 +185,7 @@ void read_device(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
   if (gmin) c.g_min_us = xb.opt("g_min_us", c.g_min_us);
   if (gmax) c.g_max_us = xb.opt("g_max_us", c.g_max_us);
   if (gmin || gmax) {
-    positive(xb, "g_min_us", c.g_min_us);
+    arch::check_positive(xb, "g_min_us", c.g_min_us);
     if (c.g_max_us <= c.g_min_us) xb.fail("g_max_us", "must exceed g_min_us (on/off ratio > 1)");
     d.r_off_ohm = 1e6 / c.g_min_us;
     d.r_on_ohm = 1e6 / c.g_max_us;
@@ -336,7 +331,7 @@ ArchConfig arch_from_json(const json& spec, const std::string& where) {
 json ArchConfig::to_json() const {
   json j = arch::write_fields(*this, arch::section(""));
   for (const auto& sec : arch::sections()) {
-    if (sec.path.empty() || sec.path.find('.') != std::string::npos) continue;
+    if (sec.path.empty() || sec.path.find('.') != std::string::npos || sec.fields.empty()) continue;
     j[sec.path] = arch::write_fields(*this, sec);
   }
   j["chip"]["noc"] = arch::write_fields(*this, arch::section("chip.noc"));

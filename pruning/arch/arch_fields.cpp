@@ -93,7 +93,7 @@ Field num_or_word(const char* key, Ref ref, Flag flag, const char* special, cons
   [](auto& a) -> auto& { return a.expr; }
 
 Section top_level() {
-  Section top{"", "", {}};
+  Section top{"", "", {}, ""};
   Field name;
   name.key = "name";
   name.notes = "";
@@ -111,7 +111,7 @@ Section top_level() {
 }
 
 Section crossbar_section() {
-  Section c{"crossbar", "**crossbar**", {}};
+  Section c{"crossbar", "**crossbar**", {}, ""};
   Field enc;
   enc.key = "sign_encoding";
   enc.notes =
@@ -167,7 +167,7 @@ Section crossbar_section() {
 }
 
 Section precision_section() {
-  Section p{"precision", "**precision**", {}};
+  Section p{"precision", "**precision**", {}, ""};
   p.fields = {
       num<int>("weight_bits", RERAM_REF(precision.weight_bits), Check::Positive, "bits", "1…32"),
       num<int>("input_bits", RERAM_REF(precision.input_bits), Check::Positive, "bits", "1…32"),
@@ -185,7 +185,7 @@ Section precision_section() {
 }
 
 Section pe_section() {
-  Section p{"pe", "**pe** (processing element, ISAAC's IMA)", {}};
+  Section p{"pe", "**pe** (processing element, ISAAC's IMA)", {}, ""};
   p.fields = {
       num<int>("crossbars", RERAM_REF(pe.crossbars), Check::Positive, "", "crossbars per PE, > 0"),
       num<int>("adcs_per_crossbar", RERAM_REF(pe.adcs_per_crossbar), Check::Positive, "", "> 0, ≤ crossbar cols"),
@@ -209,7 +209,7 @@ Section pe_section() {
 }
 
 Section tile_section() {
-  Section t{"tile", "**tile**", {}};
+  Section t{"tile", "**tile**", {}, ""};
   t.fields = {
       num<int>("pes", RERAM_REF(tile.pes), Check::Positive, "", "PEs per tile, > 0"),
       num<int64_t>("buffer_bytes", RERAM_REF(tile.buffer_bytes), Check::Positive, "bytes", "eDRAM/SRAM, > 0"),
@@ -227,7 +227,7 @@ Section tile_section() {
 }
 
 Section chip_section() {
-  Section c{"chip", "**chip**", {}};
+  Section c{"chip", "**chip**", {}, ""};
   Field tiles =
       num_or_word<int>("tiles", RERAM_REF(chip.tiles), RERAM_REF(chip.tiles_auto), "auto", "a positive integer",
                        Check::None, "", "> 0, or `\"auto\"` (as many as the mapping needs); too few is an error");
@@ -251,7 +251,7 @@ Section chip_section() {
 }
 
 Section noc_section() {
-  Section n{"chip.noc", "", {}};
+  Section n{"chip.noc", "", {}, ""};
   n.fields = {
       word("topology", RERAM_REF(chip.noc.topology), {"mesh", "cmesh"}, "`mesh` (1 tile per router) or `cmesh`"),
       num<int>("tiles_per_router", RERAM_REF(chip.noc.tiles_per_router), Check::Positive, "", "> 0; 1 for mesh"),
@@ -268,7 +268,7 @@ Section noc_section() {
 }
 
 Section device_section() {
-  Section d{"device", "**device** (the memristive cell, shared by the cost models and the functional model)", {}};
+  Section d{"device", "**device** (the memristive cell, shared by the cost models and the functional model)", {}, ""};
   d.fields = {
       num<double>("r_on_ohm", RERAM_REF(device.r_on_ohm), Check::Positive, "Ω",
                   "> 0; the conductance range's `g_max = 1/r_on`"),
@@ -284,7 +284,7 @@ Section device_section() {
 }
 
 Section nonideal_section() {
-  Section n{"nonideal", "**nonideal** (functional model)", {}};
+  Section n{"nonideal", "**nonideal** (functional model)", {}, ""};
   auto seed = [](const char* key, std::optional<uint64_t> NonIdealParams::*m, uint64_t (NonIdealParams::*eff)() const) {
     Field f;
     f.key = key;
@@ -320,9 +320,21 @@ Section nonideal_section() {
   return n;
 }
 
+// Technology entries are read by arch_config.cpp's read_technology (their keys are their
+// cost models' parameters); the section only documents them.
+Section technology_section() {
+  return {"technology",
+          "**technology**",
+          {},
+          "per component: `{\"model\": NAME, ...parameters}`; no `model` = `table` (`energy_pj` per action, "
+          "`leakage_mw`, `area_mm2` per instance, `note`). `reram models` lists every model and its parameters; "
+          "docs/cost-models.md has the equations. A component without an entry costs nothing. `--set "
+          "technology.C.model=M` starts C's entry afresh"};
+}
+
 std::vector<Section> make_sections() {
-  return {top_level(),    crossbar_section(), precision_section(), pe_section(),      tile_section(),
-          chip_section(), noc_section(),      device_section(),    nonideal_section()};
+  return {top_level(),    crossbar_section(), precision_section(), pe_section(),         tile_section(),
+          chip_section(), noc_section(),      device_section(),    technology_section(), nonideal_section()};
 }
 
 #undef RERAM_REF
@@ -351,12 +363,14 @@ json write_fields(const ArchConfig& a, const Section& s) {
   return j;
 }
 
+void check_positive(const JsonReader& x, const std::string& key, double v) { check(x, key, v, Check::Positive); }
+
 std::string keys_markdown() {
   const ArchConfig defaults;
   std::ostringstream o;
   o << "| key | default | unit | checks and meaning |\n|---|---|---|---|\n";
   for (const auto& s : sections()) {
-    if (!s.heading.empty()) o << "| " << s.heading << " | | | |\n";
+    if (!s.heading.empty()) o << "| " << s.heading << " | | |" << (s.notes.empty() ? "" : " " + s.notes) << " |\n";
     for (const auto& f : s.fields) {
       std::string def = f.default_text;
       if (def.empty() && f.write) {
@@ -374,11 +388,6 @@ std::string keys_markdown() {
       o << "| `" << (s.path.empty() ? "" : s.path + ".") << f.key << "` | " << def << " | " << f.unit << " | "
         << f.notes << " |\n";
     }
-    if (s.path == "device")  // technology has no field table: each entry's keys are its model's
-      o << "| **technology** | | | per component: `{\"model\": NAME, ...parameters}`; no `model` = `table` "
-           "(`energy_pj` per action, `leakage_mw`, `area_mm2` per instance, `note`). `reram models` lists every "
-           "model and its parameters; docs/cost-models.md has the equations. A component without an entry costs "
-           "nothing. `--set technology.C.model=M` starts C's entry afresh |\n";
   }
   return o.str();
 }

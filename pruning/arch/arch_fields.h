@@ -36,10 +36,11 @@ struct Section {
   std::string path;     // "" (top level), "crossbar", ..., "chip.noc"
   std::string heading;  // the docs table's section row ("**pe** (processing element, ...)")
   std::vector<Field> fields;
+  std::string notes;  // the section row's last column
 };
 
-// Every section with a field table, in reading order (technology has its own reader: each
-// component's keys are its cost model's parameters, `reram models`).
+// Every section, in reading order. `technology` has no fields: its own reader takes each
+// component's entry, whose keys are its cost model's parameters (`reram models`).
 const std::vector<Section>& sections();
 const Section& section(const std::string& path);
 
@@ -47,6 +48,10 @@ const Section& section(const std::string& path);
 void read_fields(ArchConfig& a, JsonReader& x, ReadContext& ctx, const Section& s);
 // The resolved values of `s` as one JSON object (top level: merged into the config's).
 json write_fields(const ArchConfig& a, const Section& s);
+
+// A ConfigError naming `key` unless v > 0 (the field tables' positive check, for the
+// readers' cross-key checks).
+void check_positive(const JsonReader& x, const std::string& key, double v);
 
 // The key table of docs/config.md (markdown, one row per key).
 std::string keys_markdown();
