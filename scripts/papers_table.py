@@ -59,9 +59,10 @@ def pack_table(path):
     ]
     for label in order:
         g = groups[label]
-        acc = mean_sd([num(r, "accuracy_software_finetuned") for r in g])
+        accs = [num(r, "accuracy_software_finetuned") for r in g]
+        acc = mean_sd(accs)
         dense = mean_sd([num(r, "accuracy_software_dense") for r in g])[0]
-        loss = mean_sd([(dense - num(r, "accuracy_software_finetuned")) if dense is not None and num(r, "accuracy_software_finetuned") is not None else None for r in g])
+        loss = mean_sd([dense - a if dense is not None and a is not None else None for a in accs])
         comp = mean_sd([num(r, "prunable_crossbar_compression") for r in g])
         energy = mean_sd([num(r, "energy_pj") for r in g])
         tops = mean_sd([num(r, "tops_per_w") for r in g])
