@@ -456,6 +456,8 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
   std::vector<BlockSpec> chip_blocks;
   for (const auto& [ref, n] : all) {
     BlockSpec b{ref, n};
+    if (auto it = w.block_area_mm2.find(ref); it != w.block_area_mm2.end()) b.area_mm2 = it->second;
+    if (auto it = w.block_leakage_mw.find(ref); it != w.block_leakage_mw.end()) b.leakage_mw = it->second;
     if (ref.level == BlockRef::kPe)
       pe_blocks[ref.tile][ref.pe].push_back(b);
     else if (ref.level == BlockRef::kTile)

@@ -175,6 +175,9 @@ class Noc : public sc_core::sc_module {
 struct BlockSpec {
   BlockRef ref;
   double instances = 0;
+  // Summed area and leakage of instances that are not alike (Workload::block_area_mm2);
+  // < 0: instances x the component's figures.
+  double area_mm2 = -1, leakage_mw = -1;
 };
 
 // The identical hardware blocks of one kind in one PE, tile, router or the chip (the
@@ -184,9 +187,11 @@ struct BlockSpec {
 // module: a 32x32 VGG-16 has over a million of them.
 class Block {
  public:
-  explicit Block(const BlockSpec& spec) : ref(spec.ref), instances(spec.instances) {}
+  explicit Block(const BlockSpec& spec)
+      : ref(spec.ref), instances(spec.instances), area_mm2(spec.area_mm2), leakage_mw(spec.leakage_mw) {}
   const BlockRef ref;
   const double instances;
+  const double area_mm2, leakage_mw;  // < 0: instances x the component's figures
   double actions = 0;
   double energy_pj = 0;  // dynamic energy of those actions (a data-dependent model prices each crossbar's own)
   void count(double n, double e) {

@@ -41,11 +41,13 @@ int64_t to_cycles(double ns, double cycle_ns) {
 
 }  // namespace
 
-int64_t TimingParams::conv_cycles(int64_t cols) const {
+int64_t TimingParams::conv_cycles(int64_t cols) const { return conv_cycles(cols, adc_ns); }
+
+int64_t TimingParams::conv_cycles(int64_t cols, double conv_ns) const {
   // Conversions are serialised over the ADCs a crossbar sees (ceil(cols / adcs) rounds
   // of one conversion each), then rounded up to whole digital cycles.
   int64_t rounds = static_cast<int64_t>(std::ceil(static_cast<double>(cols) / adcs_per_xbar - 1e-9));
-  return to_cycles(static_cast<double>(std::max<int64_t>(rounds, 1)) * adc_ns, cycle_ns);
+  return to_cycles(static_cast<double>(std::max<int64_t>(rounds, 1)) * conv_ns, cycle_ns);
 }
 
 TimingParams timing_params(const ArchConfig& a) {

@@ -37,6 +37,8 @@ struct TimingParams {
   int64_t activation_bits = 16;
   // Conversion time of `cols` bit lines on one crossbar's ADCs, in cycles (>= 1).
   int64_t conv_cycles(int64_t cols) const;
+  // The same with conversions of `conv_ns` each (a crossbar's own ADC, "per_crossbar").
+  int64_t conv_cycles(int64_t cols, double conv_ns) const;
 };
 TimingParams timing_params(const ArchConfig& a);
 
@@ -67,6 +69,7 @@ struct XbarGroup {
   int64_t phys_cols = 0;  // bit lines converted per activation
   int64_t items = 1;      // activations per input step (active operation units; 1 without OUs)
   int64_t read_cycles = 1, conv_cycles = 1;
+  int adc_bits = 0;  // its ADCs' resolution when sized per crossbar (0: precision.adc_bits)
 };
 
 // Data moved between two tiles for one vector.
@@ -110,6 +113,11 @@ struct Workload {
   std::vector<int> routers_used;
   int64_t pes_used = 0;
   BlockActions block_instances;  // blocks that exist and their instances (area, leakage)
+  // Blocks whose instances are not alike (the ADCs under precision.adc_bits
+  // "per_crossbar", each crossbar's at its own resolution): their summed area and leakage,
+  // used instead of instances x the component's figures.
+  BlockActions block_area_mm2, block_leakage_mw;
+  std::map<int, int64_t> adc_bits_crossbars;  // "per_crossbar": crossbars per ADC resolution
   int64_t input_bits_per_image = 0;
   int64_t input_pixels_per_image = 1;
   std::vector<std::vector<int>> pe_crossbars;  // [tile][pe] -> occupied crossbars

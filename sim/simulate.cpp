@@ -208,8 +208,8 @@ Totals energy_and_area(const std::vector<const Block*>& blocks, const ArchConfig
     const ComponentTech& t = *te->second;
     Sum x;
     x.instances = b->instances;
-    x.area = b->instances * t.area_mm2;
-    x.leak = b->instances * t.leakage_mw * latency_ns;  // mW x ns = pJ
+    x.area = b->area_mm2 >= 0 ? b->area_mm2 : b->instances * t.area_mm2;
+    x.leak = (b->leakage_mw >= 0 ? b->leakage_mw : b->instances * t.leakage_mw) * latency_ns;  // mW x ns = pJ
     x.dyn = b->energy_pj;
     Sum& c = by_comp[b->ref.component];
     c.instances += x.instances;
@@ -248,6 +248,34 @@ Totals energy_and_area(const std::vector<const Block*>& blocks, const ArchConfig
   t.energy["total"] = t.energy_pj;
   t.area["total"] = t.area_mm2;
   return t;
+}
+
+// precision.adc_bits "per_crossbar": what sizing each crossbar's ADCs to what it stores
+// saved against the uniform lossless resolution (precision.adc_bits, which "per_crossbar"
+// resolves to): the same conversions and instances, each at the uniform figures.
+json adc_sizing_json(const std::vector<const Block*>& blocks, const Workload& w, const ArchConfig& a) {
+  const int id = component_id("adc");
+  const ComponentTech& u = a.tech("adc");
+  double conversions = 0, energy = 0, instances = 0, area = 0;
+  for (const Block* b : blocks) {
+    if (b->ref.component != id) continue;
+    conversions += b->actions;
+    energy += b->energy_pj;
+    instances += b->instances;
+    area += b->area_mm2 >= 0 ? b->area_mm2 : b->instances * u.area_mm2;
+  }
+  json hist = json::object();
+  for (const auto& [bits, n] : w.adc_bits_crossbars) hist[std::to_string(bits)] = n;
+  const double ue = conversions * u.energy_pj, ua = instances * u.area_mm2;
+  return {{"uniform_adc_bits", a.precision.adc_bits},
+          {"crossbars_by_adc_bits", hist},
+          {"conversions", conversions},
+          {"adc_energy_pj", energy},
+          {"uniform_adc_energy_pj", ue},
+          {"adc_energy_saving", ue > 0 ? 1.0 - energy / ue : 0.0},
+          {"adc_area_mm2", area},
+          {"uniform_adc_area_mm2", ua},
+          {"adc_area_saving", ua > 0 ? 1.0 - area / ua : 0.0}};
 }
 
 // The mapping's compression and, when it was pruned, how.
@@ -326,6 +354,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   r["resources"] = run.resources;
   r["warnings"] = warnings;
   r["chip_peak"] = chip_peak(a);
+  if (a.precision.adc_bits_per_crossbar) r["adc_sizing"] = adc_sizing_json(run.blocks, w, a);
   // Each component's cost model, its parameters and the resolved per-action figures.
   r["cost_models"] = a.costs_json();
   if (opt.include_arch) r["arch"] = a.to_json();

@@ -37,6 +37,12 @@ const std::vector<Statistic>& report_statistics() {
        false},
       {"warnings", "", "questionable but legal settings (e.g. a lossy ADC)", false},
       {"chip_peak", "", "peak TOPS, TOPS/W and TOPS/mm² of the chip from the catalogue's peak rates", false},
+      {"adc_sizing", "",
+       "with precision.adc_bits \"per_crossbar\": uniform_adc_bits, crossbars_by_adc_bits, conversions, "
+       "adc_energy_pj and adc_area_mm2 as sized, the same at the uniform lossless resolution "
+       "(uniform_adc_energy_pj, uniform_adc_area_mm2) and the savings (adc_energy_saving, adc_area_saving, "
+       "fractions)",
+       false},
       {"inputs", "", "network, mapping, dataflow, batch, clocked, input_bit_density as given", false},
       {"reram_version", "", "the tool version that made the report", false},
       {"arch", "", "the fully resolved arch config", false},

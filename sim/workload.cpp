@@ -233,6 +233,7 @@ class WorkloadBuilder {
     w.input_pixels_per_image = net.input.flat ? 1 : net.input.h * net.input.w;
     w.pe_crossbars.assign(static_cast<size_t>(w.tiles_used), std::vector<int>(static_cast<size_t>(a.tile.pes), 0));
     for (const auto& x : m.crossbars) w.pe_crossbars[static_cast<size_t>(x.tile)][static_cast<size_t>(x.pe)] += 1;
+    size_adcs();
     count_instances();
     crossbar_energies();
     w.layers.resize(m.layers.size());
@@ -334,6 +335,38 @@ class WorkloadBuilder {
     for (int r : routers) w.block_instances[router_block(r)] = 1.0;
   }
 
+  // precision.adc_bits "per_crossbar": each crossbar's ADCs at the smallest resolution
+  // lossless for what it stores; crossbars sharing ADCs through a mux (pe.adc_share) share
+  // the largest of theirs.
+  void size_adcs() {
+    if (!a.precision.adc_bits_per_crossbar) return;
+    const std::vector<int> own = crossbar_adc_bits(m, a.ou_rows_eff(), a.precision.dac_bits);
+    if (own.empty())
+      throw InputError(std::string("precision.adc_bits \"per_crossbar\" in ") + a.source_file +
+                       " sizes each crossbar's ADC from the weights it stores, but the mapping of '" + net.name +
+                       "' carries none (map or prune with weights)");
+    std::map<std::tuple<int, int, int>, int> shared;
+    for (const PhysicalCrossbar& x : m.crossbars) {
+      int& b = shared[{x.tile, x.pe, x.slot / a.pe.adc_share}];
+      b = std::max(b, own[static_cast<size_t>(x.id)]);
+    }
+    xbar_adc_bits.resize(m.crossbars.size());
+    for (const PhysicalCrossbar& x : m.crossbars) {
+      const int b = shared[{x.tile, x.pe, x.slot / a.pe.adc_share}];
+      xbar_adc_bits[static_cast<size_t>(x.id)] = b;
+      ++w.adc_bits_crossbars[b];
+      if (!adc_at_bits.count(b)) adc_at_bits[b] = a.adc_tech_at_bits(b);
+    }
+    // Each crossbar's share of its PE's ADCs, at its resolution (area and leakage).
+    const double each = cost::component("adc").instances(a) / a.pe.crossbars;
+    const int id = component_id("adc");
+    for (const PhysicalCrossbar& x : m.crossbars) {
+      const ComponentTech& t = adc_at_bits[xbar_adc_bits[static_cast<size_t>(x.id)]];
+      w.block_area_mm2[pe_block(x.tile, x.pe, id)] += each * t.area_mm2;
+      w.block_leakage_mw[pe_block(x.tile, x.pe, id)] += each * t.leakage_mw;
+    }
+  }
+
   void crossbar_energies() {
     // The crossbar's energy per cell read may depend on the conductances each crossbar
     // holds (a data-dependent model, e.g. crossbar_rc).
@@ -370,7 +403,7 @@ class WorkloadBuilder {
   void crossbar_actions(size_t li, LayerWork& lw, std::map<std::pair<int, int>, int64_t>& rows_of_tile_rb,
                         std::map<int, std::vector<const PhysicalCrossbar*>>& by_cb) {
     const MappedLayer& L = m.layers[li];
-    std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> group_count;
+    std::map<std::tuple<int64_t, int64_t, int64_t, int>, int64_t> group_count;
     const double dac_energy = a.tech_at("dac", -1.0, layer_density[li]).energy_pj;  // one word-line drive
     double used_cells = 0;
     bool ou_index = false;
@@ -398,14 +431,18 @@ class WorkloadBuilder {
         }
       }
       if (nr == 0 || pc == 0) items = 0;
-      group_count[{rows, cols, items}] += 1;
+      const int adc_bits = xbar_adc_bits.empty() ? 0 : xbar_adc_bits[static_cast<size_t>(id)];
+      group_count[{rows, cols, items, adc_bits}] += 1;
       // Per-vector actions of this crossbar (S input steps, `items` activations each).
       double fires = double(S) * items;
       acc.add(pe, PeActions::kCrossbar, fires * rows * cols,
               xbar_energy.empty() ? acc.per_action(PeActions::kCrossbar) : xbar_energy[static_cast<size_t>(id)]);
       acc.add(pe, PeActions::kDac, fires * rows, dac_energy);
       pe_add(PeActions::kSampleHold, fires * cols);
-      pe_add(PeActions::kAdc, fires * cols);
+      if (adc_bits)
+        acc.add(pe, PeActions::kAdc, fires * cols, adc_at_bits[adc_bits].energy_pj);
+      else
+        pe_add(PeActions::kAdc, fires * cols);
       pe_add(PeActions::kAdcMux, fires * cols);
       pe_add(PeActions::kShiftAdd, fires * cols);
       pe_add(PeActions::kInputRegister, double(S) * nr * a.precision.dac_bits);
@@ -428,7 +465,7 @@ class WorkloadBuilder {
     acc.write(lw);
     lw.utilization = lw.crossbars ? used_cells / (double(lw.crossbars) * a.crossbar.rows * a.crossbar.cols) : 0.0;
     for (const auto& [key, count] : group_count) {
-      auto [rows, cols, items] = key;
+      auto [rows, cols, items, adc_bits] = key;
       if (items == 0) continue;  // an all-zero crossbar never fires
       XbarGroup gr;
       gr.count = count;
@@ -436,7 +473,8 @@ class WorkloadBuilder {
       gr.phys_cols = cols;
       gr.items = items;
       gr.read_cycles = t.read_cycles;
-      gr.conv_cycles = t.conv_cycles(cols);
+      gr.adc_bits = adc_bits;
+      gr.conv_cycles = adc_bits ? t.conv_cycles(cols, adc_at_bits[adc_bits].latency_ns) : t.conv_cycles(cols);
       lw.groups.push_back(gr);
     }
     // Sparse overheads exist as hardware: one index memory, gather mux and
@@ -657,6 +695,8 @@ class WorkloadBuilder {
   Hosts hosts;
   NocGeometry ng;
   std::vector<double> xbar_energy;  // per crossbar id: energy of one cell read
+  std::vector<int> xbar_adc_bits;   // per crossbar id: its ADCs' resolution ("per_crossbar")
+  std::map<int, ComponentTech> adc_at_bits;  // the ADC's figures per resolution
   Workload w;
 };
 

@@ -47,6 +47,21 @@ bool ArchConfig::tech_data_dependent(const std::string& component) const {
   return it != technology.end() && it->second.impl && it->second.impl->data_dependent();
 }
 
+ComponentTech ArchConfig::adc_tech_at_bits(int bits) const {
+  auto it = technology.find("adc");
+  ComponentTech t = tech("adc");
+  if (it != technology.end() && it->second.impl && bits != precision.adc_bits) {
+    ArchConfig at = *this;
+    at.precision.adc_bits = bits;
+    t = it->second.impl->cost({&at, "adc"});
+    if (pe.adc_latency_auto) return t;
+  }
+  // At the config's own resolution, or with a given conversion time: pe.adc_latency_ns
+  // (which "auto" resolved from the same model at precision.adc_bits).
+  t.latency_ns = pe.adc_latency_ns;
+  return t;
+}
+
 int ArchConfig::lossless_adc_bits() const {
   // A column sums up to ou_rows products of a (2^cell_bits - 1) conductance level and a
   // (2^dac_bits - 1) input level; resolving every sum exactly needs this many bits.
@@ -121,7 +136,10 @@ ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
 // evaluates every component's model at the config's operating point. An absent latency
 // key means "auto" when the component's model computes a latency, else the old default.
 void resolve_costs(ArchConfig& a, const arch::ReadContext& k, const std::string& where) {
-  if (a.precision.adc_bits_auto) a.precision.adc_bits = a.lossless_adc_bits();
+  if (a.precision.adc_bits_auto || a.precision.adc_bits_per_crossbar) a.precision.adc_bits = a.lossless_adc_bits();
+  if (a.precision.adc_bits_per_crossbar && a.nonideal.adc_range != "full")
+    throw ConfigError(where + ": precision.adc_bits \"per_crossbar\" sizes every ADC to be lossless at LSB 1; "
+                      "nonideal.adc_range must be \"full\" with it (got \"" + a.nonideal.adc_range + "\")");
   if (a.nonideal.ir_drop_wire) {
     // The functional model's kappa = G_max R_seg (rows - 1 + cols - 1) from the same line
     // resistance the crossbar cost model uses: the far corner's excess resistance.

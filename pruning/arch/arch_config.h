@@ -49,6 +49,9 @@ struct PrecisionParams {
   int dac_bits = 1;
   int adc_bits = 8;            // resolved
   bool adc_bits_auto = false;  // "auto": the smallest lossless resolution (lossless_adc_bits())
+  // "per_crossbar": each crossbar's ADC at the smallest resolution lossless for what it
+  // stores (crossbar_adc_bits, pruning/xbar/mapping.h); adc_bits resolves as for "auto".
+  bool adc_bits_per_crossbar = false;
   int activation_bits = 16;    // width of values stored in buffers / sent on the NoC
 };
 
@@ -154,6 +157,11 @@ struct ArchConfig {
   // and fed inputs of mean level `input_density` (< 0: the model's default).
   ComponentTech tech_at(const std::string& component, double g_fraction, double input_density = -1.0) const;
   bool tech_data_dependent(const std::string& component) const;
+  // The ADC's figures with `bits` of resolution instead of precision.adc_bits (per-crossbar
+  // ADC sizing). A model that ignores the resolution (table) returns tech("adc"); the
+  // latency is the model's conversion time at `bits` when pe.adc_latency_ns is "auto",
+  // else pe.adc_latency_ns.
+  ComponentTech adc_tech_at_bits(int bits) const;
   // Every component's model, parameters and resolved figures, and the values "auto"
   // resolved to (reports record it).
   json costs_json() const;

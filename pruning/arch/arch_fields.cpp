@@ -166,6 +166,44 @@ Section crossbar_section() {
   return c;
 }
 
+// precision.adc_bits: a number, "auto" (one lossless resolution for the config) or
+// "per_crossbar" (each crossbar's own lossless resolution, from what it stores).
+Field adc_bits_field() {
+  Field f;
+  f.key = "adc_bits";
+  f.unit = "bits";
+  f.notes =
+      "1…24, or `\"auto\"`: the lossless `ceil(log2(ou_rows·(2^cell_bits−1)·(2^dac_bits−1)+1))`, resolved for the "
+      "config (reports show it under `cost_models.adc_bits`); a warning when below it. Or `\"per_crossbar\"`: "
+      "each crossbar's ADC gets the smallest resolution lossless for the column sums its stored conductances can "
+      "produce (docs/functional-model.md); `adc_bits` resolves to the uniform `\"auto\"` value, the baseline the "
+      "report's `adc_sizing` compares against";
+  f.read = [](ArchConfig& a, JsonReader& x, ReadContext&) {
+    auto& p = a.precision;
+    p.adc_bits_auto = p.adc_bits_per_crossbar = false;
+    if (x.has("adc_bits") && x.raw("adc_bits").is_string()) {
+      const std::string s = x.raw("adc_bits").get<std::string>();
+      if (s == "auto")
+        p.adc_bits_auto = true;
+      else if (s == "per_crossbar")
+        p.adc_bits_per_crossbar = true;
+      else
+        x.fail("adc_bits", "must be a positive integer, \"auto\" or \"per_crossbar\" (got \"" + s + "\")");
+      return;
+    }
+    if (x.has("adc_bits") && !x.raw("adc_bits").is_number())
+      x.fail("adc_bits",
+             "must be a positive integer, \"auto\" or \"per_crossbar\" (got " + x.raw("adc_bits").dump() + ")");
+    p.adc_bits = x.opt<int>("adc_bits", p.adc_bits);
+    check(x, "adc_bits", p.adc_bits, Check::Positive);
+  };
+  f.write = [](const ArchConfig& a) {
+    const auto& p = a.precision;
+    return p.adc_bits_per_crossbar ? json("per_crossbar") : p.adc_bits_auto ? json("auto") : json(p.adc_bits);
+  };
+  return f;
+}
+
 Section precision_section() {
   Section p{"precision", "**precision**", {}, ""};
   p.fields = {
@@ -173,11 +211,7 @@ Section precision_section() {
       num<int>("input_bits", RERAM_REF(precision.input_bits), Check::Positive, "bits", "1…32"),
       num<int>("dac_bits", RERAM_REF(precision.dac_bits), Check::Positive, "bits",
                "≤ input_bits; inputs take `ceil(input_bits/dac_bits)` reads"),
-      num_or_word<int>("adc_bits", RERAM_REF(precision.adc_bits), RERAM_REF(precision.adc_bits_auto), "auto",
-                       "a positive integer", Check::Positive, "bits",
-                       "1…24, or `\"auto\"`: the lossless `ceil(log2(ou_rows·(2^cell_bits−1)·(2^dac_bits−1)+1))`, "
-                       "resolved for the config (reports show it under `cost_models.adc_bits`); a warning when "
-                       "below it"),
+      adc_bits_field(),
       num<int>("activation_bits", RERAM_REF(precision.activation_bits), Check::Positive, "bits",
                "width of values in buffers and on the NoC"),
   };

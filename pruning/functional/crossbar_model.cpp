@@ -4,6 +4,7 @@
 #include <cmath>
 #include <ctime>
 #include <limits>
+#include <map>
 
 #include "pruning/core/error.h"
 
@@ -530,16 +531,19 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
 }
 
 void FunctionalModel::set_adc_ranges() {
-  const int64_t max_code = (int64_t{1} << arch_.precision.adc_bits) - 1;
   const int dac_max = (1 << arch_.precision.dac_bits) - 1;
   const int64_t level_max = (int64_t{1} << arch_.crossbar.cell_bits) - 1;
   const bool calibrated = arch_.nonideal.adc_range == "calibrated" && calibrated_;
   for (auto& x : xbars_) {
+    // "per_crossbar": the smallest resolution lossless for the reads this crossbar's stored
+    // levels can produce (crossbar_max_reads, pruning/xbar/mapping.h), at LSB 1.
+    x.adc_bits = arch_.precision.adc_bits_per_crossbar ? lossless_bits(x.max_read) : arch_.precision.adc_bits;
+    const int64_t max_code = (int64_t{1} << x.adc_bits) - 1;
     // Full range: the largest read the crossbar can produce by design (all rows of one
     // read at the top DAC level on cells at the top level), whatever the mapping stores.
     const int64_t rows_per_read = std::min<int64_t>(arch_.ou_rows_eff(), arch_.crossbar.rows);
     const double full = static_cast<double>(rows_per_read * dac_max * level_max);
-    const double range = calibrated ? x.calibrated_max : full;
+    const double range = arch_.precision.adc_bits_per_crossbar ? 0.0 : calibrated ? x.calibrated_max : full;
     x.lsb = std::max(1.0, range / static_cast<double>(max_code));
     x.lossless = ideal_devices_ && x.lsb == 1.0 && x.max_read <= static_cast<double>(max_code);
   }
@@ -586,7 +590,7 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
   }
 
   const auto& ni = arch_.nonideal;
-  const int adc_bits = arch_.precision.adc_bits;
+  const int adc_bits = x.adc_bits;
   const double adc_max = static_cast<double>((int64_t{1} << adc_bits) - 1);
   const float inv_lsb = static_cast<float>(1.0 / x.lsb);
   const float max_code_f = static_cast<float>(adc_max);
@@ -808,6 +812,7 @@ json FunctionalModel::summary() const {
   json layers = json::array();
   for (const auto& lm : layers_) {
     int64_t lossless = 0, stuck = 0;
+    int bits_min = 99, bits_max = 0;
     double lsb_min = std::numeric_limits<double>::infinity(), lsb_max = 0.0;
     for (int xi : lm.crossbars) {
       const auto& x = xbars_[static_cast<size_t>(xi)];
@@ -815,8 +820,10 @@ json FunctionalModel::summary() const {
       stuck += x.stuck_cells;
       lsb_min = std::min(lsb_min, x.lsb);
       lsb_max = std::max(lsb_max, x.lsb);
+      bits_min = std::min(bits_min, x.adc_bits);
+      bits_max = std::max(bits_max, x.adc_bits);
     }
-    if (lm.crossbars.empty()) lsb_min = 0.0;
+    if (lm.crossbars.empty()) lsb_min = 0.0, bits_min = 0;
     layers.push_back({{"name", lm.name},
                       {"crossbars", lm.crossbars.size()},
                       {"input_range", {lm.iquant.lo, lm.iquant.hi}},
@@ -826,12 +833,19 @@ json FunctionalModel::summary() const {
                       {"adc_lsb_levels_min", lsb_min},
                       {"adc_lsb_levels_max", lsb_max},
                       {"adc_lossless_crossbars", lossless},
+                      {"adc_bits_min", bits_min},
+                      {"adc_bits_max", bits_max},
                       {"stuck_cells", stuck},
                       {"input_bit_density", lm.input_bit_density()}});
   }
   int64_t stuck = 0;
-  for (const auto& x : xbars_) stuck += x.stuck_cells;
+  std::map<int, int64_t> bits;
+  for (const auto& x : xbars_) stuck += x.stuck_cells, ++bits[x.adc_bits];
+  json hist = json::object();
+  for (const auto& [b, n] : bits) hist[std::to_string(b)] = n;
   return {{"adc_range", arch_.nonideal.adc_range},
+          {"adc_bits", arch_.precision.adc_bits_per_crossbar ? json("per_crossbar") : json(arch_.precision.adc_bits)},
+          {"adc_bits_crossbars", hist},
           {"ideal_devices", ideal_devices_},
           {"lossless_shortcut_allowed", opt_.allow_lossless_shortcut},
           {"crossbars", xbars_.size()},

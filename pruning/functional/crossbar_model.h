@@ -45,6 +45,7 @@ struct ProgrammedCrossbar {
   std::vector<double> wq_colsum;      // per column slot: sum of wq over the crossbar's rows
   double max_read = 0.0;              // largest ideal read of any column (level units)
   double lsb = 1.0;                   // ADC step (level units)
+  int adc_bits = 8;                   // its ADC's resolution (precision.adc_bits, or its own: "per_crossbar")
   double calibrated_max = 0.0;        // largest read seen in calibration
   bool lossless = false;              // shortcut eligible
   int64_t stuck_cells = 0;

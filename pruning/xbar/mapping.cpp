@@ -235,35 +235,98 @@ void count_occupancy(Mapping& m, int ou_rows, int ou_cols) {
   }
 }
 
-std::vector<double> crossbar_level_fractions(const Mapping& m) {
-  std::vector<double> out;
-  if (!m.network.has_weights()) return out;
-  out.assign(m.crossbars.size(), 0.0);
+namespace {
+
+// Calls f(crossbar id, held row i, bit line p, stored level) for every cell of every
+// crossbar, with the weights quantised as the functional model quantises them
+// (quantize_weights: symmetric per layer, round to nearest even, offset or differential
+// encoding, cell_bits slices; bit line p = j * slices * sf + k * sf + sign, as
+// FunctionalModel programs them). Returns false (and calls nothing) without weights.
+template <class F>
+bool for_each_stored_level(const Mapping& m, F f) {
+  if (!m.network.has_weights()) return false;
   const XbarGeometry& g = m.geometry;
   const int cb = g.cell_bits, slices = g.slices(), sf = g.sign_factor();
   const int64_t level_max = (int64_t{1} << cb) - 1, qmax = (int64_t{1} << (g.weight_bits - 1)) - 1;
   const int64_t O = int64_t{1} << (g.weight_bits - 1);
+  const int64_t bpw = int64_t{slices} * sf;
   for (const MappedLayer& L : m.layers) {
     const LayerMatrixView M(m.network.layers[static_cast<size_t>(L.network_layer)]);
     const double max_abs = M.matrix().size() ? static_cast<double>(M.matrix().cwiseAbs().maxCoeff()) : 0.0;
-    const double scale = max_abs > 0 ? max_abs / static_cast<double>(qmax) : 1.0;
+    const double inv = 1.0 / (max_abs > 0 ? max_abs / static_cast<double>(qmax) : 1.0);
     for (int id : L.crossbars) {
       const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
-      double levels = 0;
-      for (int64_t c : x.cols)
-        for (int64_t r : x.rows) {
-          const int64_t q = std::llround(static_cast<double>(M(r, c)) / scale);
+      for (size_t j = 0; j < x.cols.size(); ++j)
+        for (size_t i = 0; i < x.rows.size(); ++i) {
+          const double w = static_cast<double>(M(x.rows[i], x.cols[j]));
+          const auto q = static_cast<int64_t>(
+              std::clamp(std::nearbyint(w * inv), -static_cast<double>(qmax), static_cast<double>(qmax)));
           for (int s = 0; s < sf; ++s) {
             // Offset: one stored code q + O; differential: the positive and negative parts.
             const int64_t stored = sf == 1 ? q + O : (s == 0 ? std::max<int64_t>(q, 0) : std::max<int64_t>(-q, 0));
-            for (int k = 0; k < slices; ++k) levels += static_cast<double>((stored >> (k * cb)) & level_max);
+            for (int k = 0; k < slices; ++k)
+              f(id, static_cast<int64_t>(i), static_cast<int64_t>(j) * bpw + int64_t{k} * sf + s,
+                (stored >> (k * cb)) & level_max);
           }
         }
-      const double cells = static_cast<double>(x.rows.size()) * static_cast<double>(x.cols.size()) * slices * sf;
-      out[static_cast<size_t>(id)] = cells > 0 ? levels / (cells * static_cast<double>(level_max)) : 0.0;
     }
   }
+  return true;
+}
+
+}  // namespace
+
+std::vector<double> crossbar_level_fractions(const Mapping& m) {
+  std::vector<double> levels(m.crossbars.size(), 0.0);
+  if (!for_each_stored_level(m, [&](int id, int64_t, int64_t, int64_t level) {
+        levels[static_cast<size_t>(id)] += static_cast<double>(level);
+      }))
+    return {};
+  const XbarGeometry& g = m.geometry;
+  const double level_max = static_cast<double>((int64_t{1} << g.cell_bits) - 1);
+  for (const PhysicalCrossbar& x : m.crossbars) {
+    const double cells = static_cast<double>(x.rows.size()) * static_cast<double>(x.cols.size()) * g.slices() *
+                         g.sign_factor();
+    double& v = levels[static_cast<size_t>(x.id)];
+    v = cells > 0 ? v / (cells * level_max) : 0.0;
+  }
+  return levels;
+}
+
+std::vector<double> crossbar_max_reads(const Mapping& m, int ou_rows, int dac_bits) {
+  const int64_t group = std::max(1, ou_rows);
+  const double dac_max = static_cast<double>((int64_t{1} << dac_bits) - 1);
+  const int64_t bpw = int64_t{m.geometry.slices()} * m.geometry.sign_factor();
+  // The cells come column slot by column slot, rows in order: the level sums of one slot's
+  // bit lines over one group of rows are complete when the slot or the group changes.
+  std::vector<double> out(m.crossbars.size(), 0.0), sums(static_cast<size_t>(bpw), 0.0);
+  int cur_id = -1;
+  int64_t cur_j = -1, cur_g = -1;
+  auto flush = [&] {
+    if (cur_id < 0) return;
+    double& o = out[static_cast<size_t>(cur_id)];
+    for (double& v : sums) o = std::max(o, v * dac_max), v = 0.0;
+  };
+  if (!for_each_stored_level(m, [&](int id, int64_t i, int64_t p, int64_t level) {
+        if (id != cur_id || p / bpw != cur_j || i / group != cur_g) {
+          flush();
+          cur_id = id, cur_j = p / bpw, cur_g = i / group;
+        }
+        sums[static_cast<size_t>(p % bpw)] += static_cast<double>(level);
+      }))
+    return {};
+  flush();
   return out;
+}
+
+std::vector<int> crossbar_adc_bits(const Mapping& m, int ou_rows, int dac_bits) {
+  std::vector<int> bits;
+  for (double r : crossbar_max_reads(m, ou_rows, dac_bits)) bits.push_back(lossless_bits(r));
+  return bits;
+}
+
+int lossless_bits(double max_read) {
+  return std::max(1, static_cast<int>(std::ceil(std::log2(std::max(0.0, max_read) + 1.0) - 1e-12)));
 }
 
 namespace {

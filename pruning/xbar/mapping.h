@@ -91,6 +91,17 @@ void count_occupancy(Mapping& m, int ou_rows, int ou_cols);
 // offset or differential encoding, cell_bits slices). Empty without weights.
 std::vector<double> crossbar_level_fractions(const Mapping& m);
 
+// Per crossbar, the largest ideal read any of its bit lines can produce: the sum over one
+// read's rows (groups of `ou_rows` held rows) of stored level x top input level
+// (2^dac_bits - 1), maximised over bit lines and groups; in level units (LSB 1). Weights
+// quantised as crossbar_level_fractions. Empty without weights.
+std::vector<double> crossbar_max_reads(const Mapping& m, int ou_rows, int dac_bits);
+// The smallest ADC resolution that converts every read in [0, max_read] exactly at LSB 1:
+// ceil(log2(max_read + 1)), at least 1.
+int lossless_bits(double max_read);
+// precision.adc_bits "per_crossbar": lossless_bits of each crossbar's crossbar_max_reads.
+std::vector<int> crossbar_adc_bits(const Mapping& m, int ou_rows, int dac_bits);
+
 // Writes PATH (manifest JSON) and, when the network has weights, PATH minus ".json"
 // plus ".npz"; both atomically.
 void save_mapping(const Mapping& m, const std::string& path);

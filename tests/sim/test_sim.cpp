@@ -649,7 +649,10 @@ namespace reram {
 // Every field of a real report is declared in sim/stats.cpp with its unit and meaning, and
 // every declared field is in the report; docs/simulator.md's table is the declaration's.
 TEST(SimStats, EveryReportFieldIsDeclared) {
-  const json r = run(simtest::residual_net(), simtest::isaac({"chip.tiles=8"}), "layer", false, 1);
+  // With weights and per-crossbar ADCs, so that the optional sections are there too.
+  Network net = simtest::residual_net();
+  randomize_weights(net, 1);
+  const json r = run(net, simtest::isaac({"chip.tiles=8", "precision.adc_bits=per_crossbar"}), "layer", false, 1);
   std::set<std::string> in_report, declared;
   for (auto it = r.begin(); it != r.end(); ++it) in_report.insert(it.key());
   for (const auto& s : sim::report_statistics()) declared.insert(s.key);
