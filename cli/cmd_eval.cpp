@@ -19,7 +19,7 @@ namespace {
 int run_eval(int argc, char** argv) {
   std::string mapping_path, network_path, weights, data = "fashion-mnist", out;
   int64_t samples = 0, calib_samples = 256, batch = 64;
-  int threads = 0;
+  int threads = 0, trials = 1;
   uint64_t random_seed = 0;
   po::options_description desc("reram eval options");
   desc.add_options()("help,h", "show this help")("mapping", po::value(&mapping_path),
@@ -40,6 +40,9 @@ int run_eval(int argc, char** argv) {
       "no-shortcut", "never use the exact one-product path for lossless crossbars (same results, slower)")(
       "no-bit-planes", "compute crossbar reads as float products, not from bit planes (same results, slower)")(
       "skip-float", "do not run the float and quantised references")(
+      "trials", po::value(&trials)->default_value(1),
+      "Monte-Carlo chip instances: redraw every enabled non-ideality N times (seeds derived from nonideal.*seed) "
+      "and report mean, std and 95% interval of the hardware accuracy")(
       "benchmark", po::value<int64_t>(),
       "first time N images twice: bare partial-sum products vs the full hardware model (CPU s, ratio)")(
       "output,o", po::value(&out), "result JSON (accuracies, resolved arch, model summary)")(
@@ -55,6 +58,7 @@ int run_eval(int argc, char** argv) {
   if (samples < 0) throw ConfigError("--samples must be >= 0");
   if (calib_samples <= 0) throw ConfigError("--calibration-samples must be positive");
   if (batch <= 0) throw ConfigError("--batch must be positive");
+  if (trials < 1) throw ConfigError("--trials must be at least 1 (got " + std::to_string(trials) + ")");
   if (vm.count("random-weights") && (vm.count("mapping") || vm.count("weights")))
     throw ConfigError("--random-weights needs --network and conflicts with --weights");
 
@@ -82,6 +86,11 @@ int run_eval(int argc, char** argv) {
   o.hardware.allow_bit_planes = !vm.count("no-bit-planes");
   if (vm.count("skip-float")) o.run_float = o.run_quantized = false;
   if (vm.count("benchmark")) o.benchmark_images = vm["benchmark"].as<int64_t>();
+  o.trials = trials;
+  if (!vm.count("quiet"))
+    o.progress = [](int k, int n, double acc) {
+      std::fprintf(stderr, "trial %d/%d: hardware accuracy %.2f %%\n", k, n, 100.0 * acc);
+    };
   json r = functional::evaluate_on_hardware(m, arch, test, o);
   r["calibration_source"] = src.spec + " train split (first " + std::to_string(calib.size()) + ")";
 
@@ -97,6 +106,7 @@ int run_eval(int argc, char** argv) {
                       {"calibration_samples", calib.size()},
                       {"batch", batch},
                       {"threads", o.threads},
+                      {"trials", trials},
                       {"lossless_shortcut", o.hardware.allow_lossless_shortcut},
                       {"bit_planes", o.hardware.allow_bit_planes}};
   report["arch"] = arch.to_json();
@@ -112,7 +122,16 @@ int run_eval(int argc, char** argv) {
     if (r.contains("accuracy_float")) std::cout << "  float accuracy           " << pct("accuracy_float") << "\n";
     if (r.contains("accuracy_quantized"))
       std::cout << "  quantised accuracy       " << pct("accuracy_quantized") << "\n";
-    std::cout << "  hardware accuracy        " << pct("accuracy_on_hardware") << "\n";
+    if (r.contains("trials")) {
+      const json& t = r["trials"];
+      char b[160];
+      std::snprintf(b, sizeof b, "%.2f %% mean of %d trials, std %.2f, 95%% interval [%.2f, %.2f] %%",
+                    100 * t["mean"].get<double>(), t["n"].get<int>(), 100 * t["std"].get<double>(),
+                    100 * t["ci95"][0].get<double>(), 100 * t["ci95"][1].get<double>());
+      std::cout << "  hardware accuracy        " << b << "\n";
+    } else {
+      std::cout << "  hardware accuracy        " << pct("accuracy_on_hardware") << "\n";
+    }
     if (r.contains("hardware_agrees_with_quantized"))
       std::cout << "  hw == quantised preds    " << pct("hardware_agrees_with_quantized") << "\n";
     std::cout << "  ADC-lossless crossbars   " << r["model"]["adc_lossless_crossbars"] << " of "

@@ -110,9 +110,16 @@ def lines(ax, rows, xkey, ykey, key, scale=1.0, suffix="", style="-"):
         if x is None or y is None:
             continue
         groups.setdefault(key(r), []).append((x, y / scale))
+        lo, hi = num(r, ykey + "_ci95_low"), num(r, ykey + "_ci95_high")
+        groups[key(r)][-1] += ((lo / scale, hi / scale) if lo is not None and hi is not None else None,)
     for i, (g, pts) in enumerate(sorted(groups.items())):
-        pts.sort()
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], style, marker=MARKERS[i % len(MARKERS)], label=g + suffix)
+        pts.sort(key=lambda p: p[0])
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        ax.plot(xs, ys, style, marker=MARKERS[i % len(MARKERS)], label=g + suffix)
+        ci = [(x, p[2]) for x, p in zip(xs, pts) if p[2] is not None]
+        if ci:  # Monte-Carlo trials: the 95% interval of the mean
+            ax.fill_between([c[0] for c in ci], [c[1][0] for c in ci], [c[1][1] for c in ci], alpha=0.2,
+                            color=ax.get_lines()[-1].get_color())
     return len(groups)
 
 
@@ -237,6 +244,13 @@ def main():
         for i, (g, rs) in enumerate(sorted(groups.items())):
             ax.scatter([num(r, "energy_pj") / escale for r in rs], [100 * num(r, "accuracy") for r in rs],
                        marker=MARKERS[i % len(MARKERS)], label=g, alpha=0.8)
+            ci = [r for r in rs if num(r, "accuracy_ci95_low") is not None]
+            if ci:  # Monte-Carlo trials: the 95% interval of the mean
+                ys = [100 * num(r, "accuracy") for r in ci]
+                ax.errorbar([num(r, "energy_pj") / escale for r in ci], ys,
+                            yerr=[[y - 100 * num(r, "accuracy_ci95_low") for y, r in zip(ys, ci)],
+                                  [100 * num(r, "accuracy_ci95_high") - y for y, r in zip(ys, ci)]],
+                            fmt="none", ecolor="0.4", elinewidth=0.8, capsize=2)
         pts = [(num(r, "energy_pj") / escale, 100 * num(r, "accuracy")) for r in acc_rows]
         front = pareto(pts)
         ax.step([pts[i][0] for i in front], [pts[i][1] for i in front], where="post", color="k", lw=1.2,

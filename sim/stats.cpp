@@ -37,6 +37,11 @@ const std::vector<Statistic>& report_statistics() {
        false},
       {"warnings", "", "questionable but legal settings (e.g. a lossy ADC)", false},
       {"chip_peak", "", "peak TOPS, TOPS/W and TOPS/mm² of the chip from the catalogue's peak rates", false},
+      {"programming", "",
+       "the one-time programming phase, apart from inference: cells, expected pulses (pulses_per_cell, "
+       "accept_probability, write_verify), energy_pj and time_ns from the device's write parameters and the "
+       "mapping's stored levels (level_fraction)",
+       false},
       {"adc_sizing", "",
        "with precision.adc_bits \"per_crossbar\": uniform_adc_bits, crossbars_by_adc_bits, conversions, "
        "adc_energy_pj and adc_area_mm2 as sized, the same at the uniform lossless resolution "

@@ -694,8 +694,8 @@ class WorkloadBuilder {
   std::set<std::pair<int, int>> pes;  // (tile, PE) holding crossbars
   Hosts hosts;
   NocGeometry ng;
-  std::vector<double> xbar_energy;  // per crossbar id: energy of one cell read
-  std::vector<int> xbar_adc_bits;   // per crossbar id: its ADCs' resolution ("per_crossbar")
+  std::vector<double> xbar_energy;           // per crossbar id: energy of one cell read
+  std::vector<int> xbar_adc_bits;            // per crossbar id: its ADCs' resolution ("per_crossbar")
   std::map<int, ComponentTech> adc_at_bits;  // the ADC's figures per resolution
   Workload w;
 };

@@ -138,6 +138,16 @@ json eval_metrics(const json& report) {
   for (const char* k : {"accuracy_quantized", "accuracy_on_hardware", "hardware_agrees_with_quantized"})
     copy_num(out, k, r, k);
   copy_num(out, "eval_samples", r, "samples");
+  // Monte-Carlo trials (eval.trials > 1): accuracy_on_hardware is their mean.
+  if (r.contains("trials") && r["trials"].is_object()) {
+    const json& t = r["trials"];
+    copy_num(out, "eval_trials", t, "n");
+    copy_num(out, "accuracy_on_hardware_std", t, "std");
+    if (t.contains("ci95") && t["ci95"].is_array() && t["ci95"].size() == 2) {
+      out["accuracy_on_hardware_ci95_low"] = t["ci95"][0];
+      out["accuracy_on_hardware_ci95_high"] = t["ci95"][1];
+    }
+  }
   return out;
 }
 
@@ -157,6 +167,10 @@ void add_derived_metrics(json& m) {
          {"accuracy_on_hardware", "accuracy_software", "accuracy_software_finetuned", "accuracy_software_pruned"})
       if (m.contains(k) && m[k].is_number()) {
         m["accuracy"] = m[k];
+        if (std::string(k) == "accuracy_on_hardware" && m.contains("accuracy_on_hardware_ci95_low")) {
+          m["accuracy_ci95_low"] = m["accuracy_on_hardware_ci95_low"];
+          m["accuracy_ci95_high"] = m["accuracy_on_hardware_ci95_high"];
+        }
         break;
       }
   }

@@ -138,8 +138,10 @@ ComponentTech evaluate(const ArchConfig& a, const std::string& component) {
 void resolve_costs(ArchConfig& a, const arch::ReadContext& k, const std::string& where) {
   if (a.precision.adc_bits_auto || a.precision.adc_bits_per_crossbar) a.precision.adc_bits = a.lossless_adc_bits();
   if (a.precision.adc_bits_per_crossbar && a.nonideal.adc_range != "full")
-    throw ConfigError(where + ": precision.adc_bits \"per_crossbar\" sizes every ADC to be lossless at LSB 1; "
-                      "nonideal.adc_range must be \"full\" with it (got \"" + a.nonideal.adc_range + "\")");
+    throw ConfigError(where +
+                      ": precision.adc_bits \"per_crossbar\" sizes every ADC to be lossless at LSB 1; "
+                      "nonideal.adc_range must be \"full\" with it (got \"" +
+                      a.nonideal.adc_range + "\")");
   if (a.nonideal.ir_drop_wire) {
     // The functional model's kappa = G_max R_seg (rows - 1 + cols - 1) from the same line
     // resistance the crossbar cost model uses: the far corner's excess resistance.

@@ -38,9 +38,13 @@ struct DeviceParams {
   double r_off_ohm = 1e6;          // high-resistance state (g_min)
   double v_read = 0.2;             // read voltage across a cell, volts
   std::string cell_type = "1t1r";  // 1t1r | 0t1r
-  double cell_area_f2 = 0.0;     // 0 = by cell type: 1T1R 12F wide x 4F high (F = node), 0T1R 2F x 2F (F = line width)
-  double cell_width_f() const;   // cell pitch along a word line, in F
-  double cell_height_f() const;  // cell pitch along a bit line, in F
+  double cell_area_f2 = 0.0;  // 0 = by cell type: 1T1R 12F wide x 4F high (F = node), 0T1R 2F x 2F (F = line width)
+  // Programming (write-verify, the simulator's programming phase).
+  double v_write = 2.0;           // write pulse amplitude across a cell, volts
+  double write_pulse_ns = 100.0;  // one write pulse
+  double verify_read_ns = 10.0;   // one verify read after a pulse (at v_read; write-verify only)
+  double cell_width_f() const;    // cell pitch along a word line, in F
+  double cell_height_f() const;   // cell pitch along a bit line, in F
 };
 
 struct PrecisionParams {
@@ -52,7 +56,7 @@ struct PrecisionParams {
   // "per_crossbar": each crossbar's ADC at the smallest resolution lossless for what it
   // stores (crossbar_adc_bits, pruning/xbar/mapping.h); adc_bits resolves as for "auto".
   bool adc_bits_per_crossbar = false;
-  int activation_bits = 16;    // width of values stored in buffers / sent on the NoC
+  int activation_bits = 16;  // width of values stored in buffers / sent on the NoC
 };
 
 struct PeParams {
@@ -112,10 +116,12 @@ struct NonIdealParams {
   uint64_t seed = 1;
   // Each non-ideality draws from its own seeded stream; its seed defaults to `seed`, so one key
   // re-rolls everything and a per-effect key re-rolls only that effect.
-  std::optional<uint64_t> variation_seed, fault_seed, read_noise_seed;
+  std::optional<uint64_t> variation_seed, fault_seed, read_noise_seed, program_seed, drift_seed;
   uint64_t variation_seed_eff() const { return variation_seed.value_or(seed); }
   uint64_t fault_seed_eff() const { return fault_seed.value_or(seed); }
   uint64_t read_noise_seed_eff() const { return read_noise_seed.value_or(seed); }
+  uint64_t program_seed_eff() const { return program_seed.value_or(seed); }
+  uint64_t drift_seed_eff() const { return drift_seed.value_or(seed); }
   double variation_sigma = 0.0;   // lognormal sigma of device-to-device conductance
   double read_noise_sigma = 0.0;  // relative Gaussian read noise per read
   double stuck_on_rate = 0.0;
@@ -124,6 +130,20 @@ struct NonIdealParams {
   double ir_drop = 0.0;            // first-order IR-drop coefficient (0 = off), resolved
   bool ir_drop_wire = false;       // "wire": from the crossbar lines' resistance at the node (cost/physical.h)
   std::string adc_range = "full";  // full | calibrated
+  // Programming: each pulse lands the cell at target + N(0, program_sigma) (fraction of
+  // g_max - g_min); write-verify re-pulses until within write_verify_tolerance (0: no
+  // verify, one pulse) or write_verify_max_pulses.
+  double program_sigma = 0.0;
+  double write_verify_tolerance = 0.0;
+  int write_verify_max_pulses = 20;
+  // Drift: G(t) = G(t0) (t / t0)^-nu, nu ~ N(drift_nu_mean, drift_nu_sigma) per device
+  // (truncated at 0), evaluated at time_s (<= drift_t0_s: no drift).
+  double drift_nu_mean = 0.0;
+  double drift_nu_sigma = 0.0;
+  double drift_t0_s = 1.0;
+  double time_s = 0.0;
+  bool drift_compensation = true;  // per-layer output scale calibrated on the calibration images
+  bool drift_active() const { return (drift_nu_mean > 0.0 || drift_nu_sigma > 0.0) && time_s > drift_t0_s; }
 };
 
 struct ArchConfig {

@@ -313,6 +313,11 @@ Section device_section() {
            "`1t1r` (12F × 4F at F = node) or `0t1r` (2F × 2F at F = line width)"),
       num<double>("cell_area_f2", RERAM_REF(device.cell_area_f2), Check::NonNegative, "F²",
                   "0 = by cell type; else scales both sides of the cell"),
+      num<double>("v_write", RERAM_REF(device.v_write), Check::Positive, "V",
+                  "> 0; write pulse amplitude (programming energy, docs/functional-model.md)"),
+      num<double>("write_pulse_ns", RERAM_REF(device.write_pulse_ns), Check::Positive, "ns", "> 0; one write pulse"),
+      num<double>("verify_read_ns", RERAM_REF(device.verify_read_ns), Check::NonNegative, "ns",
+                  "≥ 0; the verify read after each pulse (write-verify only)"),
   };
   return d;
 }
@@ -336,6 +341,8 @@ Section nonideal_section() {
       seed("variation_seed", &NonIdealParams::variation_seed, &NonIdealParams::variation_seed_eff),
       seed("fault_seed", &NonIdealParams::fault_seed, &NonIdealParams::fault_seed_eff),
       seed("read_noise_seed", &NonIdealParams::read_noise_seed, &NonIdealParams::read_noise_seed_eff),
+      seed("program_seed", &NonIdealParams::program_seed, &NonIdealParams::program_seed_eff),
+      seed("drift_seed", &NonIdealParams::drift_seed, &NonIdealParams::drift_seed_eff),
       num<double>("variation_sigma", RERAM_REF(nonideal.variation_sigma), Check::NonNegative, "",
                   "lognormal σ of device-to-device conductance, ≥ 0"),
       num<double>("read_noise_sigma", RERAM_REF(nonideal.read_noise_sigma), Check::NonNegative, "relative", "≥ 0"),
@@ -350,6 +357,23 @@ Section nonideal_section() {
                           "crossbar lines' resistance at the node, `g_max (R_row,cell (cols−1) + R_col,cell "
                           "(rows−1))` (docs/cost-models.md)"),
       word("adc_range", RERAM_REF(nonideal.adc_range), {"full", "calibrated"}, "`full` or `calibrated`"),
+      num<double>("program_sigma", RERAM_REF(nonideal.program_sigma), Check::NonNegative, "of g_max − g_min",
+                  "≥ 0; error of one programming pulse, std: each pulse lands at target + N(0, σ)"),
+      num<double>("write_verify_tolerance", RERAM_REF(nonideal.write_verify_tolerance), Check::NonNegative,
+                  "of g_max − g_min", "≥ 0; re-pulse until |error| ≤ tolerance (0: no verify, one pulse per cell)"),
+      num<int>("write_verify_max_pulses", RERAM_REF(nonideal.write_verify_max_pulses), Check::Positive, "",
+               "≥ 1; a cell still outside the tolerance keeps its last pulse's error"),
+      num<double>("drift_nu_mean", RERAM_REF(nonideal.drift_nu_mean), Check::NonNegative, "",
+                  "≥ 0; mean drift exponent ν of G(t) = G(t0) (t/t0)^−ν"),
+      num<double>("drift_nu_sigma", RERAM_REF(nonideal.drift_nu_sigma), Check::NonNegative, "",
+                  "≥ 0; device-to-device spread of ν (normal, truncated at 0)"),
+      num<double>("drift_t0_s", RERAM_REF(nonideal.drift_t0_s), Check::Positive, "s",
+                  "> 0; the time the programmed conductances refer to"),
+      num<double>("time_s", RERAM_REF(nonideal.time_s), Check::NonNegative, "s",
+                  "≥ 0; time since programming at which the chip is evaluated (≤ drift_t0_s: no drift)"),
+      num<bool>("drift_compensation", RERAM_REF(nonideal.drift_compensation), Check::None, "",
+                "global drift compensation: each layer's analog partial sums scaled by Σ reads at t0 / Σ reads at "
+                "time_s over the calibration images"),
   };
   return n;
 }

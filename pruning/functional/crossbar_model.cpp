@@ -66,6 +66,8 @@ class Rng {
 constexpr uint64_t kFaultStream = 0xfa17ULL;
 constexpr uint64_t kVariationStream = 0xd2dULL;
 constexpr uint64_t kReadNoiseStream = 0x5eedULL;
+constexpr uint64_t kProgramStream = 0x960ULL;
+constexpr uint64_t kDriftStream = 0xd71f7ULL;
 
 void check_arch_for_model(const ArchConfig& a) {
   const auto& p = a.precision;
@@ -87,6 +89,10 @@ void check_arch_for_model(const ArchConfig& a) {
   if (n.conductance_levels != 0 && n.conductance_levels < 2)
     bad("nonideal.conductance_levels must be 0 (2^cell_bits) or >= 2");
   if (!(n.ir_drop >= 0.0 && std::isfinite(n.ir_drop))) bad("nonideal.ir_drop must be a finite number >= 0");
+  if (!(n.program_sigma >= 0.0) || !(n.write_verify_tolerance >= 0.0) || n.write_verify_max_pulses < 1)
+    bad("nonideal.program_sigma and write_verify_tolerance must be >= 0, write_verify_max_pulses >= 1");
+  if (!(n.drift_nu_mean >= 0.0) || !(n.drift_nu_sigma >= 0.0) || !(n.drift_t0_s > 0.0) || !(n.time_s >= 0.0))
+    bad("nonideal.drift_nu_mean, drift_nu_sigma and time_s must be >= 0 and drift_t0_s > 0");
   if (n.adc_range != "full" && n.adc_range != "calibrated")
     bad("nonideal.adc_range must be 'full' or 'calibrated', got '" + n.adc_range + "'");
 }
@@ -334,7 +340,7 @@ inline void convert_and_accumulate(const float* yd, int64_t cnt, int shift, bool
 
 struct ShiftAdd {
   int spc;             // physical columns per column slot
-  double lsb;          // ADC LSB (1 while calibrating)
+  double lsb;          // ADC LSB x the layer's drift compensation (1 while calibrating)
   double offset;       // offset-encoding code offset O (0 for differential)
   int64_t zero;        // input zero point
   const double* sumx;  // per vector: sum of its input codes
@@ -393,7 +399,8 @@ FunctionalModel::FunctionalModel(const Mapping& mapping, const ArchConfig& arch,
   const int64_t level_max = (int64_t{1} << arch_.crossbar.cell_bits) - 1;
   const int64_t levels = ni.conductance_levels > 0 ? ni.conductance_levels : level_max + 1;
   ideal_devices_ = ni.variation_sigma == 0.0 && ni.read_noise_sigma == 0.0 && ni.stuck_on_rate == 0.0 &&
-                   ni.stuck_off_rate == 0.0 && ni.ir_drop == 0.0 && (levels - 1) % level_max == 0;
+                   ni.stuck_off_rate == 0.0 && ni.ir_drop == 0.0 && (levels - 1) % level_max == 0 &&
+                   ni.program_sigma == 0.0 && !ni.drift_active();
 
   layer_of_network_.assign(net_.layers.size(), -1);
   for (size_t i = 0; i < mapping.layers.size(); ++i) {
@@ -446,11 +453,15 @@ FunctionalModel::FunctionalModel(const Mapping& mapping, const ArchConfig& arch,
     lm.crossbars.push_back(static_cast<int>(xbars_.size()));
     xbars_.push_back(std::move(x));
   }
-  for (auto& x : xbars_) program_crossbar(x, layers_[static_cast<size_t>(x.mapped_layer)]);
+  program_all(ni.time_s);
   set_adc_ranges();
 }
 
-void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& lm) {
+void FunctionalModel::program_all(double time_s) {
+  for (auto& x : xbars_) program_crossbar(x, layers_[static_cast<size_t>(x.mapped_layer)], time_s);
+}
+
+void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& lm, double time_s) {
   const auto& ni = arch_.nonideal;
   const int cb = arch_.crossbar.cell_bits;
   const int wb = arch_.precision.weight_bits;
@@ -484,10 +495,23 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
   std::vector<double> col_group_sum(static_cast<size_t>(cp), 0.0);
   x.max_read = 0.0;
   x.stuck_cells = 0;
+  x.program_pulses = x.program_capped = x.program_cells = 0;
+  x.program_sq_error = 0.0;
+  // Write-verify (docs/functional-model.md): each pulse lands at target + N(0, sd); with a
+  // tolerance the cell is re-pulsed until within it or at the pulse limit.
+  const double prog_sd = ni.program_sigma * static_cast<double>(level_max);
+  const double prog_tol = ni.write_verify_tolerance * static_cast<double>(level_max);
+  const int max_pulses = prog_tol > 0.0 ? ni.write_verify_max_pulses : 1;
+  // Drift to time_s; the reference column's G_min cells drift by the mean exponent.
+  const double drift_log_t = time_s > ni.drift_t0_s ? std::log(time_s / ni.drift_t0_s) : 0.0;
+  const bool drifting = drift_log_t > 0.0 && (ni.drift_nu_mean > 0.0 || ni.drift_nu_sigma > 0.0);
+  const double gmin_ref = gmin_u * std::exp(-ni.drift_nu_mean * drift_log_t);
   // One stream per non-ideality (tagged), per crossbar: changing one non-ideality's rate
   // or switching it on never changes another's draws.
   Rng fault_rng(ni.fault_seed_eff(), static_cast<uint64_t>(x.id) + 1, kFaultStream);
   Rng var_rng(ni.variation_seed_eff(), static_cast<uint64_t>(x.id) + 1, kVariationStream);
+  Rng prog_rng(ni.program_seed_eff(), static_cast<uint64_t>(x.id) + 1, kProgramStream);
+  Rng drift_rng(ni.drift_seed_eff(), static_cast<uint64_t>(x.id) + 1, kDriftStream);
   for (int64_t i = 0; i < r; ++i) {
     if (i % group == 0) std::fill(col_group_sum.begin(), col_group_sum.end(), 0.0);
     for (int64_t p = 0; p < cp; ++p) {
@@ -508,22 +532,39 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
       const double u = fault_rng.uniform();
       const double z = var_rng.normal();
       double gcell;
+      ++x.program_cells;
+      // Drawn for every cell (stuck ones do not drift), so fault rates leave the exponents be.
+      const double nu = drifting ? std::max(0.0, ni.drift_nu_mean + ni.drift_nu_sigma * drift_rng.normal()) : 0.0;
+      const bool healthy = u >= ni.stuck_off_rate && u < 1.0 - ni.stuck_on_rate;
       if (u < ni.stuck_off_rate) {
         gcell = gmin_u;
         ++x.stuck_cells;
+        x.program_pulses += max_pulses;  // a stuck cell never verifies
       } else if (u >= 1.0 - ni.stuck_on_rate) {
         gcell = gmax_u;
         ++x.stuck_cells;
+        x.program_pulses += max_pulses;
       } else {
-        gcell = (gmin_u + nominal) * (ni.variation_sigma > 0.0 ? std::exp(ni.variation_sigma * z) : 1.0);
+        double err = 0.0;
+        int pulses = 1;
+        if (prog_sd > 0.0) {
+          err = prog_sd * prog_rng.normal();
+          while (std::abs(err) > prog_tol && pulses < max_pulses) err = prog_sd * prog_rng.normal(), ++pulses;
+          if (std::abs(err) > prog_tol && prog_tol > 0.0) ++x.program_capped;
+        }
+        x.program_pulses += pulses;
+        const double programmed = std::max(0.0, gmin_u + nominal + err);
+        x.program_sq_error += (programmed - gmin_u - nominal) * (programmed - gmin_u - nominal);
+        gcell = programmed * (ni.variation_sigma > 0.0 ? std::exp(ni.variation_sigma * z) : 1.0);
       }
+      if (drifting && healthy) gcell *= std::exp(-nu * drift_log_t);
       // First-order IR drop (docs/functional-model.md §6): the cell sees the wire resistance
       // of (i + p) segments in series, G' = G / (1 + G R_seg (i + p)); ir_drop is
       // G_max R_seg (rows - 1 + cols - 1), the relative excess resistance of a G_max cell at
       // the far corner. Static: the currents of the other cells on the wires are ignored.
       if (ni.ir_drop > 0.0 && ir_span > 0.0)
         gcell /= 1.0 + ni.ir_drop * (gcell / gmax_u) * static_cast<double>(i + p) / ir_span;
-      x.g(i, p) = static_cast<float>(gcell - gmin_u);
+      x.g(i, p) = static_cast<float>(gcell - gmin_ref);
       x.g_squared(i, p) = static_cast<float>(gcell * gcell);
     }
   }
@@ -675,7 +716,11 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
     }
     // Shift-and-add over slices (and the sign of differential pairs), then the digital
     // corrections: offset * input sum (offset encoding) and zero point * weight sum.
-    const ShiftAdd sa{spc, calibrating ? 1.0 : x.lsb, offset ? O : 0.0, zero, sumx.data()};
+    if (calibrating)
+      for (int64_t p = 0; p < cp; ++p)
+        x.read_sum += std::abs(x.column_weight[static_cast<size_t>(p)]) * accd.col(p).head(nb).sum();
+    const double gain = (calibrating ? 1.0 : x.lsb) * layers_[static_cast<size_t>(x.mapped_layer)].drift_scale;
+    const ShiftAdd sa{spc, gain, offset ? O : 0.0, zero, sumx.data()};
     if (float_acc)
       shift_and_add(x, accf, nb, out, a, sa);
     else
@@ -755,21 +800,40 @@ void FunctionalModel::calibrate(const Acts& images, int64_t batch_images) {
   for (size_t i = 0; i < layers_.size(); ++i)
     layers_[i].iquant = make_input_quant(lo[i], hi[i], arch_.precision.input_bits);
   calibrated_ = true;
-  if (arch_.nonideal.adc_range == "calibrated") {
-    for (auto& x : xbars_) x.calibrated_max = 0.0;
-    for (int64_t a = 0; a < images.rows(); a += B) {
-      const Acts batch = images.middleRows(a, std::min(B, images.rows() - a));
-      forward(net_, batch, [&](int li, const MatrixXf& v) -> MatrixXf {
-        const int ml = mapped_layer_of(li);
-        LayerModel& lm = layers_[static_cast<size_t>(ml)];
-        const MatrixXi codes = quantize_inputs_int(v, lm.iquant);
-        MatrixXd out = MatrixXd::Zero(v.rows(), lm.m.cols());
-        for (int xi : lm.crossbars) run_crossbar(xbars_[static_cast<size_t>(xi)], codes, lm.iquant.zero, out, true);
-        return dequantize(out, lm);
-      });
-    }
+  const auto& ni = arch_.nonideal;
+  for (auto& lm : layers_) lm.drift_scale = 1.0;
+  if (ni.drift_active() && ni.drift_compensation) {
+    // Global drift compensation: the reads the calibration images give right after
+    // programming (t0) against those at time_s, one factor per layer. The time_s pass is
+    // the last, so a calibrated ADC range is the drifted one.
+    // Every layer is fed the float reference's inputs in both passes, so that each factor
+    // measures its own layer's drift only.
+    program_all(ni.drift_t0_s);
+    const std::vector<double> at_t0 = calibration_reads(images, B, true);
+    program_all(ni.time_s);
+    const std::vector<double> at_t = calibration_reads(images, B, true);
+    for (size_t l = 0; l < layers_.size(); ++l) layers_[l].drift_scale = at_t[l] > 0.0 ? at_t0[l] / at_t[l] : 1.0;
   }
+  if (ni.adc_range == "calibrated") calibration_reads(images, B, false);
   set_adc_ranges();
+}
+
+std::vector<double> FunctionalModel::calibration_reads(const Acts& images, int64_t B, bool float_inputs) {
+  for (auto& x : xbars_) x.calibrated_max = 0.0, x.read_sum = 0.0;
+  for (int64_t a = 0; a < images.rows(); a += B) {
+    const Acts batch = images.middleRows(a, std::min(B, images.rows() - a));
+    forward(net_, batch, [&](int li, const MatrixXf& v) -> MatrixXf {
+      const int ml = mapped_layer_of(li);
+      LayerModel& lm = layers_[static_cast<size_t>(ml)];
+      const MatrixXi codes = quantize_inputs_int(v, lm.iquant);
+      MatrixXd out = MatrixXd::Zero(v.rows(), lm.m.cols());
+      for (int xi : lm.crossbars) run_crossbar(xbars_[static_cast<size_t>(xi)], codes, lm.iquant.zero, out, true);
+      return float_inputs ? MatrixXf(v * lm.m) : dequantize(out, lm);
+    });
+  }
+  std::vector<double> sums(layers_.size(), 0.0);
+  for (const auto& x : xbars_) sums[static_cast<size_t>(x.mapped_layer)] += x.read_sum;
+  return sums;
 }
 
 double FunctionalModel::bare_products_cpu_seconds(const Acts& images) {
@@ -836,11 +900,32 @@ json FunctionalModel::summary() const {
                       {"adc_bits_min", bits_min},
                       {"adc_bits_max", bits_max},
                       {"stuck_cells", stuck},
+                      {"drift_scale", lm.drift_scale},
                       {"input_bit_density", lm.input_bit_density()}});
   }
-  int64_t stuck = 0;
+  int64_t stuck = 0, cells = 0, pulses = 0, capped = 0;
+  double sq = 0.0;
   std::map<int, int64_t> bits;
-  for (const auto& x : xbars_) stuck += x.stuck_cells, ++bits[x.adc_bits];
+  for (const auto& x : xbars_) {
+    stuck += x.stuck_cells, ++bits[x.adc_bits];
+    cells += x.program_cells, pulses += x.program_pulses, capped += x.program_capped, sq += x.program_sq_error;
+  }
+  const auto& ni = arch_.nonideal;
+  const double level_max = static_cast<double>((int64_t{1} << arch_.crossbar.cell_bits) - 1);
+  const int64_t healthy = cells - stuck;
+  // Residual programming error of the healthy cells, RMS, as a fraction of g_max - g_min.
+  const json programming = {
+      {"cells", cells},
+      {"pulses", pulses},
+      {"pulses_per_cell", cells ? static_cast<double>(pulses) / static_cast<double>(cells) : 0.0},
+      {"cells_at_pulse_limit", capped},
+      {"residual_error_rms", healthy ? std::sqrt(sq / static_cast<double>(healthy)) / level_max : 0.0},
+      {"program_sigma", ni.program_sigma},
+      {"write_verify_tolerance", ni.write_verify_tolerance},
+      {"write_verify_max_pulses", ni.write_verify_max_pulses}};
+  const json drift = {{"active", ni.drift_active()},   {"time_s", ni.time_s},
+                      {"t0_s", ni.drift_t0_s},         {"nu_mean", ni.drift_nu_mean},
+                      {"nu_sigma", ni.drift_nu_sigma}, {"compensation", ni.drift_compensation}};
   json hist = json::object();
   for (const auto& [b, n] : bits) hist[std::to_string(b)] = n;
   return {{"adc_range", arch_.nonideal.adc_range},
@@ -851,6 +936,8 @@ json FunctionalModel::summary() const {
           {"crossbars", xbars_.size()},
           {"adc_lossless_crossbars", lossless_crossbars()},
           {"stuck_cells", stuck},
+          {"programming", programming},
+          {"drift", drift},
           {"layers", layers}};
 }
 

@@ -49,6 +49,12 @@ struct ProgrammedCrossbar {
   double calibrated_max = 0.0;        // largest read seen in calibration
   bool lossless = false;              // shortcut eligible
   int64_t stuck_cells = 0;
+  // Programming (write-verify): pulses spent on its cells, cells that ended at the pulse
+  // limit outside the tolerance, and the summed squared residual error of the healthy
+  // cells (level units).
+  int64_t program_pulses = 0, program_capped = 0, program_cells = 0;
+  double program_sq_error = 0.0;
+  double read_sum = 0.0;  // calibration: sum of |column weight| x raw column reads (drift compensation)
   // When every entry of g is a small non-negative integer (ideal devices), its bit planes:
   // gbits[(p * gbit_planes + b) * gbit_words + w] holds bit b of g(64 w .. 64 w + 63, p).
   // A read of 0/1 input bit planes is then a sum of popcounts, exactly the float product.
@@ -71,6 +77,8 @@ struct LayerModel {
   // the layer's measured input bit density (the crossbar and driver cost models' `d`).
   double input_level_sum = 0.0;
   int64_t input_level_count = 0;
+  // Global drift compensation: the factor its analog partial sums are scaled by (1: none).
+  double drift_scale = 1.0;
   double input_bit_density() const { return input_level_count ? input_level_sum / double(input_level_count) : -1.0; }
 };
 
@@ -118,7 +126,12 @@ class FunctionalModel {
 
  private:
   int mapped_layer_of(int network_layer) const;
-  void program_crossbar(ProgrammedCrossbar& x, const LayerModel& lm);
+  void program_crossbar(ProgrammedCrossbar& x, const LayerModel& lm, double time_s);
+  void program_all(double time_s);
+  // One calibration pass over `images` with unclipped ADCs: every crossbar's largest read
+  // (calibrated_max) and, per mapped layer, the summed weighted reads (read_sum). Each
+  // layer is fed the float reference's outputs (float_inputs) or the hardware's.
+  std::vector<double> calibration_reads(const Acts& images, int64_t batch_images, bool float_inputs);
   void set_adc_ranges();
   void run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes, int64_t zero, MatrixXd& out, bool calibrating);
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <thread>
 
@@ -70,7 +71,68 @@ void for_each_batch(FunctionalModel& model, int threads, int64_t batches, F run_
 
 }  // namespace
 
+ArchConfig trial_arch(const ArchConfig& arch, int k) {
+  if (k == 0) return arch;
+  auto derive = [k](uint64_t s) {
+    uint64_t z = s + 0x9e3779b97f4a7c15ULL * (static_cast<uint64_t>(k) + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  ArchConfig a = arch;
+  auto& n = a.nonideal;
+  n.seed = derive(n.seed);
+  for (auto* s : {&n.variation_seed, &n.fault_seed, &n.read_noise_seed, &n.program_seed, &n.drift_seed})
+    if (*s) *s = derive(**s);
+  return a;
+}
+
+json interval95(const std::vector<double>& xs) {
+  const size_t n = xs.size();
+  double mean = 0.0, ss = 0.0;
+  for (double x : xs) mean += x;
+  mean = n ? mean / static_cast<double>(n) : 0.0;
+  for (double x : xs) ss += (x - mean) * (x - mean);
+  const double sd = n > 1 ? std::sqrt(ss / static_cast<double>(n - 1)) : 0.0;
+  // t_{0.975, df}: the table to 30 degrees of freedom, then the Cornish-Fisher expansion.
+  static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                              2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                              2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  const double df = static_cast<double>(n) - 1.0, z = 1.959964;
+  const double t =
+      n < 2      ? 0.0
+      : df <= 30 ? kT[n - 2]
+                 : z + (z * z * z + z) / (4 * df) + (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * df * df);
+  const double h = n > 1 ? t * sd / std::sqrt(static_cast<double>(n)) : 0.0;
+  return {{"n", n}, {"mean", mean}, {"std", sd}, {"ci95", {mean - h, mean + h}}};
+}
+
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data, const EvalOptions& o) {
+  if (o.trials < 1) throw ConfigError("trials must be at least 1 (got " + std::to_string(o.trials) + ")");
+  if (o.trials > 1 && o.run_hardware) {
+    EvalOptions first = o;
+    first.trials = 1;
+    json r = evaluate_on_hardware(mapping, arch, data, first);
+    EvalOptions rest = first;
+    rest.run_float = rest.run_quantized = false;
+    rest.benchmark_images = 0;
+    std::vector<double> acc = {r["accuracy_on_hardware"].get<double>()};
+    json seeds = json::array({arch.nonideal.seed});
+    if (o.progress) o.progress(1, o.trials, acc.front());
+    for (int k = 1; k < o.trials; ++k) {
+      const ArchConfig ak = trial_arch(arch, k);
+      acc.push_back(evaluate_on_hardware(mapping, ak, data, rest)["accuracy_on_hardware"].get<double>());
+      seeds.push_back(ak.nonideal.seed);
+      if (o.progress) o.progress(k + 1, o.trials, acc.back());
+    }
+    json t = interval95(acc);
+    t["seeds"] = seeds;
+    t["accuracy_on_hardware"] = acc;
+    r["trials"] = t;
+    r["accuracy_on_hardware_trial0"] = acc.front();
+    r["accuracy_on_hardware"] = t["mean"];
+    return r;
+  }
   using clock = std::chrono::steady_clock;
   if (data.size() == 0) throw InputError("evaluation data set is empty");
   FunctionalModel model(mapping, arch, o.hardware);

@@ -2,6 +2,8 @@
 // Accuracy of a mapped network on the configured hardware: the library entry point of
 // `reram eval` and of sweeps (their `accuracy_on_hardware` column).
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/dataset.h"
@@ -27,7 +29,20 @@ struct EvalOptions {
   // Threads over batches (0: OMP_NUM_THREADS, else one per core). Results are identical
   // for every count.
   int threads = 0;
+  // Monte-Carlo chip instances: trial 0 is the configured chip, trial k > 0 redraws every
+  // non-ideality with seeds derived from the configured ones (trial_arch).
+  int trials = 1;
+  // Called after each trial k (1-based) of n with its accuracy (progress lines).
+  std::function<void(int k, int n, double accuracy)> progress;
 };
+
+// The arch of Monte-Carlo trial `k`: every non-ideality seed (nonideal.seed and each
+// per-effect seed given) replaced by a seed derived from it and k; k = 0 is `arch`.
+ArchConfig trial_arch(const ArchConfig& arch, int k);
+
+// Mean, sample standard deviation and two-sided 95% Student-t confidence interval of
+// the mean of `xs` (for one value: its value, 0 and [value, value]).
+json interval95(const std::vector<double>& xs);
 
 // `requested` threads, or for 0 reram::default_thread_count() (OMP_NUM_THREADS, else one
 // per core); throws ConfigError when negative.
@@ -40,6 +55,8 @@ int resolve_threads(int requested);
 // summary), "threads", "time_s" (per model: seconds summed over batches; "wall": the
 // whole run), "hardware_cpu_time_s" (CPU of the hardware model summed over threads),
 // "input_bit_density", "benchmark" (when asked)}. Models that were not run are omitted.
+// With options.trials > 1 also "trials": {"n", "seeds", "accuracy_on_hardware" (per
+// trial), "mean", "std", "ci95"}, and accuracy_on_hardware is the mean over the trials.
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data,
                           const EvalOptions& options = {});
 

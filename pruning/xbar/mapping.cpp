@@ -285,8 +285,8 @@ std::vector<double> crossbar_level_fractions(const Mapping& m) {
   const XbarGeometry& g = m.geometry;
   const double level_max = static_cast<double>((int64_t{1} << g.cell_bits) - 1);
   for (const PhysicalCrossbar& x : m.crossbars) {
-    const double cells = static_cast<double>(x.rows.size()) * static_cast<double>(x.cols.size()) * g.slices() *
-                         g.sign_factor();
+    const double cells =
+        static_cast<double>(x.rows.size()) * static_cast<double>(x.cols.size()) * g.slices() * g.sign_factor();
     double& v = levels[static_cast<size_t>(x.id)];
     v = cells > 0 ? v / (cells * level_max) : 0.0;
   }

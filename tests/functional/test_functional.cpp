@@ -6,11 +6,11 @@
 #include <cmath>
 #include <random>
 
+#include "functional_test_util.h"
 #include "pruning/core/error.h"
 #include "pruning/functional/crossbar_model.h"
 #include "pruning/functional/evaluate.h"
 #include "pruning/xbar/mapping.h"
-#include "functional_test_util.h"
 
 using namespace reram;
 using namespace reram::functional;

@@ -85,3 +85,53 @@ TEST(SimAdcSizing, MappingWithoutWeightsIsAnError) {
 
 }  // namespace
 }  // namespace reram
+
+namespace reram {
+namespace {
+
+// The programming phase: expected pulses follow the truncated geometric law, energy is
+// V_w^2 G t per pulse (plus the verify read), and the report keeps it apart from inference.
+TEST(SimProgramming, PulsesEnergyAndTime) {
+  Network net = simtest::small_cnn(8, 8);
+  randomize_weights(net, 5);
+  const ArchConfig once = simtest::isaac({"chip.tiles=4"});
+  const Mapping m = map_dense(net, once);
+  const json p1 = sim::simulate(m, once, sim::SimOptions{})["programming"];
+  double cells = 0, joules = 0;
+  const std::vector<double> frac = crossbar_level_fractions(m);
+  const double gmin = once.crossbar.g_min_us * 1e-6, gmax = once.crossbar.g_max_us * 1e-6;
+  size_t max_rows = 0;
+  for (const auto& x : m.crossbars) {
+    const double c = double(x.rows.size()) * double(x.cols.size()) * once.bitlines_per_weight();
+    cells += c;
+    joules += c * (gmin + frac[static_cast<size_t>(x.id)] * (gmax - gmin)) * once.device.v_write * once.device.v_write *
+              once.device.write_pulse_ns * 1e-9;
+    max_rows = std::max(max_rows, x.rows.size());
+  }
+  EXPECT_EQ(p1["cells"].get<double>(), cells);
+  EXPECT_EQ(p1["pulses_per_cell"].get<double>(), 1.0);
+  EXPECT_EQ(p1["write_verify"], false);
+  EXPECT_NEAR(p1["energy_pj"].get<double>(), joules * 1e12, 1e-6 * joules * 1e12);
+  EXPECT_NEAR(p1["time_ns"].get<double>(), double(max_rows) * once.device.write_pulse_ns, 1e-9);
+
+  const ArchConfig wv = simtest::isaac({"chip.tiles=4", "nonideal.program_sigma=0.04",
+                                        "nonideal.write_verify_tolerance=0.02", "nonideal.write_verify_max_pulses=30"});
+  const json p2 = sim::simulate(m, wv, sim::SimOptions{})["programming"];
+  const double pr = std::erf(0.02 / (0.04 * std::sqrt(2.0)));
+  double expect = 0;
+  for (int k = 0; k < 30; ++k) expect += std::pow(1 - pr, k);
+  EXPECT_NEAR(p2["pulses_per_cell"].get<double>(), expect, 1e-8 * expect);  // reports keep 9 digits
+  EXPECT_NEAR(p2["accept_probability"].get<double>(), pr, 1e-8);
+  const double verify = wv.device.v_read * wv.device.v_read * wv.device.verify_read_ns /
+                        (wv.device.v_write * wv.device.v_write * wv.device.write_pulse_ns);
+  EXPECT_NEAR(p2["energy_pj"].get<double>(), p1["energy_pj"].get<double>() * expect * (1 + verify),
+              1e-6 * p2["energy_pj"].get<double>());
+  // A word line waits for its slowest cell: more than the mean, at most the limit.
+  const double row =
+      p2["time_ns"].get<double>() / double(max_rows) / (wv.device.write_pulse_ns + wv.device.verify_read_ns);
+  EXPECT_GT(row, expect);
+  EXPECT_LE(row, 30.0);
+}
+
+}  // namespace
+}  // namespace reram
