@@ -63,7 +63,9 @@ TEST(AdcSizing, PerCrossbarBitsAreLosslessMinimalAndExact) {
         const double mr = brute_max_read(x, a);
         EXPECT_EQ(x.adc_bits, bits[static_cast<size_t>(x.id)]) << enc << " crossbar " << x.id;
         EXPECT_LE(mr, std::ldexp(1.0, x.adc_bits) - 1) << enc << " crossbar " << x.id;
-        if (x.adc_bits > 1) EXPECT_GT(mr, std::ldexp(1.0, x.adc_bits - 1) - 1) << enc << " crossbar " << x.id;
+        if (x.adc_bits > 1) {
+          EXPECT_GT(mr, std::ldexp(1.0, x.adc_bits - 1) - 1) << enc << " crossbar " << x.id;
+        }
         EXPECT_LE(x.adc_bits, a.precision.adc_bits);
         below_uniform += x.adc_bits < a.precision.adc_bits;
         EXPECT_TRUE(x.lossless);
@@ -134,7 +136,9 @@ TEST(Drift, ErrorGrowsWithTimeAndCompensationRecoversIt) {
       const double er = layer_error(fr, x), ec = layer_error(fc, x);
       EXPECT_GE(er, last_raw) << "seed " << seed << " t " << t;
       EXPECT_GE(ec, last_comp) << "seed " << seed << " t " << t;
-      if (t > 0) EXPECT_LT(ec, 0.5 * er) << "seed " << seed << " t " << t;
+      if (t > 0) {
+        EXPECT_LT(ec, 0.5 * er) << "seed " << seed << " t " << t;
+      }
       last_raw = er, last_comp = ec;
     }
   }
