@@ -24,6 +24,13 @@ expect_error negative-ir-drop "ir_drop" "$bin" eval "${r[@]}" --set nonideal.ir_
 expect_error negative-sigma "variation_sigma" "$bin" eval "${r[@]}" --set nonideal.variation_sigma=-0.1
 expect_error stuck-rate "stuck_on_rate" "$bin" eval "${r[@]}" --set nonideal.stuck_on_rate=1.2
 expect_error adc-range "adc_range" "$bin" eval "${r[@]}" --set nonideal.adc_range=auto
+expect_error adc-per-column "per_crossbar" "$bin" eval "${r[@]}" --set precision.adc_bits=per_column
+expect_error per-crossbar-calibrated "adc_range" "$bin" eval "${r[@]}" --set precision.adc_bits=per_crossbar --set nonideal.adc_range=calibrated
+expect_error negative-drift "drift_nu_mean" "$bin" eval "${r[@]}" --set nonideal.drift_nu_mean=-0.1
+expect_error zero-t0 "drift_t0_s" "$bin" eval "${r[@]}" --set nonideal.drift_t0_s=0
+expect_error pulse-limit "write_verify_max_pulses" "$bin" eval "${r[@]}" --set nonideal.write_verify_max_pulses=0
+expect_error negative-program-sigma "program_sigma" "$bin" eval "${r[@]}" --set nonideal.program_sigma=-1
+expect_error zero-trials "--trials" "$bin" eval "${r[@]}" --trials 0
 expect_error unknown-nonideal "unknown key" "$bin" eval "${r[@]}" --set nonideal.variation=0.1
 a9=(--arch "$arch" --set 'chip.tiles="auto"' --set precision.adc_bits=9)
 expect_error no-weights "weights" "$bin" eval --network "$net" "${a9[@]}" --samples 4

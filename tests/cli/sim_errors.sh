@@ -56,6 +56,7 @@ fi
 if grep -q warning "$t/err"; then echo "FAIL adc_bits=9 warned:"; cat "$t/err"; fail=1; else echo "ok   adc_bits=9 no warning"; fi
 
 # Missing files and bad options.
+expect_error adc-per-crossbar-no-weights "small.map.json;;per_crossbar;;carries none" "$bin" sim --mapping "$t/small.map.json" --arch "$arch" --set precision.adc_bits=per_crossbar -q
 expect_error missing-mapping "cannot open;;nope.json" "$bin" sim --mapping "$t/nope.json" --arch "$arch" -q
 expect_error missing-network "nope.json" "$bin" sim --network "$t/nope.json" --arch "$arch" -q
 expect_error missing-arch "cannot open;;noarch.json" "$bin" sim --mapping "$t/small.map.json" --arch "$t/noarch.json" -q
