@@ -33,6 +33,24 @@ TEST(SweepMetrics, EvalReportLayoutAndReference) {
   EXPECT_DOUBLE_EQ(m["edp_pj_ns"].get<double>(), 5000.0);
 }
 
+// Monte-Carlo trials (eval.trials): the interval reaches the results and the headline accuracy.
+TEST(SweepMetrics, EvalTrialsCarryTheInterval) {
+  json ev = {{"result",
+              {{"accuracy_on_hardware", 0.85},
+               {"samples", 100},
+               {"trials", {{"n", 20}, {"mean", 0.85}, {"std", 0.02}, {"ci95", {0.84, 0.86}}}}}}};
+  json m = eval_metrics(ev);
+  EXPECT_DOUBLE_EQ(m["eval_trials"].get<double>(), 20);
+  EXPECT_DOUBLE_EQ(m["accuracy_on_hardware_std"].get<double>(), 0.02);
+  EXPECT_DOUBLE_EQ(m["accuracy_on_hardware_ci95_low"].get<double>(), 0.84);
+  add_derived_metrics(m);
+  EXPECT_DOUBLE_EQ(m["accuracy"].get<double>(), 0.85);
+  EXPECT_DOUBLE_EQ(m["accuracy_ci95_high"].get<double>(), 0.86);
+  json one = eval_metrics({{"result", {{"accuracy_on_hardware", 0.85}}}});
+  add_derived_metrics(one);
+  EXPECT_FALSE(one.contains("accuracy_ci95_low"));
+}
+
 TEST(SweepMetrics, PeripheralShareFromRawComponents) {
   json sim = {{"energy_pj", {{"total", 200.0}, {"adc", 90.0}}},
               {"components",
