@@ -401,6 +401,24 @@ std::string report_table(const json& r) {
   }
   std::snprintf(buf, sizeof buf, "%-18s %14.6g %8s %12.6g\n\n", "total", te, "", r["area_mm2"]["total"].get<double>());
   s << buf;
+  if (r.contains("adc_sizing")) {
+    const json& z = r["adc_sizing"];
+    std::snprintf(buf, sizeof buf,
+                  "ADCs sized per crossbar: %s bits; ADC energy %.6g pJ (%.1f%% below %d bits), area %.6g mm2 "
+                  "(%.1f%% below)\n",
+                  z["crossbars_by_adc_bits"].dump().c_str(), z["adc_energy_pj"].get<double>(),
+                  100 * z["adc_energy_saving"].get<double>(), z["uniform_adc_bits"].get<int>(),
+                  z["adc_area_mm2"].get<double>(), 100 * z["adc_area_saving"].get<double>());
+    s << buf;
+  }
+  if (r.contains("programming")) {
+    const json& p = r["programming"];
+    std::snprintf(buf, sizeof buf,
+                  "programming (once, not in the totals): %.6g cells, %.4g pulses/cell, %.6g pJ, %.6g ns\n\n",
+                  p["cells"].get<double>(), p["pulses_per_cell"].get<double>(), p["energy_pj"].get<double>(),
+                  p["time_ns"].get<double>());
+    s << buf;
+  }
   std::snprintf(buf, sizeof buf, "%-22s %10s %8s %12s %9s %9s %6s\n", "layer", "cycles", "vectors", "energy_pj",
                 "xbars", "dense", "util");
   s << buf;
