@@ -171,7 +171,9 @@ TEST(SweepPlan, ShippedPlansResolve) {
       Plan p = load_plan(e.path().string());
       EXPECT_TRUE(fs::exists(p.network));
       EXPECT_TRUE(fs::exists(p.arch));
-      if (!p.weights.empty()) EXPECT_TRUE(fs::exists(p.weights));
+      if (!p.weights.empty()) {
+        EXPECT_TRUE(fs::exists(p.weights));
+      }
       const std::vector<Point> pts = expand_plan(p);
       EXPECT_FALSE(pts.empty());
       // Up to 100 points per plan, spread over it (the 1,000-point plan stays fast).
