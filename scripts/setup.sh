@@ -12,6 +12,7 @@ packages=(
   libtorch-dev zlib1g-dev libonnx-dev libprotobuf-dev protobuf-compiler
   dataset-fashion-mnist
   python3 python3-numpy python3-matplotlib python3-torch python3-torchvision python3-onnx
+  python3-dev python3-pybind11 python3-pytest
   slurm-wlm munge time bc zip clang-format
 )
 

@@ -1,0 +1,110 @@
+"""The Python module against the CLI (docs/python.md): every function, the error path, and
+equal reports for the same inputs. Run by ctest (python.api) with PYTHONPATH=build/python."""
+import json
+import os
+import subprocess
+import tempfile
+
+import pytest
+
+import reram
+
+SRC = os.environ["RERAM_SOURCE_DIR"]
+BIN = os.environ["RERAM_BINARY"]
+NET = os.path.join(SRC, "workloads/fmnist/lenet5.json")
+WEIGHTS = os.path.join(SRC, "workloads/fmnist/lenet5.npz")
+ARCH = os.path.join(SRC, "arch_configs/default.json")
+SETS = {"chip.tiles": "auto", "precision.adc_bits": "auto", "crossbar.rows": 64, "crossbar.cols": 64}
+
+
+def cli(*args):
+    subprocess.run([BIN, *args], check=True, capture_output=True)
+
+
+def set_flags():
+    out = []
+    for k, v in SETS.items():
+        out += ["--set", f"{k}={json.dumps(v)}"]
+    return out
+
+
+@pytest.fixture(scope="module")
+def setup():
+    net = reram.load_network(NET, WEIGHTS)
+    arch = reram.load_arch(ARCH, set=SETS)
+    return net, arch, reram.map(net, arch)
+
+
+def test_objects(setup):
+    net, arch, m = setup
+    assert net.name == "lenet5" and net.has_weights and "conv1" in net.layers
+    assert arch.to_dict()["crossbar"]["rows"] == 64
+    assert reram.load_arch(ARCH, set=["crossbar.rows=64"]).to_dict()["crossbar"]["rows"] == 64
+    assert m.occupied_crossbars == m.dense_crossbars > 0
+    assert reram.__version__.startswith("0.")
+
+
+def test_map_and_simulate_equal_the_cli(setup):
+    net, arch, m = setup
+    with tempfile.TemporaryDirectory() as t:
+        cli("map", "--network", NET, "--weights", WEIGHTS, "--arch", ARCH, *set_flags(), "-q",
+            "-o", f"{t}/m.json", "--report", f"{t}/map.json")
+        with open(f"{t}/map.json") as f:
+            want = json.load(f)
+        got = m.report()
+        for k in ("layers", "crossbars", "dense_crossbars", "tiles", "pes", "utilization", "macs"):
+            assert got[k] == want[k], k
+        cli("sim", "--mapping", f"{t}/m.json", "--arch", ARCH, *set_flags(), "--batch", "2", "-q", "-o", f"{t}/s.json")
+        with open(f"{t}/s.json") as f:
+            want = json.load(f)
+        got = reram.simulate(m, arch, batch=2)
+        for r in (want, got):
+            r.pop("inputs")
+        assert got == want
+        # A saved mapping loads back to the same simulation.
+        m.save(f"{t}/py.json")
+        again = reram.simulate(reram.load_mapping(f"{t}/py.json"), arch, batch=2)
+        again.pop("inputs")
+        assert again == want
+
+
+def test_evaluate_equals_the_cli(setup):
+    net, arch, m = setup
+    seen = []
+    sets = dict(SETS, **{"nonideal.variation_sigma": 0.05})
+    noisy = reram.load_arch(ARCH, set=sets)
+    got = reram.evaluate(m, noisy, samples=100, calibration_samples=64, trials=3, threads=1,
+                         progress=lambda k, n, acc: seen.append((k, n)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    with tempfile.TemporaryDirectory() as t:
+        m.save(f"{t}/m.json")
+        flags = []
+        for k, v in sets.items():
+            flags += ["--set", f"{k}={json.dumps(v)}"]
+        cli("eval", "--mapping", f"{t}/m.json", "--arch", ARCH, *flags, "--samples", "100",
+            "--calibration-samples", "64", "--trials", "3", "--threads", "1", "-q", "-o", f"{t}/e.json")
+        with open(f"{t}/e.json") as f:
+            want = json.load(f)["result"]
+    for k in ("accuracy_float", "accuracy_quantized", "accuracy_on_hardware", "trials", "input_bit_density"):
+        assert got[k] == want[k], k
+
+
+def test_errors_carry_the_message():
+    with pytest.raises(reram.Error, match="must be positive"):
+        reram.load_arch(ARCH, set={"crossbar.rows": 0})
+    with pytest.raises(reram.Error, match="nope.json"):
+        reram.load_network(os.path.join(SRC, "nope.json"))
+    arch = reram.load_arch(ARCH, set=SETS)
+    m = reram.map(reram.load_network(NET), arch)  # no weights
+    with pytest.raises(reram.Error, match="weights"):
+        reram.evaluate(m, arch, samples=10)
+    with pytest.raises(reram.Error, match="dataflow"):
+        reram.simulate(m, arch, dataflow="diagonal")
+
+
+def test_example_script_draws_the_plot():
+    with tempfile.TemporaryDirectory() as t:
+        r = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "scripts/python_crossbar_size.py"), f"{t}/cs.png"],
+                           check=True, capture_output=True, text=True, env=dict(os.environ))
+        assert os.path.getsize(f"{t}/cs.png") > 10000
+        assert r.stdout.count("TOPS/W") == 4
