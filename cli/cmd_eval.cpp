@@ -16,6 +16,43 @@
 namespace reram::cli {
 namespace {
 
+// The readable summary of one evaluation.
+void print_result(const json& r, const Mapping& m, const ArchConfig& arch, int64_t images) {
+  auto pct = [&](const char* k) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.2f %%", 100.0 * r[k].get<double>());
+    return std::string(b);
+  };
+  std::cout << "network " << m.network.name << " on " << arch.name << ", " << images << " test images\n";
+  if (r.contains("accuracy_float")) std::cout << "  float accuracy           " << pct("accuracy_float") << "\n";
+  if (r.contains("accuracy_quantized")) std::cout << "  quantised accuracy       " << pct("accuracy_quantized") << "\n";
+  if (r.contains("trials")) {
+    const json& t = r["trials"];
+    char b[160];
+    std::snprintf(b, sizeof b, "%.2f %% mean of %d trials, std %.2f, 95%% interval [%.2f, %.2f] %%",
+                  100 * t["mean"].get<double>(), t["n"].get<int>(), 100 * t["std"].get<double>(),
+                  100 * t["ci95"][0].get<double>(), 100 * t["ci95"][1].get<double>());
+    std::cout << "  hardware accuracy        " << b << "\n";
+  } else {
+    std::cout << "  hardware accuracy        " << pct("accuracy_on_hardware") << "\n";
+  }
+  if (r.contains("hardware_agrees_with_quantized"))
+    std::cout << "  hw == quantised preds    " << pct("hardware_agrees_with_quantized") << "\n";
+  std::cout << "  ADC-lossless crossbars   " << r["model"]["adc_lossless_crossbars"] << " of "
+            << r["model"]["crossbars"] << " (adc_range " << arch.nonideal.adc_range << ")\n";
+  char b[160];
+  std::snprintf(b, sizeof b, "%.2f s wall on %d thread(s), %.2f s CPU", r["time_s"]["wall"].get<double>(),
+                r["threads"].get<int>(), r["hardware_cpu_time_s"].get<double>());
+  std::cout << "  evaluation time          " << b << "\n";
+  if (r.contains("benchmark")) {
+    const json& k = r["benchmark"];
+    std::snprintf(b, sizeof b, "%lld images: bare products %.3f s CPU, full hardware model %.3f s CPU, ratio %.2f",
+                  static_cast<long long>(k["images"].get<int64_t>()), k["bare_products_cpu_s"].get<double>(),
+                  k["hardware_model_cpu_s"].get<double>(), k["ratio"].get<double>());
+    std::cout << "  benchmark                " << b << "\n";
+  }
+}
+
 int run_eval(int argc, char** argv) {
   std::string mapping_path, network_path, weights, data = "fashion-mnist", out;
   int64_t samples = 0, calib_samples = 256, batch = 64;
@@ -112,42 +149,7 @@ int run_eval(int argc, char** argv) {
   report["arch"] = arch.to_json();
   report["result"] = r;
   if (!out.empty()) write_json_atomic(out, report);
-  if (!vm.count("quiet")) {
-    auto pct = [&](const char* k) {
-      char b[64];
-      std::snprintf(b, sizeof b, "%.2f %%", 100.0 * r[k].get<double>());
-      return std::string(b);
-    };
-    std::cout << "network " << m.network.name << " on " << arch.name << ", " << test.size() << " test images\n";
-    if (r.contains("accuracy_float")) std::cout << "  float accuracy           " << pct("accuracy_float") << "\n";
-    if (r.contains("accuracy_quantized"))
-      std::cout << "  quantised accuracy       " << pct("accuracy_quantized") << "\n";
-    if (r.contains("trials")) {
-      const json& t = r["trials"];
-      char b[160];
-      std::snprintf(b, sizeof b, "%.2f %% mean of %d trials, std %.2f, 95%% interval [%.2f, %.2f] %%",
-                    100 * t["mean"].get<double>(), t["n"].get<int>(), 100 * t["std"].get<double>(),
-                    100 * t["ci95"][0].get<double>(), 100 * t["ci95"][1].get<double>());
-      std::cout << "  hardware accuracy        " << b << "\n";
-    } else {
-      std::cout << "  hardware accuracy        " << pct("accuracy_on_hardware") << "\n";
-    }
-    if (r.contains("hardware_agrees_with_quantized"))
-      std::cout << "  hw == quantised preds    " << pct("hardware_agrees_with_quantized") << "\n";
-    std::cout << "  ADC-lossless crossbars   " << r["model"]["adc_lossless_crossbars"] << " of "
-              << r["model"]["crossbars"] << " (adc_range " << arch.nonideal.adc_range << ")\n";
-    char b[160];
-    std::snprintf(b, sizeof b, "%.2f s wall on %d thread(s), %.2f s CPU", r["time_s"]["wall"].get<double>(),
-                  r["threads"].get<int>(), r["hardware_cpu_time_s"].get<double>());
-    std::cout << "  evaluation time          " << b << "\n";
-    if (r.contains("benchmark")) {
-      const json& k = r["benchmark"];
-      std::snprintf(b, sizeof b, "%lld images: bare products %.3f s CPU, full hardware model %.3f s CPU, ratio %.2f",
-                    static_cast<long long>(k["images"].get<int64_t>()), k["bare_products_cpu_s"].get<double>(),
-                    k["hardware_model_cpu_s"].get<double>(), k["ratio"].get<double>());
-      std::cout << "  benchmark                " << b << "\n";
-    }
-  }
+  if (!vm.count("quiet")) print_result(r, m, arch, test.size());
   return 0;
 }
 

@@ -338,6 +338,13 @@ inline void convert_and_accumulate(const float* yd, int64_t cnt, int shift, bool
   }
 }
 
+// Calibration: the raw column reads of nb vectors, each weighted by its bit line's
+// shift-and-add weight, into the crossbar's read_sum (drift compensation).
+void add_read_sums(ProgrammedCrossbar& x, const MatrixXd& accd, int64_t nb) {
+  for (int64_t p = 0; p < accd.cols(); ++p)
+    x.read_sum += std::abs(x.column_weight[static_cast<size_t>(p)]) * accd.col(p).head(nb).sum();
+}
+
 struct ShiftAdd {
   int spc;             // physical columns per column slot
   double lsb;          // ADC LSB x the layer's drift compensation (1 while calibrating)
@@ -714,11 +721,8 @@ void FunctionalModel::run_crossbar(ProgrammedCrossbar& x, const MatrixXi& codes,
                                accf, accd);
       }
     }
-    // Shift-and-add over slices (and the sign of differential pairs), then the digital
-    // corrections: offset * input sum (offset encoding) and zero point * weight sum.
-    if (calibrating)
-      for (int64_t p = 0; p < cp; ++p)
-        x.read_sum += std::abs(x.column_weight[static_cast<size_t>(p)]) * accd.col(p).head(nb).sum();
+    // Shift-and-add, then the digital corrections (offset * input sum, zero point * weight sum).
+    if (calibrating) add_read_sums(x, accd, nb);
     const double gain = (calibrating ? 1.0 : x.lsb) * layers_[static_cast<size_t>(x.mapped_layer)].drift_scale;
     const ShiftAdd sa{spc, gain, offset ? O : 0.0, zero, sumx.data()};
     if (float_acc)

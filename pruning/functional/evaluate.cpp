@@ -107,32 +107,40 @@ json interval95(const std::vector<double>& xs) {
   return {{"n", n}, {"mean", mean}, {"std", sd}, {"ci95", {mean - h, mean + h}}};
 }
 
+namespace {
+
+// Monte-Carlo: trial 0 as configured (with the float and quantised references), then the
+// hardware model alone on each further chip instance.
+json evaluate_trials(const Mapping& mapping, const ArchConfig& arch, const Dataset& data, const EvalOptions& o) {
+  EvalOptions first = o;
+  first.trials = 1;
+  json r = evaluate_on_hardware(mapping, arch, data, first);
+  EvalOptions rest = first;
+  rest.run_float = rest.run_quantized = false;
+  rest.benchmark_images = 0;
+  std::vector<double> acc = {r["accuracy_on_hardware"].get<double>()};
+  json seeds = json::array({arch.nonideal.seed});
+  if (o.progress) o.progress(1, o.trials, acc.front());
+  for (int k = 1; k < o.trials; ++k) {
+    const ArchConfig ak = trial_arch(arch, k);
+    acc.push_back(evaluate_on_hardware(mapping, ak, data, rest)["accuracy_on_hardware"].get<double>());
+    seeds.push_back(ak.nonideal.seed);
+    if (o.progress) o.progress(k + 1, o.trials, acc.back());
+  }
+  json t = interval95(acc);
+  t["seeds"] = seeds;
+  t["accuracy_on_hardware"] = acc;
+  r["trials"] = t;
+  r["accuracy_on_hardware_trial0"] = acc.front();
+  r["accuracy_on_hardware"] = t["mean"];
+  return r;
+}
+
+}  // namespace
+
 json evaluate_on_hardware(const Mapping& mapping, const ArchConfig& arch, const Dataset& data, const EvalOptions& o) {
   if (o.trials < 1) throw ConfigError("trials must be at least 1 (got " + std::to_string(o.trials) + ")");
-  if (o.trials > 1 && o.run_hardware) {
-    EvalOptions first = o;
-    first.trials = 1;
-    json r = evaluate_on_hardware(mapping, arch, data, first);
-    EvalOptions rest = first;
-    rest.run_float = rest.run_quantized = false;
-    rest.benchmark_images = 0;
-    std::vector<double> acc = {r["accuracy_on_hardware"].get<double>()};
-    json seeds = json::array({arch.nonideal.seed});
-    if (o.progress) o.progress(1, o.trials, acc.front());
-    for (int k = 1; k < o.trials; ++k) {
-      const ArchConfig ak = trial_arch(arch, k);
-      acc.push_back(evaluate_on_hardware(mapping, ak, data, rest)["accuracy_on_hardware"].get<double>());
-      seeds.push_back(ak.nonideal.seed);
-      if (o.progress) o.progress(k + 1, o.trials, acc.back());
-    }
-    json t = interval95(acc);
-    t["seeds"] = seeds;
-    t["accuracy_on_hardware"] = acc;
-    r["trials"] = t;
-    r["accuracy_on_hardware_trial0"] = acc.front();
-    r["accuracy_on_hardware"] = t["mean"];
-    return r;
-  }
+  if (o.trials > 1 && o.run_hardware) return evaluate_trials(mapping, arch, data, o);
   using clock = std::chrono::steady_clock;
   if (data.size() == 0) throw InputError("evaluation data set is empty");
   FunctionalModel model(mapping, arch, o.hardware);
