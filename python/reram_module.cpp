@@ -2,6 +2,7 @@
 // and scripts. Results are plain dicts with the content of the CLI's JSON reports; the
 // library's errors become reram.Error with the CLI's one-line message. Long calls release
 // the GIL.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -52,7 +53,7 @@ Network network(const std::string& path, const std::string& weights) {
 // it, but the reference must resolve when Python loads the module.
 extern "C" __attribute__((visibility("default"))) int sc_main(int, char*[]) { return 1; }
 
-PYBIND11_MODULE(reram, m) {
+PYBIND11_MODULE(_reram, m) {
   m.doc() = "reram: crossbar-aware pruning and cycle-level simulation of ReRAM accelerators (docs/python.md)";
   m.attr("__version__") = version();
   static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
@@ -67,11 +68,22 @@ PYBIND11_MODULE(reram, m) {
   py::class_<Network>(m, "Network", "a network (batchnorm not yet folded); reram.load_network")
       .def_property_readonly("name", [](const Network& n) { return n.name; })
       .def_property_readonly("has_weights", &Network::has_weights)
-      .def_property_readonly("layers", [](const Network& n) {
-        std::vector<std::string> names;
-        for (const auto& l : n.layers) names.push_back(l.name);
-        return names;
-      });
+      .def_property_readonly("layers",
+                             [](const Network& n) {
+                               std::vector<std::string> names;
+                               for (const auto& l : n.layers) names.push_back(l.name);
+                               return names;
+                             })
+      .def(
+          "weights",
+          [](const Network& n) {
+            py::dict out;
+            for (const auto& l : n.layers)
+              for (const auto& [k, a] : l.params)
+                out[py::str(l.name + "." + k)] = py::array_t<float>(a.shape, a.data.data());
+            return out;
+          },
+          "every parameter as a NumPy float32 array (a copy), keyed LAYER.PARAM");
   py::class_<ArchConfig>(m, "Arch", "a resolved arch config; reram.load_arch")
       .def_property_readonly("name", [](const ArchConfig& a) { return a.name; })
       .def(

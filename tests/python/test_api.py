@@ -108,3 +108,22 @@ def test_example_script_draws_the_plot():
                            check=True, capture_output=True, text=True, env=dict(os.environ))
         assert os.path.getsize(f"{t}/cs.png") > 10000
         assert r.stdout.count("TOPS/W") == 4
+
+
+def test_from_torch_brings_the_trained_weights():
+    import numpy as np
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 8 * 8, 10))
+    net = reram.from_torch(model, torch.zeros(1, 1, 8, 8), name="tiny")
+    assert net.has_weights and len(net.layers) == 4
+    w = net.weights()
+    conv = [v for k, v in w.items() if k.endswith("weight") and v.ndim == 4][0]
+    lin = [v for k, v in w.items() if k.endswith("weight") and v.ndim == 2][0]
+    assert np.array_equal(conv, model[0].weight.detach().numpy())
+    assert np.array_equal(lin, model[3].weight.detach().numpy())
+    arch = reram.load_arch(ARCH, set=SETS)
+    r = reram.simulate(reram.map(net, arch), arch)
+    assert r["crossbars"] >= 2 and r["cycles"] > 0
