@@ -17,6 +17,8 @@
 #include "pruning/graph/network.h"
 #include "pruning/xbar/mapping.h"
 #include "sim/simulate.h"
+#include "sweep/engine.h"
+#include "sweep/plan.h"
 
 namespace py = pybind11;
 using namespace reram;
@@ -150,4 +152,35 @@ PYBIND11_MODULE(_reram, m) {
       py::arg("progress") = py::none(),
       "accuracy on the crossbar hardware model: the `reram eval` result as a dict; `progress(k, n, accuracy)` "
       "after each Monte-Carlo trial");
+  m.attr("cli_binary") = RERAM_CLI_BINARY;
+  m.def(
+      "sweep",
+      [](const std::string& plan, const std::string& out_dir, int jobs, bool progress, const std::string& binary) {
+        sweep::SweepOptions so;
+        so.out_dir = out_dir;
+        so.jobs = jobs;
+        so.progress = progress;
+        so.reram_binary = binary.empty() ? std::string(RERAM_CLI_BINARY) : binary;
+        json rows, summary;
+        {
+          py::gil_scoped_release release;
+          sweep::Sweep sw(sweep::load_plan(plan), so);
+          sw.prepare();
+          const sweep::RunSummary s = sw.run_local();
+          summary = {{"points", s.total},
+                     {"done", s.ok},
+                     {"already_finished", s.skipped},
+                     {"failed", s.failed},
+                     {"not_run", s.not_run},
+                     {"tasks_run", s.tasks_run},
+                     {"tasks_cached", s.tasks_cached},
+                     {"seconds", s.seconds},
+                     {"interrupted", s.interrupted}};
+          rows = sw.collect();
+        }
+        return py::make_tuple(to_python(rows), to_python(summary));
+      },
+      py::arg("plan"), py::arg("out_dir"), py::arg("jobs") = 1, py::arg("progress") = false, py::arg("binary") = "",
+      "runs a sweep plan as `reram sweep --plan PLAN -o OUT_DIR --jobs N --exec` (stages are reram processes: "
+      "`binary`, default reram.cli_binary); returns (rows of results.json, run summary)");
 }

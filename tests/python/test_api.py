@@ -127,3 +127,40 @@ def test_from_torch_brings_the_trained_weights():
     arch = reram.load_arch(ARCH, set=SETS)
     r = reram.simulate(reram.map(net, arch), arch)
     assert r["crossbars"] >= 2 and r["cycles"] > 0
+
+
+def test_prune_equals_the_cli():
+    opts = dict(granularity="column", keep_crossbars=0.5, finetune_epochs=1, train_limit=256, test_limit=100,
+                threads=1, seed=3)
+    m, report = reram.prune(NET, ARCH, weights=WEIGHTS, set=SETS, **opts)
+    assert m.occupied_crossbars < m.dense_crossbars
+    with tempfile.TemporaryDirectory() as t:
+        flags = []
+        for k, v in opts.items():
+            flags += ["--" + k.replace("_", "-"), str(v)]
+        cli("prune", "--network", NET, "--weights", WEIGHTS, "--arch", ARCH, *set_flags(), *flags, "--quiet",
+            "-o", f"{t}/m.json", "--report", f"{t}/r.json")
+        with open(f"{t}/r.json") as f:
+            want = json.load(f)
+        cli_map = reram.load_mapping(f"{t}/m.json")
+    assert m.occupied_crossbars == cli_map.occupied_crossbars
+    assert report["accuracy"] == want["accuracy"]
+    with pytest.raises(reram.Error, match="granularity"):
+        reram.prune(NET, ARCH, weights=WEIGHTS, set=SETS, granularity="bogus", keep_crossbars=0.5)
+
+
+def test_sweep_equals_the_cli():
+    plan = {"name": "py", "network": NET, "arch": ARCH,
+            "set": ["chip.tiles=\"auto\""], "axes": [{"key": "crossbar.rows", "values": [64, 128]}]}
+    with tempfile.TemporaryDirectory() as t:
+        with open(f"{t}/plan.json", "w") as f:
+            json.dump(plan, f)
+        rows, summary = reram.sweep(f"{t}/plan.json", f"{t}/py", jobs=2)
+        assert summary["points"] == 2 and summary["failed"] == 0
+        cli("sweep", "--plan", f"{t}/plan.json", "-o", f"{t}/cli", "--quiet")
+        with open(f"{t}/cli/results.json") as f:
+            want = json.load(f)
+    got = rows["rows"] if isinstance(rows, dict) else rows
+    want = want["rows"]
+    assert [r["cycles"] for r in got] == [r["cycles"] for r in want]
+    assert [r["energy_pj"] for r in got] == [r["energy_pj"] for r in want]
