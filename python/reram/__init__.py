@@ -23,7 +23,7 @@ def prune(network, arch, weights=None, set=None, out=None, progress=None, **opti
     options: `reram prune` options by name, e.g. granularity="column", optimizer="admm",
     keep_crossbars=0.25 or max_accuracy_loss=1.0, finetune_epochs=2, train_limit=10000
     (True for a flag). out: where to keep the mapping (default: a temporary file).
-    progress: called with every line the command prints on stderr."""
+    progress: called with every progress line (one per pruning / fine-tuning epoch)."""
     args = [_binary(), "prune", "--network", str(network), "--arch", str(arch)]
     if weights:
         args += ["--weights", str(weights)]
@@ -38,7 +38,8 @@ def prune(network, arch, weights=None, set=None, out=None, progress=None, **opti
     with tempfile.TemporaryDirectory() as t:
         mapping = out or os.path.join(t, "pruned.map.json")
         report = os.path.join(t, "report.json")
-        proc = subprocess.Popen(args + ["-o", mapping, "--report", report, "--quiet"], stdout=subprocess.DEVNULL,
+        quiet = [] if progress else ["--quiet"]  # without --quiet it prints one line per epoch on stderr
+        proc = subprocess.Popen(args + ["-o", mapping, "--report", report] + quiet, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
         lines = []
         for line in proc.stderr:

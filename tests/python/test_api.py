@@ -132,7 +132,9 @@ def test_from_torch_brings_the_trained_weights():
 def test_prune_equals_the_cli():
     opts = dict(granularity="column", keep_crossbars=0.5, finetune_epochs=1, train_limit=256, test_limit=100,
                 threads=1, seed=3)
-    m, report = reram.prune(NET, ARCH, weights=WEIGHTS, set=SETS, **opts)
+    lines = []
+    m, report = reram.prune(NET, ARCH, weights=WEIGHTS, set=SETS, progress=lines.append, **opts)
+    assert any("fine-tune epoch 1/1" in x for x in lines), lines
     assert m.occupied_crossbars < m.dense_crossbars
     with tempfile.TemporaryDirectory() as t:
         flags = []
