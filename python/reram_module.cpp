@@ -12,6 +12,8 @@
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/dataset.h"
 #include "pruning/core/error.h"
+#include "pruning/core/json_util.h"
+#include "pruning/core/npy.h"
 #include "pruning/core/version.h"
 #include "pruning/functional/evaluate.h"
 #include "pruning/graph/network.h"
@@ -78,14 +80,31 @@ PYBIND11_MODULE(_reram, m) {
                              })
       .def(
           "weights",
-          [](const Network& n) {
+          [](py::object self) {
+            // Views into the network's own arrays (no copy): they keep the network alive.
+            const Network& n = self.cast<const Network&>();
             py::dict out;
             for (const auto& l : n.layers)
               for (const auto& [k, a] : l.params)
-                out[py::str(l.name + "." + k)] = py::array_t<float>(a.shape, a.data.data());
+                out[py::str(l.name + "." + k)] = py::array_t<float>(a.shape, a.data.data(), self);
             return out;
           },
-          "every parameter as a NumPy float32 array (a copy), keyed LAYER.PARAM");
+          "every parameter as a NumPy float32 array viewing the network's own memory, keyed LAYER.PARAM")
+      .def(
+          "save",
+          [](const Network& n, const std::string& path) {
+            // PATH (JSON description) and, with weights, PATH minus .json plus .npz beside it.
+            std::string weights;
+            if (n.has_weights()) {
+              const std::string stem = path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0
+                                           ? path.substr(0, path.size() - 5)
+                                           : path;
+              write_npz_atomic(stem + ".npz", weights_to_npz(n));
+              weights = stem.substr(stem.find_last_of('/') + 1) + ".npz";
+            }
+            write_json_atomic(path, network_to_json(n, weights));
+          },
+          py::arg("path"), "writes the network's JSON description (and its weights .npz beside it), atomically");
   py::class_<ArchConfig>(m, "Arch", "a resolved arch config; reram.load_arch")
       .def_property_readonly("name", [](const ArchConfig& a) { return a.name; })
       .def(
@@ -95,6 +114,28 @@ PYBIND11_MODULE(_reram, m) {
       .def_property_readonly("dense_crossbars", &Mapping::dense_crossbars)
       .def(
           "report", [](const Mapping& mp) { return to_python(mapping_report(mp)); }, "the `reram map` report")
+      .def(
+          "crossbars",
+          [](py::object self) {
+            // Per occupied crossbar: where it sits and which logical rows / columns of its
+            // layer's matrix it holds (NumPy views into the mapping).
+            const Mapping& mp = self.cast<const Mapping&>();
+            py::list out;
+            for (const PhysicalCrossbar& x : mp.crossbars) {
+              py::dict d;
+              d["id"] = x.id;
+              d["layer"] = mp.layers[static_cast<size_t>(x.layer)].name;
+              d["tile"] = x.tile;
+              d["pe"] = x.pe;
+              d["slot"] = x.slot;
+              d["nonzeros"] = x.nonzeros;
+              d["rows"] = py::array_t<int64_t>({static_cast<py::ssize_t>(x.rows.size())}, x.rows.data(), self);
+              d["cols"] = py::array_t<int64_t>({static_cast<py::ssize_t>(x.cols.size())}, x.cols.data(), self);
+              out.append(d);
+            }
+            return out;
+          },
+          "the occupied crossbars: id, layer, tile, pe, slot, nonzeros, rows and cols (NumPy views)")
       .def(
           "save", [](const Mapping& mp, const std::string& path) { save_mapping(mp, path); }, py::arg("path"),
           "writes PATH (manifest) and its .npz weights sidecar, atomically");
@@ -180,7 +221,8 @@ PYBIND11_MODULE(_reram, m) {
         }
         return py::make_tuple(to_python(rows), to_python(summary));
       },
-      py::arg("plan"), py::arg("out_dir"), py::arg("jobs") = 1, py::arg("progress") = false, py::arg("binary") = "",
+      py::arg("plan"), py::arg("out_dir"), py::arg("jobs") = 1, py::arg("progress") = true, py::arg("binary") = "",
       "runs a sweep plan as `reram sweep --plan PLAN -o OUT_DIR --jobs N --exec` (stages are reram processes: "
+      "the CLI's progress bar on stderr unless progress=False; "
       "`binary`, default reram.cli_binary); returns (rows of results.json, run summary)");
 }

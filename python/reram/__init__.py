@@ -19,11 +19,21 @@ def prune(network, arch, weights=None, set=None, out=None, progress=None, **opti
     """Prunes with `reram prune` (run as a child process of the CLI: LibTorch stays out of
     this interpreter) and returns (Mapping, report dict).
 
-    network, arch, weights: file paths; set: {"key": value} arch overrides as load_arch;
+    network: a Network (reram.load_network, reram.from_torch) or a file path; arch, weights:
+    file paths; set: {"key": value} arch overrides as load_arch;
     options: `reram prune` options by name, e.g. granularity="column", optimizer="admm",
     keep_crossbars=0.25 or max_accuracy_loss=1.0, finetune_epochs=2, train_limit=10000
     (True for a flag). out: where to keep the mapping (default: a temporary file).
     progress: called with every progress line (one per pruning / fine-tuning epoch)."""
+    with tempfile.TemporaryDirectory() as t:
+        if isinstance(network, Network):  # its JSON description and weights, for the CLI
+            path = os.path.join(t, "network.json")
+            network.save(path)
+            network = path
+        return _prune(network, arch, weights, set, out, progress, options)
+
+
+def _prune(network, arch, weights, set, out, progress, options):
     args = [_binary(), "prune", "--network", str(network), "--arch", str(arch)]
     if weights:
         args += ["--weights", str(weights)]

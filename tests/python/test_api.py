@@ -41,6 +41,12 @@ def test_objects(setup):
     assert arch.to_dict()["crossbar"]["rows"] == 64
     assert reram.load_arch(ARCH, set=["crossbar.rows=64"]).to_dict()["crossbar"]["rows"] == 64
     assert m.occupied_crossbars == m.dense_crossbars > 0
+    w = net.weights()  # views into the network, not copies
+    assert all(not a.flags["OWNDATA"] for a in w.values()) and w["conv1.weight"].shape == (6, 1, 5, 5)
+    xs = m.crossbars()
+    assert len(xs) == m.occupied_crossbars and len({x["id"] for x in xs}) == len(xs)
+    assert all(len(x["rows"]) > 0 and len(x["cols"]) > 0 and not x["rows"].flags["OWNDATA"] for x in xs)
+    assert {x["layer"] for x in xs} == {l["name"] for l in m.report()["layers"]}
     assert reram.__version__.startswith("0.")
 
 
@@ -147,6 +153,9 @@ def test_prune_equals_the_cli():
         cli_map = reram.load_mapping(f"{t}/m.json")
     assert m.occupied_crossbars == cli_map.occupied_crossbars
     assert report["accuracy"] == want["accuracy"]
+    # A Network object (saved for the CLI with its weights) prunes as its files do.
+    m2, report2 = reram.prune(reram.load_network(NET, WEIGHTS), ARCH, set=SETS, **opts)
+    assert m2.occupied_crossbars == m.occupied_crossbars and report2["accuracy"] == report["accuracy"]
     with pytest.raises(reram.Error, match="granularity"):
         reram.prune(NET, ARCH, weights=WEIGHTS, set=SETS, granularity="bogus", keep_crossbars=0.5)
 
