@@ -57,18 +57,10 @@ Network network(const std::string& path, const std::string& weights) {
 // it, but the reference must resolve when Python loads the module.
 extern "C" __attribute__((visibility("default"))) int sc_main(int, char*[]) { return 1; }
 
-PYBIND11_MODULE(_reram, m) {
-  m.doc() = "reram: crossbar-aware pruning and cycle-level simulation of ReRAM accelerators (docs/python.md)";
-  m.attr("__version__") = version();
-  static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const Error& e) {
-      error(e.what());
-    }
-  });
+namespace {
 
+// Network, Arch and Mapping.
+void bind_types(py::module_& m) {
   py::class_<Network>(m, "Network", "a network (batchnorm not yet folded); reram.load_network")
       .def_property_readonly("name", [](const Network& n) { return n.name; })
       .def_property_readonly("has_weights", &Network::has_weights)
@@ -139,7 +131,10 @@ PYBIND11_MODULE(_reram, m) {
       .def(
           "save", [](const Mapping& mp, const std::string& path) { save_mapping(mp, path); }, py::arg("path"),
           "writes PATH (manifest) and its .npz weights sidecar, atomically");
+}
 
+// Loading, mapping, simulation and evaluation.
+void bind_calls(py::module_& m) {
   m.def("load_network", &network, py::arg("path"), py::arg("weights") = "",
         "a network from its JSON description or an ONNX file, with weights from an .npz when given");
   m.def(
@@ -193,6 +188,10 @@ PYBIND11_MODULE(_reram, m) {
       py::arg("progress") = py::none(),
       "accuracy on the crossbar hardware model: the `reram eval` result as a dict; `progress(k, n, accuracy)` "
       "after each Monte-Carlo trial");
+}
+
+// Sweeps (the engine in-process, its stages as reram processes).
+void bind_sweep(py::module_& m) {
   m.attr("cli_binary") = RERAM_CLI_BINARY;
   m.def(
       "sweep",
@@ -225,4 +224,23 @@ PYBIND11_MODULE(_reram, m) {
       "runs a sweep plan as `reram sweep --plan PLAN -o OUT_DIR --jobs N --exec` (stages are reram processes: "
       "the CLI's progress bar on stderr unless progress=False; "
       "`binary`, default reram.cli_binary); returns (rows of results.json, run summary)");
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_reram, m) {
+  m.doc() = "reram: crossbar-aware pruning and cycle-level simulation of ReRAM accelerators (docs/python.md)";
+  m.attr("__version__") = version();
+  static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const Error& e) {
+      error(e.what());
+    }
+  });
+
+  bind_types(m);
+  bind_calls(m);
+  bind_sweep(m);
 }
