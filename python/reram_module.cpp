@@ -12,8 +12,6 @@
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/dataset.h"
 #include "pruning/core/error.h"
-#include "pruning/core/json_util.h"
-#include "pruning/core/npy.h"
 #include "pruning/core/version.h"
 #include "pruning/functional/evaluate.h"
 #include "pruning/graph/network.h"
@@ -82,21 +80,8 @@ void bind_types(py::module_& m) {
             return out;
           },
           "every parameter as a NumPy float32 array viewing the network's own memory, keyed LAYER.PARAM")
-      .def(
-          "save",
-          [](const Network& n, const std::string& path) {
-            // PATH (JSON description) and, with weights, PATH minus .json plus .npz beside it.
-            std::string weights;
-            if (n.has_weights()) {
-              const std::string stem = path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0
-                                           ? path.substr(0, path.size() - 5)
-                                           : path;
-              write_npz_atomic(stem + ".npz", weights_to_npz(n));
-              weights = stem.substr(stem.find_last_of('/') + 1) + ".npz";
-            }
-            write_json_atomic(path, network_to_json(n, weights));
-          },
-          py::arg("path"), "writes the network's JSON description (and its weights .npz beside it), atomically");
+      .def("save", &save_network, py::arg("path"),
+           "writes the network's JSON description (and its weights .npz beside it), atomically");
   py::class_<ArchConfig>(m, "Arch", "a resolved arch config; reram.load_arch")
       .def_property_readonly("name", [](const ArchConfig& a) { return a.name; })
       .def(
@@ -128,9 +113,7 @@ void bind_types(py::module_& m) {
             return out;
           },
           "the occupied crossbars: id, layer, tile, pe, slot, nonzeros, rows and cols (NumPy views)")
-      .def(
-          "save", [](const Mapping& mp, const std::string& path) { save_mapping(mp, path); }, py::arg("path"),
-          "writes PATH (manifest) and its .npz weights sidecar, atomically");
+      .def("save", &save_mapping, py::arg("path"), "writes PATH (manifest) and its .npz weights sidecar, atomically");
 }
 
 // Loading, mapping, simulation and evaluation.

@@ -118,6 +118,10 @@ struct Workload {
   // used instead of instances x the component's figures.
   BlockActions block_area_mm2, block_leakage_mw;
   std::map<int, int64_t> adc_bits_crossbars;  // "per_crossbar": crossbars per ADC resolution
+  // Per crossbar id, its mean stored level as a fraction of the top level
+  // (crossbar_level_fractions, computed once: data-dependent crossbar energy and the
+  // programming phase read it); empty when the mapping has no weights.
+  std::vector<double> level_fractions;
   int64_t input_bits_per_image = 0;
   int64_t input_pixels_per_image = 1;
   std::vector<std::vector<int>> pe_crossbars;  // [tile][pe] -> occupied crossbars

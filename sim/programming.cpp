@@ -36,11 +36,10 @@ double expected_row_pulses(const ArchConfig& a, int64_t n) {
   return e;
 }
 
-json programming_phase(const Mapping& m, const ArchConfig& a) {
+json programming_phase(const Mapping& m, const ArchConfig& a, const std::vector<double>& frac) {
   const auto& n = a.nonideal;
   const auto& d = a.device;
   const bool verify = n.write_verify_tolerance > 0.0;
-  const std::vector<double> frac = crossbar_level_fractions(m);
   const double per_cell = expected_pulses_per_cell(a);
   const double g_min = a.crossbar.g_min_us * 1e-6, g_max = a.crossbar.g_max_us * 1e-6;  // S
   // One pulse: V_w^2 G t_pulse; with write-verify also one read V_r^2 G t_verify (J per S).

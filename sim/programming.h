@@ -2,6 +2,8 @@
 // The one-time programming phase (docs/simulator.md, "Programming"): writing every held
 // cell of the mapping with the device's pulses, with or without write-verify, reported
 // apart from inference.
+#include <vector>
+
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/json_util.h"
 #include "pruning/xbar/mapping.h"
@@ -20,6 +22,7 @@ double expected_row_pulses(const ArchConfig& a, int64_t n);
 // "time_ns", "level_fraction" (mean stored level / top level; "nominal 0.5" without
 // weights)}: every crossbar writes its held word lines one after another, all its bit
 // lines at once, crossbars in parallel.
-json programming_phase(const Mapping& m, const ArchConfig& a);
+// `level_fractions`: crossbar_level_fractions(m) (empty without weights).
+json programming_phase(const Mapping& m, const ArchConfig& a, const std::vector<double>& level_fractions);
 
 }  // namespace reram::sim

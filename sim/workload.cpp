@@ -233,6 +233,7 @@ class WorkloadBuilder {
     w.input_pixels_per_image = net.input.flat ? 1 : net.input.h * net.input.w;
     w.pe_crossbars.assign(static_cast<size_t>(w.tiles_used), std::vector<int>(static_cast<size_t>(a.tile.pes), 0));
     for (const auto& x : m.crossbars) w.pe_crossbars[static_cast<size_t>(x.tile)][static_cast<size_t>(x.pe)] += 1;
+    w.level_fractions = crossbar_level_fractions(m);
     size_adcs();
     count_instances();
     crossbar_energies();
@@ -371,7 +372,7 @@ class WorkloadBuilder {
     // The crossbar's energy per cell read may depend on the conductances each crossbar
     // holds (a data-dependent model, e.g. crossbar_rc).
     if (a.tech_data_dependent("crossbar")) {
-      std::vector<double> frac = crossbar_level_fractions(m);
+      const std::vector<double>& frac = w.level_fractions;
       xbar_energy.resize(m.crossbars.size());
       for (size_t i = 0; i < m.crossbars.size(); ++i)
         xbar_energy[i] = a.tech_at("crossbar", frac.empty() ? -1.0 : frac[i],

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "pruning/core/error.h"
+#include "pruning/core/int_math.h"
 
 namespace reram::functional {
 
@@ -51,11 +52,7 @@ class Rng {
   }
 
  private:
-  static uint64_t mix(uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
+  static uint64_t mix(uint64_t z) { return mix64(z); }
   uint64_t s_;
   double spare_ = 0.0;
   bool have_ = false;
@@ -542,7 +539,6 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
       ++x.program_cells;
       // Drawn for every cell (stuck ones do not drift), so fault rates leave the exponents be.
       const double nu = drifting ? std::max(0.0, ni.drift_nu_mean + ni.drift_nu_sigma * drift_rng.normal()) : 0.0;
-      const bool healthy = u >= ni.stuck_off_rate && u < 1.0 - ni.stuck_on_rate;
       if (u < ni.stuck_off_rate) {
         gcell = gmin_u;
         ++x.stuck_cells;
@@ -563,8 +559,8 @@ void FunctionalModel::program_crossbar(ProgrammedCrossbar& x, const LayerModel& 
         const double programmed = std::max(0.0, gmin_u + nominal + err);
         x.program_sq_error += (programmed - gmin_u - nominal) * (programmed - gmin_u - nominal);
         gcell = programmed * (ni.variation_sigma > 0.0 ? std::exp(ni.variation_sigma * z) : 1.0);
+        if (drifting) gcell *= std::exp(-nu * drift_log_t);
       }
-      if (drifting && healthy) gcell *= std::exp(-nu * drift_log_t);
       // First-order IR drop (docs/functional-model.md §6): the cell sees the wire resistance
       // of (i + p) segments in series, G' = G / (1 + G R_seg (i + p)); ir_drop is
       // G_max R_seg (rows - 1 + cols - 1), the relative excess resistance of a G_max cell at

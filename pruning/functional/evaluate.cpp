@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "pruning/core/error.h"
+#include "pruning/core/int_math.h"
 #include "pruning/core/threads.h"
 
 namespace reram::functional {
@@ -73,12 +74,7 @@ void for_each_batch(FunctionalModel& model, int threads, int64_t batches, F run_
 
 ArchConfig trial_arch(const ArchConfig& arch, int k) {
   if (k == 0) return arch;
-  auto derive = [k](uint64_t s) {
-    uint64_t z = s + 0x9e3779b97f4a7c15ULL * (static_cast<uint64_t>(k) + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
+  auto derive = [k](uint64_t s) { return mix64(s + 0x9e3779b97f4a7c15ULL * (static_cast<uint64_t>(k) + 1)); };
   ArchConfig a = arch;
   auto& n = a.nonideal;
   n.seed = derive(n.seed);
