@@ -136,6 +136,107 @@ Acts apply_batchnorm(const Layer& L, const Acts& x) {
   return y;
 }
 
+namespace {
+
+const NdArray& param(const Layer& L, const char* k) {
+  auto it = L.params.find(k);
+  if (it == L.params.end())
+    throw InputError(std::string(to_string(L.kind)) + " '" + L.name + "' has no '" + k + "' parameter");
+  return it->second;
+}
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstImage = Eigen::Map<const RowMajor>;  // one sample's C x positions values
+using Image = Eigen::Map<RowMajor>;
+
+}  // namespace
+
+Acts apply_layernorm(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  const int64_t C = in.c, P = in.h * in.w;
+  const NdArray &g = param(L, "weight"), &b = param(L, "bias");
+  Acts y(x.rows(), x.cols());
+  for (int64_t n = 0; n < x.rows(); ++n) {
+    ConstImage a(x.row(n).data(), C, P);
+    Image o(y.row(n).data(), C, P);
+    for (int64_t p = 0; p < P; ++p) {
+      double mean = 0, var = 0;
+      for (int64_t c = 0; c < C; ++c) mean += a(c, p);
+      mean /= double(C);
+      for (int64_t c = 0; c < C; ++c) var += (a(c, p) - mean) * (a(c, p) - mean);
+      const double inv = 1.0 / std::sqrt(var / double(C) + L.eps);  // biased variance, as torch
+      for (int64_t c = 0; c < C; ++c)
+        o(c, p) = static_cast<float>((a(c, p) - mean) * inv * g.data[size_t(c)] + b.data[size_t(c)]);
+    }
+  }
+  return y;
+}
+
+Acts apply_softmax(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  const int64_t C = in.c, P = in.h * in.w, G = L.groups, per = C / G;
+  Acts y(x.rows(), x.cols());
+  for (int64_t n = 0; n < x.rows(); ++n) {
+    ConstImage a(x.row(n).data(), C, P);
+    Image o(y.row(n).data(), C, P);
+    for (int64_t g = 0; g < G; ++g)
+      for (int64_t p = 0; p < P; ++p) {
+        float mx = -std::numeric_limits<float>::infinity();
+        for (int64_t c = g * per; c < (g + 1) * per; ++c) mx = std::max(mx, a(c, p));
+        double sum = 0;
+        for (int64_t c = g * per; c < (g + 1) * per; ++c) sum += std::exp(double(a(c, p) - mx));
+        for (int64_t c = g * per; c < (g + 1) * per; ++c)
+          o(c, p) = static_cast<float>(std::exp(double(a(c, p) - mx)) / sum);
+      }
+  }
+  return y;
+}
+
+Acts apply_matmul(const Layer& L, const Acts& a, const Acts& b) {
+  const Shape &sa = L.in_shapes.at(0), &sb = L.in_shapes.at(1);
+  const Shape& so = L.out_shape;
+  const int64_t H = L.groups, m = sa.c / H, T = sa.h, T2 = sb.h, nb = sb.c / H;
+  Acts y(a.rows(), so.numel());
+  const float s = static_cast<float>(L.scale);
+  for (int64_t n = 0; n < a.rows(); ++n) {
+    ConstImage A(a.row(n).data(), sa.c, T);
+    ConstImage B(b.row(n).data(), sb.c, T2);
+    Image O(y.row(n).data(), so.c, T);
+    for (int64_t h = 0; h < H; ++h) {
+      if (L.transpose_b)  // scores: out_h (T2 x T) = B_h^T (T2 x m) A_h (m x T)
+        O.middleRows(h * T2, T2).noalias() = s * (B.middleRows(h * m, m).transpose() * A.middleRows(h * m, m));
+      else  // out_h (nb x T) = B_h (nb x T2) A_h (T2 x T)
+        O.middleRows(h * nb, nb).noalias() = s * (B.middleRows(h * nb, nb) * A.middleRows(h * m, m));
+    }
+  }
+  return y;
+}
+
+Acts apply_token_layer(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  const int64_t C = in.c, P = in.h * in.w;
+  Acts y(x.rows(), L.out_shape.numel());
+  for (int64_t n = 0; n < x.rows(); ++n) {
+    ConstImage a(x.row(n).data(), C, P);
+    if (L.kind == LayerKind::ClassToken) {
+      Image o(y.row(n).data(), C, P + 1);
+      const NdArray& t = param(L, "weight");
+      for (int64_t c = 0; c < C; ++c) o(c, 0) = t.data[size_t(c)];
+      o.rightCols(P) = a;
+    } else if (L.kind == LayerKind::SelectToken) {
+      Eigen::Map<Eigen::VectorXf>(y.row(n).data(), C) = a.col(L.token_index);
+    } else {  // slice
+      Image o(y.row(n).data(), L.out_shape.c, P);
+      o = a.middleRows(L.slice_start, L.slice_end - L.slice_start);
+    }
+  }
+  return y;
+}
+
+Acts apply_gelu(const Acts& x) {
+  return x.unaryExpr([](float v) { return static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)))); });
+}
+
 std::vector<int> argmax_rows(const MatrixXf& logits) {
   std::vector<int> out(static_cast<size_t>(logits.rows()));
   for (int64_t n = 0; n < logits.rows(); ++n) {
@@ -220,6 +321,31 @@ Acts forward(const Network& net, const Acts& input, const WeightLayerFn& weight_
       case LayerKind::Dropout:
       case LayerKind::Identity:
         y = x;
+        break;
+      case LayerKind::LayerNorm:
+        y = apply_layernorm(L, x);
+        break;
+      case LayerKind::Gelu:
+        y = apply_gelu(x);
+        break;
+      case LayerKind::Softmax:
+        y = apply_softmax(L, x);
+        break;
+      case LayerKind::MatMul:
+        y = apply_matmul(L, x, *ins.at(1));
+        break;
+      case LayerKind::Scale:
+        y = x * static_cast<float>(L.scale);
+        break;
+      case LayerKind::AddConst: {
+        const NdArray& c = param(L, "weight");
+        y = x.rowwise() + Eigen::Map<const Eigen::RowVectorXf>(c.data.data(), x.cols());
+        break;
+      }
+      case LayerKind::Slice:
+      case LayerKind::ClassToken:
+      case LayerKind::SelectToken:
+        y = apply_token_layer(L, x);
         break;
     }
     for (const auto& i : L.inputs)

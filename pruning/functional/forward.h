@@ -35,6 +35,12 @@ Acts forward(const Network& net, const Acts& input, const WeightLayerFn& weight_
 Acts apply_pool(const Layer& layer, const Acts& x);
 Acts apply_global_avg_pool(const Layer& layer, const Acts& x);
 Acts apply_batchnorm(const Layer& layer, const Acts& x);
+Acts apply_layernorm(const Layer& layer, const Acts& x);
+Acts apply_softmax(const Layer& layer, const Acts& x);
+Acts apply_matmul(const Layer& layer, const Acts& a, const Acts& b);
+Acts apply_gelu(const Acts& x);
+// slice, class_token and select_token: moving values between channels and positions.
+Acts apply_token_layer(const Layer& layer, const Acts& x);
 
 // Index of the largest value of each row (first on ties).
 std::vector<int> argmax_rows(const MatrixXf& logits);

@@ -1,5 +1,6 @@
 #include "pruning/graph/network.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -28,6 +29,15 @@ constexpr KindName kKinds[] = {
     {LayerKind::Flatten, "flatten"},
     {LayerKind::Dropout, "dropout"},
     {LayerKind::Identity, "identity"},
+    {LayerKind::LayerNorm, "layernorm"},
+    {LayerKind::Gelu, "gelu"},
+    {LayerKind::Softmax, "softmax"},
+    {LayerKind::MatMul, "matmul"},
+    {LayerKind::Scale, "scale"},
+    {LayerKind::Slice, "slice"},
+    {LayerKind::ClassToken, "class_token"},
+    {LayerKind::AddConst, "add_const"},
+    {LayerKind::SelectToken, "select_token"},
 };
 
 int64_t pool_out(int64_t in, int k, int s, int p0, int p1, int d, bool ceil_mode) {
@@ -38,6 +48,28 @@ int64_t pool_out(int64_t in, int k, int s, int p0, int p1, int d, bool ceil_mode
   // PyTorch rule: the last window must start inside the input or left padding.
   if (ceil_mode && (o - 1) * s >= in + p0) --o;
   return o;
+}
+
+// Output shape of a matmul layer (see Layer::transpose_b).
+Shape matmul_shape(const Layer& L, const std::string& at) {
+  if (L.inputs.size() != 2) throw InputError(at + ": takes exactly two inputs");
+  const Shape &a = L.in_shapes[0], &b = L.in_shapes[1];
+  if (a.flat || b.flat || a.w != 1 || b.w != 1)
+    throw InputError(at + ": needs two token sequences (C x T x 1), got " + a.str() + " and " + b.str());
+  const int64_t H = L.groups;
+  if (H <= 0 || a.c % H != 0 || b.c % H != 0)
+    throw InputError(at + ": heads " + std::to_string(H) + " must divide both inputs' channels (" + a.str() + ", " +
+                     b.str() + ")");
+  const int64_t m = a.c / H;
+  if (L.transpose_b) {
+    if (b.c / H != m)
+      throw InputError(at + ": A has " + std::to_string(m) + " channels per head, B " + std::to_string(b.c / H));
+    return Shape{H * b.h, a.h, 1, false};
+  }
+  if (m != b.h)
+    throw InputError(at + ": A has " + std::to_string(m) + " channels per head, B has " + std::to_string(b.h) +
+                     " tokens; they must match");
+  return Shape{b.c, a.h, 1, false};
 }
 
 }  // namespace
@@ -73,6 +105,28 @@ int64_t Layer::macs() const {
     return out_shape.h * out_shape.w * out_channels * (in_channels() / groups) * kernel_h * kernel_w;
   if (kind == LayerKind::Linear) return out_features * (in_shapes.empty() ? 0 : in_shapes[0].numel());
   return 0;
+}
+
+int64_t Layer::dynamic_macs() const {
+  if (kind != LayerKind::MatMul || in_shapes.size() < 2 || groups <= 0) return 0;
+  // Every output value is a dot product over A's channels of one head.
+  return out_shape.numel() * (in_shapes[0].c / groups);
+}
+
+std::vector<std::pair<std::string, std::vector<int64_t>>> Layer::param_specs() const {
+  const int64_t c = in_channels();
+  switch (kind) {
+    case LayerKind::BatchNorm:
+      return {{"weight", {c}}, {"bias", {c}}, {"running_mean", {c}}, {"running_var", {c}}};
+    case LayerKind::LayerNorm:
+      return {{"weight", {c}}, {"bias", {c}}};
+    case LayerKind::ClassToken:
+      return {{"weight", {c}}};
+    case LayerKind::AddConst:
+      return {{"weight", {c, in_shapes.empty() ? 0 : in_shapes[0].h, in_shapes.empty() ? 0 : in_shapes[0].w}}};
+    default:
+      return {};
+  }
 }
 
 int Network::index_of(const std::string& n) const {
@@ -169,6 +223,41 @@ void Network::infer_shapes() {
             throw InputError(at + ": input shapes differ (" + x.str() + " vs " + L.in_shapes[i].str() + " from '" +
                              L.inputs[i] + "')");
         break;
+      case LayerKind::LayerNorm:
+      case LayerKind::Gelu:
+      case LayerKind::Scale:
+      case LayerKind::AddConst:
+        need_single();
+        break;
+      case LayerKind::Softmax:
+        need_single();
+        if (L.groups <= 0 || x.c % L.groups != 0)
+          throw InputError(at + ": groups " + std::to_string(L.groups) + " must be positive and divide the " +
+                           std::to_string(x.c) + " channels");
+        break;
+      case LayerKind::MatMul:
+        y = matmul_shape(L, at);
+        break;
+      case LayerKind::Slice:
+        need_single();
+        if (L.slice_start < 0 || L.slice_end <= L.slice_start || L.slice_end > x.c)
+          throw InputError(at + ": channels [" + std::to_string(L.slice_start) + ", " + std::to_string(L.slice_end) +
+                           ") are not a non-empty range of the input's " + std::to_string(x.c));
+        y.c = L.slice_end - L.slice_start;
+        break;
+      case LayerKind::ClassToken:
+        need_single();
+        need_spatial();
+        y = Shape{x.c, x.h * x.w + 1, 1, false};
+        break;
+      case LayerKind::SelectToken:
+        need_single();
+        need_spatial();
+        if (L.token_index < 0 || L.token_index >= x.h * x.w)
+          throw InputError(at + ": token index " + std::to_string(L.token_index) + " is outside the input's " +
+                           std::to_string(x.h * x.w) + " positions");
+        y = Shape{x.c, 1, 1, true};
+        break;
       case LayerKind::Concat:
         if (L.inputs.size() < 2) throw InputError(at + ": needs at least two inputs");
         y.c = 0;
@@ -193,11 +282,10 @@ void Network::infer_shapes() {
         want = {L.out_channels};
       else if (pname == "bias" && L.kind == LayerKind::Linear)
         want = {L.out_features};
-      else if (L.kind == LayerKind::BatchNorm &&
-               (pname == "weight" || pname == "bias" || pname == "running_mean" || pname == "running_var"))
-        want = {x.c};
       else
-        throw InputError(at + ": unexpected parameter '" + pname + "'");
+        for (const auto& [name, shape] : L.param_specs())
+          if (name == pname) want = shape;
+      if (want.empty()) throw InputError(at + ": unexpected parameter '" + pname + "'");
       if (arr.shape != want) {
         NdArray w(want);
         throw InputError(at + ": parameter '" + pname + "' has shape " + arr.shape_str() + ", expected " +
@@ -293,6 +381,9 @@ bool Network::has_weights() const {
     if (L.is_weight_layer()) {
       if (!L.params.count("weight")) return false;
       any = true;
+    } else if (L.kind != LayerKind::BatchNorm) {
+      for (const auto& spec : L.param_specs())
+        if (!L.params.count(spec.first)) return false;
     }
   return any;
 }
@@ -324,12 +415,20 @@ int64_t Network::macs() const {
 void randomize_weights(Network& net, uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (auto& L : net.layers) {
-    if (L.kind == LayerKind::BatchNorm) {
-      int64_t c = L.in_channels();
-      L.params["weight"] = NdArray({c}, std::vector<float>(static_cast<size_t>(c), 1.0f));
-      L.params["bias"] = NdArray({c});
-      L.params["running_mean"] = NdArray({c});
-      L.params["running_var"] = NdArray({c}, std::vector<float>(static_cast<size_t>(c), 1.0f));
+    if (L.kind == LayerKind::BatchNorm || L.kind == LayerKind::LayerNorm) {
+      // Identity statistics and scale: weight and running_var 1, the rest 0.
+      for (const auto& [name, shape] : L.param_specs()) {
+        NdArray a(shape);
+        if (name == "weight" || name == "running_var") std::fill(a.data.begin(), a.data.end(), 1.0f);
+        L.params[name] = std::move(a);
+      }
+      continue;
+    }
+    if (L.kind == LayerKind::ClassToken || L.kind == LayerKind::AddConst) {
+      std::normal_distribution<float> g(0.0f, 0.02f);  // ViT's initialisation of both
+      NdArray a(L.param_specs().at(0).second);
+      for (auto& v : a.data) v = g(rng);
+      L.params["weight"] = std::move(a);
       continue;
     }
     if (!L.is_weight_layer()) continue;

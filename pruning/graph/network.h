@@ -26,6 +26,17 @@ enum class LayerKind {
   Flatten,    // C x H x W -> flat vector of C*H*W (torch order)
   Dropout,    // identity at inference
   Identity,
+  // Transformer layers. A token sequence is a C x T x 1 activation (C features per token,
+  // T tokens); a token-wise linear layer is a 1x1 conv over it (docs/network-format.md).
+  LayerNorm,    // per position, over the C channels; params weight, bias [C]; eps
+  Gelu,         // x * Phi(x), the erf form
+  Softmax,      // per position, over each of `groups` equal blocks of channels
+  MatMul,       // product of two activations, per head (attention scores and their use)
+  Scale,        // multiplies by the constant `scale`
+  Slice,        // channels [slice_start, slice_end)
+  ClassToken,   // prepends a learned token (param weight [C]) to the H*W positions
+  AddConst,     // adds a learned constant of the activation's shape (param weight [C][H][W])
+  SelectToken,  // the token at position `token_index`, as a flat vector of C
 };
 
 const char* to_string(LayerKind k);
@@ -63,6 +74,13 @@ struct Layer {
   double eps = 1e-5;
   // dropout (recorded, ignored at inference)
   double dropout_p = 0.5;
+  // matmul: A (C = heads*M, T tokens) times B per head: transpose_b: A_h B_h^T (B has
+  // heads*M channels, T2 tokens; out heads*T2 x T); else A_h B_h (M = T2; out B.c x T).
+  // `groups` holds the head count (matmul) or the softmax blocks.
+  bool transpose_b = false;
+  double scale = 1.0;                      // matmul, scale
+  int64_t slice_start = 0, slice_end = 0;  // slice
+  int64_t token_index = 0;                 // select_token
 
   // Inferred by Network::infer_shapes().
   std::vector<Shape> in_shapes;
@@ -79,6 +97,11 @@ struct Layer {
   std::vector<int64_t> weight_shape() const;
   // Multiply-accumulates for one inference (weight layers; 0 otherwise).
   int64_t macs() const;
+  // Multiply-accumulates of a product of two activations (matmul; 0 otherwise).
+  int64_t dynamic_macs() const;
+  // Learned parameters of a non-weight layer (layernorm, class_token, add_const,
+  // batchnorm) with their expected shapes; empty for other kinds.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> param_specs() const;
 };
 
 struct Network {

@@ -117,6 +117,27 @@ Network network_from_json(const json& j, const std::string& where) {
       case LayerKind::Dropout:
         L.dropout_p = lr.opt<double>("p", 0.5);
         break;
+      case LayerKind::LayerNorm:
+        L.eps = lr.opt<double>("eps", 1e-5);
+        break;
+      case LayerKind::Softmax:
+        L.groups = lr.opt<int>("groups", 1);
+        break;
+      case LayerKind::MatMul:
+        L.groups = lr.opt<int>("heads", 1);
+        L.transpose_b = lr.opt<bool>("transpose_b", false);
+        L.scale = lr.opt<double>("scale", 1.0);
+        break;
+      case LayerKind::Scale:
+        L.scale = lr.req<double>("scale");
+        break;
+      case LayerKind::Slice:
+        L.slice_start = lr.req<int64_t>("start");
+        L.slice_end = lr.req<int64_t>("end");
+        break;
+      case LayerKind::SelectToken:
+        L.token_index = lr.opt<int64_t>("index", 0);
+        break;
       default:
         break;
     }
@@ -176,6 +197,27 @@ json network_to_json(const Network& net, const std::string& weights_file) {
       case LayerKind::Dropout:
         l["p"] = L.dropout_p;
         break;
+      case LayerKind::LayerNorm:
+        l["eps"] = L.eps;
+        break;
+      case LayerKind::Softmax:
+        if (L.groups != 1) l["groups"] = L.groups;
+        break;
+      case LayerKind::MatMul:
+        l["heads"] = L.groups;
+        l["transpose_b"] = L.transpose_b;
+        if (L.scale != 1.0) l["scale"] = L.scale;
+        break;
+      case LayerKind::Scale:
+        l["scale"] = L.scale;
+        break;
+      case LayerKind::Slice:
+        l["start"] = L.slice_start;
+        l["end"] = L.slice_end;
+        break;
+      case LayerKind::SelectToken:
+        l["index"] = L.token_index;
+        break;
       default:
         break;
     }
@@ -220,10 +262,8 @@ void load_weights_npz(Network& net, const std::string& npz_path) {
   std::set<std::string> used;
   for (auto& L : net.layers) {
     std::vector<std::string> names;
-    if (L.is_weight_layer())
-      names = {"weight", "bias"};
-    else if (L.kind == LayerKind::BatchNorm)
-      names = {"weight", "bias", "running_mean", "running_var"};
+    if (L.is_weight_layer()) names = {"weight", "bias"};
+    for (const auto& spec : L.param_specs()) names.push_back(spec.first);
     for (const auto& p : names) {
       auto it = arrays.find(L.name + "." + p);
       if (it == arrays.end()) {
@@ -231,7 +271,9 @@ void load_weights_npz(Network& net, const std::string& npz_path) {
           throw InputError(npz_path + ": missing array '" + L.name + ".weight'");
         if (p == "bias" && L.is_weight_layer() && L.has_bias)
           throw InputError(npz_path + ": missing array '" + L.name + ".bias' (layer declares bias)");
-        if (L.kind == LayerKind::BatchNorm && (p == "running_mean" || p == "running_var"))
+        // Batchnorm's affine parameters are optional (torch's affine=False); the rest are not.
+        bool optional = L.kind == LayerKind::BatchNorm && (p == "weight" || p == "bias");
+        if (!L.is_weight_layer() && !optional)
           throw InputError(npz_path + ": missing array '" + L.name + "." + p + "'");
         continue;
       }

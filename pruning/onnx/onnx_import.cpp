@@ -20,104 +20,12 @@
 
 #include "pruning/core/error.h"
 #include "pruning/core/file_io.h"
+#include "pruning/onnx/importer.h"
 #include "pruning/onnx/onnx_tensor.h"
 
 namespace reram {
 
-namespace {
-
-using onnx_pb_node = ::onnx::NodeProto;
-
-// One dimension of a shape computed inside the graph (the Shape->Gather->...->Reshape
-// chain torch emits for x.view(x.size(0), -1)): the batch size, a dimension whose
-// value the importer does not track, or a known integer.
-struct SymDim {
-  enum Kind { Known, Batch, Unknown } kind = Known;
-  int64_t value = 0;
-};
-
-// What a tensor name stands for while the graph is converted.
-struct Value {
-  enum Kind { Activation, Constant, ShapeVec } kind = Activation;
-  // Activation: the producing layer ("input" for the network input) and its rank
-  // including the batch dimension (4 = N x C x H x W, 2 = N x F).
-  std::string layer;
-  int rank = 4;
-  // Constant.
-  std::shared_ptr<OnnxTensor> constant;
-  // ShapeVec: a 1-D integer vector (or a scalar when `scalar`).
-  std::vector<SymDim> dims;
-  bool scalar = false;
-};
-
-class Importer {
- public:
-  Importer(::onnx::ModelProto& model, std::string path)
-      : model_(model), graph_(*model.mutable_graph()), path_(std::move(path)) {}
-
-  Network run();
-
- private:
-  ::onnx::ModelProto& model_;
-  ::onnx::GraphProto& graph_;  // initializers used once are released after decoding
-  std::string path_;
-  int64_t opset_ = 0;
-  Network net_;
-  std::map<std::string, Value> values_;
-  std::map<std::string, ::onnx::TensorProto*> initializers_;
-  std::map<std::string, int> uses_;  // consumers of each tensor on the compute path (+1 for the graph output)
-  std::set<std::string> names_;      // layer names taken
-  // Linear layers made from MatMul (bias may still come from a following Add).
-  std::set<std::string> matmul_layers_;
-  // Reshape-to-flatten layers with an explicit feature count, checked after shape inference.
-  std::vector<std::pair<std::string, int64_t>> flatten_checks_;
-
-  // ---- helpers ----
-  [[noreturn]] void fail_node(const ::onnx::NodeProto& n, const std::string& what) const {
-    throw InputError(path_ + ": ONNX node '" + n.name() + "' (" + n.op_type() + "): " + what);
-  }
-  [[noreturn]] void unsupported(const ::onnx::NodeProto& n) const {
-    std::string op = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
-    throw InputError("unsupported ONNX operator '" + op + "' (node '" + n.name() + "') in " + path_);
-  }
-  std::string sanitize(const ::onnx::NodeProto& n, size_t index);
-  const Value& value(const ::onnx::NodeProto& n, const std::string& tensor);
-  const Value* optional_input(const ::onnx::NodeProto& n, int i);
-  const Value& activation_input(const ::onnx::NodeProto& n, int i);
-  std::shared_ptr<OnnxTensor> constant_input(const ::onnx::NodeProto& n, int i, bool required = true);
-  static NdArray take(std::shared_ptr<OnnxTensor>& t);
-  void check_attributes(const ::onnx::NodeProto& n, std::initializer_list<const char*> allowed) const;
-  const ::onnx::AttributeProto* attr(const ::onnx::NodeProto& n, const std::string& name) const;
-  int64_t attr_int(const ::onnx::NodeProto& n, const std::string& name, int64_t fallback) const;
-  float attr_float(const ::onnx::NodeProto& n, const std::string& name, float fallback) const;
-  std::vector<int64_t> attr_ints(const ::onnx::NodeProto& n, const std::string& name) const;
-  std::string attr_string(const ::onnx::NodeProto& n, const std::string& name, const std::string& fallback) const;
-  void only_first_output_used(const ::onnx::NodeProto& n) const;
-  Layer& add_layer(const ::onnx::NodeProto& n, size_t index, LayerKind kind, std::vector<std::string> inputs, int rank);
-  Shape shape_of(const std::string& layer) const;
-  std::vector<SymDim> shape_vec(const ::onnx::NodeProto& n, const Value& v) const;
-
-  void find_input();
-  std::vector<size_t> compute_path_in_order();
-  void convert(const ::onnx::NodeProto& n, size_t index);
-  void conv(const ::onnx::NodeProto& n, size_t index);
-  void pool(const ::onnx::NodeProto& n, size_t index, LayerKind kind);
-  void spatial_attrs(const ::onnx::NodeProto& n, Layer& L, int kh, int kw, const std::string& input_layer);
-  void gemm(const ::onnx::NodeProto& n, size_t index);
-  void matmul(const ::onnx::NodeProto& n, size_t index);
-  void add(const ::onnx::NodeProto& n, size_t index);
-  void clip(const ::onnx::NodeProto& n, size_t index);
-  void batchnorm(const ::onnx::NodeProto& n, size_t index);
-  void reshape(const ::onnx::NodeProto& n, size_t index);
-  void dropout(const ::onnx::NodeProto& n, size_t index);
-  void constant(const ::onnx::NodeProto& n);
-  void pad(const ::onnx::NodeProto& n);
-  void reduce_mean(const ::onnx::NodeProto& n, size_t index);
-  void shape_op(const ::onnx::NodeProto& n);
-  void gather(const ::onnx::NodeProto& n);
-  void unsqueeze(const ::onnx::NodeProto& n);
-  void concat(const ::onnx::NodeProto& n, size_t index);
-};
+namespace onnx_import_detail {
 
 // ---------------------------------------------------------------------------
 
@@ -161,6 +69,12 @@ const Value* Importer::optional_input(const ::onnx::NodeProto& n, int i) {
 const Value& Importer::activation_input(const ::onnx::NodeProto& n, int i) {
   const Value* v = optional_input(n, i);
   if (!v) fail_node(n, "input " + std::to_string(i) + " is missing");
+  if (v->kind == Value::Pending) {
+    if (v->step != Value::Scaled)
+      fail_node(n, "input " + std::to_string(i) + " ('" + n.input(i) +
+                       "') is an intermediate of a LayerNorm or GELU decomposition the importer does not recognise");
+    v = &materialize(n.input(i));
+  }
   if (v->kind != Value::Activation)
     fail_node(n, "input " + std::to_string(i) + " ('" + n.input(i) +
                      "') must be an activation computed from the network input, not a constant");
@@ -253,6 +167,7 @@ Layer& Importer::add_layer(const ::onnx::NodeProto& n, size_t index, LayerKind k
   v.kind = Value::Activation;
   v.layer = net_.layers.back().name;
   v.rank = rank;
+  v.roles = rank == 4 ? "NCHW" : rank == 2 ? "NF" : std::string(static_cast<size_t>(rank), '?');
   values_[n.output(0)] = v;
   return net_.layers.back();
 }
@@ -315,11 +230,18 @@ void Importer::find_input() {
   if (shape.dim_size() == 4) {
     net_.input = Shape{d[0], d[1], d[2], false};
     v.rank = 4;
+    v.roles = "NCHW";
   } else if (shape.dim_size() == 2) {
     net_.input = Shape{d[0], 1, 1, true};
     v.rank = 2;
+    v.roles = "NF";
+  } else if (shape.dim_size() == 3) {  // embedded tokens N x T x D (e.g. BERT after its embeddings)
+    net_.input = Shape{d[1], d[0], 1, false};
+    v.rank = 3;
+    v.roles = "NTD";
   } else {
-    throw InputError(where + " has rank " + std::to_string(shape.dim_size()) + "; expected N x C x H x W or N x F");
+    throw InputError(where + " has rank " + std::to_string(shape.dim_size()) +
+                     "; expected N x C x H x W, N x T x D or N x F");
   }
   values_[vi.name()] = v;
 }
@@ -443,7 +365,7 @@ void Importer::conv(const ::onnx::NodeProto& n, size_t index) {
   if (w->dims.size() != 4)
     fail_node(n, "weight '" + n.input(1) + "' has rank " + std::to_string(w->dims.size()) +
                      "; only 2-D convolutions (4-D weights) are supported");
-  if (x.rank != 4) fail_node(n, "input must be N x C x H x W");
+  if (x.roles != "NCHW") fail_node(n, "input must be N x C x H x W");
   auto ks = attr_ints(n, "kernel_shape");
   if (!ks.empty() && (ks.size() != 2 || ks[0] != w->dims[2] || ks[1] != w->dims[3]))
     fail_node(n, "kernel_shape does not match the weight shape " + w->shape_str());
@@ -469,7 +391,7 @@ void Importer::pool(const ::onnx::NodeProto& n, size_t index, LayerKind kind) {
     check_attributes(n, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
   only_first_output_used(n);
   const Value& x = activation_input(n, 0);
-  if (x.rank != 4) fail_node(n, "input must be N x C x H x W");
+  if (x.roles != "NCHW") fail_node(n, "input must be N x C x H x W");
   auto ks = attr_ints(n, "kernel_shape");
   if (ks.size() != 2) fail_node(n, "'kernel_shape' must have 2 values (2-D pooling)");
   for (auto d : attr_ints(n, "dilations"))
@@ -490,11 +412,12 @@ void Importer::gemm(const ::onnx::NodeProto& n, size_t index) {
   if (attr_float(n, "alpha", 1.0f) != 1.0f) fail_node(n, "alpha other than 1 is not supported");
   if (c && attr_float(n, "beta", 1.0f) != 1.0f) fail_node(n, "beta other than 1 is not supported");
   if (attr_int(n, "transA", 0) != 0) fail_node(n, "transA=1 is not supported");
-  if (a.rank != 2) fail_node(n, "input A must be N x F (flatten first)");
   if (b->dims.size() != 2) fail_node(n, "B must be a 2-D matrix, got " + b->shape_str());
   bool trans_b = attr_int(n, "transB", 0) != 0;
   // transB=1: B is [out][in], the own layout; transB=0: B is [in][out].
   NdArray w = trans_b ? take(b) : transpose2d(take(b));
+  if (token_tensor(a)) return token_linear(n, index, a, std::move(w), c);
+  if (a.roles != "NF") fail_node(n, "input A must be N x F (flatten first)");
   int64_t out = w.shape[0];
   Layer& L = add_layer(n, index, LayerKind::Linear, {a.layer}, 2);
   L.out_features = out;
@@ -514,9 +437,19 @@ void Importer::gemm(const ::onnx::NodeProto& n, size_t index) {
 
 void Importer::matmul(const ::onnx::NodeProto& n, size_t index) {
   check_attributes(n, {});
+  if (n.input_size() > 1) {
+    const Value& bv = raw_input(n, 1);
+    if (bv.kind == Value::Activation || bv.kind == Value::Pending) return activation_matmul(n, index);
+  }
   const Value& a = activation_input(n, 0);
   auto b = constant_input(n, 1);
-  if (a.rank != 2) fail_node(n, "input A must be N x F (flatten first)");
+  if (token_tensor(a)) {
+    if (b->dims.size() != 2) fail_node(n, "B must be a 2-D initializer, got " + b->shape_str());
+    token_linear(n, index, a, transpose2d(take(b)), nullptr);
+    matmul_layers_.insert(net_.layers.back().name);
+    return;
+  }
+  if (a.roles != "NF") fail_node(n, "input A must be N x F (flatten first)");
   if (b->dims.size() != 2) fail_node(n, "B must be a 2-D initializer, got " + b->shape_str());
   Layer& L = add_layer(n, index, LayerKind::Linear, {a.layer}, 2);
   L.out_features = b->dims[1];
@@ -539,12 +472,14 @@ void Importer::add(const ::onnx::NodeProto& n, size_t index) {
   }
   if (consts.empty()) {
     std::vector<std::string> ins;
-    int rank = act[0]->rank;
     for (const Value* v : act) {
-      if (v->rank != rank) fail_node(n, "inputs have different ranks (broadcasting is not supported)");
+      if (v->rank != act[0]->rank) fail_node(n, "inputs have different ranks (broadcasting is not supported)");
+      if (v->roles != act[0]->roles)
+        fail_node(n, "inputs have different axis orders (" + act[0]->roles + " vs " + v->roles + ")");
       ins.push_back(v->layer);
     }
-    add_layer(n, index, LayerKind::Add, ins, rank);
+    Value like = *act[0];
+    add_layer_like(n, index, LayerKind::Add, ins, like);
     return;
   }
   // activation + constant: only the bias of a MatMul that nothing else reads.
@@ -552,15 +487,22 @@ void Importer::add(const ::onnx::NodeProto& n, size_t index) {
     int ai = consts[0] == 0 ? 1 : 0;
     Layer& L = net_.layers[static_cast<size_t>(net_.index_of(act[0]->layer))];
     auto c = constant_input(n, consts[0]);
-    bool bias_shape = c->numel() == L.out_features && (c->dims.size() == 1 || (c->dims.size() == 2 && c->dims[0] == 1));
+    const int64_t outs = L.kind == LayerKind::Conv ? L.out_channels : L.out_features;
+    bool bias_shape = c->numel() == outs && (c->dims.size() == 1 || (c->dims.size() == 2 && c->dims[0] == 1));
     if (!L.has_bias && bias_shape && uses_[n.input(ai)] == 1) {
-      L.params["bias"] = NdArray({L.out_features}, c->as_array().data);
+      L.params["bias"] = NdArray({outs}, c->as_array().data);
       L.has_bias = true;
       values_[n.output(0)] = *act[0];
       return;
     }
   }
-  fail_node(n, "adding a constant is supported only as the bias ([out]) of a MatMul whose output nothing else reads");
+  if (n.op_type() == "Add" && act.size() == 1 && consts.size() == 1 && token_tensor(*act[0])) {
+    Value x = *act[0];
+    return add_const(n, index, x, *constant_input(n, consts[0]));
+  }
+  fail_node(n,
+            "adding a constant is supported only as the bias ([out]) of a MatMul whose output nothing else reads, "
+            "or to a token sequence (a positional embedding)");
 }
 
 void Importer::clip(const ::onnx::NodeProto& n, size_t index) {
@@ -618,6 +560,7 @@ void Importer::reshape(const ::onnx::NodeProto& n, size_t index) {
   const Value& x = activation_input(n, 0);
   const Value* s = optional_input(n, 1);
   if (!s) fail_node(n, "the target shape is missing");
+  if (token_tensor(x) || (x.roles == "NCHW" && shape_vec(n, *s).size() == 3)) return reshape_tokens(n, x);
   std::vector<SymDim> d = shape_vec(n, *s);
   bool allow_zero = attr_int(n, "allowzero", 0) != 0;
   auto what = [&] {
@@ -656,7 +599,8 @@ void Importer::dropout(const ::onnx::NodeProto& n, size_t index) {
     if (auto t = constant_input(n, 2, false))
       if (t->value(0) != 0.0) fail_node(n, "training_mode=true is not supported");
   }
-  Layer& L = add_layer(n, index, LayerKind::Dropout, {x.layer}, x.rank);
+  Value like = x;
+  Layer& L = add_layer_like(n, index, LayerKind::Dropout, {x.layer}, like);
   L.dropout_p = p;
 }
 
@@ -702,12 +646,27 @@ void Importer::pad(const ::onnx::NodeProto& n) {
 // Mean over H and W: global average pooling (then a flatten when the dims are dropped).
 void Importer::reduce_mean(const ::onnx::NodeProto& n, size_t index) {
   check_attributes(n, {"axes", "keepdims"});
+  const Value& raw = raw_input(n, 0);
+  if (raw.kind == Value::Pending || token_tensor(raw)) {
+    // The mean over a token's features: the first or the second step of a LayerNorm.
+    std::vector<int64_t> ax = attr_ints(n, "axes");
+    int r = raw.kind == Value::Pending ? raw.base->rank : raw.rank;
+    if (ax.size() != 1 || (ax[0] != -1 && ax[0] != r - 1) || attr_int(n, "keepdims", 1) != 1)
+      fail_node(n, "only the mean over the last axis with keepdims=1 (a LayerNorm) is supported on a token sequence");
+    if (raw.kind == Value::Activation) {
+      values_[n.output(0)] = pending(Value::Mean, raw);
+      return;
+    }
+    if (raw.step != Value::Squared) fail_node(n, "is not part of a LayerNorm decomposition the importer recognises");
+    values_[n.output(0)] = pending(Value::Var, *raw.base);
+    return;
+  }
   const Value& x = activation_input(n, 0);
   std::vector<int64_t> axes = attr_ints(n, "axes");
   for (auto& a : axes)
     if (a < 0) a += x.rank;
   std::sort(axes.begin(), axes.end());
-  if (x.rank != 4 || axes != std::vector<int64_t>{2, 3})
+  if (x.roles != "NCHW" || axes != std::vector<int64_t>{2, 3})
     fail_node(n, "only the mean over the spatial axes [2, 3] of an N x C x H x W tensor is supported");
   std::string in = x.layer;
   Layer& gap = add_layer(n, index, LayerKind::GlobalAvgPool, {in}, 4);
@@ -738,10 +697,10 @@ void Importer::shape_op(const ::onnx::NodeProto& n) {
   const Value& x = activation_input(n, 0);
   Value v;
   v.kind = Value::ShapeVec;
-  // The batch size is symbolic; the other dimensions are not tracked here (the only
-  // supported use is reading the batch size for a flattening Reshape).
-  v.dims.push_back({SymDim::Batch, 0});
-  for (int i = 1; i < x.rank; ++i) v.dims.push_back({SymDim::Unknown, 0});
+  // The batch size is symbolic; the other dimensions are known.
+  std::vector<int64_t> view = view_of(x);
+  for (int i = 0; i < x.rank; ++i)
+    v.dims.push_back(x.roles[size_t(i)] == 'N' ? SymDim{SymDim::Batch, 0} : SymDim{SymDim::Known, view[size_t(i)]});
   int64_t r = x.rank;
   int64_t start = attr_int(n, "start", 0), end = attr_int(n, "end", r);
   if (start < 0) start += r;
@@ -752,10 +711,10 @@ void Importer::shape_op(const ::onnx::NodeProto& n) {
   values_[n.output(0)] = v;
 }
 
-void Importer::gather(const ::onnx::NodeProto& n) {
+void Importer::gather(const ::onnx::NodeProto& n, size_t index) {
   check_attributes(n, {"axis"});
   const Value& data = value(n, n.input(0));
-  if (data.kind == Value::Activation) unsupported(n);  // gathering activations has no layer kind
+  if (data.kind == Value::Activation) return gather_token(n, index, data);
   std::vector<SymDim> d = shape_vec(n, data);
   if (attr_int(n, "axis", 0) != 0) fail_node(n, "only axis 0 of a shape vector is supported");
   auto idx = constant_input(n, 1);
@@ -801,7 +760,7 @@ void Importer::concat(const ::onnx::NodeProto& n, size_t index) {
     all_act = all_act && v->kind == Value::Activation;
   }
   if (any_act) {
-    if (!all_act) fail_node(n, "concatenating activations with constants is not supported");
+    if (!all_act) return class_token(n, index);
     int rank = values_.at(n.input(0)).rank;
     std::vector<std::string> ins;
     for (int i = 0; i < n.input_size(); ++i) {
@@ -841,8 +800,8 @@ void Importer::convert(const ::onnx::NodeProto& n, size_t index) {
   if (op == "MatMul") return matmul(n, index);
   if (op == "Relu") {
     check_attributes(n, {});
-    const Value& x = activation_input(n, 0);
-    add_layer(n, index, LayerKind::Relu, {x.layer}, x.rank);
+    Value x = activation_input(n, 0);
+    add_layer_like(n, index, LayerKind::Relu, {x.layer}, x);
     return;
   }
   if (op == "Clip") return clip(n, index);
@@ -856,7 +815,16 @@ void Importer::convert(const ::onnx::NodeProto& n, size_t index) {
     return;
   }
   if (op == "BatchNormalization") return batchnorm(n, index);
-  if (op == "Add" || op == "Sum") return add(n, index);
+  if (op == "Sum") return add(n, index);
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Equal") return binary(n, index);
+  if (op == "Sqrt" || op == "Erf") return unary_pattern(n);
+  if (op == "Transpose") return transpose(n);
+  if (op == "Softmax") return softmax(n, index);
+  if (op == "Slice") return slice(n, index);
+  if (op == "LayerNormalization") return layer_norm_op(n, index);
+  if (op == "ConstantOfShape") return constant_of_shape(n);
+  if (op == "Where") return where(n);
+  if (op == "Expand") return expand(n);
   if (op == "Concat") return concat(n, index);
   if (op == "Flatten") {
     check_attributes(n, {"axis"});
@@ -877,14 +845,15 @@ void Importer::convert(const ::onnx::NodeProto& n, size_t index) {
       values_[n.output(0)] = copy;
       return;
     }
-    add_layer(n, index, LayerKind::Identity, {x.layer}, x.rank);
+    Value like = activation_input(n, 0);
+    add_layer_like(n, index, LayerKind::Identity, {like.layer}, like);
     return;
   }
   if (op == "Constant") return constant(n);
   if (op == "Pad") return pad(n);
   if (op == "ReduceMean") return reduce_mean(n, index);
   if (op == "Shape") return shape_op(n);
-  if (op == "Gather") return gather(n);
+  if (op == "Gather") return gather(n, index);
   if (op == "Unsqueeze") return unsqueeze(n);
   unsupported(n);
 }
@@ -936,7 +905,7 @@ Network Importer::run() {
   return std::move(net_);
 }
 
-}  // namespace
+}  // namespace onnx_import_detail
 
 Network import_onnx(const std::string& path) {
   require_regular_file(path);  // before open(): opening a FIFO would block
@@ -960,7 +929,7 @@ Network import_onnx(const std::string& path) {
   }
   ::close(fd);
   if (!ok) throw InputError(path + ": cannot parse as an ONNX model (truncated or corrupt protobuf)");
-  Importer imp(model, path);
+  onnx_import_detail::Importer imp(model, path);
   Network net = imp.run();
   for (const auto& L : net.layers)
     for (const auto& [name, a] : L.params)

@@ -146,6 +146,16 @@ struct Trainer::Impl {
         if (!s.running_mean.defined()) s.running_mean = torch::zeros({c});
         s.running_var = param_in(l, "running_var", {c});
         if (!s.running_var.defined()) s.running_var = torch::ones({c});
+      } else if (l.kind == LayerKind::LayerNorm) {
+        int64_t c = l.in_channels();
+        s.weight = param_in(l, "weight", {c});
+        if (!s.weight.defined()) s.weight = torch::ones({c});
+        s.bias = param_in(l, "bias", {c});
+        if (!s.bias.defined()) s.bias = torch::zeros({c});
+      } else if (l.kind == LayerKind::ClassToken || l.kind == LayerKind::AddConst) {
+        std::vector<int64_t> shape = l.param_specs().at(0).second;
+        s.weight = param_in(l, "weight", shape);
+        if (!s.weight.defined()) s.weight = torch::randn(shape) * 0.02;  // ViT's initialisation
       }
       if (s.weight.defined()) s.weight.set_requires_grad(true);
       if (s.bias.defined()) s.bias.set_requires_grad(true);
@@ -261,8 +271,53 @@ struct Trainer::Impl {
         return torch::dropout(x, l.dropout_p, train);
       case LayerKind::Identity:
         return x;
+      default:
+        return run_transformer_layer(l, s, in);
     }
     throw InputError("network '" + net.name + "': layer '" + l.name + "' has an unsupported kind");
+  }
+
+  // Token sequences are N x C x T x 1 tensors (docs/network-format.md).
+  static torch::Tensor run_transformer_layer(const Layer& l, const LayerState& s,
+                                             const std::vector<torch::Tensor>& in) {
+    const torch::Tensor& x = in[0];
+    const int64_t N = x.size(0);
+    switch (l.kind) {
+      case LayerKind::LayerNorm: {  // over the channels at each position
+        torch::Tensor t = x.movedim(1, -1);
+        return torch::layer_norm(t, {t.size(-1)}, s.weight, s.bias, l.eps).movedim(-1, 1);
+      }
+      case LayerKind::Gelu:
+        return torch::gelu(x);
+      case LayerKind::Softmax: {
+        const int64_t C = x.size(1), G = l.groups;
+        return x.reshape({N, G, C / G, -1}).softmax(2).reshape(x.sizes());
+      }
+      case LayerKind::MatMul: {
+        const torch::Tensor& b = in[1];
+        const int64_t H = l.groups;
+        torch::Tensor A = x.reshape({N, H, x.size(1) / H, x.size(2)});  // N H m T
+        torch::Tensor B = b.reshape({N, H, b.size(1) / H, b.size(2)});  // N H m|nb T2
+        torch::Tensor o = l.transpose_b ? torch::matmul(B.transpose(-1, -2), A) : torch::matmul(B, A);
+        if (l.scale != 1.0) o = o * l.scale;
+        return o.reshape({N, -1, x.size(2), 1});
+      }
+      case LayerKind::Scale:
+        return x * l.scale;
+      case LayerKind::Slice:
+        return x.slice(1, l.slice_start, l.slice_end);
+      case LayerKind::ClassToken: {
+        torch::Tensor seq = x.reshape({N, x.size(1), -1});
+        torch::Tensor tok = s.weight.reshape({1, -1, 1}).expand({N, x.size(1), 1});
+        return torch::cat({tok, seq}, 2).unsqueeze(3);
+      }
+      case LayerKind::AddConst:
+        return x + s.weight.unsqueeze(0);
+      case LayerKind::SelectToken:
+        return x.reshape({N, x.size(1), -1}).select(2, l.token_index);
+      default:
+        throw InputError("layer '" + l.name + "' has an unsupported kind");
+    }
   }
 
   // Runs two blank samples through the graph once and checks every activation against

@@ -8,7 +8,6 @@
 // in the build directory, keyed by the exporter script's contents, and shared by the test
 // processes through a lock. Without torch the tests are skipped.
 #include <gtest/gtest.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,67 +19,19 @@
 #include <string>
 #include <tuple>
 
+#include "tests/common/torch_export.h"
+
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
 
 const char* kModels = "resnet18 alexnet squeezenet1_1";
-const char* kPython = "/usr/bin/python3";
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return "";
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using reram::test::slurp;
 
-bool have_torch() {
-  std::string cmd = std::string(kPython) + " -c 'import torch, torchvision' >/dev/null 2>&1";
-  return fs::exists(kPython) && std::system(cmd.c_str()) == 0;
-}
-
-// Directory holding NAME.onnx and NAME.reference.json for every model in kModels
-// (exporting them on first use); "" with `why` set when the export failed, and `skip`
-// set when it cannot run here (no torch).
 std::string exported_models(std::string& why, bool& skip) {
-  const std::string script = std::string(RERAM_SOURCE_DIR) + "/scripts/export_onnx.py";
-  const std::string cache = fs::path(RERAM_BINARY).parent_path().string() + "/test-cache/onnx-torchvision";
-  fs::create_directories(fs::path(cache).parent_path());
-  // One exporter at a time; the others wait and reuse its result.
-  int lock = ::open((cache + ".lock").c_str(), O_CREAT | O_RDWR, 0644);
-  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
-    why = "cannot lock " + cache + ".lock";
-    return "";
-  }
-  const std::string stamp = cache + "/export_onnx.py.used";
-  const std::string want = slurp(script);
-  bool fresh = !want.empty() && slurp(stamp) == want;
-  std::istringstream names(kModels);
-  for (std::string m; names >> m;)
-    fresh = fresh && fs::exists(cache + "/" + m + ".onnx") && fs::exists(cache + "/" + m + ".reference.json");
-  if (!fresh && !have_torch()) {
-    skip = true;
-    why = std::string(kPython) + " with torch and torchvision is not available; cannot export the models";
-    ::close(lock);
-    return "";
-  }
-  if (!fresh) {
-    fs::remove_all(cache);
-    fs::create_directories(cache);
-    std::string cmd = std::string(kPython) + " " + script + " " + kModels + " --opset 13 --seed 0 --out-dir " + cache +
-                      " > " + cache + "/export.log 2>&1";
-    if (std::system(cmd.c_str()) != 0) {
-      why = "scripts/export_onnx.py failed: " + slurp(cache + "/export.log");
-      fs::remove_all(cache);
-      ::close(lock);
-      return "";
-    }
-    std::ofstream(stamp, std::ios::binary) << want;
-  }
-  ::close(lock);
-  return cache;
+  return reram::test::exported_models("export_onnx.py", kModels, "--opset 13 --seed 0", "onnx-torchvision", why, skip);
 }
 
 struct Geometry {
