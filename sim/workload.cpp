@@ -204,6 +204,21 @@ void trace(const Network& net, const Hosts& h, const std::string& name, int64_t 
       trace(net, h, l.inputs[0], in.h - 1, in.w - 1, out);
       return;
     }
+    case LayerKind::MatMul:  // a query token needs every key / value token
+      trace(net, h, l.inputs[0], iy, ix, out);
+      trace(net, h, l.inputs[1], l.in_shapes[1].h - 1, l.in_shapes[1].w - 1, out);
+      return;
+    case LayerKind::ClassToken: {  // token p is input position p - 1 (token 0 is the constant)
+      const Shape& in = l.in_shapes[0];
+      int64_t p = std::max<int64_t>(0, iy * l.out_shape.w + ix - 1);
+      trace(net, h, l.inputs[0], p / in.w, p % in.w, out);
+      return;
+    }
+    case LayerKind::SelectToken: {
+      const Shape& in = l.in_shapes[0];
+      trace(net, h, l.inputs[0], l.token_index / in.w, l.token_index % in.w, out);
+      return;
+    }
     default:
       for (size_t i = 0; i < l.inputs.size(); ++i) {
         const Shape& in = l.in_shapes[i];
@@ -541,16 +556,32 @@ class WorkloadBuilder {
   // Non-weight layers run on their host's home tiles.
   void digital_work() {
     std::vector<double> act_ops(w.layers.size(), 0), pool_ops(w.layers.size(), 0), add_ops(w.layers.size(), 0);
+    std::vector<double> mm_ops(w.layers.size(), 0), sm_ops(w.layers.size(), 0), norm_ops(w.layers.size(), 0);
     for (const Layer& l : net.layers) {
       int h = hosts.host.at(l.name);
       if (l.is_weight_layer() || h < 0) continue;
       double n = double(l.out_shape.numel());
+      require_units(l);
       switch (l.kind) {
         case LayerKind::Relu:
         case LayerKind::Relu6:
         case LayerKind::BatchNorm:
+        case LayerKind::Gelu:
+        case LayerKind::Scale:
           act_ops[h] += n;
           break;  // an unfolded batchnorm: a scale-and-shift per value
+        case LayerKind::MatMul:
+          mm_ops[h] += double(l.dynamic_macs());
+          break;
+        case LayerKind::Softmax:
+          sm_ops[h] += n;
+          break;
+        case LayerKind::LayerNorm:
+          norm_ops[h] += n;
+          break;
+        case LayerKind::AddConst:
+          add_ops[h] += n;
+          break;
         case LayerKind::MaxPool:
         case LayerKind::AvgPool:
           pool_ops[h] += n * l.kernel_h * l.kernel_w;
@@ -569,12 +600,16 @@ class WorkloadBuilder {
       LayerWork& lw = w.layers[li];
       double P = double(lw.positions);
       double av = act_ops[li] / P, pv = pool_ops[li] / P, dv = add_ops[li] / P;
+      double mv = mm_ops[li] / P, sv = sm_ops[li] / P, nv = norm_ops[li] / P;
       int64_t total = 0;
       for (int64_t v : lw.home_values) total += v;
       if (lw.home_tiles.empty()) {  // no crossbar left in the layer: nowhere to place the work
         act(lw, chip_block("activation"), av);
         act(lw, chip_block("pooling"), pv);
         act(lw, chip_block("tile_shift_add"), dv);
+        act(lw, chip_block("matmul"), mv);
+        act(lw, chip_block("softmax"), sv);
+        act(lw, chip_block("normalization"), nv);
       }
       for (size_t k = 0; k < lw.home_tiles.size(); ++k) {
         // Each home tile activates, pools and adds its share of the outputs.
@@ -582,21 +617,43 @@ class WorkloadBuilder {
         act(lw, tile_block(lw.home_tiles[k], "activation"), av * share);
         act(lw, tile_block(lw.home_tiles[k], "pooling"), pv * share);
         act(lw, tile_block(lw.home_tiles[k], "tile_shift_add"), dv * share);
-        int64_t c = ceil_div(static_cast<int64_t>(std::ceil(av * share - 1e-9)), a.tile.activation_units) +
-                    ceil_div(static_cast<int64_t>(std::ceil(pv * share - 1e-9)), a.tile.pooling_units) +
-                    ceil_div(static_cast<int64_t>(std::ceil(dv * share - 1e-9)), a.tile.shift_add_units);
+        act(lw, tile_block(lw.home_tiles[k], "matmul"), mv * share);
+        act(lw, tile_block(lw.home_tiles[k], "softmax"), sv * share);
+        act(lw, tile_block(lw.home_tiles[k], "normalization"), nv * share);
+        auto cycles = [&](double ops, int units) {
+          return units > 0 ? ceil_div(static_cast<int64_t>(std::ceil(ops * share - 1e-9)), units) : int64_t(0);
+        };
+        int64_t c = cycles(av, a.tile.activation_units) + cycles(pv, a.tile.pooling_units) +
+                    cycles(dv, a.tile.shift_add_units) + cycles(mv, a.tile.matmul_units) +
+                    cycles(sv, a.tile.softmax_units) + cycles(nv, a.tile.norm_units);
         lw.home_digital_cycles.push_back(std::max<int64_t>(1, c));
       }
     }
   }
 
+  // A transformer layer on a config without the unit it needs is an error naming the key.
+  void require_units(const Layer& l) const {
+    const char* key = l.kind == LayerKind::MatMul      ? "matmul_units"
+                      : l.kind == LayerKind::Softmax   ? "softmax_units"
+                      : l.kind == LayerKind::LayerNorm ? "norm_units"
+                                                       : nullptr;
+    if (!key) return;
+    int units = l.kind == LayerKind::MatMul    ? a.tile.matmul_units
+                : l.kind == LayerKind::Softmax ? a.tile.softmax_units
+                                               : a.tile.norm_units;
+    if (units <= 0)
+      throw ConfigError(a.source_file + ": layer '" + l.name + "' (" + to_string(l.kind) + ") needs tile." + key +
+                        " > 0; the config has none (arch_configs/default.json has them)");
+  }
+
   // Data movement and dependencies.
   void data_movement() {
-    auto send_outputs = [&](int producer, const std::vector<int>& dst_tiles) {
+    // `fraction`: the share of the producer's outputs that travels (a slice of them).
+    auto send_outputs = [&](int producer, const std::vector<int>& dst_tiles, double fraction = 1.0) {
       LayerWork& p = w.layers[static_cast<size_t>(producer)];
       for (size_t k = 0; k < p.home_tiles.size(); ++k)
         for (int dst : dst_tiles) {
-          int64_t bits = p.home_values[k] * act_bits;
+          int64_t bits = static_cast<int64_t>(std::ceil(double(p.home_values[k]) * fraction - 1e-9)) * act_bits;
           act(p, tile_block(dst, "tile_buffer"), double(bits));  // written into the consumer's buffer
           if (dst != p.home_tiles[k]) p.output_packets.push_back({p.home_tiles[k], dst, bits});
         }
@@ -647,13 +704,21 @@ class WorkloadBuilder {
       }
     }
     // The second and later inputs of residual adds / concats travel to the host's home tiles.
+    // So does the second operand of an attention product (K or V: every token of it), even
+    // from the same host: its values sit on the home tiles of other column blocks. Each
+    // home tile receives all of it (an upper bound when the heads are split over tiles).
     for (const Layer& l : net.layers) {
-      if (l.is_weight_layer() || (l.kind != LayerKind::Add && l.kind != LayerKind::Concat)) continue;
+      const bool mm = l.kind == LayerKind::MatMul;
+      if (l.is_weight_layer() || (l.kind != LayerKind::Add && l.kind != LayerKind::Concat && !mm)) continue;
       int h = hosts.host.at(l.name);
       if (h < 0) continue;
       for (size_t i = 1; i < l.inputs.size(); ++i) {
         int q = l.inputs[i] == "input" ? -1 : hosts.host.at(l.inputs[i]);
-        if (q >= 0 && q != h) send_outputs(q, w.layers[static_cast<size_t>(h)].home_tiles);
+        if (q < 0 || (q == h && !mm)) continue;
+        const MappedLayer& qm = m.layers[static_cast<size_t>(q)];
+        const Layer& ql = net.layers[static_cast<size_t>(qm.network_layer)];
+        double frac = mm ? std::min(1.0, double(l.in_shapes[i].c) / double(std::max<int64_t>(1, ql.out_shape.c))) : 1.0;
+        send_outputs(q, w.layers[static_cast<size_t>(h)].home_tiles, frac);
       }
     }
     // The network output leaves through the off-chip link.

@@ -81,6 +81,10 @@ struct TileParams {
   int pooling_units = 1;
   int shift_add_units = 1;
   int output_register_bytes = 3072;
+  // Transformer units (0: none; a network that needs one is an error naming the key).
+  int matmul_units = 0;   // multiply-accumulates of two activations (attention)
+  int softmax_units = 0;  // softmax, one value per cycle each
+  int norm_units = 0;     // LayerNorm, one value per cycle each
 };
 
 struct NocParams {

@@ -256,6 +256,12 @@ Section tile_section() {
       num<int>("pooling_units", RERAM_REF(tile.pooling_units), Check::Positive, "", "> 0"),
       num<int>("shift_add_units", RERAM_REF(tile.shift_add_units), Check::Positive, "", "> 0"),
       num<int>("output_register_bytes", RERAM_REF(tile.output_register_bytes), Check::Positive, "bytes", "> 0"),
+      num<int>("matmul_units", RERAM_REF(tile.matmul_units), Check::NonNegative, "",
+               "MACs of two activations per cycle (attention), ≥ 0; 0 = none"),
+      num<int>("softmax_units", RERAM_REF(tile.softmax_units), Check::NonNegative, "",
+               "softmax values per cycle, ≥ 0; 0 = none"),
+      num<int>("norm_units", RERAM_REF(tile.norm_units), Check::NonNegative, "",
+               "LayerNorm values per cycle, ≥ 0; 0 = none"),
   };
   return t;
 }

@@ -67,6 +67,15 @@ std::vector<ComponentInfo> build() {
       "pooling", Level::Tile, "pooling", "one input element of a pooling window", false, false,
       [](A a) { return double(a.tile.pooling_units); }, per_clock);
   add(
+      "matmul", Level::Tile, "matmul", "one multiply-accumulate of two activations", false, false,
+      [](A a) { return double(a.tile.matmul_units); }, per_clock);
+  add(
+      "softmax", Level::Tile, "softmax", "one softmax output value", false, false,
+      [](A a) { return double(a.tile.softmax_units); }, per_clock);
+  add(
+      "normalization", Level::Tile, "normalization", "one LayerNorm output value", false, false,
+      [](A a) { return double(a.tile.norm_units); }, per_clock);
+  add(
       "tile_shift_add", Level::Tile, "shift_add", "one partial-sum or residual add", false, false,
       [](A a) { return double(a.tile.shift_add_units); }, per_clock);
   add("tile_output_register", Level::Tile, "register", "one output value", false, false, one,

@@ -22,6 +22,12 @@ Shape default_shape(const ArchConfig& a, const std::string& c) {
   if (c == "tile_shift_add" || c == "output_recombine") return {act, 9, 1, 0, 0.15};
   if (c == "activation") return {act, 2, 0, 0, 0.5};  // ReLU: a sign test and a mux per bit
   if (c == "pooling") return {act, 6, 1, 0, 0.5};     // max: a comparator and a mux per bit, a register
+  // Array multiplier ~10 w^2 NAND2 (w^2 AND + w(w-1) full adders), 2w-bit accumulator.
+  if (c == "matmul") return {act, 10 * act + 18, 2, 0, 0.25};
+  // exp by a piecewise-linear segment (a multiply-add) and the multiply by 1/sum, a running sum.
+  if (c == "softmax") return {act, 20 * act + 9, 2, 200, 0.25};
+  // mean and square sums, (x - mean) * rstd * gamma + beta: three multiplies, three adds.
+  if (c == "normalization") return {act, 30 * act + 36, 3, 200, 0.25};
   if (c == "adc_mux") return {1, 1, 0, std::ceil(std::log2(std::max(2, a.crossbar.cols))), 0.5};  // one switch path
   if (c == "input_gather")
     return {double(a.precision.dac_bits), std::ceil(std::log2(std::max(2, a.crossbar.rows))), 0, 0, 0.5};
@@ -65,6 +71,7 @@ class Digital : public CostModel {
 }  // namespace reram::cost
 
 RERAM_COST_MODEL(digital, "digital", "logic linear in bit width: NAND2-equivalent gates and flip-flops at the node",
-                 (std::vector<std::string>{"shift_add", "tile_shift_add", "output_recombine", "activation", "pooling",
+                 (std::vector<std::string>{"shift_add", "tile_shift_add", "output_recombine", "activation", "pooling", "matmul",
+                                           "softmax", "normalization",
                                            "adc_mux", "input_gather", "pe_controller", "tile_controller"}),
                  Digital)
