@@ -71,7 +71,7 @@ class Digital : public CostModel {
 }  // namespace reram::cost
 
 RERAM_COST_MODEL(digital, "digital", "logic linear in bit width: NAND2-equivalent gates and flip-flops at the node",
-                 (std::vector<std::string>{"shift_add", "tile_shift_add", "output_recombine", "activation", "pooling", "matmul",
-                                           "softmax", "normalization",
-                                           "adc_mux", "input_gather", "pe_controller", "tile_controller"}),
+                 (std::vector<std::string>{"shift_add", "tile_shift_add", "output_recombine", "activation", "pooling",
+                                           "matmul", "softmax", "normalization", "adc_mux", "input_gather",
+                                           "pe_controller", "tile_controller"}),
                  Digital)
