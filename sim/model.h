@@ -122,6 +122,8 @@ struct Workload {
   // (crossbar_level_fractions, computed once: data-dependent crossbar energy and the
   // programming phase read it); empty when the mapping has no weights.
   std::vector<double> level_fractions;
+  // Attention products on both implementations (sim/dynamic.h); null without any.
+  json dynamic_products;
   int64_t input_bits_per_image = 0;
   int64_t input_pixels_per_image = 1;
   std::vector<std::vector<int>> pe_crossbars;  // [tile][pe] -> occupied crossbars

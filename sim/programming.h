@@ -6,17 +6,16 @@
 
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/json_util.h"
+#include "pruning/cost/cell_write.h"
 #include "pruning/xbar/mapping.h"
 
 namespace reram::sim {
 
-// Expected pulses of one cell under write-verify (nonideal.program_sigma,
-// write_verify_tolerance, write_verify_max_pulses; stuck cells take the limit):
-// sum_{k < M} P(pulses > k).
-double expected_pulses_per_cell(const ArchConfig& a);
-// Expected pulses of the slowest of `n` cells written together (one word line):
-// sum_{k < M} (1 - P(one cell done within k)^n).
-double expected_row_pulses(const ArchConfig& a, int64_t n);
+// The pulse and write-energy formulas live in pruning/cost/cell_write.h.
+using cost::cell_write_energy_pj;
+using cost::expected_pulses_per_cell;
+using cost::expected_row_pulses;
+using cost::rows_write_ns;
 
 // {"cells", "pulses", "pulses_per_cell", "accept_probability", "write_verify", "energy_pj",
 // "time_ns", "level_fraction" (mean stored level / top level; "nominal 0.5" without

@@ -358,6 +358,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   if (a.precision.adc_bits_per_crossbar) r["adc_sizing"] = adc_sizing_json(run.blocks, w, a);
   // Writing the weights once, before any inference: not part of energy_pj or cycles.
   r["programming"] = programming_phase(m, a, w.level_fractions);
+  if (!w.dynamic_products.is_null()) r["dynamic_products"] = w.dynamic_products;
   // Each component's cost model, its parameters and the resolved per-action figures.
   r["cost_models"] = a.costs_json();
   if (opt.include_arch) r["arch"] = a.to_json();

@@ -9,6 +9,7 @@
 
 #include "pruning/core/error.h"
 #include "pruning/core/int_math.h"
+#include "sim/dynamic.h"
 #include "sim/model.h"
 
 namespace reram::sim {
@@ -557,10 +558,15 @@ class WorkloadBuilder {
   void digital_work() {
     std::vector<double> act_ops(w.layers.size(), 0), pool_ops(w.layers.size(), 0), add_ops(w.layers.size(), 0);
     std::vector<double> mm_ops(w.layers.size(), 0), sm_ops(w.layers.size(), 0), norm_ops(w.layers.size(), 0);
+    std::vector<DynamicCost> on_xbars(w.layers.size());
     for (const Layer& l : net.layers) {
       int h = hosts.host.at(l.name);
       if (l.is_weight_layer() || h < 0) continue;
       double n = double(l.out_shape.numel());
+      if (l.kind == LayerKind::MatMul && a.chip.dynamic_products == "crossbar") {
+        add_dynamic(on_xbars[static_cast<size_t>(h)], dynamic_cost(l, a, 1));
+        continue;
+      }
       require_units(l);
       switch (l.kind) {
         case LayerKind::Relu:
@@ -596,6 +602,11 @@ class WorkloadBuilder {
           break;
       }
     }
+    std::map<std::string, int> mm_tiles;
+    for (const Layer& l : net.layers)
+      if (l.kind == LayerKind::MatMul && hosts.host.at(l.name) >= 0)
+        mm_tiles[l.name] = std::max<int>(1, int(w.layers[size_t(hosts.host.at(l.name))].home_tiles.size()));
+    w.dynamic_products = dynamic_products_report(net, a, mm_tiles);
     for (size_t li = 0; li < w.layers.size(); ++li) {
       LayerWork& lw = w.layers[li];
       double P = double(lw.positions);
@@ -626,9 +637,42 @@ class WorkloadBuilder {
         int64_t c = cycles(av, a.tile.activation_units) + cycles(pv, a.tile.pooling_units) +
                     cycles(dv, a.tile.shift_add_units) + cycles(mv, a.tile.matmul_units) +
                     cycles(sv, a.tile.softmax_units) + cycles(nv, a.tile.norm_units);
+        c += dynamic_on_crossbars(lw, lw.home_tiles[k], on_xbars[li], P, share);
         lw.home_digital_cycles.push_back(std::max<int64_t>(1, c));
       }
     }
+  }
+
+  static void add_dynamic(DynamicCost& sum, const DynamicCost& d) {
+    sum.drives += d.drives, sum.cell_reads += d.cell_reads, sum.conversions += d.conversions;
+    sum.cells_written += d.cells_written, sum.write_ns += d.write_ns, sum.read_ns += d.read_ns;
+    sum.crossbars = std::max(sum.crossbars, d.crossbars);
+  }
+
+  // chip.dynamic_products = "crossbar": one home tile's share of the host's attention
+  // products, per vector of the host: the operand writes and the reads on their crossbars
+  // (charged to the same periphery components as the weight crossbars), and the cycles they
+  // take (every home tile runs its share in parallel). The crossbars themselves are added
+  // to the chip's area once, for the largest product (they are reused layer by layer).
+  int64_t dynamic_on_crossbars(LayerWork& lw, int tile, const DynamicCost& d, double P, double share) {
+    if (d.crossbars == 0) return 0;
+    if (a.tech("cell_write").energy_pj <= 0)
+      throw ConfigError(a.source_file +
+                        ": chip.dynamic_products = \"crossbar\" needs a technology entry for "
+                        "cell_write (e.g. {\"model\": \"cell_write\"})");
+    act(lw, tile_block(tile, "cell_write"), d.cells_written / P * share);
+    act(lw, tile_block(tile, "dac"), d.drives / P * share);
+    act(lw, tile_block(tile, "crossbar"), d.cell_reads / P * share);
+    for (const char* c : {"sample_hold", "adc", "adc_mux", "shift_add"})
+      act(lw, tile_block(tile, c), d.conversions / P * share);
+    int64_t& peak = dynamic_crossbars_;
+    if (d.crossbars > peak) {
+      for (const cost::ComponentInfo& c : cost::components())
+        if (c.per_crossbar)
+          w.block_instances[chip_block(c.name)] += double(d.crossbars - peak) * c.instances(a) / a.pe.crossbars;
+      peak = d.crossbars;
+    }
+    return static_cast<int64_t>(std::ceil((d.write_ns + d.read_ns) / P * a.chip.clock_ghz - 1e-9));
   }
 
   // A transformer layer on a config without the unit it needs is an error naming the key.
@@ -759,6 +803,7 @@ class WorkloadBuilder {
   std::vector<double> layer_density;
   std::set<std::pair<int, int>> pes;  // (tile, PE) holding crossbars
   Hosts hosts;
+  int64_t dynamic_crossbars_ = 0;  // crossbars added for attention operands (dynamic_products = "crossbar")
   NocGeometry ng;
   std::vector<double> xbar_energy;           // per crossbar id: energy of one cell read
   std::vector<int> xbar_adc_bits;            // per crossbar id: its ADCs' resolution ("per_crossbar")

@@ -103,6 +103,9 @@ struct ChipParams {
   int64_t global_buffer_bytes = 0;
   bool offchip_link = true;  // e.g. HyperTransport
   double offchip_bandwidth_gbps = 51.2;
+  // Where attention's products of two activations run: "digital" (tile.matmul_units) or
+  // "crossbar" (the second operand written into crossbars per input; docs/simulator.md).
+  std::string dynamic_products = "digital";
   NocParams noc;
 };
 

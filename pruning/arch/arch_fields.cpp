@@ -286,6 +286,9 @@ Section chip_section() {
       num<bool>("offchip_link", RERAM_REF(chip.offchip_link), Check::None, "",
                 "e.g. HyperTransport (counted in chip power/area)"),
       num<double>("offchip_bandwidth_gbps", RERAM_REF(chip.offchip_bandwidth_gbps), Check::Positive, "Gb/s", "> 0"),
+      word("dynamic_products", RERAM_REF(chip.dynamic_products), {"digital", "crossbar"},
+           "attention's products of two activations: `digital` (tile.matmul_units) or `crossbar` (the second "
+           "operand written into crossbars per input)"),
   };
   return c;
 }

@@ -75,6 +75,9 @@ std::vector<ComponentInfo> build() {
   add(
       "normalization", Level::Tile, "normalization", "one LayerNorm output value", false, false,
       [](A a) { return double(a.tile.norm_units); }, per_clock);
+  // chip.dynamic_products = "crossbar": attention operands written into crossbars per input.
+  add("cell_write", Level::Tile, "cell_write", "one cell of an attention operand written into a crossbar", false, false,
+      none, per_clock);
   add(
       "tile_shift_add", Level::Tile, "shift_add", "one partial-sum or residual add", false, false,
       [](A a) { return double(a.tile.shift_add_units); }, per_clock);

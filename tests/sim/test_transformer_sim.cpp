@@ -57,3 +57,38 @@ TEST(SimTransformer, MissingUnitsNameTheKey) {
 }
 
 }  // namespace
+
+namespace {
+
+// chip.dynamic_products = "crossbar": each attention product writes its second operand
+// (H heads x k rows x n outputs x the bit lines of a value) and reads it once per query
+// token and input step; the report carries both implementations.
+TEST(SimTransformer, CrossbarModeWritesTheOperandsAndReportsBoth) {
+  Network net = load_network(vit_path());
+  ArchConfig dig = load_arch(default_path(), {"chip.tiles=auto"});
+  ArchConfig xb = load_arch(default_path(), {"chip.tiles=auto", "chip.dynamic_products=crossbar"});
+  json rd = run(net, dig), rx = run(net, xb);
+  const int bpw = xb.bitlines_per_weight();
+  double cells = 0, reads = 0;
+  for (const Layer& l : net.layers) {
+    if (l.kind != LayerKind::MatMul) continue;
+    const int64_t H = l.groups, k = l.in_shapes[0].c / H, n = l.out_shape.c / H, T = l.in_shapes[0].h;
+    cells += double(H * k * n * bpw);
+    reads += double(T) * xb.input_steps() * double(H * k * n * bpw);
+  }
+  EXPECT_NEAR(actions(rx, xb, "cell_write"), cells, 1e-6 * cells);
+  EXPECT_FALSE(rd.at("components").contains("cell_write") &&
+               rd.at("components").at("cell_write").value("dynamic_pj", 0.0) > 0);
+  EXPECT_EQ(rx.at("components").at("matmul").at("dynamic_pj").get<double>(), 0.0);
+  // Crossbar reads: the weight layers' plus the operands'.
+  EXPECT_NEAR(actions(rx, xb, "crossbar") - actions(rd, dig, "crossbar"), reads, 1e-6 * reads);
+  const json& d = rx.at("dynamic_products");
+  EXPECT_EQ(d.at("mode"), "crossbar");
+  EXPECT_EQ(rd.at("dynamic_products").at("crossbar_energy_pj"), d.at("crossbar_energy_pj"));
+  EXPECT_EQ(d.at("layers").size(), 6u);
+  EXPECT_GT(d.at("crossbar_energy_pj").get<double>(), d.at("digital_energy_pj").get<double>());
+  EXPECT_GT(rx.at("cycles").get<double>(), rd.at("cycles").get<double>());
+  EXPECT_GT(rx.at("area_mm2").at("total").get<double>(), rd.at("area_mm2").at("total").get<double>());
+}
+
+}  // namespace
