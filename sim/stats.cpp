@@ -48,6 +48,11 @@ const std::vector<Statistic>& report_statistics() {
        "(uniform_adc_energy_pj, uniform_adc_area_mm2) and the savings (adc_energy_saving, adc_area_saving, "
        "fractions)",
        false},
+      {"dynamic_products", "",
+       "networks with attention products (matmul layers): both implementations per layer and in total, digital "
+       "(energy_pj, time_ns on tile.matmul_units) and crossbar (crossbars, cells_written, write/read energy_pj and "
+       "ns), the crossbars_needed and the mode the simulated totals use (chip.dynamic_products)",
+       false},
       {"inputs", "", "network, mapping, dataflow, batch, clocked, input_bit_density as given", false},
       {"reram_version", "", "the tool version that made the report", false},
       {"arch", "", "the fully resolved arch config", false},

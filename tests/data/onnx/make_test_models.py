@@ -163,10 +163,15 @@ def unsupported_models():
     w = rnd(rng, 4, 3)
     nodes = [helper.make_node("Einsum", ["x", "W"], ["y"], name="mix", equation="ij,jk->ik")]
     save(model(nodes, [fin("x", "N", 4)], [fin("y", "N", 3)], [numpy_helper.from_array(w, "W")]), "unsupported_einsum")
-    # A reshape that is not a flatten: [N, 2, -1].
-    shape = numpy_helper.from_array(np.array([0, 2, -1], np.int64), "shape")
+    # A reshape that neither flattens nor turns patches into tokens: [N, 4, -1] mixes C and H.
+    shape = numpy_helper.from_array(np.array([0, 4, -1], np.int64), "shape")
     nodes = [helper.make_node("Reshape", ["x", "shape"], ["y"], name="to3d")]
-    save(model(nodes, [fin("x", "N", 2, 2, 2)], [fin("y", "N", 2, 4)], [shape]), "reshape_bad")
+    save(model(nodes, [fin("x", "N", 2, 2, 2)], [fin("y", "N", 4, 2)], [shape]), "reshape_bad")
+    # Token sequences (N x T x D): a softmax over the tokens, an Erf outside a GELU.
+    nodes = [helper.make_node("Softmax", ["x"], ["y"], name="attn", axis=1)]
+    save(model(nodes, [fin("x", 1, 4, 6)], [fin("y", 1, 4, 6)], []), "softmax_axis_bad")
+    nodes = [helper.make_node("Erf", ["x"], ["y"], name="erf")]
+    save(model(nodes, [fin("x", 1, 4, 6)], [fin("y", 1, 4, 6)], []), "erf_alone")
 
 
 def main():
