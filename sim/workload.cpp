@@ -147,7 +147,7 @@ class PeActions {
 
 // Which weight layer computes each network layer's output: a weight layer itself; a
 // non-weight layer runs on the home tiles of the weight layer feeding its first input
-// (-1 = the network input).
+// computed on chip (-1: only the network input).
 struct Hosts {
   std::map<std::string, int> mapped;  // weight layer name -> mapping index
   std::map<std::string, int> host;
@@ -163,8 +163,15 @@ Hosts compute_hosts(const Mapping& m) {
     } else if (l.is_weight_layer()) {
       throw InputError("mapping: weight layer '" + l.name + "' of the network has no mapped crossbars");
     } else {
-      const std::string& in = l.inputs.empty() ? std::string("input") : l.inputs[0];
-      h.host[l.name] = in == "input" ? -1 : h.host.at(in);
+      // The first input computed on chip (a residual stream that starts at the network
+      // input, as in BERT, runs where its other operand is computed).
+      int host = -1;
+      for (const std::string& in : l.inputs)
+        if (in != "input" && h.host.at(in) >= 0) {
+          host = h.host.at(in);
+          break;
+        }
+      h.host[l.name] = host;
     }
   }
   return h;
@@ -747,7 +754,7 @@ class WorkloadBuilder {
         lw.need.push_back(std::move(vec));
       }
     }
-    // The second and later inputs of residual adds / concats travel to the host's home tiles.
+    // The inputs of residual adds / concats computed elsewhere travel to the host's home tiles.
     // So does the second operand of an attention product (K or V: every token of it), even
     // from the same host: its values sit on the home tiles of other column blocks. Each
     // home tile receives all of it (an upper bound when the heads are split over tiles).
@@ -756,9 +763,9 @@ class WorkloadBuilder {
       if (l.is_weight_layer() || (l.kind != LayerKind::Add && l.kind != LayerKind::Concat && !mm)) continue;
       int h = hosts.host.at(l.name);
       if (h < 0) continue;
-      for (size_t i = 1; i < l.inputs.size(); ++i) {
+      for (size_t i = 0; i < l.inputs.size(); ++i) {
         int q = l.inputs[i] == "input" ? -1 : hosts.host.at(l.inputs[i]);
-        if (q < 0 || (q == h && !mm)) continue;
+        if (q < 0 || (q == h && !(mm && i == 1))) continue;
         const MappedLayer& qm = m.layers[static_cast<size_t>(q)];
         const Layer& ql = net.layers[static_cast<size_t>(qm.network_layer)];
         double frac = mm ? std::min(1.0, double(l.in_shapes[i].c) / double(std::max<int64_t>(1, ql.out_shape.c))) : 1.0;

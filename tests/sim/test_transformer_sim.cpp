@@ -92,3 +92,22 @@ TEST(SimTransformer, CrossbarModeWritesTheOperandsAndReportsBoth) {
 }
 
 }  // namespace
+
+namespace {
+
+// A residual stream that starts at the network input (BERT on embedded tokens): the add
+// and the LayerNorm after it run where the other operand is computed, not nowhere.
+TEST(SimTransformer, ResidualFromTheInputIsHostedOnChip) {
+  Network net = net_from(R"({"name": "enc", "input": {"channels": 8, "height": 4, "width": 1}, "layers": [
+      {"name": "proj", "type": "conv", "out_channels": 8, "kernel": 1},
+      {"name": "res", "type": "add", "inputs": ["input", "proj"]},
+      {"name": "ln", "type": "layernorm"},
+      {"name": "cls", "type": "select_token"},
+      {"name": "head", "type": "linear", "out_features": 2}]})");
+  ArchConfig a = load_arch(default_path(), {"chip.tiles=auto"});
+  json r = run(net, a);
+  EXPECT_NEAR(actions(r, a, "normalization"), 32.0, 1e-6);   // 4 tokens x 8 features
+  EXPECT_NEAR(actions(r, a, "tile_shift_add"), 32.0, 1e-6);  // the residual add
+}
+
+}  // namespace
