@@ -4,7 +4,7 @@
 # Prints one line per run (network, options, simulated cycles, wall and user seconds,
 # peak RSS) and the issue-3 targets: ResNet-18 CIFAR-10 event-driven < 5 s, ResNet-18
 # ImageNet < 60 s, clocked >= 10x slower than event-driven on the same run, peak < 2 GiB;
-# and issue 19's: ViT-B/16 (workloads/transformers, on arch_configs/default.json, which has
+# and issue 19's: ViT-B/16 (workloads/imagenet/vit_b_16.json, on arch_configs/default.json, which has
 # the attention units) < 30 s on one core.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -44,11 +44,11 @@ run resnet18_cifar10 "$cifar" --clocked
 ck=$secs
 arch="$root/arch_configs/default.json"
 echo "transformers on arch_configs/default.json:"
-run vit_b_16 "$root/workloads/transformers/vit_b_16.json" --set chip.tiles=auto
+run vit_b_16 "$root/workloads/imagenet/vit_b_16.json" --set chip.tiles=auto
 vit=$secs
-run vit_b_16 "$root/workloads/transformers/vit_b_16.json" --set chip.tiles=auto --set chip.dynamic_products=crossbar
+run vit_b_16 "$root/workloads/imagenet/vit_b_16.json" --set chip.tiles=auto --set chip.dynamic_products=crossbar
 vit_x=$secs
-run bert_base "$root/workloads/transformers/bert_base.json" --set chip.tiles=auto
+run bert_base "$root/workloads/glue/bert_base.json" --set chip.tiles=auto
 echo
 printf "target ResNet-18 CIFAR-10 event-driven < 5 s:   %6.2f s   %s\n" "$ev" "$(verdict "$(echo "$ev < 5" | bc)")"
 printf "target ResNet-18 ImageNet < 60 s:               %6.2f s (pipelined %.2f s)   %s\n" "$in" "$in_p" \

@@ -51,6 +51,7 @@ int64_t classes_for(const std::string& rel) {
   const std::string dir = rel.substr(0, rel.find('/'));
   if (dir == "cifar10" || dir == "fmnist") return 10;
   if (dir == "imagenet") return 1000;
+  if (dir == "glue") return 2;  // BERT-base with a binary head (SST-2-like)
   return -1;
 }
 
