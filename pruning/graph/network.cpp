@@ -72,6 +72,80 @@ Shape matmul_shape(const Layer& L, const std::string& at) {
   return Shape{b.c, a.h, 1, false};
 }
 
+void need_single(const Layer& L, const std::string& at) {
+  if (L.inputs.size() != 1) throw InputError(at + ": takes exactly one input");
+}
+void need_spatial(const Layer& L, const std::string& at) {
+  if (L.in_shapes[0].flat)
+    throw InputError(at + ": needs a C x H x W input, got a flat vector of " + L.in_shapes[0].str());
+}
+
+// Output shape of a transformer layer (docs/network-format.md, "Transformers").
+Shape transformer_shape(const Layer& L, const std::string& at) {
+  const Shape& x = L.in_shapes[0];
+  Shape y = x;
+  switch (L.kind) {
+    case LayerKind::LayerNorm:
+    case LayerKind::Gelu:
+    case LayerKind::Scale:
+    case LayerKind::AddConst:
+      need_single(L, at);
+      break;
+    case LayerKind::Softmax:
+      need_single(L, at);
+      if (L.groups <= 0 || x.c % L.groups != 0)
+        throw InputError(at + ": groups " + std::to_string(L.groups) + " must be positive and divide the " +
+                         std::to_string(x.c) + " channels");
+      break;
+    case LayerKind::MatMul:
+      return matmul_shape(L, at);
+    case LayerKind::Slice:
+      need_single(L, at);
+      if (L.slice_start < 0 || L.slice_end <= L.slice_start || L.slice_end > x.c)
+        throw InputError(at + ": channels [" + std::to_string(L.slice_start) + ", " + std::to_string(L.slice_end) +
+                         ") are not a non-empty range of the input's " + std::to_string(x.c));
+      y.c = L.slice_end - L.slice_start;
+      break;
+    case LayerKind::ClassToken:
+      need_single(L, at);
+      need_spatial(L, at);
+      y = Shape{x.c, x.h * x.w + 1, 1, false};
+      break;
+    case LayerKind::SelectToken:
+      need_single(L, at);
+      need_spatial(L, at);
+      if (L.token_index < 0 || L.token_index >= x.h * x.w)
+        throw InputError(at + ": token index " + std::to_string(L.token_index) + " is outside the input's " +
+                         std::to_string(x.h * x.w) + " positions");
+      y = Shape{x.c, 1, 1, true};
+      break;
+    default:
+      throw InputError(at + ": unknown layer kind");
+  }
+  return y;
+}
+
+// Parameter shapes, when present: each one expected by the kind, of its shape.
+void check_params(const Layer& L, const std::string& at) {
+  for (const auto& [pname, arr] : L.params) {
+    std::vector<int64_t> want;
+    if (pname == "weight" && L.is_weight_layer())
+      want = L.weight_shape();
+    else if (pname == "bias" && L.kind == LayerKind::Conv)
+      want = {L.out_channels};
+    else if (pname == "bias" && L.kind == LayerKind::Linear)
+      want = {L.out_features};
+    else
+      for (const auto& [name, shape] : L.param_specs())
+        if (name == pname) want = shape;
+    if (want.empty()) throw InputError(at + ": unexpected parameter '" + pname + "'");
+    if (arr.shape != want) {
+      NdArray w(want);
+      throw InputError(at + ": parameter '" + pname + "' has shape " + arr.shape_str() + ", expected " + w.shape_str());
+    }
+  }
+}
+
 }  // namespace
 
 const char* to_string(LayerKind k) {
@@ -223,40 +297,8 @@ void Network::infer_shapes() {
             throw InputError(at + ": input shapes differ (" + x.str() + " vs " + L.in_shapes[i].str() + " from '" +
                              L.inputs[i] + "')");
         break;
-      case LayerKind::LayerNorm:
-      case LayerKind::Gelu:
-      case LayerKind::Scale:
-      case LayerKind::AddConst:
-        need_single();
-        break;
-      case LayerKind::Softmax:
-        need_single();
-        if (L.groups <= 0 || x.c % L.groups != 0)
-          throw InputError(at + ": groups " + std::to_string(L.groups) + " must be positive and divide the " +
-                           std::to_string(x.c) + " channels");
-        break;
-      case LayerKind::MatMul:
-        y = matmul_shape(L, at);
-        break;
-      case LayerKind::Slice:
-        need_single();
-        if (L.slice_start < 0 || L.slice_end <= L.slice_start || L.slice_end > x.c)
-          throw InputError(at + ": channels [" + std::to_string(L.slice_start) + ", " + std::to_string(L.slice_end) +
-                           ") are not a non-empty range of the input's " + std::to_string(x.c));
-        y.c = L.slice_end - L.slice_start;
-        break;
-      case LayerKind::ClassToken:
-        need_single();
-        need_spatial();
-        y = Shape{x.c, x.h * x.w + 1, 1, false};
-        break;
-      case LayerKind::SelectToken:
-        need_single();
-        need_spatial();
-        if (L.token_index < 0 || L.token_index >= x.h * x.w)
-          throw InputError(at + ": token index " + std::to_string(L.token_index) + " is outside the input's " +
-                           std::to_string(x.h * x.w) + " positions");
-        y = Shape{x.c, 1, 1, true};
+      default:  // transformer layers
+        y = transformer_shape(L, at);
         break;
       case LayerKind::Concat:
         if (L.inputs.size() < 2) throw InputError(at + ": needs at least two inputs");
@@ -273,25 +315,7 @@ void Network::infer_shapes() {
     if (y.h <= 0 || y.w <= 0 || y.c <= 0)
       throw InputError(at + ": output shape " + y.str() + " is empty (input " + x.str() + " too small)");
     L.out_shape = y;
-    // Parameter shapes, when present.
-    for (const auto& [pname, arr] : L.params) {
-      std::vector<int64_t> want;
-      if (pname == "weight" && L.is_weight_layer())
-        want = L.weight_shape();
-      else if (pname == "bias" && L.kind == LayerKind::Conv)
-        want = {L.out_channels};
-      else if (pname == "bias" && L.kind == LayerKind::Linear)
-        want = {L.out_features};
-      else
-        for (const auto& [name, shape] : L.param_specs())
-          if (name == pname) want = shape;
-      if (want.empty()) throw InputError(at + ": unexpected parameter '" + pname + "'");
-      if (arr.shape != want) {
-        NdArray w(want);
-        throw InputError(at + ": parameter '" + pname + "' has shape " + arr.shape_str() + ", expected " +
-                         w.shape_str());
-      }
-    }
+    check_params(L, at);
     known[L.name] = y;
   }
 }

@@ -4,12 +4,8 @@
 # stays within a point of the float model; `reram sim` runs it with the attention products
 # on either implementation and reports both.
 set -u
-bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-fail=0
-py=/usr/bin/python3
-arch=$src/arch_configs/default.json
-net=$src/workloads/fmnist/vit_fmnist.json
+bin=$1 src=$2 net=$2/workloads/fmnist/vit_fmnist.json arch=$2/arch_configs/default.json py=/usr/bin/python3
+. "$src/tests/cli/lib/expect_error.sh"  # the scratch directory $t and fail=0
 "$bin" eval --network "$net" --weights "$src/workloads/fmnist/vit_fmnist.npz" --arch "$arch" \
   --set precision.adc_bits=auto --samples 500 --threads 1 -q -o "$t/eval.json" || { echo "FAIL eval"; fail=1; }
 $py - "$t/eval.json" <<'P' || fail=1
