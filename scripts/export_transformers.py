@@ -8,6 +8,9 @@ Models:
                 128 embedded tokens (the input is the embedding output, N x 128 x 768),
                 with a [CLS] classifier of 2 classes
   tiny_vit      a 2-layer ViT for 28x28x1 images (7x7 patches, 32 wide, 4 heads)
+  tiny_encoder  one encoder layer written out by hand the way many code bases do it:
+                q, k, v by Split, per-head views, x[:, 0] read by a classifier;
+                on 16 embedded tokens of 32 features
 
 For every model NAME this writes, in --out-dir:
   NAME.onnx             the export (opset --opset; 14 decomposes LayerNorm, 17 keeps it)
@@ -15,7 +18,7 @@ For every model NAME this writes, in --out-dir:
                         rows = inputs, cols = outputs, read off the torch modules and their
                         parameters (nn.MultiheadAttention's in_proj and out_proj included,
                         which torch applies without calling a Linear module)
-  NAME.input.npy, NAME.output.npy   (tiny_vit only) 4 random inputs and torch's outputs
+  NAME.input.npy, NAME.output.npy   (tiny models) 4 random inputs and torch's outputs
 
 Run with Debian's interpreter: /usr/bin/python3 scripts/export_transformers.py tiny_vit --out-dir out
 """
@@ -45,6 +48,27 @@ class Bert(torch.nn.Module):
         return self.classifier(self.encoder(x)[:, 0])
 
 
+class TinyEncoder(torch.nn.Module):
+    def __init__(self, width=32, heads=4, tokens=16, classes=10):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2, self.ln = (torch.nn.LayerNorm(width) for _ in range(3))
+        self.qkv = torch.nn.Linear(width, 3 * width)
+        self.proj = torch.nn.Linear(width, width)
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(width, 2 * width), torch.nn.GELU(),
+                                       torch.nn.Linear(2 * width, width))
+        self.head = torch.nn.Linear(width, classes)
+
+    def forward(self, x):
+        n, t, c = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(c, dim=-1)
+        q, k, v = (y.view(n, t, self.heads, c // self.heads).transpose(1, 2) for y in (q, k, v))
+        a = torch.softmax(q @ k.transpose(-2, -1) * (c // self.heads) ** -0.5, dim=-1)
+        x = x + self.proj((a @ v).transpose(1, 2).reshape(n, t, c))
+        x = x + self.mlp(self.ln2(x))
+        return self.head(self.ln(x)[:, 0])
+
+
 def build(name):
     if name == "vit_b_16":
         return torchvision.models.vit_b_16(weights=None), torch.randn(1, 3, 224, 224)
@@ -55,7 +79,9 @@ def build(name):
         return m, torch.randn(4, 1, 28, 28)
     if name == "bert_base":
         return Bert(), torch.randn(1, 128, 768)
-    raise SystemExit("unknown model '%s' (vit_b_16, bert_base, tiny_vit)" % name)
+    if name == "tiny_encoder":
+        return TinyEncoder(), torch.randn(4, 16, 32)
+    raise SystemExit("unknown model '%s' (vit_b_16, bert_base, tiny_vit, tiny_encoder)" % name)
 
 
 def weight_matrices(model, example):
@@ -105,7 +131,7 @@ def export(name, out_dir, opset, seed):
     ref = {"model": name, "onnx_file": os.path.basename(path), "opset": opset, "seed": seed,
            "input_shape": list(example.shape[1:]), "torch_version": torch.__version__,
            "weight_layers": weight_matrices(model, example[:1])}
-    if name == "tiny_vit":
+    if name.startswith("tiny"):
         with torch.no_grad():
             y = model(example)
         np.save(os.path.join(out_dir, name + ".input.npy"), example.numpy().astype(np.float32))
@@ -118,7 +144,7 @@ def export(name, out_dir, opset, seed):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("models", nargs="+", help="vit_b_16, bert_base, tiny_vit")
+    p.add_argument("models", nargs="+", help="vit_b_16, bert_base, tiny_vit, tiny_encoder")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--opset", type=int, default=14, help="ONNX opset, 13-17 (default 14)")
     p.add_argument("--seed", type=int, default=0)

@@ -133,6 +133,7 @@ class Importer {
   void activation_matmul(const ::onnx::NodeProto& n, size_t index);
   void softmax(const ::onnx::NodeProto& n, size_t index);
   void slice(const ::onnx::NodeProto& n, size_t index);
+  void split(const ::onnx::NodeProto& n, size_t index);
   void gather_token(const ::onnx::NodeProto& n, size_t index, const Value& x);
   void class_token(const ::onnx::NodeProto& n, size_t index);
   void layer_norm_op(const ::onnx::NodeProto& n, size_t index);

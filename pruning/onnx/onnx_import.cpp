@@ -821,6 +821,7 @@ void Importer::convert(const ::onnx::NodeProto& n, size_t index) {
   if (op == "Transpose") return transpose(n);
   if (op == "Softmax") return softmax(n, index);
   if (op == "Slice") return slice(n, index);
+  if (op == "Split") return split(n, index);
   if (op == "LayerNormalization") return layer_norm_op(n, index);
   if (op == "ConstantOfShape") return constant_of_shape(n);
   if (op == "Where") return where(n);

@@ -268,19 +268,17 @@ void Importer::activation_matmul(const ::onnx::NodeProto& n, size_t index) {
     fail_node(n, "operands " + a.roles + " x " + b.roles + " are not [heads x] tokens x features");
   }
   if (va[1] != vb[0]) fail_node(n, "inner dimensions differ: " + dims_str(va) + " x " + dims_str(vb));
+  // The output keeps A's axes (batch and heads as ONNX has them); the last becomes the key
+  // tokens (scores) or B's features (their use).
   Value like = a;
+  like.view = view_of(a);
   const bool scores = ra == "Td" && rb == "dT";
-  if (scores) {
-    like.roles = H > 1 ? "hTK" : "TK";
-  } else if (ra == "TK" && rb == "Td") {
-    like.roles = H > 1 ? "hTd" : "TD";
-  } else {
+  if (!scores && !(ra == "TK" && rb == "Td"))
     fail_node(n, "operand layouts " + a.roles + " x " + b.roles +
                      " are neither attention scores (tokens x features times features x tokens) nor their use "
                      "(scores times tokens x features)");
-  }
-  like.view = H > 1 ? std::vector<int64_t>{H, va[0], vb[1]} : std::vector<int64_t>{va[0], vb[1]};
-  like.rank = static_cast<int>(like.roles.size());
+  like.roles.back() = scores ? 'K' : (H > 1 ? 'd' : 'D');
+  like.view.back() = vb[1];
   Layer& L = add_layer_like(n, index, LayerKind::MatMul, {a.layer, b.layer}, like);
   L.groups = static_cast<int>(H);
   L.transpose_b = scores;
@@ -346,6 +344,51 @@ void Importer::slice(const ::onnx::NodeProto& n, size_t index) {
   Layer& L = add_layer_like(n, index, LayerKind::Slice, {x.layer}, like);
   L.slice_start = s;
   L.slice_end = e;
+}
+
+// Split along the features (q, k, v from one projection): one slice layer per output.
+void Importer::split(const ::onnx::NodeProto& n, size_t index) {
+  check_attributes(n, {"axis", "split"});
+  const Value x = activation_input(n, 0);
+  std::vector<int64_t> view = view_of(x);
+  int64_t axis = attr_int(n, "axis", 0);
+  if (axis < 0) axis += x.rank;
+  if (axis < 0 || axis >= x.rank) fail_node(n, "axis out of range");
+  const char role = x.roles[static_cast<size_t>(axis)];
+  if (role != 'D' && role != 'C' && role != 'F')
+    fail_node(n, "only a split of the channels / features is supported (axis " + std::to_string(axis) + " of " +
+                     x.roles + ")");
+  const int64_t dim = view[static_cast<size_t>(axis)], outs = n.output_size();
+  std::vector<int64_t> sizes = attr_ints(n, "split");
+  if (opset_ >= 13 && n.input_size() > 1 && !n.input(1).empty())
+    for (const SymDim& d : shape_vec(n, value(n, n.input(1)))) {
+      if (d.kind != SymDim::Known) fail_node(n, "split sizes must be known integers");
+      sizes.push_back(d.value);
+    }
+  if (sizes.empty()) {
+    if (outs <= 0 || dim % outs != 0)
+      fail_node(n, std::to_string(dim) + " features do not split into " + std::to_string(outs) + " equal parts");
+    sizes.assign(static_cast<size_t>(outs), dim / outs);
+  }
+  int64_t total = 0;
+  for (auto v : sizes) total += v > 0 ? v : -1;
+  if (static_cast<int64_t>(sizes.size()) != outs || total != dim)
+    fail_node(n, "split sizes do not add up to the " + std::to_string(dim) + " features over " + std::to_string(outs) +
+                     " outputs");
+  int64_t start = 0;
+  for (int i = 0; i < outs; ++i) {
+    Value like = x;
+    like.view = view;
+    like.view[static_cast<size_t>(axis)] = sizes[static_cast<size_t>(i)];
+    ::onnx::NodeProto one = n;  // each output becomes its own slice layer
+    one.clear_output();
+    one.add_output(n.output(i));
+    one.set_name(n.name() + (i ? "_" + std::to_string(i) : std::string()));
+    Layer& L = add_layer_like(one, index, LayerKind::Slice, {x.layer}, like);
+    L.slice_start = start;
+    L.slice_end = start + sizes[static_cast<size_t>(i)];
+    start = L.slice_end;
+  }
 }
 
 // x[:, i] over the tokens: the class token read by the classifier head.

@@ -28,7 +28,8 @@ namespace {
 // The small models at two opsets: 14 decomposes LayerNorm into ReduceMean/Sub/Pow/Sqrt/Div,
 // 17 exports LayerNormalization.
 std::string small_models(int opset, std::string& why, bool& skip) {
-  return test::exported_models("export_transformers.py", "tiny_vit", "--opset " + std::to_string(opset) + " --seed 0",
+  return test::exported_models("export_transformers.py", "tiny_vit tiny_encoder",
+                               "--opset " + std::to_string(opset) + " --seed 0",
                                "transformers-op" + std::to_string(opset), why, skip);
 }
 
@@ -116,6 +117,34 @@ TEST_P(TinyVit, JsonRoundTripKeepsTheFunction) {
 
 INSTANTIATE_TEST_SUITE_P(Opsets, TinyVit, ::testing::Values(14, 17),
                          [](const auto& info) { return "op" + std::to_string(info.param); });
+
+// One encoder layer as hand-written code bases spell it: q, k, v from a Split, per-head
+// views with the batch axis kept, 4-D attention products, x[:, 0] into the head; the
+// input is 16 embedded tokens (N x T x D).
+TEST(TinyEncoder, SplitAndFourDimensionalAttentionMatchTorch) {
+  bool skip = false;
+  std::string why;
+  const std::string dir = small_models(14, why, skip);
+  if (skip) GTEST_SKIP() << why;
+  ASSERT_FALSE(dir.empty()) << why;
+  Network net = load_network(dir + "/tiny_encoder.onnx");
+  EXPECT_EQ(net.input, (Shape{32, 16, 1, false}));
+  int slices = 0;
+  for (const auto& L : net.layers) slices += L.kind == LayerKind::Slice;
+  EXPECT_EQ(slices, 3);
+  NdArray x = read_npy(dir + "/tiny_encoder.input.npy"), y = read_npy(dir + "/tiny_encoder.output.npy");
+  // The graph input is N x T x D (token-major); the network's C x T x 1 is channel-major.
+  NdArray xc({4, 32, 16});
+  for (int n = 0; n < 4; ++n)
+    for (int t = 0; t < 16; ++t)
+      for (int c = 0; c < 32; ++c) xc.data[size_t((n * 32 + c) * 16 + t)] = x.data[size_t((n * 16 + t) * 32 + c)];
+  EXPECT_LT(max_abs_diff(float_forward(net, as_acts(xc)), y), 2e-5);
+  TrainOptions opt;
+  opt.threads = 1;
+  Trainer t(net, opt);
+  xc.shape = {4, 32, 16, 1};
+  EXPECT_LT(max_abs_diff(as_acts(t.infer(xc)), y), 2e-5);
+}
 
 // The bar: crossbar counts of the vit_b_16 export (and BERT-base's encoder) equal
 // the closed form over an independent list of their weight matrices.
