@@ -11,6 +11,8 @@ Models:
   tiny_encoder  one encoder layer written out by hand the way many code bases do it:
                 q, k, v by Split, per-head views, x[:, 0] read by a classifier;
                 on 16 embedded tokens of 32 features
+  tiny_bert     token ids -> an embedding table (100 x 32) + learned positions + LayerNorm,
+                one nn.TransformerEncoderLayer (GELU), [CLS] classifier; 16 tokens
 
 For every model NAME this writes, in --out-dir:
   NAME.onnx             the export (opset --opset; 14 decomposes LayerNorm, 17 keeps it)
@@ -69,6 +71,20 @@ class TinyEncoder(torch.nn.Module):
         return self.head(self.ln(x)[:, 0])
 
 
+class TinyBert(torch.nn.Module):
+    def __init__(self, vocab=100, width=32, tokens=16, classes=2):
+        super().__init__()
+        self.emb = torch.nn.Embedding(vocab, width)
+        self.pos = torch.nn.Parameter(0.02 * torch.randn(1, tokens, width))
+        self.ln = torch.nn.LayerNorm(width, eps=1e-12)
+        self.encoder = torch.nn.TransformerEncoderLayer(width, 4, 2 * width, dropout=0.0, activation="gelu",
+                                                        batch_first=True)
+        self.classifier = torch.nn.Linear(width, classes)
+
+    def forward(self, ids):
+        return self.classifier(self.encoder(self.ln(self.emb(ids) + self.pos))[:, 0])
+
+
 def build(name):
     if name == "vit_b_16":
         return torchvision.models.vit_b_16(weights=None), torch.randn(1, 3, 224, 224)
@@ -81,7 +97,9 @@ def build(name):
         return Bert(), torch.randn(1, 128, 768)
     if name == "tiny_encoder":
         return TinyEncoder(), torch.randn(4, 16, 32)
-    raise SystemExit("unknown model '%s' (vit_b_16, bert_base, tiny_vit, tiny_encoder)" % name)
+    if name == "tiny_bert":
+        return TinyBert(), torch.randint(0, 100, (4, 16))
+    raise SystemExit("unknown model '%s' (vit_b_16, bert_base, tiny_vit, tiny_encoder, tiny_bert)" % name)
 
 
 def weight_matrices(model, example):
@@ -134,7 +152,7 @@ def export(name, out_dir, opset, seed):
     if name.startswith("tiny"):
         with torch.no_grad():
             y = model(example)
-        np.save(os.path.join(out_dir, name + ".input.npy"), example.numpy().astype(np.float32))
+        np.save(os.path.join(out_dir, name + ".input.npy"), example.numpy().astype(np.float32))  # ids as floats
         np.save(os.path.join(out_dir, name + ".output.npy"), y.numpy().astype(np.float32))
     with open(os.path.join(out_dir, name + ".reference.json.tmp"), "w") as f:
         json.dump(ref, f, indent=2)
@@ -144,7 +162,7 @@ def export(name, out_dir, opset, seed):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("models", nargs="+", help="vit_b_16, bert_base, tiny_vit, tiny_encoder")
+    p.add_argument("models", nargs="+", help="vit_b_16, bert_base, tiny_vit, tiny_encoder, tiny_bert")
     p.add_argument("--out-dir", required=True)
     p.add_argument("--opset", type=int, default=14, help="ONNX opset, 13-17 (default 14)")
     p.add_argument("--seed", type=int, default=0)

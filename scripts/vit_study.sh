@@ -2,7 +2,7 @@
 # The small ViT on crossbars (docs/transformers.md): accuracy on hardware with a lossless
 # ADC, then pruned at crossbar granularity to half of all its crossbars and fine-tuned, per
 # seed, each pruned mapping evaluated on hardware too.
-#   scripts/vit_study.sh [BUILD_DIR] [OUT_DIR]     (FT_EPOCHS=15 SEEDS="1 2 3" KEEP=0.47 LR=0.01)
+#   scripts/vit_study.sh [BUILD_DIR] [OUT_DIR]     (FT_EPOCHS=15 SEEDS="1 2 3" KEEP=0.47 LR=0.02)
 # ~8 minutes per seed on one core. Writes OUT_DIR/{dense_eval.json, seedS/{prune,eval}.json}
 # and prints one line per run.
 set -euo pipefail
@@ -22,7 +22,7 @@ for seed in ${SEEDS:-1 2 3}; do
   d="$out/seed$seed"
   mkdir -p "$d"
   "$reram" prune --network "$net" --weights "$weights" --arch "$arch" --granularity crossbar --optimizer magnitude \
-    --allocation score --keep-crossbars "$keep" --finetune-epochs "$ft" --lr "${LR:-0.01}" --seed "$seed" --threads 1 --quiet \
+    --allocation score --keep-crossbars "$keep" --finetune-epochs "$ft" --lr "${LR:-0.02}" --seed "$seed" --threads 1 --quiet \
     -o "$d/mapping.json" --report "$d/prune.json" >/dev/null
   "$reram" eval --mapping "$d/mapping.json" --arch "$arch" "${lossless[@]}" --data fashion-mnist --threads 1 \
     -o "$d/eval.json" -q

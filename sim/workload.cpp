@@ -717,7 +717,11 @@ class WorkloadBuilder {
       int ph = in == "input" ? -1 : hosts.host.at(in);
       if (ph >= 0 && ph != static_cast<int>(li)) send_outputs(ph, lw.tiles);
       if (ph < 0) {
-        lw.offchip_in_bits = ceil_div(w.input_bits_per_image, lw.positions);
+        // What reaches the chip: the input, or what the layers before the first weight layer
+        // made of it off chip (an embedding lookup: the embedded tokens).
+        const int64_t bits =
+            nl.in_shapes.empty() ? w.input_bits_per_image : nl.in_shapes[0].numel() * int64_t(a.precision.input_bits);
+        lw.offchip_in_bits = ceil_div(bits, lw.positions);
         act(lw, chip_block("offchip_link"), double(lw.offchip_in_bits));
       }
       // Dependencies: for every output pixel, the last input pixel of its window.

@@ -223,6 +223,16 @@ Acts apply_token_layer(const Layer& L, const Acts& x) {
       const NdArray& t = param(L, "weight");
       for (int64_t c = 0; c < C; ++c) o(c, 0) = t.data[size_t(c)];
       o.rightCols(P) = a;
+    } else if (L.kind == LayerKind::Embedding) {
+      const NdArray& t = param(L, "weight");
+      Image o(y.row(n).data(), L.out_features, P);
+      for (int64_t p = 0; p < P; ++p) {
+        const double id = std::round(double(a(0, p)));
+        if (!(id >= 0 && id < double(L.vocab_size)))
+          throw InputError("embedding '" + L.name + "': token id " + std::to_string(a(0, p)) +
+                           " is outside the vocabulary of " + std::to_string(L.vocab_size));
+        for (int64_t d = 0; d < L.out_features; ++d) o(d, p) = t.data[size_t(int64_t(id) * L.out_features + d)];
+      }
     } else if (L.kind == LayerKind::SelectToken) {
       Eigen::Map<Eigen::VectorXf>(y.row(n).data(), C) = a.col(L.token_index);
     } else {  // slice
@@ -345,6 +355,7 @@ Acts forward(const Network& net, const Acts& input, const WeightLayerFn& weight_
       case LayerKind::Slice:
       case LayerKind::ClassToken:
       case LayerKind::SelectToken:
+      case LayerKind::Embedding:
         y = apply_token_layer(L, x);
         break;
     }

@@ -39,7 +39,7 @@ Acts apply_layernorm(const Layer& layer, const Acts& x);
 Acts apply_softmax(const Layer& layer, const Acts& x);
 Acts apply_matmul(const Layer& layer, const Acts& a, const Acts& b);
 Acts apply_gelu(const Acts& x);
-// slice, class_token and select_token: moving values between channels and positions.
+// slice, class_token, select_token and embedding: moving values between channels and positions.
 Acts apply_token_layer(const Layer& layer, const Acts& x);
 
 // Index of the largest value of each row (first on ties).

@@ -38,6 +38,7 @@ constexpr KindName kKinds[] = {
     {LayerKind::ClassToken, "class_token"},
     {LayerKind::AddConst, "add_const"},
     {LayerKind::SelectToken, "select_token"},
+    {LayerKind::Embedding, "embedding"},
 };
 
 int64_t pool_out(int64_t in, int k, int s, int p0, int p1, int d, bool ceil_mode) {
@@ -119,6 +120,14 @@ Shape transformer_shape(const Layer& L, const std::string& at) {
                          std::to_string(x.h * x.w) + " positions");
       y = Shape{x.c, 1, 1, true};
       break;
+    case LayerKind::Embedding:
+      need_single(L, at);
+      need_spatial(L, at);
+      if (x.c != 1) throw InputError(at + ": needs one token id per position (1 x T x 1), got " + x.str());
+      if (L.vocab_size <= 0 || L.out_features <= 0)
+        throw InputError(at + ": vocab_size and out_features must be positive");
+      y = Shape{L.out_features, x.h, x.w, false};
+      break;
     default:
       throw InputError(at + ": unknown layer kind");
   }
@@ -196,6 +205,8 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> Layer::param_specs() c
       return {{"weight", {c}}, {"bias", {c}}};
     case LayerKind::ClassToken:
       return {{"weight", {c}}};
+    case LayerKind::Embedding:
+      return {{"weight", {vocab_size, out_features}}};
     case LayerKind::AddConst:
       return {{"weight", {c, in_shapes.empty() ? 0 : in_shapes[0].h, in_shapes.empty() ? 0 : in_shapes[0].w}}};
     default:
@@ -448,7 +459,7 @@ void randomize_weights(Network& net, uint64_t seed) {
       }
       continue;
     }
-    if (L.kind == LayerKind::ClassToken || L.kind == LayerKind::AddConst) {
+    if (L.kind == LayerKind::ClassToken || L.kind == LayerKind::AddConst || L.kind == LayerKind::Embedding) {
       std::normal_distribution<float> g(0.0f, 0.02f);  // ViT's initialisation of both
       NdArray a(L.param_specs().at(0).second);
       for (auto& v : a.data) v = g(rng);

@@ -37,6 +37,7 @@ enum class LayerKind {
   ClassToken,   // prepends a learned token (param weight [C]) to the H*W positions
   AddConst,     // adds a learned constant of the activation's shape (param weight [C][H][W])
   SelectToken,  // the token at position `token_index`, as a flat vector of C
+  Embedding,    // token ids (1 x T x 1) -> rows of a table (param weight [vocab_size][out_features])
 };
 
 const char* to_string(LayerKind k);
@@ -81,6 +82,7 @@ struct Layer {
   double scale = 1.0;                      // matmul, scale
   int64_t slice_start = 0, slice_end = 0;  // slice
   int64_t token_index = 0;                 // select_token
+  int64_t vocab_size = 0;                  // embedding (out_features: the features of a token)
 
   // Inferred by Network::infer_shapes().
   std::vector<Shape> in_shapes;

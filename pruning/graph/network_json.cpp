@@ -138,6 +138,10 @@ Network network_from_json(const json& j, const std::string& where) {
       case LayerKind::SelectToken:
         L.token_index = lr.opt<int64_t>("index", 0);
         break;
+      case LayerKind::Embedding:
+        L.vocab_size = lr.req<int64_t>("vocab_size");
+        L.out_features = lr.req<int64_t>("out_features");
+        break;
       default:
         break;
     }
@@ -217,6 +221,10 @@ json network_to_json(const Network& net, const std::string& weights_file) {
         break;
       case LayerKind::SelectToken:
         l["index"] = L.token_index;
+        break;
+      case LayerKind::Embedding:
+        l["vocab_size"] = L.vocab_size;
+        l["out_features"] = L.out_features;
         break;
       default:
         break;

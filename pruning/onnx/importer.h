@@ -135,6 +135,7 @@ class Importer {
   void slice(const ::onnx::NodeProto& n, size_t index);
   void split(const ::onnx::NodeProto& n, size_t index);
   void gather_token(const ::onnx::NodeProto& n, size_t index, const Value& x);
+  void embedding(const ::onnx::NodeProto& n, size_t index);
   void class_token(const ::onnx::NodeProto& n, size_t index);
   void layer_norm_op(const ::onnx::NodeProto& n, size_t index);
   void unary_pattern(const ::onnx::NodeProto& n);

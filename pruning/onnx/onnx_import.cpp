@@ -214,9 +214,12 @@ void Importer::find_input() {
   if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape())
     throw InputError(where + " has no tensor shape");
   int et = vi.type().tensor_type().elem_type();
-  if (et != ::onnx::TensorProto::FLOAT && et != ::onnx::TensorProto::DOUBLE && et != ::onnx::TensorProto::FLOAT16)
-    throw InputError(where + " must be a floating-point tensor");
+  const bool ids = et == ::onnx::TensorProto::INT64 || et == ::onnx::TensorProto::INT32;
+  if (et != ::onnx::TensorProto::FLOAT && et != ::onnx::TensorProto::DOUBLE && et != ::onnx::TensorProto::FLOAT16 &&
+      !ids)
+    throw InputError(where + " must be a floating-point tensor (or N x T integer token ids)");
   const auto& shape = vi.type().tensor_type().shape();
+  if (ids && shape.dim_size() != 2) throw InputError(where + ": integer inputs must be N x T token ids");
   std::vector<int64_t> d;
   for (int i = 1; i < shape.dim_size(); ++i) {
     if (!shape.dim(i).has_dim_value() || shape.dim(i).dim_value() <= 0)
@@ -227,7 +230,12 @@ void Importer::find_input() {
   Value v;
   v.kind = Value::Activation;
   v.layer = "input";
-  if (shape.dim_size() == 4) {
+  if (ids) {  // token ids, one per position: 1 x T x 1 (read by an embedding)
+    net_.input = Shape{1, d[0], 1, false};
+    v.rank = 2;
+    v.roles = "NT";
+    v.view = {1, d[0]};
+  } else if (shape.dim_size() == 4) {
     net_.input = Shape{d[0], d[1], d[2], false};
     v.rank = 4;
     v.roles = "NCHW";
@@ -715,6 +723,7 @@ void Importer::gather(const ::onnx::NodeProto& n, size_t index) {
   check_attributes(n, {"axis"});
   const Value& data = value(n, n.input(0));
   if (data.kind == Value::Activation) return gather_token(n, index, data);
+  if (n.input_size() > 1 && value(n, n.input(1)).kind == Value::Activation) return embedding(n, index);
   std::vector<SymDim> d = shape_vec(n, data);
   if (attr_int(n, "axis", 0) != 0) fail_node(n, "only axis 0 of a shape vector is supported");
   auto idx = constant_input(n, 1);

@@ -418,6 +418,23 @@ void Importer::gather_token(const ::onnx::NodeProto& n, size_t index, const Valu
   L.token_index = i;
 }
 
+// Gather(table, token ids): an embedding lookup.
+void Importer::embedding(const ::onnx::NodeProto& n, size_t index) {
+  const Value ids = raw_input(n, 1);
+  if (ids.roles != "NT") fail_node(n, "the indices of a table lookup must be the N x T token ids of the graph input");
+  if (attr_int(n, "axis", 0) != 0) fail_node(n, "an embedding looks up rows (axis 0)");
+  auto table = constant_input(n, 0);
+  if (table->dims.size() != 2 || table->integer) fail_node(n, "the embedding table must be a 2-D float constant");
+  Value like = ids;
+  like.roles = "NTD";
+  like.view = {1, ids.view.at(1), table->dims[1]};
+  like.rank = 3;
+  Layer& L = add_layer_like(n, index, LayerKind::Embedding, {ids.layer}, like);
+  L.vocab_size = table->dims[0];
+  L.out_features = table->dims[1];
+  L.params["weight"] = take(table);
+}
+
 // Concat([class token, patches], token axis): a learned token prepended to the sequence.
 void Importer::class_token(const ::onnx::NodeProto& n, size_t index) {
   if (n.input_size() != 2) fail_node(n, "concatenating activations with constants is supported for a class token only");

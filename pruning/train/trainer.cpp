@@ -152,7 +152,7 @@ struct Trainer::Impl {
         if (!s.weight.defined()) s.weight = torch::ones({c});
         s.bias = param_in(l, "bias", {c});
         if (!s.bias.defined()) s.bias = torch::zeros({c});
-      } else if (l.kind == LayerKind::ClassToken || l.kind == LayerKind::AddConst) {
+      } else if (l.kind == LayerKind::ClassToken || l.kind == LayerKind::AddConst || l.kind == LayerKind::Embedding) {
         std::vector<int64_t> shape = l.param_specs().at(0).second;
         s.weight = param_in(l, "weight", shape);
         if (!s.weight.defined()) s.weight = torch::randn(shape) * 0.02;  // ViT's initialisation
@@ -315,6 +315,13 @@ struct Trainer::Impl {
         return x + s.weight.unsqueeze(0);
       case LayerKind::SelectToken:
         return x.reshape({N, x.size(1), -1}).select(2, l.token_index);
+      case LayerKind::Embedding: {
+        torch::Tensor ids = x.reshape({N, -1}).round().to(torch::kLong);
+        if (ids.numel() > 0 && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= l.vocab_size))
+          throw InputError("embedding '" + l.name + "': a token id is outside the vocabulary of " +
+                           std::to_string(l.vocab_size));
+        return torch::embedding(s.weight, ids).permute({0, 2, 1}).unsqueeze(3);  // N x D x T x 1
+      }
       default:
         throw InputError("layer '" + l.name + "' has an unsupported kind");
     }

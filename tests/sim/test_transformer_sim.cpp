@@ -111,3 +111,21 @@ TEST(SimTransformer, ResidualFromTheInputIsHostedOnChip) {
 }
 
 }  // namespace
+
+namespace {
+
+// An embedding lookup happens before the chip: the embedded tokens (not the ids) come in
+// through the off-chip link.
+TEST(SimTransformer, EmbeddedTokensEnterThroughTheOffchipLink) {
+  Network net = net_from(R"({"name": "emb", "input": {"channels": 1, "height": 4, "width": 1}, "layers": [
+      {"name": "emb", "type": "embedding", "vocab_size": 50, "out_features": 8},
+      {"name": "proj", "type": "conv", "out_channels": 8, "kernel": 1},
+      {"name": "cls", "type": "select_token"},
+      {"name": "head", "type": "linear", "out_features": 2}]})");
+  ArchConfig a = load_arch(default_path(), {"chip.tiles=auto"});
+  json r = run(net, a);
+  const double in_bits = 8.0 * 4 * a.precision.input_bits, out_bits = 2.0 * a.precision.activation_bits;
+  EXPECT_NEAR(actions(r, a, "offchip_link"), in_bits + out_bits, 1e-6);
+}
+
+}  // namespace

@@ -28,7 +28,7 @@ namespace {
 // The small models at two opsets: 14 decomposes LayerNorm into ReduceMean/Sub/Pow/Sqrt/Div,
 // 17 exports LayerNormalization.
 std::string small_models(int opset, std::string& why, bool& skip) {
-  return test::exported_models("export_transformers.py", "tiny_vit tiny_encoder",
+  return test::exported_models("export_transformers.py", "tiny_vit tiny_encoder tiny_bert",
                                "--opset " + std::to_string(opset) + " --seed 0",
                                "transformers-op" + std::to_string(opset), why, skip);
 }
@@ -144,6 +144,36 @@ TEST(TinyEncoder, SplitAndFourDimensionalAttentionMatchTorch) {
   Trainer t(net, opt);
   xc.shape = {4, 32, 16, 1};
   EXPECT_LT(max_abs_diff(as_acts(t.infer(xc)), y), 2e-5);
+}
+
+// Token ids through an embedding table (ONNX Gather of a constant by the integer graph
+// input), learned positions, LayerNorm, torch's nn.TransformerEncoderLayer.
+TEST(TinyBert, EmbeddingLookupAndEncoderLayerMatchTorch) {
+  bool skip = false;
+  std::string why;
+  const std::string dir = small_models(14, why, skip);
+  if (skip) GTEST_SKIP() << why;
+  ASSERT_FALSE(dir.empty()) << why;
+  Network net = load_network(dir + "/tiny_bert.onnx");
+  EXPECT_EQ(net.input, (Shape{1, 16, 1, false}));
+  ASSERT_EQ(net.layers.front().kind, LayerKind::Embedding);
+  EXPECT_EQ(net.layers.front().vocab_size, 100);
+  NdArray ids = read_npy(dir + "/tiny_bert.input.npy"), y = read_npy(dir + "/tiny_bert.output.npy");
+  ids.shape = {4, 1, 16, 1};  // token ids, one per position
+  EXPECT_LT(max_abs_diff(float_forward(net, as_acts(ids)), y), 2e-5);
+  TrainOptions opt;
+  opt.threads = 1;
+  Trainer t(net, opt);
+  EXPECT_LT(max_abs_diff(as_acts(t.infer(ids)), y), 2e-5);
+  // An id outside the table is an error naming the layer, not a read out of bounds.
+  functional::Acts bad = as_acts(ids);
+  bad(0, 3) = 100;
+  try {
+    float_forward(net, bad);
+    ADD_FAILURE() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("outside the vocabulary of 100"), std::string::npos) << e.what();
+  }
 }
 
 // The bar: crossbar counts of the vit_b_16 export (and BERT-base's encoder) equal
