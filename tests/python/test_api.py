@@ -135,6 +135,29 @@ def test_from_torch_brings_the_trained_weights():
     assert r["crossbars"] >= 2 and r["cycles"] > 0
 
 
+def test_from_torch_transformer():
+    import numpy as np
+    import torch
+    from torchvision.models.vision_transformer import VisionTransformer
+
+    torch.manual_seed(0)
+    model = VisionTransformer(image_size=16, patch_size=8, num_layers=1, num_heads=2, hidden_dim=16, mlp_dim=32,
+                              num_classes=3)
+    model.conv_proj = torch.nn.Conv2d(1, 16, kernel_size=8, stride=8)
+    net = reram.from_torch(model, torch.zeros(1, 1, 16, 16), name="vit")
+    with tempfile.TemporaryDirectory() as t:
+        net.save(os.path.join(t, "vit.json"))
+        kinds = [l["type"] for l in json.load(open(os.path.join(t, "vit.json")))["layers"]]
+    assert "matmul" in kinds and "softmax" in kinds and "layernorm" in kinds, kinds
+    # The q/k/v projection is a 1x1 conv holding torch's in_proj matrix.
+    w = net.weights()
+    qkv = [v for k, v in w.items() if k.endswith("weight") and v.shape == (48, 16, 1, 1)][0]
+    assert np.array_equal(qkv[:, :, 0, 0], model.encoder.layers[0].self_attention.in_proj_weight.detach().numpy())
+    arch = reram.load_arch(os.path.join(SRC, "arch_configs", "default.json"))
+    r = reram.simulate(reram.map(net, arch), arch)
+    assert r["dynamic_products"]["mode"] == "digital" and len(r["dynamic_products"]["layers"]) == 2
+
+
 def test_prune_equals_the_cli():
     opts = dict(granularity="column", keep_crossbars=0.5, finetune_epochs=1, train_limit=256, test_limit=100,
                 threads=1, seed=3)
