@@ -614,6 +614,8 @@ class WorkloadBuilder {
       if (l.kind == LayerKind::MatMul && hosts.host.at(l.name) >= 0)
         mm_tiles[l.name] = std::max<int>(1, int(w.layers[size_t(hosts.host.at(l.name))].home_tiles.size()));
     w.dynamic_products = dynamic_products_report(net, a, mm_tiles);
+    // The attention products are operations of the inference too (TOPS counts them).
+    for (const Layer& l : net.layers) w.macs_per_image += l.dynamic_macs();
     for (size_t li = 0; li < w.layers.size(); ++li) {
       LayerWork& lw = w.layers[li];
       double P = double(lw.positions);

@@ -34,6 +34,8 @@ TEST(SimTransformer, DigitalUnitsCountEveryValue) {
   EXPECT_NEAR(actions(r, a, "normalization"), norm, 1e-6 * norm);
   EXPECT_NEAR(actions(r, a, "activation"), act, 1e-6 * act);
   EXPECT_GT(r.at("components").at("matmul").at("area_mm2").get<double>(), 0.0);
+  // The report's ops count the attention products beside the weight layers.
+  EXPECT_EQ(r.at("ops").get<double>(), 2.0 * (double(net.macs()) + macs));
 }
 
 TEST(SimTransformer, FewerMatmulUnitsTakeLonger) {
