@@ -127,7 +127,7 @@ struct Workload {
   int64_t input_bits_per_image = 0;
   int64_t input_pixels_per_image = 1;
   std::vector<std::vector<int>> pe_crossbars;  // [tile][pe] -> occupied crossbars
-  int64_t macs_per_image = 0;  // weight layers plus the attention products (Layer::dynamic_macs)
+  int64_t macs_per_image = 0;                  // weight layers plus the attention products (Layer::dynamic_macs)
 };
 
 // Builds the workload; checks the mapping against the arch (geometry, tiles).

@@ -14,7 +14,10 @@ const std::vector<Statistic>& report_statistics() {
       {"area_mm2", "mm²", "area per report group and `total` (instances × per-instance area)", true},
       {"components", "", "per catalogue component: instances, area_mm2, leakage_pj, dynamic_pj", false},
       {"power_mw", "mW", "energy_pj.total / latency_ns", true},
-      {"ops", "ops", "multiply-accumulates × 2 of the mapped weight layers and of the attention products (matmul layers), over the batch", false},
+      {"ops", "ops",
+       "multiply-accumulates × 2 of the mapped weight layers and of the attention products (matmul layers), over the "
+       "batch",
+       false},
       {"tops", "TOPS", "ops / latency", true},
       {"tops_per_w", "TOPS/W", "ops / energy", true},
       {"tops_per_mm2", "TOPS/mm²", "tops / area_mm2.total", true},

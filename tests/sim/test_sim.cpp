@@ -655,6 +655,10 @@ TEST(SimStats, EveryReportFieldIsDeclared) {
   const json r = run(net, simtest::isaac({"chip.tiles=8", "precision.adc_bits=per_crossbar"}), "layer", false, 1);
   std::set<std::string> in_report, declared;
   for (auto it = r.begin(); it != r.end(); ++it) in_report.insert(it.key());
+  // And with attention (dynamic_products): the small ViT on the config with its units.
+  const json rt = run(load_network(std::string(RERAM_SOURCE_DIR) + "/workloads/fmnist/vit_fmnist.json"),
+                      load_arch(std::string(RERAM_SOURCE_DIR) + "/arch_configs/default.json", {}));
+  for (auto it = rt.begin(); it != rt.end(); ++it) in_report.insert(it.key());
   for (const auto& s : sim::report_statistics()) declared.insert(s.key);
   EXPECT_EQ(in_report, declared);
   std::set<std::string> layer_report, layer_declared;
