@@ -21,12 +21,8 @@
 # 35 min on one core.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-bin="${1:-$root/build/reram}"
-samples="${2:-2000}"
-out="${3:-$root/out/accuracy_study}"
-seeds="${4:-1 2 3}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${1:-$root/build/reram}" samples="${2:-2000}" out="${3:-$root/out/accuracy_study}" seeds="${4:-1 2 3}"
 network="$root/workloads/fmnist/vgg_fmnist.json"
 weights="$root/workloads/fmnist/vgg_fmnist.npz"
 arch="$root/arch_configs/default.json"

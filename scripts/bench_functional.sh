@@ -23,13 +23,9 @@
 # Run it on an otherwise idle machine (one heavy job at a time).
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-bin="${1:-$root/build/reram}"
-images="${2:-2000}"
-bench_images="${3:-128}"
-network="$root/workloads/fmnist/vgg_fmnist.json"
-arch="$root/arch_configs/default.json"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${1:-$root/build/reram}" images="${2:-2000}" bench_images="${3:-128}"
+network="$root/workloads/fmnist/vgg_fmnist.json" arch="$root/arch_configs/default.json"
 limit_s=60
 limit_ratio=2
 

@@ -11,12 +11,9 @@
 # Prints wall seconds, CPU seconds, max RSS and PASS/FAIL; exits 1 on FAIL.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(dirname "$here")"
-bin="${1:-$root/build/reram}"
-repeats="${2:-3}"
-network="$root/workloads/imagenet/resnet50.json"
-arch="$root/arch_configs/default.json"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${1:-$root/build/reram}" repeats="${2:-3}"
+network="$root/workloads/imagenet/resnet50.json" arch="$root/arch_configs/default.json"
 limit_s=2
 limit_kib=$((1024 * 1024))
 

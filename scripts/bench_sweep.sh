@@ -6,9 +6,7 @@
 # CPU-heavy (about 2-4 min on 2 cores): on the shared machine run it through the heavy slot.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-reram="${1:-$here/build/reram}"
-out="${2:-$(mktemp -d)/hw100}"
-jobs="${3:-2}"
+reram="${1:-$here/build/reram}" out="${2:-$(mktemp -d)/hw100}" jobs="${3:-2}"
 plan="$here/workloads/sweeps/cifar10_resnet18_hw100.json"
 rm -rf "$out"
 echo "== first run: reram sweep --plan $plan -o $out --jobs $jobs" >&2

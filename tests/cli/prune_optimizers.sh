@@ -7,19 +7,8 @@ RERAM=$1
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-cat > "$T/net.json" <<'JSON'
-{"name": "tiny", "input": {"channels": 1, "height": 28, "width": 28},
- "layers": [
-  {"name": "c1", "type": "conv", "out_channels": 6, "kernel": 5, "stride": 2, "padding": 2},
-  {"name": "r1", "type": "relu"},
-  {"name": "c2", "type": "conv", "out_channels": 40, "kernel": 3, "padding": 1},
-  {"name": "r2", "type": "relu"},
-  {"name": "p2", "type": "maxpool", "kernel": 2, "stride": 2},
-  {"name": "flat", "type": "flatten"},
-  {"name": "fc1", "type": "linear", "out_features": 40},
-  {"name": "r4", "type": "relu"},
-  {"name": "fc2", "type": "linear", "out_features": 10}]}
-JSON
+. "$SRC/tests/cli/lib/tiny_cnn.sh"
+make_tiny_cnn "$T" 6 40 no no
 "$RERAM" train --network "$T/net.json" --epochs 1 --train-limit 512 --test-limit 100 --quiet -o "$T/w.npz" > /dev/null
 COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/default.json" --set crossbar.rows=64
         --set crossbar.cols=64 --set precision.weight_bits=6 --keep-crossbars 0.3 --prune-epochs 1 --finetune-epochs 1

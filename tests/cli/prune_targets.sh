@@ -8,22 +8,8 @@ RERAM=$1
 SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-cat > "$T/net.json" <<'JSON'
-{"name": "tiny", "input": {"channels": 1, "height": 28, "width": 28},
- "layers": [
-  {"name": "c1", "type": "conv", "out_channels": 8, "kernel": 5, "stride": 2, "padding": 2},
-  {"name": "r1", "type": "relu"},
-  {"name": "c2", "type": "conv", "out_channels": 40, "kernel": 3, "padding": 1},
-  {"name": "r2", "type": "relu"},
-  {"name": "p2", "type": "maxpool", "kernel": 2, "stride": 2},
-  {"name": "c3", "type": "conv", "out_channels": 36, "kernel": 3, "padding": 1},
-  {"name": "r3", "type": "relu"},
-  {"name": "p3", "type": "maxpool", "kernel": 2, "stride": 2},
-  {"name": "flat", "type": "flatten"},
-  {"name": "fc1", "type": "linear", "out_features": 50},
-  {"name": "r4", "type": "relu"},
-  {"name": "fc2", "type": "linear", "out_features": 10}]}
-JSON
+. "$SRC/tests/cli/lib/tiny_cnn.sh"
+make_tiny_cnn "$T" 8 50 c3 no
 "$RERAM" train --network "$T/net.json" --epochs 1 --train-limit 1024 --test-limit 100 --threads 1 --quiet -o "$T/w.npz" > /dev/null
 COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/default.json" --set crossbar.rows=64
         --set crossbar.cols=64 --test-limit 300 --train-limit 256 --threads 1 --quiet)

@@ -12,10 +12,8 @@ arch=$src/arch_configs/default.json
 . "$src/tests/cli/lib/mlp.sh"
 make_mlp "$t" 11 || exit 1
 set -e
-"$bin" map --network "$t/net.json" --weights "$t/w.npz" --arch "$arch" -o "$t/dense.json" >/dev/null 2>&1
 for g in pim column crossbar; do
-  "$bin" prune --network "$t/net.json" --weights "$t/w.npz" --arch "$arch" --granularity $g --optimizer magnitude \
-    --keep-crossbars 0.5 --include-first --include-last --data none --quiet -o "$t/$g.json" >/dev/null 2>&1
+  prune_mlp "$bin" "$t" "$arch" $g "$t/$g.json"
   "$bin" sim --mapping "$t/$g.json" --arch "$arch" -q -o "$t/s_$g.json" 2>/dev/null
 done
 "$bin" sim --mapping "$t/dense.json" --arch "$arch" -q -o "$t/sd.json" 2>/dev/null

@@ -13,9 +13,7 @@ arch=$src/arch_configs/isaac.json
 . "$src/tests/cli/lib/mlp.sh"
 make_mlp "$t" 7 || exit 1
 set -e
-"$bin" map --network "$t/net.json" --weights "$t/w.npz" --arch "$arch" -o "$t/dense.json" >/dev/null 2>&1
-"$bin" prune --network "$t/net.json" --weights "$t/w.npz" --arch "$arch" --granularity pim --optimizer magnitude \
-  --keep-crossbars 0.5 --include-first --include-last --data none --quiet -o "$t/pruned.json" --report "$t/prune.json" >/dev/null 2>&1
+prune_mlp "$bin" "$t" "$arch" pim "$t/pruned.json" --report "$t/prune.json"
 "$bin" sim --mapping "$t/dense.json" --arch "$arch" -q -o "$t/sd.json" 2>/dev/null
 "$bin" sim --mapping "$t/pruned.json" --arch "$arch" -q -o "$t/sp.json" 2>/dev/null
 # Same inputs, byte-identical report (pipelined dataflow too).

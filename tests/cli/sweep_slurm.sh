@@ -9,20 +9,7 @@ RERAM=$1
 SRC=$2
 . "$SRC/tests/cli/lib/slurm_env.sh"
 
-cat > "$T/plan.json" <<JSON
-{
-  "name": "slurm tiny",
-  "network": "$SRC/workloads/fmnist/lenet5.json",
-  "arch": "$SRC/arch_configs/default.json",
-  "set": ["chip.tiles=\"auto\""],
-  "axes": [
-    {"key": "crossbar.shape", "values": ["32x64", "64x64", "128x256"]},
-    {"key": "precision.adc_bits", "values": [6, 8]}
-  ]
-}
-JSON
-
-"$RERAM" sweep --plan "$T/plan.json" -o "$T/local" --jobs 2 -q 2> "$T/local.log" || { cat "$T/local.log"; fail "local run"; }
+lenet_plan "slurm tiny" "" '["32x64", "64x64", "128x256"]' "[6, 8]"
 
 # Dry run: scripts written, nothing submitted.
 "$RERAM" sweep --plan "$T/plan.json" -o "$T/dry" --backend slurm --dry-run --max-concurrent 2 --points-per-task 2 \

@@ -11,20 +11,7 @@ SRC=$2
 
 # Clocked simulation (same numbers, ~1 s per point) so that a chunk is still running
 # when it is cancelled.
-cat > "$T/plan.json" <<JSON
-{
-  "name": "slurm kill",
-  "network": "$SRC/workloads/fmnist/lenet5.json",
-  "arch": "$SRC/arch_configs/default.json",
-  "set": ["chip.tiles=\"auto\""],
-  "sim": {"clocked": true},
-  "axes": [
-    {"key": "crossbar.shape", "values": ["64x64", "128x128"]},
-    {"key": "precision.adc_bits", "values": [5, 6, 7, 8]}
-  ]
-}
-JSON
-"$RERAM" sweep --plan "$T/plan.json" -o "$T/local" --jobs 2 -q 2> "$T/local.log" || { cat "$T/local.log"; fail "local run"; }
+lenet_plan "slurm kill" '"sim": {"clocked": true},' '["64x64", "128x128"]' "[5, 6, 7, 8]"
 
 # Two array tasks of 4 points, one at a time (%1). Task 0 is cancelled once its first
 # point is finished and before its last one is; a machine so loaded that the whole chunk

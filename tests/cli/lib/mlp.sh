@@ -14,3 +14,15 @@ np.savez(t + "/w.npz", **{"fc1.weight": r.standard_normal((250, 512)).astype(np.
                           "fc2.weight": r.standard_normal((10, 250)).astype(np.float32), "fc2.bias": np.zeros(10, np.float32)})
 P
 }
+
+# prune_mlp BIN DIR ARCH GRANULARITY OUT [ARGS...]: the MLP of DIR mapped densely to
+# DIR/dense.json (once) and pruned by magnitude to half the crossbars of every layer at
+# GRANULARITY into OUT (ARGS go to `reram prune`, e.g. --report).
+prune_mlp() {
+  local bin=$1 dir=$2 arch=$3 g=$4 out=$5
+  shift 5
+  [ -f "$dir/dense.json" ] || "$bin" map --network "$dir/net.json" --weights "$dir/w.npz" --arch "$arch" \
+    -o "$dir/dense.json" >/dev/null 2>&1 || return 1
+  "$bin" prune --network "$dir/net.json" --weights "$dir/w.npz" --arch "$arch" --granularity "$g" --optimizer magnitude \
+    --keep-crossbars 0.5 --include-first --include-last --data none --quiet -o "$out" "$@" >/dev/null 2>&1
+}

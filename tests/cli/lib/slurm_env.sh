@@ -14,3 +14,16 @@ set -e
 if [ $rc -eq 77 ]; then echo "SKIPPED: $(tail -1 "$T/start.log")"; exit 0; fi
 [ $rc -eq 0 ] || { cat "$T/start.log"; fail "slurm-local.sh start exited $rc"; }
 . "$T/slurm/env.sh"
+
+# lenet_plan NAME EXTRA SHAPES ADC_BITS: $T/plan.json, a sweep of workloads/fmnist/lenet5.json
+# on arch_configs/default.json over crossbar.shape (SHAPES, a JSON list) and
+# precision.adc_bits (ADC_BITS), with EXTRA plan keys ('"key": value,' or ''); then its run
+# on the local backend into $T/local, the reference the Slurm runs are compared with.
+lenet_plan() {
+  cat >"$T/plan.json" <<JSON
+{"name": "$1", "network": "$SRC/workloads/fmnist/lenet5.json", "arch": "$SRC/arch_configs/default.json",
+ "set": ["chip.tiles=\"auto\""], $2
+ "axes": [{"key": "crossbar.shape", "values": $3}, {"key": "precision.adc_bits", "values": $4}]}
+JSON
+  "$RERAM" sweep --plan "$T/plan.json" -o "$T/local" --jobs 2 -q 2>"$T/local.log" || { cat "$T/local.log"; fail "local run"; }
+}
