@@ -3,13 +3,9 @@
 # 40% of the crossbars with one short fine-tuning epoch, checks the mapping and the
 # report against the budget, and checks that bad input fails with a one-line error.
 set -eu
-RERAM=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+RERAM=$1 SRC=$2
 . "$SRC/tests/cli/lib/tiny_cnn.sh"
-make_tiny_cnn "$T" 6 50 c3 bn
-"$RERAM" train --network "$T/net.json" --epochs 1 --train-limit 512 --test-limit 200 --quiet -o "$T/w.npz" > /dev/null
+tiny_cnn_setup 6 50 c3 bn --train-limit 512 --test-limit 200
 ARCH="$SRC/arch_configs/default.json"
 "$RERAM" prune --network "$T/net.json" --weights "$T/w.npz" --arch "$ARCH" --set crossbar.rows=64 --set crossbar.cols=64 \
   --granularity column --optimizer magnitude --keep-crossbars 0.4 --finetune-epochs 1 \

@@ -3,13 +3,9 @@
 # must meet the crossbar budget, log its projections/updates, and (admm) leave the kept
 # weights of every pruned layer on at most 2^weight_bits levels.
 set -eu
-RERAM=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+RERAM=$1 SRC=$2
 . "$SRC/tests/cli/lib/tiny_cnn.sh"
-make_tiny_cnn "$T" 6 40 no no
-"$RERAM" train --network "$T/net.json" --epochs 1 --train-limit 512 --test-limit 100 --quiet -o "$T/w.npz" > /dev/null
+tiny_cnn_setup 6 40 no no --train-limit 512 --test-limit 100
 COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/default.json" --set crossbar.rows=64
         --set crossbar.cols=64 --set precision.weight_bits=6 --keep-crossbars 0.3 --prune-epochs 1 --finetune-epochs 1
         --batch-size 64 --project-every 2 --train-limit 512 --test-limit 100 --quiet)

@@ -4,13 +4,9 @@
 # JSON (only listed layers pruned), first/last layer inclusion, sensitivity-guided
 # allocation, and the reorder with/without entries in PRUNE.json.
 set -eu
-RERAM=$1
-SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+RERAM=$1 SRC=$2
 . "$SRC/tests/cli/lib/tiny_cnn.sh"
-make_tiny_cnn "$T" 8 50 c3 no
-"$RERAM" train --network "$T/net.json" --epochs 1 --train-limit 1024 --test-limit 100 --threads 1 --quiet -o "$T/w.npz" > /dev/null
+tiny_cnn_setup 8 50 c3 no --train-limit 1024 --test-limit 100 --threads 1
 COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/default.json" --set crossbar.rows=64
         --set crossbar.cols=64 --test-limit 300 --train-limit 256 --threads 1 --quiet)
 

@@ -6,9 +6,8 @@
 # parameters and resolved figures, and the sim report's per-action energies are the ones
 # `reram models --arch` lists for the same config.
 set -u
-bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-arch=$src/arch_configs/default.json
+bin=$1 src=$2 arch=$2/arch_configs/default.json t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
 . "$src/tests/cli/lib/mlp.sh"
 make_mlp "$t" 11 || exit 1
 set -e

@@ -7,9 +7,8 @@
 # counts must follow the mapping: only used word lines are driven and only used bit
 # lines converted (checked here from the mapping file, independently of the simulator).
 set -u
-bin=$1; src=$2
-t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-arch=$src/arch_configs/isaac.json
+bin=$1 src=$2 arch=$2/arch_configs/isaac.json t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
 . "$src/tests/cli/lib/mlp.sh"
 make_mlp "$t" 7 || exit 1
 set -e

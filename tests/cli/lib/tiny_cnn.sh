@@ -26,3 +26,14 @@ make_tiny_cnn() {
   {"name": "fc2", "type": "linear", "out_features": 10}]}
 JSON
 }
+
+# tiny_cnn_setup C1 FC1 C3 BN [TRAIN_ARGS...]: with RERAM and SRC set, makes the scratch
+# directory $T (removed on exit), the net of make_tiny_cnn in it, and $T/w.npz from one
+# epoch of `reram train` on Fashion-MNIST with TRAIN_ARGS (e.g. --train-limit 512).
+tiny_cnn_setup() {
+  T=$(mktemp -d)
+  trap 'rm -rf "$T"' EXIT
+  make_tiny_cnn "$T" "$1" "$2" "$3" "$4"
+  shift 4
+  "$RERAM" train --network "$T/net.json" --epochs 1 --quiet -o "$T/w.npz" "$@" >/dev/null
+}
