@@ -64,33 +64,37 @@ ArchConfig small_arch() {
 
 // A granularity's own parameter travels from the options into the grid and the report;
 // one the granularity does not declare is an error naming it.
-TEST(PruneNetwork, GranularityParamsAreCheckedAndReported) {
+// The small net on the small arch, pruned without data.
+class PruneNetwork : public ::testing::Test {
+ protected:
   Network net = small_net();
   ArchConfig arch = small_arch();
+  PruneResult prune(const PruneOptions& o) const { return prune_network(net, arch, o, nullptr, nullptr); }
+};
+
+TEST_F(PruneNetwork, GranularityParamsAreCheckedAndReported) {
   PruneOptions o;
   o.granularity = "segment";
   o.keep_crossbars = 0.4;
   o.train.progress = false;
   o.granularity_params = {{"segment_rows", 8}};
-  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  PruneResult r = prune(o);
   EXPECT_EQ(r.report["options"]["granularity_params"]["segment_rows"].get<double>(), 8.0);
   o.granularity_params.clear();
-  EXPECT_EQ(prune_network(net, arch, o, nullptr, nullptr).report["options"]["granularity_params"]["segment_rows"],
+  EXPECT_EQ(prune(o).report["options"]["granularity_params"]["segment_rows"],
             16.0);  // the declared default, recorded
   o.granularity = "column";
   o.granularity_params = {{"segment_rows", 8}};
-  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);
+  EXPECT_THROW(prune(o), ConfigError);
 }
 
-TEST(PruneNetwork, EveryGranularityIsLosslessAndMeetsTheBudget) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, EveryGranularityIsLosslessAndMeetsTheBudget) {
   for (const auto& g : prune::granularity_names()) {
     PruneOptions o;
     o.granularity = g;
     o.keep_crossbars = 0.4;
     o.train.progress = false;
-    PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+    PruneResult r = prune(o);
     const Mapping& m = r.mapping;
     int64_t dense = 0, occ = 0;
     for (size_t i = 0; i < m.layers.size(); ++i) {
@@ -120,13 +124,11 @@ TEST(PruneNetwork, EveryGranularityIsLosslessAndMeetsTheBudget) {
   }
 }
 
-TEST(PruneNetwork, MappingRoundTripsThroughFiles) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, MappingRoundTripsThroughFiles) {
   PruneOptions o;
   o.granularity = "pim";
   o.keep_crossbars = 0.3;
-  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  PruneResult r = prune(o);
   std::string path =
       (std::filesystem::temp_directory_path() / ("prune_rt_" + std::to_string(::getpid()) + ".json")).string();
   save_mapping(r.mapping, path);
@@ -144,47 +146,41 @@ TEST(PruneNetwork, MappingRoundTripsThroughFiles) {
   std::filesystem::remove(path.substr(0, path.size() - 5) + ".npz");
 }
 
-TEST(PruneNetwork, UnstructuredAtSameSparsityFreesFewerCrossbars) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, UnstructuredAtSameSparsityFreesFewerCrossbars) {
   PruneOptions c;
   c.granularity = "column";
   c.keep_crossbars = 0.25;
-  PruneResult rc = prune_network(net, arch, c, nullptr, nullptr);
+  PruneResult rc = prune(c);
   double sparsity = rc.report["total_prunable"]["weight_sparsity"].get<double>();
   PruneOptions u;
   u.granularity = "unstructured";
   u.weight_sparsity = sparsity;
-  PruneResult ru = prune_network(net, arch, u, nullptr, nullptr);
+  PruneResult ru = prune(u);
   EXPECT_NEAR(ru.report["total_prunable"]["weight_sparsity"].get<double>(), sparsity, 0.02);
   EXPECT_GT(ru.report["total_prunable"]["occupied_crossbars"].get<int64_t>(),
             2 * rc.report["total_prunable"]["occupied_crossbars"].get<int64_t>());
 }
 
-TEST(PruneNetwork, RejectsBadTargets) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, RejectsBadTargets) {
   PruneOptions o;
-  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // no target
+  EXPECT_THROW(prune(o), ConfigError);  // no target
   o.keep_crossbars = 0.5;
   o.weight_sparsity = 0.5;
-  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // two targets
+  EXPECT_THROW(prune(o), ConfigError);  // two targets
   o.weight_sparsity = -1;
   o.optimizer = "lgd";
-  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // lgd without data
+  EXPECT_THROW(prune(o), ConfigError);  // lgd without data
   o.optimizer = "magnitude";
   o.layer_ratios = {{"nope", 0.5}};
   o.keep_crossbars = -1;
-  EXPECT_THROW(prune_network(net, arch, o, nullptr, nullptr), ConfigError);  // unknown layer
+  EXPECT_THROW(prune(o), ConfigError);  // unknown layer
 }
 
-TEST(PruneNetwork, LayerRatiosPruneOnlyListedLayers) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, LayerRatiosPruneOnlyListedLayers) {
   PruneOptions o;
   o.granularity = "crossbar";
   o.layer_ratios = {{"c3", 0.5}};
-  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  PruneResult r = prune(o);
   for (const auto& L : r.mapping.layers) {
     if (L.name == "c3") {
       EXPECT_LE(static_cast<int64_t>(L.crossbars.size()), L.dense_crossbars / 2);
@@ -233,9 +229,7 @@ TEST(PruneQuantize, RoundsToUniformLevelsKeepingZeros) {
 // is either zero or exactly the dense (batchnorm-folded) weight of `map_dense`, the
 // non-zeros are the reported kept count, and excluded layers are the dense matrices.
 // Reorder on and off both, since reorder changes which rows share a crossbar.
-TEST(PruneNetwork, ExpandedMappingIsTheMaskedDenseMatrix) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, ExpandedMappingIsTheMaskedDenseMatrix) {
   Mapping dense = map_dense(net, arch);
   for (const auto& g : prune::granularity_names())
     for (const char* reorder : {"on", "off"}) {
@@ -243,7 +237,7 @@ TEST(PruneNetwork, ExpandedMappingIsTheMaskedDenseMatrix) {
       o.granularity = g;
       o.keep_crossbars = 0.35;
       o.reorder = reorder;
-      PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+      PruneResult r = prune(o);
       ASSERT_EQ(r.mapping.layers.size(), dense.layers.size());
       int64_t kept_total = 0, zeros_in_prunable = 0;
       for (size_t i = 0; i < dense.layers.size(); ++i) {
@@ -273,15 +267,13 @@ TEST(PruneNetwork, ExpandedMappingIsTheMaskedDenseMatrix) {
 
 // The report carries the kept-score share with and without input reorder for the
 // granularities where reorder applies; `on`/`off` force it, `auto` picks the larger.
-TEST(PruneNetwork, ReorderReportedWithAndWithout) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, ReorderReportedWithAndWithout) {
   for (const char* mode : {"auto", "on", "off"}) {
     PruneOptions o;
     o.granularity = "column";
     o.keep_crossbars = 0.3;
     o.reorder = mode;
-    PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+    PruneResult r = prune(o);
     int seen = 0;
     for (const auto& l : r.report["layers"]) {
       if (!l["prunable"].get<bool>()) continue;
@@ -309,19 +301,17 @@ TEST(PruneNetwork, ReorderReportedWithAndWithout) {
   f.granularity = "filter";
   f.keep_crossbars = 0.3;
   // (Bind the result: a range-for over a member of a temporary reads freed memory.)
-  const auto filtered = prune_network(net, arch, f, nullptr, nullptr);
+  const auto filtered = prune(f);
   for (const auto& l : filtered.report["layers"]) EXPECT_FALSE(l.contains("reorder_kept_score"));
 }
 
 // A budget below the smallest unit of a granularity empties the layer; the report says
 // which layers (filter keeps whole columns: at least one crossbar per row-block).
-TEST(PruneNetwork, WarnsWhenABudgetFitsNoGroup) {
-  Network net = small_net();
-  ArchConfig arch = small_arch();
+TEST_F(PruneNetwork, WarnsWhenABudgetFitsNoGroup) {
   PruneOptions o;
   o.granularity = "filter";
   o.keep_crossbars = 0.2;
-  PruneResult r = prune_network(net, arch, o, nullptr, nullptr);
+  PruneResult r = prune(o);
   std::set<std::string> empty;
   for (const auto& l : r.report["layers"])
     if (l["prunable"].get<bool>() && l["weights_kept"].get<int64_t>() == 0) empty.insert(l["layer"].get<std::string>());
@@ -333,7 +323,7 @@ TEST(PruneNetwork, WarnsWhenABudgetFitsNoGroup) {
     EXPECT_TRUE(named) << w;
   }
   o.granularity = "column";  // column segments always fit one crossbar: no warning
-  EXPECT_TRUE(prune_network(net, arch, o, nullptr, nullptr).report["warnings"].empty());
+  EXPECT_TRUE(prune(o).report["warnings"].empty());
 }
 
 // Score allocation: on concave curves the greedy equals the brute-force optimum of the
