@@ -86,6 +86,14 @@ SweepOptions fake_options(const std::string& dir, int jobs) {
   return o;
 }
 
+// The test plan run locally with the fake stages (failing where `fail` says so).
+RunSummary run_fake(const SweepOptions& o, const std::string& log, bool fail) {
+  Sweep s(test_plan(), o);
+  s.set_command_rewriter(fake(log, fail));
+  s.prepare();
+  return s.run_local();
+}
+
 }  // namespace
 
 TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
@@ -120,10 +128,7 @@ TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
   EXPECT_TRUE(fs::exists(dir + "/results.csv"));
   // Re-running does no work.
   {
-    Sweep s(test_plan(), o);
-    s.set_command_rewriter(fake(log, false));
-    s.prepare();
-    RunSummary r = s.run_local();
+    RunSummary r = run_fake(o, log, false);
     EXPECT_EQ(r.skipped, 4);
     EXPECT_EQ(r.tasks_run, 0);
     EXPECT_EQ(count_lines(log, "sim"), 4);
@@ -136,10 +141,7 @@ TEST(SweepRunner, FailedPointIsRecordedAndDoesNotStopOthers) {
   std::string dir = fresh_dir("fail"), log = dir + ".log";
   fs::remove(log);
   SweepOptions o = fake_options(dir, 1);
-  Sweep s(test_plan(), o);
-  s.set_command_rewriter(fake(log, true));
-  s.prepare();
-  RunSummary r = s.run_local();
+  RunSummary r = run_fake(o, log, true);
   EXPECT_EQ(r.ok, 3);
   EXPECT_EQ(r.failed, 1);
   json res = load_json_file(dir + "/results.json");
@@ -155,17 +157,9 @@ TEST(SweepRunner, FailedPointIsRecordedAndDoesNotStopOthers) {
   EXPECT_EQ(failed, 1);
   // Without --retry-failed the failure stands; with it (and the cause fixed) it is redone,
   // reusing the cached mapping.
-  {
-    Sweep s2(test_plan(), o);
-    s2.set_command_rewriter(fake(log, false));
-    s2.prepare();
-    EXPECT_EQ(s2.run_local().tasks_run, 0);
-  }
+  { EXPECT_EQ(run_fake(o, log, false).tasks_run, 0); }
   o.retry_failed = true;
-  Sweep s3(test_plan(), o);
-  s3.set_command_rewriter(fake(log, false));
-  s3.prepare();
-  RunSummary r3 = s3.run_local();
+  RunSummary r3 = run_fake(o, log, false);
   EXPECT_EQ(r3.ok, 1);
   EXPECT_EQ(r3.tasks_run, 1);
   EXPECT_EQ(r3.tasks_cached, 1);
@@ -246,10 +240,7 @@ TEST(SweepRunner, KilledSweepLosesNoFinishedPoint) {
   ASSERT_GE(before.size(), 2u);
   ASSERT_LT(before.size(), 4u) << "the sweep finished before it was killed";
 
-  Sweep s(test_plan(), o);
-  s.set_command_rewriter(fake(log, false));
-  s.prepare();
-  RunSummary r = s.run_local();
+  RunSummary r = run_fake(o, log, false);
   EXPECT_EQ(r.skipped, static_cast<int>(before.size()));
   EXPECT_EQ(r.ok, 4 - static_cast<int>(before.size()));
   EXPECT_EQ(r.failed, 0);
