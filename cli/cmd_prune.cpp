@@ -143,17 +143,14 @@ po::options_description prune_options(PruneArgs& a) {
       "train-schedule", po::value(&a.o.train.schedule)->default_value(a.o.train.schedule),
       "lr schedule: cosine | step | constant")(
       "weight-decay", po::value(&a.o.train.weight_decay)->default_value(a.o.train.weight_decay), "weight decay")(
-      "balance-g", po::value(&a.o.balance_g)->default_value(a.o.balance_g), "balanced/mixed: rows per group")(
-      "balance-p", po::value(&a.o.balance_p)->default_value(a.o.balance_p),
-      "balanced: rows pruned per group (-1: from the budget)")(
-      "mixed-fine-fraction", po::value(&a.o.mixed_fine_fraction)->default_value(a.o.mixed_fine_fraction),
-      "mixed: share of kept segments pruned fine-grain")("mixed-fine-p",
-                                                         po::value(&a.o.mixed_fine_p)->default_value(a.o.mixed_fine_p),
-                                                         "mixed: rows pruned per group of a fine segment")(
       "granularity-param", po::value(&a.granularity_params)->composing(),
       "NAME=VALUE: a parameter the granularity declares (repeatable; listed under its name below)")(
-      "ou-rows", po::value(&a.o.ou_rows)->default_value(0), "ou: OU rows (0: arch, else 16)")(
-      "ou-cols", po::value(&a.o.ou_cols)->default_value(0), "ou: OU physical columns (0: arch, else 16)")(
+      "balance-g", po::value<double>(), "= --granularity-param g=V (balanced, mixed)")(
+      "balance-p", po::value<double>(), "= --granularity-param p=V (balanced)")(
+      "mixed-fine-fraction", po::value<double>(), "= --granularity-param fine_fraction=V (mixed)")(
+      "mixed-fine-p", po::value<double>(), "= --granularity-param fine_p=V (mixed)")(
+      "ou-rows", po::value<double>(), "= --granularity-param rows=V (ou)")("ou-cols", po::value<double>(),
+                                                                           "= --granularity-param cols=V (ou)")(
       "project-every", po::value(&a.o.project_every)->default_value(a.o.project_every),
       "lgd/agp: steps between projections")("lgd-sigma", po::value(&a.o.lgd_sigma)->default_value(a.o.lgd_sigma),
                                             "lgd: initial group-score noise")(
@@ -213,6 +210,18 @@ void finish_options(PruneArgs& a, const po::variables_map& vm) {
       throw ConfigError("--granularity-param '" + kv + "' must look like NAME=NUMBER");
     a.o.granularity_params[kv.substr(0, eq)] = v;
   }
+  // The older flags of three granularities' parameters, each one spelling of a parameter.
+  for (const auto& [flag, param] : {std::pair<const char*, const char*>{"balance-g", "g"},
+                                    {"balance-p", "p"},
+                                    {"mixed-fine-fraction", "fine_fraction"},
+                                    {"mixed-fine-p", "fine_p"},
+                                    {"ou-rows", "rows"},
+                                    {"ou-cols", "cols"}})
+    if (vm.count(flag)) {
+      if (a.o.granularity_params.count(param))
+        throw ConfigError(std::string("--") + flag + " and --granularity-param " + param + " both given");
+      a.o.granularity_params[param] = vm[flag].as<double>();
+    }
   if (!a.sens_file.empty()) a.o.sensitivity = load_json_file(a.sens_file);
   if (a.o.finetune_epochs < 0 || a.o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
   if (a.o.train.threads < 0) throw ConfigError("--threads must be >= 0");

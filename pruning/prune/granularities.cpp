@@ -370,22 +370,31 @@ class Balanced : public Granularity {
   std::string summary() const override {
     return "g consecutive rows per column-block keep exactly g-p; rows packed, log2(g)-bit index";
   }
+  std::vector<GranularityParam> params() const override {
+    return {{"g", 16, 2, 4096, true, "rows per group (the word lines one operation unit drives)"},
+            {"p", -1, -1, 4095, true, "rows pruned per group (-1: from the budget)"}};
+  }
+  void check_params(const std::map<std::string, double>& r) const override {
+    if (r.at("p") >= r.at("g")) throw ConfigError("granularity balanced: p must be below g");
+  }
+  int group_rows(const LayerGrid& g) const { return static_cast<int>(param(g, "g")); }
   GroupIds groups(const LayerGrid& g) const override {
-    int64_t ng = (g.rows + g.balance_g - 1) / g.balance_g;
+    const int G = group_rows(g);
+    int64_t ng = (g.rows + G - 1) / G;
     GroupIds id(g.rows, g.cols);
     for (int64_t p = 0; p < g.rows; ++p)
-      for (int64_t c = 0; c < g.cols; ++c)
-        id(g.row_at(p), c) = static_cast<int32_t>((c / g.xbar_cols) * ng + p / g.balance_g);
+      for (int64_t c = 0; c < g.cols; ++c) id(g.row_at(p), c) = static_cast<int32_t>((c / g.xbar_cols) * ng + p / G);
     return id;
   }
   // Rows kept per group for a budget.
   int keep_per_group(const LayerGrid& g, const Budget& b) const {
-    if (g.balance_p >= 0) return std::max(0, g.balance_g - g.balance_p);
-    if (b.kind == Budget::Kind::Density) return static_cast<int>(std::llround(b.value * g.balance_g));
+    const int G = group_rows(g), P = static_cast<int>(param(g, "p"));
+    if (P >= 0) return std::max(0, G - P);
+    if (b.kind == Budget::Kind::Density) return static_cast<int>(std::llround(b.value * G));
     int64_t row_cap = (crossbar_budget(b) / g.col_blocks()) * g.xbar_rows;
-    for (int q = g.balance_g; q > 0; --q) {
+    for (int q = G; q > 0; --q) {
       int64_t rows = 0;
-      for (int64_t start = 0; start < g.rows; start += g.balance_g) rows += std::min<int64_t>(q, g.rows - start);
+      for (int64_t start = 0; start < g.rows; start += G) rows += std::min<int64_t>(q, g.rows - start);
       if (rows <= row_cap) return q;
     }
     return 0;
@@ -395,7 +404,7 @@ class Balanced : public Granularity {
     auto seg = row_segment_scores(s, g);
     MatrixXf m = MatrixXf::Zero(g.rows, g.cols);
     for (int64_t cb = 0; cb < g.col_blocks(); ++cb) {
-      auto keep = balanced_keep(seg[static_cast<size_t>(cb)], g.balance_g, q);
+      auto keep = balanced_keep(seg[static_cast<size_t>(cb)], group_rows(g), q);
       for (int64_t p = 0; p < g.rows; ++p)
         if (keep[static_cast<size_t>(p)])
           for (int64_t c = cb * g.xbar_cols; c < cb * g.xbar_cols + block_width(g, cb); ++c) m(g.row_at(p), c) = 1;
@@ -403,7 +412,7 @@ class Balanced : public Granularity {
     return m;
   }
   Compaction compact(const MatrixXf& mask, const LayerGrid& g) const override {
-    return compact_rows(mask, g, index_bits(g.balance_g));
+    return compact_rows(mask, g, index_bits(group_rows(g)));
   }
 };
 
@@ -415,12 +424,26 @@ class OuGrain : public Granularity {
   std::string summary() const override {
     return "one operation unit per group; empty OUs skipped, empty crossbars removed";
   }
-  int64_t ous_per_tile_row(const LayerGrid& g) const { return (g.xbar_cols + g.ou_cols - 1) / g.ou_cols; }
-  int64_t ous_per_tile_col(const LayerGrid& g) const { return (g.xbar_rows + g.ou_rows - 1) / g.ou_rows; }
+  std::vector<GranularityParam> params() const override {
+    return {{"rows", 0, 0, 65536, true, "OU word lines (0: the arch's OU, else 16)"},
+            {"cols", 0, 0, 65536, true, "OU bit lines (0: the arch's OU, else 16)"}};
+  }
+  // The OU in logical rows x logical columns: the parameters, else the grid's (the arch's).
+  int64_t ou_rows(const LayerGrid& g) const {
+    const double r = param(g, "rows");
+    return r > 0 ? std::min<int64_t>(static_cast<int64_t>(r), g.xbar_rows) : g.ou_rows;
+  }
+  int64_t ou_cols(const LayerGrid& g) const {
+    const double c = param(g, "cols");
+    if (c <= 0) return g.ou_cols;
+    return std::max<int64_t>(1, std::min<int64_t>(static_cast<int64_t>(c) / g.bitlines_per_weight, g.xbar_cols));
+  }
+  int64_t ous_per_tile_row(const LayerGrid& g) const { return (g.xbar_cols + ou_cols(g) - 1) / ou_cols(g); }
+  int64_t ous_per_tile_col(const LayerGrid& g) const { return (g.xbar_rows + ou_rows(g) - 1) / ou_rows(g); }
   // OU id and tile of the cell at tiling position p, column c.
   int64_t ou_of(const LayerGrid& g, int64_t p, int64_t c) const {
     int64_t tile = (p / g.xbar_rows) * g.col_blocks() + c / g.xbar_cols;
-    int64_t local = ((p % g.xbar_rows) / g.ou_rows) * ous_per_tile_row(g) + (c % g.xbar_cols) / g.ou_cols;
+    int64_t local = ((p % g.xbar_rows) / ou_rows(g)) * ous_per_tile_row(g) + (c % g.xbar_cols) / ou_cols(g);
     return tile * ous_per_tile_row(g) * ous_per_tile_col(g) + local;
   }
   GroupIds groups(const LayerGrid& g) const override {
@@ -468,8 +491,8 @@ class OuGrain : public Granularity {
 
 // Mixed granularity (project's reading of Zhou & Chen 2025): column segments are
 // classed by score. The lowest (most redundant) are removed whole as in `column`; of the
-// kept ones, the lowest `mixed_fine_fraction` are pruned fine-grain and balanced (each
-// g-row group of the segment keeps g - mixed_fine_p cells); the rest stay dense.
+// kept ones, the lowest `fine_fraction` are pruned fine-grain and balanced (each g-row
+// group of the segment keeps g - fine_p cells); the rest stay dense.
 class Mixed : public Granularity {
  public:
   std::string name() const override { return "mixed"; }
@@ -477,13 +500,22 @@ class Mixed : public Granularity {
     return "column segments classed by score: removed / balanced fine-grain / dense";
   }
   bool reorder_applies() const override { return true; }
+  std::vector<GranularityParam> params() const override {
+    return {{"g", 16, 2, 4096, true, "rows per group of a fine-grain segment"},
+            {"fine_fraction", 0.5, 0, 1, false, "share of the kept segments pruned fine-grain"},
+            {"fine_p", 8, 0, 4095, true, "rows pruned per group of a fine-grain segment"}};
+  }
+  void check_params(const std::map<std::string, double>& r) const override {
+    if (r.at("fine_p") >= r.at("g")) throw ConfigError("granularity mixed: fine_p must be below g");
+  }
   GroupIds groups(const LayerGrid& g) const override { return ColumnGrain().groups(g); }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
+    const int G = static_cast<int>(param(g, "g")), fine_p = static_cast<int>(param(g, "fine_p"));
+    const double fine_fraction = param(g, "fine_fraction");
     Budget bb = b;
-    double fine_keep = 1.0 - static_cast<double>(g.mixed_fine_p) / g.balance_g;
+    double fine_keep = 1.0 - static_cast<double>(fine_p) / G;
     // A density target counts the fine-grain cuts too.
-    if (b.kind == Budget::Kind::Density)
-      bb.value = std::min(1.0, b.value / (1.0 - g.mixed_fine_fraction * (1.0 - fine_keep)));
+    if (b.kind == Budget::Kind::Density) bb.value = std::min(1.0, b.value / (1.0 - fine_fraction * (1.0 - fine_keep)));
     auto kept = column_projection(s, g, bb);
     auto seg = column_segment_scores(s, g);
     // The medium class: the kept segments below the fine-fraction quantile.
@@ -495,8 +527,8 @@ class Mixed : public Granularity {
         ids.emplace_back(static_cast<int64_t>(rb), c);
       }
     MatrixXf m = mask_from_column_segments(g, kept);
-    int keep_cells = g.balance_g - g.mixed_fine_p;
-    for (int64_t i : top_k(ks, std::llround(g.mixed_fine_fraction * static_cast<double>(ks.size())))) {
+    int keep_cells = G - fine_p;
+    for (int64_t i : top_k(ks, std::llround(fine_fraction * static_cast<double>(ks.size())))) {
       auto [rb, c] = ids[static_cast<size_t>(i)];
       std::vector<double> cell;
       std::vector<int64_t> rows;
@@ -504,7 +536,7 @@ class Mixed : public Granularity {
         rows.push_back(g.row_at(p));
         cell.push_back(s(rows.back(), c));
       }
-      auto keep = balanced_keep(cell, g.balance_g, keep_cells);
+      auto keep = balanced_keep(cell, G, keep_cells);
       for (size_t k = 0; k < rows.size(); ++k)
         if (!keep[k]) m(rows[k], c) = 0;
     }
@@ -513,7 +545,7 @@ class Mixed : public Granularity {
   Compaction compact(const MatrixXf& mask, const LayerGrid& g) const override {
     Compaction out = compact_columns(mask, g);
     // Fine-grain segments (some cells of a kept segment pruned) need a per-cell index.
-    int w = index_bits(g.balance_g);
+    int w = index_bits(static_cast<int>(param(g, "g")));
     for (const auto& x : out.crossbars)
       for (int64_t c : x.cols) {
         int64_t nz = 0;

@@ -271,6 +271,7 @@ std::map<std::string, double> Granularity::resolve_params(const std::map<std::st
                         fmt_num(it->min) + ", " + fmt_num(it->max) + "], got " + fmt_num(v));
     out[k] = v;
   }
+  check_params(out);
   return out;
 }
 

@@ -23,16 +23,13 @@ using GroupIds = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::R
 // (word lines x logical columns) and the order in which rows are tiled (input
 // feature-map reorder permutes it in channel units; identity otherwise).
 struct LayerGrid {
-  int64_t rows = 0, cols = 0;        // M
-  int64_t kernel_area = 1;           // rows per input channel
-  int xbar_rows = 128;               // word lines per crossbar
-  int xbar_cols = 32;                // logical columns per crossbar (bit lines / slices / sign)
-  int ou_rows = 16, ou_cols = 4;     // operation unit in logical rows x logical columns
-  int balance_g = 16;                // balanced: rows per group
-  int balance_p = -1;                // balanced: rows pruned per group (-1: from the budget)
-  double mixed_fine_fraction = 0.5;  // mixed: share of kept segments pruned fine-grain
-  int mixed_fine_p = 8;              // mixed: rows pruned per g-row group of a fine segment
-  std::vector<int64_t> row_order;    // tiling order of rows (empty = identity)
+  int64_t rows = 0, cols = 0;      // M
+  int64_t kernel_area = 1;         // rows per input channel
+  int xbar_rows = 128;             // word lines per crossbar
+  int xbar_cols = 32;              // logical columns per crossbar (bit lines / slices / sign)
+  int ou_rows = 16, ou_cols = 4;   // the arch's operation unit in logical rows x logical columns
+  int bitlines_per_weight = 1;     // bit lines of one logical column (slices x sign)
+  std::vector<int64_t> row_order;  // tiling order of rows (empty = identity)
   // The granularity's own parameters (Granularity::params()), resolved: given or default.
   std::map<std::string, double> params;
 
@@ -92,8 +89,10 @@ class Granularity {
   // for a name it does not declare).
   double param(const LayerGrid& g, const std::string& name) const;
   // The given values checked against params() (ConfigError naming the parameter) and
-  // completed with the defaults.
+  // completed with the defaults, then against each other (check_params).
   std::map<std::string, double> resolve_params(const std::map<std::string, double>& given) const;
+  // Checks between parameters (e.g. p < g), on the resolved values; ConfigError when not met.
+  virtual void check_params(const std::map<std::string, double>& resolved) const { (void)resolved; }
   // Primary group of every cell (0..n-1), used for group-level noise in LGD and tests.
   virtual GroupIds groups(const LayerGrid& g) const = 0;
   // A 0/1 mask meeting the budget that keeps the highest-scoring groups. `score` holds a

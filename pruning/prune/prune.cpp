@@ -42,12 +42,6 @@ json PruneOptions::to_json() const {
                 {"augment", train.augment},
                 {"threads", train.threads}};
   j["taylor_batches"] = taylor_batches;
-  j["balance_g"] = balance_g;
-  j["balance_p"] = balance_p;
-  j["mixed_fine_fraction"] = mixed_fine_fraction;
-  j["mixed_fine_p"] = mixed_fine_p;
-  j["ou_rows"] = ou_rows;
-  j["ou_cols"] = ou_cols;
   // The selected granularity's own parameters, resolved (given values and defaults).
   if (prune::granularities().has(granularity)) {
     try {
@@ -208,9 +202,6 @@ void check_options(const PruneOptions& o, bool have_train) {
   if (o.allocation == "sensitivity" && (o.sensitivity.is_null() || o.keep_crossbars < 0))
     throw ConfigError("sensitivity allocation needs --sensitivity-file and --keep-crossbars");
   prune::granularity(o.granularity).resolve_params(o.granularity_params);
-  if (o.balance_g < 2) throw ConfigError("balance_g must be at least 2");
-  if (o.balance_p >= o.balance_g) throw ConfigError("balance_p must be below balance_g");
-  if (o.mixed_fine_p < 0 || o.mixed_fine_p >= o.balance_g) throw ConfigError("mixed_fine_p must be in [0, balance_g)");
   if (o.project_every < 1) throw ConfigError("project_every must be at least 1");
   if (o.lgd_projection != "lazy" && o.lgd_projection != "eager")
     throw ConfigError("--lgd-projection must be lazy or eager, got '" + o.lgd_projection + "'");
@@ -236,14 +227,11 @@ prune::LayerGrid make_grid(const LayerView& v, const XbarGeometry& geo, const Ar
   g.xbar_rows = geo.rows;
   g.xbar_cols = geo.logical_cols();
   const int bpw = geo.slices() * geo.sign_factor();
-  int ou_r = o.ou_rows > 0 ? o.ou_rows : (arch.crossbar.ou_rows > 0 ? arch.crossbar.ou_rows : 16);
-  int ou_c = o.ou_cols > 0 ? o.ou_cols : (arch.crossbar.ou_cols > 0 ? arch.crossbar.ou_cols : 16);
+  int ou_r = arch.crossbar.ou_rows > 0 ? arch.crossbar.ou_rows : 16;
+  int ou_c = arch.crossbar.ou_cols > 0 ? arch.crossbar.ou_cols : 16;
   g.ou_rows = std::min(ou_r, geo.rows);
   g.ou_cols = std::max(1, std::min(ou_c / bpw, g.xbar_cols));
-  g.balance_g = o.balance_g;
-  g.balance_p = o.balance_p;
-  g.mixed_fine_fraction = o.mixed_fine_fraction;
-  g.mixed_fine_p = o.mixed_fine_p;
+  g.bitlines_per_weight = bpw;
   g.params = prune::granularity(o.granularity).resolve_params(o.granularity_params);
   return g;
 }

@@ -37,11 +37,6 @@ struct PruneOptions {
   int taylor_batches = 20;  // batches averaged for Taylor scores
 
   // Granularity parameters.
-  int balance_g = 16;
-  int balance_p = -1;  // -1: derived from the budget
-  double mixed_fine_fraction = 0.5;
-  int mixed_fine_p = 8;
-  int ou_rows = 0, ou_cols = 0;  // ou granularity, physical; 0: the arch's OU, else 16 x 16
   // Parameters a granularity declares itself (Granularity::params()), as given.
   std::map<std::string, double> granularity_params;
 

@@ -34,8 +34,7 @@ LayerGrid uneven_grid() {
   g.xbar_cols = 5;   // 23 cols -> 5 col-blocks (5,5,5,5,3)
   g.ou_rows = 4;
   g.ou_cols = 2;
-  g.balance_g = 6;
-  g.mixed_fine_p = 2;
+  g.params = {{"g", 6}, {"fine_p", 2}};  // balanced and mixed: groups of 6 rows
   return g;
 }
 
@@ -269,7 +268,7 @@ TEST(Granularity, RowCompactionPacksRowsPerColumnBlock) {
 
 TEST(Granularity, BalancedKeepsExactlyGMinusPPerGroup) {
   LayerGrid g = uneven_grid();
-  g.balance_p = 2;  // g = 6: keep 4 of every 6 rows (45 = 7*6 + 3: the tail keeps 3)
+  g.params["p"] = 2;  // g = 6: keep 4 of every 6 rows (45 = 7*6 + 3: the tail keeps 3)
   MatrixXf s = random_matrix(g.rows, g.cols, 5).array().abs();
   MatrixXf mask = granularity("balanced").project(s, g, Budget::crossbars(100));
   for (int64_t cb = 0; cb < g.col_blocks(); ++cb) {
