@@ -45,6 +45,9 @@ class Optimizer {
   virtual std::string name() const = 0;
   virtual std::string summary() const = 0;
   virtual bool needs_training_data(const PruneOptions& o) const = 0;
+  // Whether its result lies on the quantised conductance levels by construction (the
+  // kept weights are then always rounded to them, as --quantize does).
+  virtual bool quantizes() const { return false; }
   virtual void run(PruneContext& ctx) const = 0;
 };
 

@@ -278,6 +278,7 @@ class Admm : public Optimizer {
     return "ADMM onto group sparsity ∩ quantised conductance levels, then masked retraining";
   }
   bool needs_training_data(const PruneOptions&) const override { return true; }
+  bool quantizes() const override { return true; }  // the constraint set includes the levels
   void run(PruneContext& ctx) const override {
     const Dataset& train = need_train(ctx, "admm");
     const int bits = ctx.arch.precision.weight_bits;

@@ -565,7 +565,7 @@ json empty_layer_warnings(const std::vector<LayerPlan>& layers, const prune::Gra
 PruneResult prune_network(const Network& net_in, const ArchConfig& arch, const PruneOptions& opt_in,
                           const Dataset* train, const Dataset* test) {
   PruneOptions opt = opt_in;
-  if (opt.optimizer == "admm") opt.quantize = true;  // the ADMM constraint set includes the levels
+  if (prune::optimizer(opt.optimizer).quantizes()) opt.quantize = true;
   check_options(opt, train != nullptr);
   if (!net_in.has_weights()) throw InputError(net_in.source_file + ": pruning needs weights (--weights)");
   const prune::Granularity& gran = prune::granularity(opt.granularity);
