@@ -15,6 +15,7 @@
 #include "pruning/core/npy.h"
 #include "pruning/graph/network.h"
 #include "pruning/xbar/mapping.h"
+#include "tests/common/error_of.h"
 
 using namespace reram;
 
@@ -26,17 +27,7 @@ std::string tmp(const std::string& name) {
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
-// Message of the InputError/ConfigError thrown by f (fails when nothing is thrown).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
+using test::error_of;
 
 const char* kTinyNet = R"({
   "name": "tiny", "input": {"channels": 3, "height": 9, "width": 7},

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "pruning/graph/network.h"
 #include "pruning/onnx/onnx_import.h"
 #include "pruning/onnx/onnx_tensor.h"
+#include "tests/common/error_of.h"
 
 using namespace reram;
 
@@ -22,19 +24,7 @@ namespace {
 
 std::string data(const std::string& name) { return std::string(RERAM_SOURCE_DIR) + "/tests/data/onnx/" + name; }
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected an InputError, got: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
+std::string error_of(const std::function<void()>& f) { return test::error_of<InputError>(f); }
 
 const Layer& layer(const Network& n, const std::string& name) {
   int i = n.index_of(name);

@@ -118,15 +118,23 @@ TEST_P(TinyVit, JsonRoundTripKeepsTheFunction) {
 INSTANTIATE_TEST_SUITE_P(Opsets, TinyVit, ::testing::Values(14, 17),
                          [](const auto& info) { return "op" + std::to_string(info.param); });
 
+// The small exports at opset 14 (skipped without torch).
+class SmallModels : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    bool skip = false;
+    std::string why;
+    dir = small_models(14, why, skip);
+    if (skip) GTEST_SKIP() << why;
+    ASSERT_FALSE(dir.empty()) << why;
+  }
+  std::string dir;
+};
+
 // One encoder layer as hand-written code bases spell it: q, k, v from a Split, per-head
 // views with the batch axis kept, 4-D attention products, x[:, 0] into the head; the
 // input is 16 embedded tokens (N x T x D).
-TEST(TinyEncoder, SplitAndFourDimensionalAttentionMatchTorch) {
-  bool skip = false;
-  std::string why;
-  const std::string dir = small_models(14, why, skip);
-  if (skip) GTEST_SKIP() << why;
-  ASSERT_FALSE(dir.empty()) << why;
+TEST_F(SmallModels, TinyEncoderSplitAndFourDimensionalAttentionMatchTorch) {
   Network net = load_network(dir + "/tiny_encoder.onnx");
   EXPECT_EQ(net.input, (Shape{32, 16, 1, false}));
   int slices = 0;
@@ -148,12 +156,7 @@ TEST(TinyEncoder, SplitAndFourDimensionalAttentionMatchTorch) {
 
 // Token ids through an embedding table (ONNX Gather of a constant by the integer graph
 // input), learned positions, LayerNorm, torch's nn.TransformerEncoderLayer.
-TEST(TinyBert, EmbeddingLookupAndEncoderLayerMatchTorch) {
-  bool skip = false;
-  std::string why;
-  const std::string dir = small_models(14, why, skip);
-  if (skip) GTEST_SKIP() << why;
-  ASSERT_FALSE(dir.empty()) << why;
+TEST_F(SmallModels, TinyBertEmbeddingLookupAndEncoderLayerMatchTorch) {
   Network net = load_network(dir + "/tiny_bert.onnx");
   EXPECT_EQ(net.input, (Shape{1, 16, 1, false}));
   ASSERT_EQ(net.layers.front().kind, LayerKind::Embedding);

@@ -1,0 +1,28 @@
+#pragma once
+// The message of the error a call throws, for tests of one-line error messages.
+#include <gtest/gtest.h>
+
+#include <exception>
+#include <string>
+
+#include "pruning/core/error.h"
+
+namespace reram::test {
+
+// Message of the E (default: any reram::Error) thrown by f; a test failure, and "", when f
+// throws nothing or an exception of another type.
+template <class E = Error, class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected another kind of error, got: " << e.what();
+    return "";
+  }
+  ADD_FAILURE() << "expected an error";
+  return "";
+}
+
+}  // namespace reram::test
