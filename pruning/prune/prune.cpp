@@ -18,50 +18,48 @@ using prune::Budget;
 using prune::LayerPlan;
 
 json PruneOptions::to_json() const {
-  json j;
-  j["granularity"] = granularity;
-  j["optimizer"] = optimizer;
-  j["score"] = score;
-  j["schedule"] = schedule;
+  json j = {{"granularity", granularity},
+            {"optimizer", optimizer},
+            {"score", score},
+            {"schedule", schedule},
+            {"allocation", allocation},
+            {"exclude_first", exclude_first},
+            {"exclude_last", exclude_last},
+            {"reorder", reorder},
+            {"finetune_epochs", finetune_epochs},
+            {"prune_epochs", prune_epochs},
+            {"train",
+             {{"batch_size", train.batch_size},
+              {"optimizer", train.optimizer},
+              {"lr", train.lr},
+              {"momentum", train.momentum},
+              {"weight_decay", train.weight_decay},
+              {"schedule", train.schedule},
+              {"seed", train.seed},
+              {"augment", train.augment},
+              {"threads", train.threads}}},
+            {"taylor_batches", taylor_batches},
+            {"project_every", project_every},
+            {"lgd_sigma", lgd_sigma},
+            {"lgd_projection", lgd_projection},
+            {"anneal_fraction", anneal_fraction},
+            {"admm_rho", admm_rho},
+            {"admm_rho_growth", admm_rho_growth},
+            {"admm_update_steps", admm_update_steps},
+            {"quantize", quantize},
+            {"noise_sigma", noise_sigma},
+            {"seed", seed}};
   if (keep_crossbars >= 0) j["keep_crossbars"] = keep_crossbars;
   if (weight_sparsity >= 0) j["weight_sparsity"] = weight_sparsity;
   if (!layer_ratios.empty()) j["layer_ratios"] = layer_ratios;
-  j["allocation"] = allocation;
-  j["exclude_first"] = exclude_first;
-  j["exclude_last"] = exclude_last;
-  j["reorder"] = reorder;
-  j["finetune_epochs"] = finetune_epochs;
-  j["prune_epochs"] = prune_epochs;
-  j["train"] = {{"batch_size", train.batch_size},
-                {"optimizer", train.optimizer},
-                {"lr", train.lr},
-                {"momentum", train.momentum},
-                {"weight_decay", train.weight_decay},
-                {"schedule", train.schedule},
-                {"seed", train.seed},
-                {"augment", train.augment},
-                {"threads", train.threads}};
-  j["taylor_batches"] = taylor_batches;
   // The selected granularity's own parameters, resolved (given values and defaults).
+  j["granularity_params"] = granularity_params;  // as given when unknown or invalid (check_options rejects it)
   if (prune::granularities().has(granularity)) {
     try {
       j["granularity_params"] = prune::granularity(granularity).resolve_params(granularity_params);
     } catch (const ConfigError&) {
-      j["granularity_params"] = granularity_params;  // invalid: reported as given (check_options rejects it)
     }
-  } else {
-    j["granularity_params"] = granularity_params;
   }
-  j["project_every"] = project_every;
-  j["lgd_sigma"] = lgd_sigma;
-  j["lgd_projection"] = lgd_projection;
-  j["anneal_fraction"] = anneal_fraction;
-  j["admm_rho"] = admm_rho;
-  j["admm_rho_growth"] = admm_rho_growth;
-  j["admm_update_steps"] = admm_update_steps;
-  j["quantize"] = quantize;
-  j["noise_sigma"] = noise_sigma;
-  j["seed"] = seed;
   return j;
 }
 
