@@ -29,14 +29,8 @@ network="$root/workloads/fmnist/vgg_fmnist.json" arch="$root/arch_configs/defaul
 limit_s=60
 limit_ratio=2
 
-if [[ ! -x "$bin" ]]; then
-  echo "bench_functional: reram binary '$bin' not found or not executable (build it, or pass its path)" >&2
-  exit 2
-fi
-if [[ ! -x /usr/bin/time ]]; then
-  echo "bench_functional: /usr/bin/time is required (Debian package 'time')" >&2
-  exit 2
-fi
+. "$root/scripts/lib/bench_checks.sh"
+need_tools bench_functional "$bin"
 for v in "$images" "$bench_images"; do
   if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
     echo "bench_functional: IMAGES and BENCH_IMAGES must be positive integers, got '$v'" >&2

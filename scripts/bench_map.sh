@@ -17,14 +17,8 @@ network="$root/workloads/imagenet/resnet50.json" arch="$root/arch_configs/defaul
 limit_s=2
 limit_kib=$((1024 * 1024))
 
-if [[ ! -x "$bin" ]]; then
-  echo "bench_map: reram binary '$bin' not found or not executable (build it, or pass its path)" >&2
-  exit 2
-fi
-if [[ ! -x /usr/bin/time ]]; then
-  echo "bench_map: /usr/bin/time is required (Debian package 'time')" >&2
-  exit 2
-fi
+. "$root/scripts/lib/bench_checks.sh"
+need_tools bench_map "$bin"
 if ! [[ "$repeats" =~ ^[1-9][0-9]*$ ]]; then
   echo "bench_map: REPEATS must be a positive integer, got '$repeats'" >&2
   exit 2
