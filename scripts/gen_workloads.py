@@ -157,6 +157,17 @@ def resnet20_cifar():
     return n
 
 
+def resnet18_stages(n, x, shortcut):
+    """ResNet-18's four stages of two BasicBlocks (64, 128, 256, 512 planes; stride 2 from
+    the second stage on), the projection shortcut named `shortcut`."""
+    in_planes = 64
+    for stage, (planes, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
+        for b in range(2):
+            x = basic_block(n, "layer%d.%d" % (stage, b), x, planes, stride if b == 0 else 1, in_planes, shortcut)
+            in_planes = planes
+    return x
+
+
 def resnet18_cifar():
     """ResNet-18 adapted to CIFAR as in kuangliu/pytorch-cifar models/resnet.py: 3x3 stem,
     stride 1, no max-pool; torchvision-style stages [2,2,2,2] with 1x1 conv + BN
@@ -165,12 +176,7 @@ def resnet18_cifar():
     n.conv("conv1", 64, 3, 1, 1)
     n.bn("bn1")
     x = n.relu("relu")
-    in_planes = 64
-    for stage, (planes, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
-        for b in range(2):
-            s = stride if b == 0 else 1
-            x = basic_block(n, "layer%d.%d" % (stage, b), x, planes, s, in_planes, "shortcut")
-            in_planes = planes
+    x = resnet18_stages(n, x, "shortcut")
     n.avgpool("avgpool", 4, 4)
     n.flatten("flatten")
     n.linear("linear", 10)
@@ -251,12 +257,7 @@ def resnet18():
     """torchvision.models.resnet18: BasicBlock stages [2,2,2,2], downsample = 1x1 conv + BN."""
     n = Net("resnet18", 3, 224, 224)
     x = imagenet_stem(n)
-    in_planes = 64
-    for stage, (planes, stride) in enumerate([(64, 1), (128, 2), (256, 2), (512, 2)], start=1):
-        for b in range(2):
-            s = stride if b == 0 else 1
-            x = basic_block(n, "layer%d.%d" % (stage, b), x, planes, s, in_planes, "downsample")
-            in_planes = planes
+    x = resnet18_stages(n, x, "downsample")
     imagenet_head(n)
     return n
 

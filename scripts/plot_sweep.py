@@ -123,6 +123,15 @@ def lines(ax, rows, xkey, ykey, key, scale=1.0, suffix="", style="-"):
     return len(groups)
 
 
+def size_axes(ax, rows, ylabel):
+    """Labels, crossbar-size ticks, grid and legend of a plot against the crossbar size."""
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("crossbar size (rows×cols)")
+    xticks_shapes(ax, rows, "xbar_cells")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 def xticks_shapes(ax, rows, xkey):
     ticks = {}
     for r in rows:
@@ -184,11 +193,7 @@ def main():
         key = group_key(rows, exclude=["crossbar.rows", "crossbar.cols", "crossbar.shape"])
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
         lines(ax, rows, "xbar_cells", "crossbar_compression", key)
-        ax.set_ylabel("crossbar compression (dense / occupied crossbars)")
-        ax.set_xlabel("crossbar size (rows×cols)")
-        xticks_shapes(ax, rows, "xbar_cells")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        size_axes(ax, rows, "crossbar compression (dense / occupied crossbars)")
         ax.set_title(f"{title}: compression vs crossbar size")
         save(fig, outdir, "compression_vs_size", made)
 
@@ -196,11 +201,7 @@ def main():
         lines(ax, rows, "xbar_cells", "peripheral_energy_share", key, 0.01, suffix=": periphery")
         ax.set_prop_cycle(None)
         lines(ax, rows, "xbar_cells", "crossbar_energy_share", key, 0.01, suffix=": crossbar arrays", style="--")
-        ax.set_ylabel("share of energy per inference (%)")
-        ax.set_xlabel("crossbar size (rows×cols)")
-        xticks_shapes(ax, rows, "xbar_cells")
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        size_axes(ax, rows, "share of energy per inference (%)")
         ax.set_title(f"{title}: peripheral (ADC/DAC/S&H/mux/index) share of energy")
         save(fig, outdir, "peripheral_vs_size", made)
     else:
