@@ -96,6 +96,8 @@ class Importer {
   void only_first_output_used(const ::onnx::NodeProto& n) const;
   Layer& add_layer(const ::onnx::NodeProto& n, size_t index, LayerKind kind, std::vector<std::string> inputs, int rank);
   Shape shape_of(const std::string& layer) const;
+  // A bias of `out` outputs from a constant: [out] or [1, out], or one value repeated.
+  NdArray bias_vector(const ::onnx::NodeProto& n, const OnnxTensor& c, int64_t out) const;
   std::vector<SymDim> shape_vec(const ::onnx::NodeProto& n, const Value& v) const;
 
   void find_input();
@@ -134,13 +136,16 @@ class Importer {
   void softmax(const ::onnx::NodeProto& n, size_t index);
   void slice(const ::onnx::NodeProto& n, size_t index);
   void split(const ::onnx::NodeProto& n, size_t index);
+  int64_t feature_axis(const ::onnx::NodeProto& n, const Value& x, int64_t axis, const char* what) const;
   void gather_token(const ::onnx::NodeProto& n, size_t index, const Value& x);
   void embedding(const ::onnx::NodeProto& n, size_t index);
   void class_token(const ::onnx::NodeProto& n, size_t index);
   void layer_norm_op(const ::onnx::NodeProto& n, size_t index);
   void unary_pattern(const ::onnx::NodeProto& n);
   void binary(const ::onnx::NodeProto& n, size_t index);
-  bool binary_pattern(const ::onnx::NodeProto& n, size_t index, const Value& a, const Value& b, int ia, int ib);
+  bool binary_pattern(const ::onnx::NodeProto& n, size_t index, const Value& a, const Value& b, int ia);
+  bool fold_layernorm_param(const ::onnx::NodeProto& n, const Value& a, const Value& b, int ia, const char* param,
+                            std::set<std::string>& open);
   void add_const(const ::onnx::NodeProto& n, size_t index, const Value& x, const OnnxTensor& c);
   void fold_constants(const ::onnx::NodeProto& n);
   void constant_of_shape(const ::onnx::NodeProto& n);

@@ -431,16 +431,20 @@ void Importer::gemm(const ::onnx::NodeProto& n, size_t index) {
   L.out_features = out;
   L.params["weight"] = std::move(w);
   if (c) {
-    // C broadcasts to [N][out]; a per-output bias is [out] or [1][out], a scalar is repeated.
-    bool per_out = c->numel() == out && (c->dims.size() == 1 || (c->dims.size() == 2 && c->dims[0] == 1));
-    if (!per_out && c->numel() != 1)
-      fail_node(n, "C of shape " + c->shape_str() + " is not a bias of " + std::to_string(out) + " outputs");
-    NdArray bias({out});
-    NdArray cv = c->as_array();
-    for (int64_t i = 0; i < out; ++i) bias.data[static_cast<size_t>(i)] = cv.data[per_out ? static_cast<size_t>(i) : 0];
-    L.params["bias"] = std::move(bias);
+    L.params["bias"] = bias_vector(n, *c, out);
     L.has_bias = true;
   }
+}
+
+NdArray Importer::bias_vector(const ::onnx::NodeProto& n, const OnnxTensor& c, int64_t out) const {
+  // C broadcasts to [N][out]; a per-output bias is [out] or [1][out], a scalar is repeated.
+  bool per_out = c.numel() == out && (c.dims.size() == 1 || (c.dims.size() == 2 && c.dims[0] == 1));
+  if (!per_out && c.numel() != 1)
+    fail_node(n, "C of shape " + c.shape_str() + " is not a bias of " + std::to_string(out) + " outputs");
+  NdArray bias({out});
+  NdArray cv = c.as_array();
+  for (int64_t i = 0; i < out; ++i) bias.data[static_cast<size_t>(i)] = cv.data[per_out ? static_cast<size_t>(i) : 0];
+  return bias;
 }
 
 void Importer::matmul(const ::onnx::NodeProto& n, size_t index) {

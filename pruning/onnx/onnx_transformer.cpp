@@ -4,7 +4,7 @@
 // operator maps is documented in docs/onnx.md; the axis roles in importer.h.
 #include <algorithm>
 #include <cmath>
-#include <limits>
+#include <set>
 
 #include "pruning/core/error.h"
 #include "pruning/onnx/importer.h"
@@ -110,11 +110,14 @@ void Importer::transpose(const ::onnx::NodeProto& n) {
   if (perm.empty())
     for (int i = x.rank; i-- > 0;) perm.push_back(i);
   if (perm.size() != static_cast<size_t>(x.rank)) fail_node(n, "'perm' has the wrong length");
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (sorted[i] != static_cast<int64_t>(i)) fail_node(n, "'perm' is not a permutation");
   Value y = x;
+  y.view.resize(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) {
-    if (perm[i] < 0 || perm[i] >= x.rank) fail_node(n, "'perm' is not a permutation");
     y.roles[i] = x.roles[static_cast<size_t>(perm[i])];
-    y.view.resize(perm.size());
     y.view[i] = view[static_cast<size_t>(perm[i])];
   }
   if (y.roles.find('?') != std::string::npos) fail_node(n, "cannot follow the axes of this tensor");
@@ -221,13 +224,7 @@ void Importer::token_linear(const ::onnx::NodeProto& n, size_t index, const Valu
   L.out_channels = out;
   L.params["weight"] = NdArray({out, in, 1, 1}, std::move(w.data));
   if (bias) {
-    bool per_out = bias->numel() == out;
-    if (!per_out && bias->numel() != 1)
-      fail_node(n, "bias of shape " + bias->shape_str() + " is not a bias of " + std::to_string(out) + " outputs");
-    NdArray b({out});
-    NdArray bv = bias->as_array();
-    for (int64_t k = 0; k < out; ++k) b.data[size_t(k)] = bv.data[per_out ? size_t(k) : 0];
-    L.params["bias"] = std::move(b);
+    L.params["bias"] = bias_vector(n, *bias, out);
     L.has_bias = true;
   }
   Value& y = values_[n.output(0)];
@@ -301,6 +298,17 @@ void Importer::softmax(const ::onnx::NodeProto& n, size_t index) {
   L.groups = last == 'K' && h != std::string::npos ? static_cast<int>(view[h]) : 1;
 }
 
+// `axis` (negative from the end) of x, checked to be its channels / features.
+int64_t Importer::feature_axis(const ::onnx::NodeProto& n, const Value& x, int64_t axis, const char* what) const {
+  if (axis < 0) axis += x.rank;
+  if (axis < 0 || axis >= x.rank) fail_node(n, "axis out of range");
+  const char role = x.roles[static_cast<size_t>(axis)];
+  if (role != 'D' && role != 'C' && role != 'F')
+    fail_node(n, std::string("only a ") + what + " of the channels / features is supported (axis " +
+                     std::to_string(axis) + " of " + x.roles + ")");
+  return axis;
+}
+
 void Importer::slice(const ::onnx::NodeProto& n, size_t index) {
   const Value x = activation_input(n, 0);
   std::vector<int64_t> starts, ends, axes, steps;
@@ -324,14 +332,8 @@ void Importer::slice(const ::onnx::NodeProto& n, size_t index) {
     fail_node(n, "only a slice along one axis is supported");
   for (auto s : steps)
     if (s != 1) fail_node(n, "only step 1 is supported");
-  int64_t axis = axes.empty() ? 0 : axes[0];
-  if (axis < 0) axis += x.rank;
+  const int64_t axis = feature_axis(n, x, axes.empty() ? 0 : axes[0], "slice");
   std::vector<int64_t> view = view_of(x);
-  if (axis < 0 || axis >= x.rank) fail_node(n, "axis out of range");
-  const char role = x.roles[static_cast<size_t>(axis)];
-  if (role != 'D' && role != 'C' && role != 'F')
-    fail_node(n, "only a slice of the channels / features is supported (axis " + std::to_string(axis) + " of " +
-                     x.roles + ")");
   const int64_t dim = view[static_cast<size_t>(axis)];
   auto clampi = [&](int64_t v) {
     if (v < 0) v += dim;
@@ -351,13 +353,7 @@ void Importer::split(const ::onnx::NodeProto& n, size_t index) {
   check_attributes(n, {"axis", "split"});
   const Value x = activation_input(n, 0);
   std::vector<int64_t> view = view_of(x);
-  int64_t axis = attr_int(n, "axis", 0);
-  if (axis < 0) axis += x.rank;
-  if (axis < 0 || axis >= x.rank) fail_node(n, "axis out of range");
-  const char role = x.roles[static_cast<size_t>(axis)];
-  if (role != 'D' && role != 'C' && role != 'F')
-    fail_node(n, "only a split of the channels / features is supported (axis " + std::to_string(axis) + " of " +
-                     x.roles + ")");
+  const int64_t axis = feature_axis(n, x, attr_int(n, "axis", 0), "split");
   const int64_t dim = view[static_cast<size_t>(axis)], outs = n.output_size();
   std::vector<int64_t> sizes = attr_ints(n, "split");
   if (opset_ >= 13 && n.input_size() > 1 && !n.input(1).empty())
@@ -371,7 +367,10 @@ void Importer::split(const ::onnx::NodeProto& n, size_t index) {
     sizes.assign(static_cast<size_t>(outs), dim / outs);
   }
   int64_t total = 0;
-  for (auto v : sizes) total += v > 0 ? v : -1;
+  for (auto v : sizes) {
+    if (v <= 0) fail_node(n, "split sizes must be positive");
+    total += v;
+  }
   if (static_cast<int64_t>(sizes.size()) != outs || total != dim)
     fail_node(n, "split sizes do not add up to the " + std::to_string(dim) + " features over " + std::to_string(outs) +
                      " outputs");
@@ -449,8 +448,9 @@ void Importer::class_token(const ::onnx::NodeProto& n, size_t index) {
   std::vector<int64_t> view = view_of(x);
   if (axis < 0 || axis >= x.rank || x.roles[static_cast<size_t>(axis)] != 'T')
     fail_node(n, "a constant can be concatenated along the token axis only");
-  const int64_t D = view[x.roles.find('D') == std::string::npos ? 0 : x.roles.find('D')];
-  if (x.roles.find('D') == std::string::npos || c.constant->numel() != D)
+  const size_t d_axis = x.roles.find('D');
+  const int64_t D = d_axis == std::string::npos ? 0 : view[d_axis];
+  if (D == 0 || c.constant->numel() != D)
     fail_node(
         n, "the class token " + c.constant->shape_str() + " must hold one token of " + std::to_string(D) + " features");
   Value like = x;
@@ -550,8 +550,8 @@ void Importer::binary(const ::onnx::NodeProto& n, size_t index) {
   auto is_data = [](const Value& v) { return v.kind == Value::Activation || v.kind == Value::Pending; };
   if (!is_data(a) && !is_data(b)) return fold_constants(n);
   const std::string& op = n.op_type();
-  if (binary_pattern(n, index, a, b, 0, 1)) return;
-  if ((op == "Add" || op == "Mul") && binary_pattern(n, index, b, a, 1, 0)) return;
+  if (binary_pattern(n, index, a, b, 0)) return;
+  if ((op == "Add" || op == "Mul") && binary_pattern(n, index, b, a, 1)) return;
   if (op == "Add") {
     for (int i = 0; i < 2; ++i) {
       const Value& v = raw_input(n, i);
@@ -563,9 +563,21 @@ void Importer::binary(const ::onnx::NodeProto& n, size_t index) {
                     "decompositions, biases, residual adds)");
 }
 
-bool Importer::binary_pattern(const ::onnx::NodeProto& n, size_t index, const Value& a, const Value& b, int ia,
-                              int ib) {
-  (void)ib;
+// A LayerNorm's gamma (Mul) or beta (Add) folded into it: `a` the fresh LayerNorm output
+// that nothing else reads, `b` a constant of its features.
+bool Importer::fold_layernorm_param(const ::onnx::NodeProto& n, const Value& a, const Value& b, int ia,
+                                    const char* param, std::set<std::string>& open) {
+  if (a.kind != Value::Activation || !open.count(a.layer) || b.kind != Value::Constant || uses_[n.input(ia)] != 1)
+    return false;
+  const int64_t D = view_of(a).back();
+  if (b.constant->numel() != D) return false;
+  net_.layers[size_t(net_.index_of(a.layer))].params[param] = NdArray({D}, b.constant->as_array().data);
+  open.erase(a.layer);
+  values_[n.output(0)] = a;
+  return true;
+}
+
+bool Importer::binary_pattern(const ::onnx::NodeProto& n, size_t index, const Value& a, const Value& b, int ia) {
   const std::string& op = n.op_type();
   auto pend = [](const Value& v, Value::Step s) { return v.kind == Value::Pending && v.step == s; };
   double k = 0;
@@ -576,12 +588,9 @@ bool Importer::binary_pattern(const ::onnx::NodeProto& n, size_t index, const Va
   if (op == "Add") {
     if (pend(a, Value::Var) && b_scalar) return out(pending(Value::VarEps, *a.base, k)), true;
     if (pend(a, Value::ErfHalf) && b_scalar && k == 1.0) return out(pending(Value::OnePlusErf, *a.base)), true;
-    if (a_act && ln_open_bias_.count(a.layer) && b.kind == Value::Constant && b.constant->numel() == features(a) &&
-        uses_[n.input(ia)] == 1) {
-      net_.layers[size_t(net_.index_of(a.layer))].params["bias"] = NdArray({features(a)}, b.constant->as_array().data);
-      ln_open_bias_.erase(a.layer);
-      ln_open_weight_.erase(a.layer);
-      return out(a), true;
+    if (fold_layernorm_param(n, a, b, ia, "bias", ln_open_bias_)) {
+      ln_open_weight_.erase(a.layer);  // beta is the last step: no gamma after it
+      return true;
     }
     return false;
   }
@@ -595,13 +604,7 @@ bool Importer::binary_pattern(const ::onnx::NodeProto& n, size_t index, const Va
     }
   }
   if (op == "Mul") {
-    if (a_act && ln_open_weight_.count(a.layer) && b.kind == Value::Constant && b.constant->numel() == features(a) &&
-        uses_[n.input(ia)] == 1) {
-      net_.layers[size_t(net_.index_of(a.layer))].params["weight"] =
-          NdArray({features(a)}, b.constant->as_array().data);
-      ln_open_weight_.erase(a.layer);
-      return out(a), true;
-    }
+    if (fold_layernorm_param(n, a, b, ia, "weight", ln_open_weight_)) return true;
     if (pend(b, Value::OnePlusErf) && a_act && same_activation(a, *b.base))
       return out(pending(Value::GeluTimes2, a)), true;
     const bool half_x = pend(a, Value::Scaled) && std::abs(a.k - 0.5) < 1e-7;

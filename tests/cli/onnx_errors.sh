@@ -48,6 +48,7 @@ expect_error "$DATA/unsupported_einsum.onnx" "unsupported ONNX operator 'Einsum'
 expect_error "$DATA/reshape_bad.onnx" "to3d"
 expect_error "$DATA/softmax_axis_bad.onnx" "node 'attn'" "only a softmax over the last axis"
 expect_error "$DATA/erf_alone.onnx" "node 'erf'" "only inside a GELU"
+expect_error "$DATA/transpose_bad.onnx" "node 'swap'" "'perm' is not a permutation"
 expect_error "$TMP/missing.onnx"
 
 # And a good file maps (so the failures above are about the files, not the command line).

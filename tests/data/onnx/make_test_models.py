@@ -172,6 +172,9 @@ def unsupported_models():
     save(model(nodes, [fin("x", 1, 4, 6)], [fin("y", 1, 4, 6)], []), "softmax_axis_bad")
     nodes = [helper.make_node("Erf", ["x"], ["y"], name="erf")]
     save(model(nodes, [fin("x", 1, 4, 6)], [fin("y", 1, 4, 6)], []), "erf_alone")
+    # A Transpose whose perm repeats an axis (not a permutation).
+    nodes = [helper.make_node("Transpose", ["x"], ["y"], name="swap", perm=[0, 2, 2])]
+    save(model(nodes, [fin("x", 1, 4, 6)], [fin("y", 1, 6, 6)], []), "transpose_bad")
 
 
 def main():
