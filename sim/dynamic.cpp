@@ -30,9 +30,10 @@ DynamicCost dynamic_cost(const Layer& l, const ArchConfig& a, int tiles) {
   d.drives = double(queries) * S * H * k * col_blocks;
   d.cell_reads = double(queries) * S * H * k * lines;
   d.conversions = double(queries) * S * H * lines * row_blocks;
+  double per_conversion_pj = 0;
+  for (const char* c : kPerConversion) per_conversion_pj += a.tech(c).energy_pj;
   d.read_energy_pj = d.drives * a.tech("dac").energy_pj + d.cell_reads * a.tech("crossbar").energy_pj +
-                     d.conversions * (a.tech("sample_hold").energy_pj + a.tech("adc").energy_pj +
-                                      a.tech("adc_mux").energy_pj + a.tech("shift_add").energy_pj);
+                     d.conversions * per_conversion_pj;
   // One step: a read of the array, then its columns through the crossbar's ADCs.
   const double convs_per_step = std::ceil(double(std::min(lines, C)) / std::max(1, a.pe.adcs_per_crossbar));
   d.read_ns = double(queries) * S * (a.crossbar.read_latency_ns + convs_per_step * a.adc_latency_ns());

@@ -13,6 +13,10 @@
 
 namespace reram::sim {
 
+// The components charged once per converted bit line of an operand crossbar (the report's
+// estimate and the simulation both use this list).
+inline constexpr const char* kPerConversion[] = {"sample_hold", "adc", "adc_mux", "shift_add"};
+
 struct DynamicCost {
   double macs = 0;
   // Digital: every MAC on one of tile.matmul_units of the `tiles` home tiles.

@@ -672,31 +672,31 @@ class WorkloadBuilder {
     act(lw, tile_block(tile, "cell_write"), d.cells_written / P * share);
     act(lw, tile_block(tile, "dac"), d.drives / P * share);
     act(lw, tile_block(tile, "crossbar"), d.cell_reads / P * share);
-    for (const char* c : {"sample_hold", "adc", "adc_mux", "shift_add"})
-      act(lw, tile_block(tile, c), d.conversions / P * share);
-    int64_t& peak = dynamic_crossbars_;
-    if (d.crossbars > peak) {
+    for (const char* c : kPerConversion) act(lw, tile_block(tile, c), d.conversions / P * share);
+    if (d.crossbars > dynamic_crossbars_) {
       for (const cost::ComponentInfo& c : cost::components())
         if (c.per_crossbar)
-          w.block_instances[chip_block(c.name)] += double(d.crossbars - peak) * c.instances(a) / a.pe.crossbars;
-      peak = d.crossbars;
+          w.block_instances[chip_block(c.name)] +=
+              double(d.crossbars - dynamic_crossbars_) * c.instances(a) / a.pe.crossbars;
+      dynamic_crossbars_ = d.crossbars;
     }
     return static_cast<int64_t>(std::ceil((d.write_ns + d.read_ns) / P * a.chip.clock_ghz - 1e-9));
   }
 
   // A transformer layer on a config without the unit it needs is an error naming the key.
   void require_units(const Layer& l) const {
-    const char* key = l.kind == LayerKind::MatMul      ? "matmul_units"
-                      : l.kind == LayerKind::Softmax   ? "softmax_units"
-                      : l.kind == LayerKind::LayerNorm ? "norm_units"
-                                                       : nullptr;
-    if (!key) return;
-    int units = l.kind == LayerKind::MatMul    ? a.tile.matmul_units
-                : l.kind == LayerKind::Softmax ? a.tile.softmax_units
-                                               : a.tile.norm_units;
-    if (units <= 0)
-      throw ConfigError(a.source_file + ": layer '" + l.name + "' (" + to_string(l.kind) + ") needs tile." + key +
-                        " > 0; the config has none (arch_configs/default.json has them)");
+    struct Unit {
+      LayerKind kind;
+      const char* key;
+      int TileParams::*count;
+    };
+    static const Unit units[] = {{LayerKind::MatMul, "matmul_units", &TileParams::matmul_units},
+                                 {LayerKind::Softmax, "softmax_units", &TileParams::softmax_units},
+                                 {LayerKind::LayerNorm, "norm_units", &TileParams::norm_units}};
+    for (const Unit& u : units)
+      if (u.kind == l.kind && a.tile.*u.count <= 0)
+        throw ConfigError(a.source_file + ": layer '" + l.name + "' (" + to_string(l.kind) + ") needs tile." + u.key +
+                          " > 0; the config has none (arch_configs/default.json has them)");
   }
 
   // Data movement and dependencies.

@@ -118,24 +118,6 @@ Acts apply_global_avg_pool(const Layer& L, const Acts& x) {
   return y;
 }
 
-Acts apply_batchnorm(const Layer& L, const Acts& x) {
-  const Shape& in = L.in_shapes.at(0);
-  auto get = [&](const char* k) -> const NdArray& {
-    auto it = L.params.find(k);
-    if (it == L.params.end()) throw InputError("batchnorm '" + L.name + "' has no '" + k + "' parameter");
-    return it->second;
-  };
-  const NdArray &g = get("weight"), &b = get("bias"), &m = get("running_mean"), &v = get("running_var");
-  const int64_t HW = in.h * in.w;
-  Acts y = x;
-  for (int64_t c = 0; c < in.c; ++c) {
-    const float a = static_cast<float>(g.data[c] / std::sqrt(static_cast<double>(v.data[c]) + L.eps));
-    const float d = b.data[c] - a * m.data[c];
-    y.middleCols(c * HW, HW).array() = y.middleCols(c * HW, HW).array() * a + d;
-  }
-  return y;
-}
-
 namespace {
 
 const NdArray& param(const Layer& L, const char* k) {
@@ -145,11 +127,24 @@ const NdArray& param(const Layer& L, const char* k) {
   return it->second;
 }
 
-using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstImage = Eigen::Map<const RowMajor>;  // one sample's C x positions values
-using Image = Eigen::Map<RowMajor>;
+using ConstImage = Eigen::Map<const MatrixXf>;  // one sample's C x positions values (MatrixXf is row-major)
+using Image = Eigen::Map<MatrixXf>;
 
 }  // namespace
+
+Acts apply_batchnorm(const Layer& L, const Acts& x) {
+  const Shape& in = L.in_shapes.at(0);
+  const NdArray &g = param(L, "weight"), &b = param(L, "bias"), &m = param(L, "running_mean"),
+                &v = param(L, "running_var");
+  const int64_t HW = in.h * in.w;
+  Acts y = x;
+  for (int64_t c = 0; c < in.c; ++c) {
+    const float a = static_cast<float>(g.data[c] / std::sqrt(static_cast<double>(v.data[c]) + L.eps));
+    const float d = b.data[c] - a * m.data[c];
+    y.middleCols(c * HW, HW).array() = y.middleCols(c * HW, HW).array() * a + d;
+  }
+  return y;
+}
 
 Acts apply_layernorm(const Layer& L, const Acts& x) {
   const Shape& in = L.in_shapes.at(0);
