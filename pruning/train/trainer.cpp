@@ -155,7 +155,7 @@ struct Trainer::Impl {
       } else if (l.kind == LayerKind::ClassToken || l.kind == LayerKind::AddConst || l.kind == LayerKind::Embedding) {
         std::vector<int64_t> shape = l.param_specs().at(0).second;
         s.weight = param_in(l, "weight", shape);
-        if (!s.weight.defined()) s.weight = torch::randn(shape) * 0.02;  // ViT's initialisation
+        if (!s.weight.defined()) s.weight = torch::randn(shape) * 0.02;  // N(0, 0.02), as randomize_weights
       }
       if (s.weight.defined()) s.weight.set_requires_grad(true);
       if (s.bias.defined()) s.bias.set_requires_grad(true);
