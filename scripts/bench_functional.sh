@@ -48,16 +48,9 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-if ! OMP_NUM_THREADS=1 /usr/bin/time -v -o "$work/time.txt" taskset -c 0 "$bin" eval --network "$network" "${weights[@]}" \
-    --arch "$arch" --set 'chip.tiles="auto"' --data fashion-mnist --samples "$images" --calibration-samples 256 \
-    --skip-float --no-shortcut --threads 1 --benchmark "$bench_images" -q -o "$work/eval.json" >"$work/stdout.txt" 2>"$work/stderr.txt"; then
-  echo "bench_functional: reram eval failed:" >&2
-  cat "$work/stderr.txt" >&2
-  exit 1
-fi
-wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {
-          n = split($2, p, ":"); s = 0; for (k = 1; k <= n; k++) s = s * 60 + p[k]; printf "%.3f", s }' "$work/time.txt")"
-cpu="$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.3f", u + s}' "$work/time.txt")"
+run_timed bench_functional "$work" env OMP_NUM_THREADS=1 taskset -c 0 "$bin" eval --network "$network" "${weights[@]}" \
+  --arch "$arch" --set 'chip.tiles="auto"' --data fashion-mnist --samples "$images" --calibration-samples 256 \
+  --skip-float --no-shortcut --threads 1 --benchmark "$bench_images" -q -o "$work/eval.json"
 
 read -r samples hw_cpu bare full ratio crossbars accuracy < <(/usr/bin/python3 - "$work/eval.json" <<'P'
 import json, sys

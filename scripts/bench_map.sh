@@ -31,18 +31,8 @@ best_wall=""
 best_cpu=""
 max_kib=0
 for ((i = 1; i <= repeats; i++)); do
-  if ! /usr/bin/time -v -o "$work/time.txt" "$bin" map --network "$network" --arch "$arch" \
-      --set chip.tiles=auto -o "$work/mapping.json" --report "$work/report.json" -q \
-      >"$work/stdout.txt" 2>"$work/stderr.txt"; then
-    echo "bench_map: reram map failed:" >&2
-    cat "$work/stderr.txt" >&2
-    exit 1
-  fi
-  # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:01.23" -> seconds
-  wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {
-            n = split($2, p, ":"); s = 0; for (k = 1; k <= n; k++) s = s * 60 + p[k]; printf "%.3f", s }' "$work/time.txt")"
-  cpu="$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {printf "%.3f", u + s}' "$work/time.txt")"
-  kib="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")"
+  run_timed bench_map "$work" "$bin" map --network "$network" --arch "$arch" \
+    --set chip.tiles=auto -o "$work/mapping.json" --report "$work/report.json" -q
   printf 'run %d: wall %6.3f s  cpu %6.3f s  max RSS %7.1f MiB\n' "$i" "$wall" "$cpu" "$(awk -v k="$kib" 'BEGIN {print k / 1024}')"
   if [[ -z "$best_wall" ]] || awk -v a="$wall" -v b="$best_wall" 'BEGIN {exit !(a < b)}'; then
     best_wall="$wall"

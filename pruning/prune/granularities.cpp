@@ -111,10 +111,7 @@ class Unstructured : public Granularity {
   std::string name() const override { return "unstructured"; }
   std::string summary() const override { return "one weight per group (baseline); frees only empty crossbars"; }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t r = 0; r < g.rows; ++r)
-      for (int64_t c = 0; c < g.cols; ++c) id(r, c) = static_cast<int32_t>(r * g.cols + c);
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) { return g.row_at(p) * g.cols + c; });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     std::vector<double> v(s.data(), s.data() + s.size());
@@ -150,11 +147,7 @@ class CrossbarGrain : public Granularity {
   std::string summary() const override { return "one crossbar tile per group; removes whole tiles"; }
   bool reorder_applies() const override { return true; }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t p = 0; p < g.rows; ++p)
-      for (int64_t c = 0; c < g.cols; ++c)
-        id(g.row_at(p), c) = static_cast<int32_t>((p / g.xbar_rows) * g.col_blocks() + c / g.xbar_cols);
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) { return (p / g.xbar_rows) * g.col_blocks() + c / g.xbar_cols; });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     std::vector<double> ts = group_scores(s, groups(g), g.tiles());
@@ -185,10 +178,7 @@ class Filter : public Granularity {
   std::string name() const override { return "filter"; }
   std::string summary() const override { return "one output channel per group (baseline); re-tiles kept columns"; }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t r = 0; r < g.rows; ++r)
-      for (int64_t c = 0; c < g.cols; ++c) id(r, c) = static_cast<int32_t>(c);
-    return id;
+    return group_ids(g, [](int64_t, int64_t c) { return c; });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     std::vector<double> cs(static_cast<size_t>(g.cols));
@@ -216,10 +206,7 @@ class Channel : public Granularity {
     return "the R*S rows of one input channel per group (baseline); re-tiles kept rows";
   }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t r = 0; r < g.rows; ++r)
-      for (int64_t c = 0; c < g.cols; ++c) id(r, c) = static_cast<int32_t>(r / g.kernel_area);
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t) { return g.row_at(p) / g.kernel_area; });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     int64_t ka = std::max<int64_t>(1, g.kernel_area), nch = (g.rows + ka - 1) / ka;
@@ -257,10 +244,7 @@ class ColumnGrain : public Granularity {
   std::string summary() const override { return "column segments per row-block, packed with output recombination"; }
   bool reorder_applies() const override { return true; }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t p = 0; p < g.rows; ++p)
-      for (int64_t c = 0; c < g.cols; ++c) id(g.row_at(p), c) = static_cast<int32_t>((p / g.xbar_rows) * g.cols + c);
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) { return (p / g.xbar_rows) * g.cols + c; });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     return mask_from_column_segments(g, column_projection(s, g, b));
@@ -275,10 +259,7 @@ class RowGrain : public Granularity {
   std::string name() const override { return "row"; }
   std::string summary() const override { return "row segments per column-block, packed through an input gather"; }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t r = 0; r < g.rows; ++r)
-      for (int64_t c = 0; c < g.cols; ++c) id(r, c) = static_cast<int32_t>((c / g.xbar_cols) * g.rows + r);
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) { return (c / g.xbar_cols) * g.rows + g.row_at(p); });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     auto seg = row_segment_scores(s, g);
@@ -381,10 +362,7 @@ class Balanced : public Granularity {
   GroupIds groups(const LayerGrid& g) const override {
     const int G = group_rows(g);
     int64_t ng = (g.rows + G - 1) / G;
-    GroupIds id(g.rows, g.cols);
-    for (int64_t p = 0; p < g.rows; ++p)
-      for (int64_t c = 0; c < g.cols; ++c) id(g.row_at(p), c) = static_cast<int32_t>((c / g.xbar_cols) * ng + p / G);
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) { return (c / g.xbar_cols) * ng + p / G; });
   }
   // Rows kept per group for a budget.
   int keep_per_group(const LayerGrid& g, const Budget& b) const {
@@ -447,10 +425,7 @@ class OuGrain : public Granularity {
     return tile * ous_per_tile_row(g) * ous_per_tile_col(g) + local;
   }
   GroupIds groups(const LayerGrid& g) const override {
-    GroupIds id(g.rows, g.cols);
-    for (int64_t p = 0; p < g.rows; ++p)
-      for (int64_t c = 0; c < g.cols; ++c) id(g.row_at(p), c) = static_cast<int32_t>(ou_of(g, p, c));
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) { return ou_of(g, p, c); });
   }
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {
     int64_t per_tile = ous_per_tile_row(g) * ous_per_tile_col(g), n = g.tiles() * per_tile;

@@ -114,6 +114,19 @@ void register_granularity(std::unique_ptr<Granularity> g);
 
 // ---- pure helpers (exposed for tests and optimisers) ----
 
+// The group ids of a rule: cell (g.row_at(p), c) of the layer's matrix joins group
+// rule(p, c), for every tiling position p (docs/pruning.md: rows in crossbar order after
+// any input reorder) and column c. The body of most Granularity::groups().
+template <class Rule>
+GroupIds group_ids(const LayerGrid& g, Rule rule) {
+  GroupIds id(g.rows, g.cols);
+  for (int64_t p = 0; p < g.rows; ++p) {
+    const int64_t r = g.row_at(p);
+    for (int64_t c = 0; c < g.cols; ++c) id(r, c) = static_cast<int32_t>(rule(p, c));
+  }
+  return id;
+}
+
 // Sum of `score` over each group id (ids < 0 ignored).
 std::vector<double> group_scores(const MatrixXf& score, const GroupIds& ids, int64_t n_groups);
 // Indices of the k highest values (ties broken by lower index), in descending order.

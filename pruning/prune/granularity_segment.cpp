@@ -28,12 +28,9 @@ class Segment : public Granularity {
 
   GroupIds groups(const LayerGrid& g) const override {
     const int64_t len = length(g), per_block = (g.xbar_rows + len - 1) / len;
-    GroupIds id(g.rows, g.cols);
-    for (int64_t p = 0; p < g.rows; ++p) {
-      const int64_t seg = (p / g.xbar_rows) * per_block + (p % g.xbar_rows) / len;
-      for (int64_t c = 0; c < g.cols; ++c) id(g.row_at(p), c) = static_cast<int32_t>(seg * g.cols + c);
-    }
-    return id;
+    return group_ids(g, [&](int64_t p, int64_t c) {
+      return ((p / g.xbar_rows) * per_block + (p % g.xbar_rows) / len) * g.cols + c;  // segment, then column
+    });
   }
 
   MatrixXf project(const MatrixXf& s, const LayerGrid& g, const Budget& b) const override {

@@ -8,6 +8,7 @@ SRC=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$SRC/tests/cli/lib/sweep.sh"
 
 cat > "$T/plan.json" <<JSON
 {
@@ -63,12 +64,8 @@ PY
 "$RERAM" sweep --plan "$T/plan.json" -o "$T/out" --jobs 2 2> "$T/log2" || true
 grep -q "0 done now, 5 already finished, 0 failed, 0 not run; stages run 0" "$T/log2" || { cat "$T/log2"; fail "re-run did work"; }
 
-"$RERAM" sweep --status -o "$T/out" > "$T/status"
-grep -q "points: 5  done: 4  failed: 1  pending: 0" "$T/status" || { cat "$T/status"; fail "status"; }
-grep -q "^failed 4 (crossbar.rows=-3)" "$T/status" || { cat "$T/status"; fail "status lists the failure"; }
-rm "$T/out/results.csv"
-"$RERAM" sweep --collect -o "$T/out" > /dev/null
-[ "$(wc -l < "$T/out/results.csv")" -eq 6 ] || fail "collect rebuilt results.csv"
+status_and_collect "$T/out" "points: 5  done: 4  failed: 1  pending: 0" 6
+grep -q "^failed 4 (crossbar.rows=-3)" "$T/out.status" || { cat "$T/out.status"; fail "status lists the failure"; }
 "$RERAM" sweep --sweet-spot -o "$T/out" > "$T/sweet"
 grep -q "Best energy efficiency" "$T/sweet" || { cat "$T/sweet"; fail "sweet spot"; }
 [ -s "$T/out/sweet_spot.json" ] || fail "sweet_spot.json"

@@ -8,6 +8,7 @@ set -euo pipefail
 RERAM=$1
 SRC=$2
 . "$SRC/tests/cli/lib/slurm_env.sh"
+. "$SRC/tests/cli/lib/sweep.sh"
 
 lenet_plan "slurm tiny" "" '["32x64", "64x64", "128x256"]' "[6, 8]"
 
@@ -39,26 +40,10 @@ for e in "$T"/sl/slurm/s001/logs/task_*.err; do
 done
 [ -s "$T/sl/results.csv" ] || fail "the collect job wrote no results.csv"
 
-/usr/bin/python3 - "$T" <<'PY'
-import csv, sys
-t = sys.argv[1]
-loc = {r["point_id"]: r for r in csv.DictReader(open(f"{t}/local/results.csv"))}
-sl = {r["point_id"]: r for r in csv.DictReader(open(f"{t}/sl/results.csv"))}
-assert set(loc) == set(sl) and len(loc) == 6, (sorted(loc), sorted(sl))
-for pid, a in loc.items():
-    b = sl[pid]
-    assert a["status"] == b["status"] == "ok", (a["status"], b["status"])
-    diff = {k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)}
-    assert not diff, (pid, diff)
-print("slurm results == local results for", len(loc), "points")
-PY
+same_results "$T/local" "$T/sl" 6 "slurm results == local results"
 
-"$RERAM" sweep --status -o "$T/sl" > "$T/status"
-grep -q "points: 6  done: 6  failed: 0  pending: 0" "$T/status" || { cat "$T/status"; fail "status"; }
-grep -q "array tasks: running 0, pending 0, done 6, ended unfinished 0" "$T/status" || { cat "$T/status"; fail "status of the array"; }
-rm "$T/sl/results.csv"
-"$RERAM" sweep --collect -o "$T/sl" > /dev/null
-[ "$(wc -l < "$T/sl/results.csv")" -eq 7 ] || fail "collect"
+status_and_collect "$T/sl" "points: 6  done: 6  failed: 0  pending: 0" 7
+grep -q "array tasks: running 0, pending 0, done 6, ended unfinished 0" "$T/sl.status" || { cat "$T/sl.status"; fail "status of the array"; }
 "$RERAM" sweep --plan "$T/plan.json" -o "$T/sl" --backend slurm > "$T/again.out"
 grep -q "nothing to submit" "$T/again.out" || { cat "$T/again.out"; fail "re-submission of a finished sweep"; }
 # A failing stage: recorded with its stderr tail, reported by --status, not re-submitted

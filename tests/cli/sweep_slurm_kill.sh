@@ -8,6 +8,7 @@ set -euo pipefail
 RERAM=$1
 SRC=$2
 . "$SRC/tests/cli/lib/slurm_env.sh"
+. "$SRC/tests/cli/lib/sweep.sh"
 
 # Clocked simulation (same numbers, ~1 s per point) so that a chunk is still running
 # when it is cancelled.
@@ -60,15 +61,5 @@ grep -q "^reram sweep: $((4 - n_before)) points in 1 array tasks" "$T/sub2.out" 
 grep -q "points: 8  done: 8  failed: 0  pending: 0" "$T/sub2.out" || { cat "$T/sub2.out"; fail "sweep incomplete after re-submission"; }
 for f in "$T"/keep/*.json; do cmp -s "$f" "$T/sl/points/$(basename "$f" .json)/result.json" || fail "finished point $(basename "$f") was rewritten"; done
 
-/usr/bin/python3 - "$T" <<'PY'
-import csv, sys
-t = sys.argv[1]
-loc = {r["point_id"]: r for r in csv.DictReader(open(f"{t}/local/results.csv"))}
-sl = {r["point_id"]: r for r in csv.DictReader(open(f"{t}/sl/results.csv"))}
-assert set(loc) == set(sl) and len(loc) == 8, (len(loc), len(sl))
-for pid, a in loc.items():
-    diff = {k: (a[k], sl[pid].get(k)) for k in a if a[k] != sl[pid].get(k)}
-    assert not diff, (pid, diff)
-print("after the cancelled task and the re-submission: 8 points, equal to the local backend")
-PY
+same_results "$T/local" "$T/sl" 8 "after the cancelled task and the re-submission, equal to the local backend"
 echo "sweep_slurm_kill: ok"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <exception>
+#include <initializer_list>
 #include <string>
 
 #include "pruning/core/error.h"
@@ -23,6 +24,11 @@ std::string error_of(F f) {
   }
   ADD_FAILURE() << "expected an error";
   return "";
+}
+
+// A test failure for every part that msg does not contain (the message is printed).
+inline void expect_mentions(const std::string& msg, std::initializer_list<const char*> parts) {
+  for (const char* p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "no '" << p << "' in: " << msg;
 }
 
 }  // namespace reram::test
