@@ -256,7 +256,8 @@ TEST(OnnxImport, ClipAttributesBecomeRelu6) {
 }
 
 TEST(OnnxImport, ClipOtherRangeIsRefused) {
-  expect_mentions(error_of([] { import_onnx(data("clip_range_bad.onnx")); }), {"'clip4'", "Clip", "clip_range_bad.onnx"});
+  expect_mentions(error_of([] { import_onnx(data("clip_range_bad.onnx")); }),
+                  {"'clip4'", "Clip", "clip_range_bad.onnx"});
 }
 
 TEST(OnnxImport, AutoPadSameAndValid) {
