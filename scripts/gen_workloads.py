@@ -185,6 +185,21 @@ def resnet18_cifar():
 
 # ---------------------------------------------------------------- ImageNet (3x224x224, 1000 classes)
 
+def classifier_4096(n, order):
+    """torchvision's AlexNet/VGG classifier: two blocks of 4096-wide linear, ReLU and
+    dropout 0.5 in the given order, then the 1000-way linear; modules classifier.0..6."""
+    layers = order.split() * 2
+    for i, kind in enumerate(layers):
+        name = "classifier.%d" % i
+        if kind == "linear":
+            n.linear(name, 4096)
+        elif kind == "relu":
+            n.relu(name)
+        else:
+            n.dropout(name, 0.5)
+    n.linear("classifier.%d" % len(layers), 1000)
+
+
 def alexnet():
     """torchvision.models.alexnet. AdaptiveAvgPool2d((6,6)) sees a 6x6 map at 224x224
     input, so it is a 1x1/stride-1 average pool (the identity) here."""
@@ -204,13 +219,7 @@ def alexnet():
     n.maxpool("features.12", 3, 2)
     n.avgpool("avgpool", 1, 1)
     n.flatten("flatten")
-    n.dropout("classifier.0", 0.5)
-    n.linear("classifier.1", 4096)
-    n.relu("classifier.2")
-    n.dropout("classifier.3", 0.5)
-    n.linear("classifier.4", 4096)
-    n.relu("classifier.5")
-    n.linear("classifier.6", 1000)
+    classifier_4096(n, "drop linear relu")
     return n
 
 
@@ -230,13 +239,7 @@ def vgg16():
             idx += 2
     n.avgpool("avgpool", 1, 1)
     n.flatten("flatten")
-    n.linear("classifier.0", 4096)
-    n.relu("classifier.1")
-    n.dropout("classifier.2", 0.5)
-    n.linear("classifier.3", 4096)
-    n.relu("classifier.4")
-    n.dropout("classifier.5", 0.5)
-    n.linear("classifier.6", 1000)
+    classifier_4096(n, "linear relu drop")
     return n
 
 

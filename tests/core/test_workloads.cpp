@@ -90,6 +90,14 @@ bool skip_reason(const RunResult& r, const std::string& rel, std::string* why) {
   return true;
 }
 
+// RunResult R = run(COMMAND), or a skip of the test (with the reason) when the checker says
+// it cannot check REL here.
+#define RUN_CHECKER_OR_SKIP(R, REL, COMMAND)          \
+  RunResult R = run(COMMAND);                         \
+  if (std::string why_; skip_reason(R, REL, &why_)) { \
+    GTEST_SKIP() << why_;                             \
+  }
+
 using Row = std::pair<int64_t, int64_t>;  // (weight elements, MACs) of one conv/linear layer
 
 // Empty when the network's counts equal the reference's, else what differs.
@@ -147,9 +155,7 @@ TEST_P(Workload, LoadsAndInfersToClassVector) {
 
 TEST_P(Workload, CountsMatchPytorchReference) {
   const std::string rel = GetParam();
-  RunResult r = run(checker("reference", abs_path(rel)));
-  std::string why;
-  if (skip_reason(r, rel, &why)) GTEST_SKIP() << why;
+  RUN_CHECKER_OR_SKIP(r, rel, checker("reference", abs_path(rel)));
   ASSERT_EQ(r.status, 0) << "check_workloads.py reference failed for " << rel;
   reram::json ref = reram::json::parse(r.out);
   reram::Network net = reram::load_network(abs_path(rel));
@@ -158,9 +164,7 @@ TEST_P(Workload, CountsMatchPytorchReference) {
 
 TEST_P(Workload, ForwardMatchesPytorchReference) {
   const std::string rel = GetParam();
-  RunResult r = run(checker("forward", abs_path(rel)));
-  std::string why;
-  if (skip_reason(r, rel, &why)) GTEST_SKIP() << why;
+  RUN_CHECKER_OR_SKIP(r, rel, checker("forward", abs_path(rel)));
   EXPECT_EQ(r.status, 0) << rel << ": " << r.out;
 }
 
@@ -172,9 +176,7 @@ TEST_P(Workload, ReferenceStateDictLoadsAsWeights) {
   // the big networks is covered by ForwardMatchesPytorchReference instead.
   if (net.weight_count() > 15'000'000) GTEST_SKIP() << rel << ": too large for a quick npz round trip";
   const fs::path npz = fs::temp_directory_path() / ("reram_workload_sd_" + std::to_string(::getpid()) + ".npz");
-  RunResult r = run(checker("export-npz", abs_path(rel), "--out " + quote(npz.string())));
-  std::string why;
-  if (skip_reason(r, rel, &why)) GTEST_SKIP() << why;
+  RUN_CHECKER_OR_SKIP(r, rel, checker("export-npz", abs_path(rel), "--out " + quote(npz.string())));
   ASSERT_EQ(r.status, 0);
   EXPECT_NO_THROW(reram::load_weights_npz(net, npz.string())) << rel;
   fs::remove(npz);
@@ -224,24 +226,25 @@ class MutatedWorkload : public ::testing::Test {
   reram::json spec_;
 };
 
+// The forward check on the mutated spec must fail (exit 1).
+#define EXPECT_FORWARD_CHECK_FAILS(TMP)                                                              \
+  do {                                                                                               \
+    RUN_CHECKER_OR_SKIP(r, "cifar10/resnet20", checker("forward", TMP, "--model cifar10/resnet20")); \
+    EXPECT_EQ(r.status, 1) << r.out;                                                                 \
+  } while (0)
+
 TEST_F(MutatedWorkload, ForwardCheckCatchesAMissingRelu) {
   auto& ls = spec_["layers"];
   ls.erase(std::remove_if(ls.begin(), ls.end(), [](const reram::json& l) { return l["name"] == "layer2.1.relu1"; }),
            ls.end());
   write();
-  RunResult r = run(checker("forward", tmp_.string(), "--model cifar10/resnet20"));
-  std::string why;
-  if (skip_reason(r, "cifar10/resnet20", &why)) GTEST_SKIP() << why;
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_FORWARD_CHECK_FAILS(tmp_.string());
 }
 
 TEST_F(MutatedWorkload, ForwardCheckCatchesAMiswiredShortcut) {
   layer("layer1.1.add")["inputs"] = {"layer1.1.bn2", "relu"};  // skips one block too far back
   write();
-  RunResult r = run(checker("forward", tmp_.string(), "--model cifar10/resnet20"));
-  std::string why;
-  if (skip_reason(r, "cifar10/resnet20", &why)) GTEST_SKIP() << why;
-  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_FORWARD_CHECK_FAILS(tmp_.string());
 }
 
 TEST_F(MutatedWorkload, CountCheckCatchesAChangedKernel) {
@@ -249,9 +252,7 @@ TEST_F(MutatedWorkload, CountCheckCatchesAChangedKernel) {
   layer("layer3.2.conv1")["kernel"] = 5;
   layer("layer3.2.conv1")["padding"] = 2;
   write();
-  RunResult r = run(checker("reference", abs_path("cifar10/resnet20.json")));
-  std::string why;
-  if (skip_reason(r, "cifar10/resnet20", &why)) GTEST_SKIP() << why;
+  RUN_CHECKER_OR_SKIP(r, "cifar10/resnet20", checker("reference", abs_path("cifar10/resnet20.json")));
   ASSERT_EQ(r.status, 0);
   reram::Network net = reram::load_network(tmp_.string());
   EXPECT_NE(compare_counts(net, reram::json::parse(r.out)), "");
