@@ -84,15 +84,16 @@ struct LayerWork {
   std::string name;
   int64_t positions = 1;  // vectors per image
   std::vector<XbarGroup> groups;
-  std::vector<int> tiles;                    // tiles holding its crossbars (sorted)
-  std::vector<int64_t> fetch_bits;           // per tile in `tiles`: input bits fetched per vector
-  std::vector<int> home_tiles;               // tiles that reduce and activate outputs
-  std::vector<int64_t> home_values;          // output values homed per vector, per home tile
-  std::vector<int64_t> home_digital_cycles;  // activation + pooling + residual-add time per vector, per home tile
-  std::vector<Packet> reduce_packets;        // partial sums to home tiles, per vector
-  std::vector<Packet> output_packets;        // outputs to consumer tiles, per vector
-  int64_t offchip_out_bits = 0;              // per vector, when the layer feeds the network output
-  int64_t offchip_in_bits = 0;               // per vector, fetched from off chip (reads the network input)
+  std::vector<int> tiles;                       // tiles holding its crossbars (sorted)
+  std::vector<int64_t> fetch_bits;              // per tile in `tiles`: input bits fetched per vector
+  std::vector<int> home_tiles;                  // tiles that reduce and activate outputs
+  std::vector<int64_t> home_values;             // output values homed per vector, per home tile
+  std::vector<std::vector<int64_t>> home_cols;  // per home tile: its logical output columns (sorted)
+  std::vector<int64_t> home_digital_cycles;     // activation + pooling + residual-add time per vector, per home tile
+  std::vector<Packet> reduce_packets;           // partial sums to home tiles, per vector
+  std::vector<Packet> output_packets;           // outputs to consumer tiles, per vector
+  int64_t offchip_out_bits = 0;                 // per vector, when the layer feeds the network output
+  int64_t offchip_in_bits = 0;                  // per vector, fetched from off chip (reads the network input)
   // Producers whose outputs this layer reads: mapping layer index, or -1 = network input.
   std::vector<int> producers;
   std::vector<int64_t> producer_positions;  // vectors per image of each producer

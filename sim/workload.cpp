@@ -533,6 +533,7 @@ class WorkloadBuilder {
     // Partial-sum reduction: row blocks of a column block are added on the tile holding
     // the first row block (its "home"); other tiles send their partial sums there.
     std::map<int, int64_t> home_values;
+    std::map<int, std::set<int64_t>> home_cols;
     std::map<std::pair<int, int>, int64_t> reduce_bits;
     for (auto& [cb, xs] : by_cb) {
       std::sort(xs.begin(), xs.end(), [](const PhysicalCrossbar* p, const PhysicalCrossbar* q) {
@@ -548,6 +549,7 @@ class WorkloadBuilder {
         per_tile_cols[x->tile] = std::max<int64_t>(per_tile_cols[x->tile], static_cast<int64_t>(x->cols.size()));
       }
       home_values[home] += static_cast<int64_t>(distinct.size());
+      home_cols[home].insert(distinct.begin(), distinct.end());
       act(lw, tile_block(home, "tile_shift_add"), double(summed - static_cast<int64_t>(distinct.size())));
       for (const auto& [tile, cols] : per_tile_cols)
         if (tile != home) reduce_bits[{tile, home}] += cols * act_bits;
@@ -556,6 +558,7 @@ class WorkloadBuilder {
     for (const auto& [tile, v] : home_values) {
       lw.home_tiles.push_back(tile);
       lw.home_values.push_back(v);
+      lw.home_cols.emplace_back(home_cols[tile].begin(), home_cols[tile].end());
       act(lw, tile_block(tile, "tile_output_register"), double(v));
       act(lw, tile_block(tile, "tile_buffer"), double(v * act_bits));  // outputs written to the home buffer
     }
@@ -699,14 +702,42 @@ class WorkloadBuilder {
                           " > 0; the config has none (arch_configs/default.json has them)");
   }
 
+  // chip.noc.output_delivery = "slice": per tile of `consumer`, which of the producer's
+  // output columns (its channels) the tile's crossbars read: a logical row r of the
+  // consumer's matrix reads channel r / (rows / producer columns) (conv rows are channel-major
+  // C x R x S; a linear layer after a flatten reads C x H x W). Empty when the rows are not a
+  // whole multiple of the producer's columns (e.g. after a concat): then every value travels.
+  std::map<int, std::vector<char>> channels_read(int producer, int consumer) const {
+    const int64_t pc = m.layers[static_cast<size_t>(producer)].view.cols;
+    const MappedLayer& L = m.layers[static_cast<size_t>(consumer)];
+    std::map<int, std::vector<char>> need;
+    if (a.chip.noc.output_delivery != "slice" || pc <= 0 || L.view.rows % pc != 0) return need;
+    const int64_t per_channel = L.view.rows / pc;
+    for (int id : L.crossbars) {
+      const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
+      auto& v = need[x.tile];
+      v.resize(static_cast<size_t>(pc), 0);
+      for (int64_t r : x.rows) v[static_cast<size_t>(r / per_channel)] = 1;
+    }
+    return need;
+  }
+
   // Data movement and dependencies.
   void data_movement() {
-    // `fraction`: the share of the producer's outputs that travels (a slice of them).
-    auto send_outputs = [&](int producer, const std::vector<int>& dst_tiles, double fraction = 1.0) {
+    // `fraction`: the share of the producer's outputs that travels (a slice of them);
+    // `need`: the channels each destination reads (channels_read; empty: all of them).
+    auto send_outputs = [&](int producer, const std::vector<int>& dst_tiles, double fraction = 1.0,
+                            const std::map<int, std::vector<char>>& need = {}) {
       LayerWork& p = w.layers[static_cast<size_t>(producer)];
       for (size_t k = 0; k < p.home_tiles.size(); ++k)
         for (int dst : dst_tiles) {
-          int64_t bits = static_cast<int64_t>(std::ceil(double(p.home_values[k]) * fraction - 1e-9)) * act_bits;
+          int64_t values = p.home_values[k];
+          if (auto it = need.find(dst); it != need.end()) {
+            values = 0;
+            for (int64_t c : p.home_cols[k]) values += it->second[static_cast<size_t>(c)];
+            if (values == 0) continue;  // the tile reads none of this home's channels
+          }
+          int64_t bits = static_cast<int64_t>(std::ceil(double(values) * fraction - 1e-9)) * act_bits;
           act(p, tile_block(dst, "tile_buffer"), double(bits));  // written into the consumer's buffer
           if (dst != p.home_tiles[k]) p.output_packets.push_back({p.home_tiles[k], dst, bits});
         }
@@ -717,7 +748,7 @@ class WorkloadBuilder {
       const Layer& nl = net.layers[static_cast<size_t>(L.network_layer)];
       const std::string in = nl.inputs.empty() ? std::string("input") : nl.inputs[0];
       int ph = in == "input" ? -1 : hosts.host.at(in);
-      if (ph >= 0 && ph != static_cast<int>(li)) send_outputs(ph, lw.tiles);
+      if (ph >= 0 && ph != static_cast<int>(li)) send_outputs(ph, lw.tiles, 1.0, channels_read(ph, int(li)));
       if (ph < 0) {
         // What reaches the chip: the input, or what the layers before the first weight layer
         // made of it off chip (an embedding lookup: the embedded tokens).

@@ -94,6 +94,9 @@ struct NocParams {
   int link_width_bits = 32;
   int hop_latency_cycles = 1;
   std::string model = "flow";  // flow (one reservation per link and transfer) | packet (hop by hop)
+  // What a producer's home tile sends each tile of the consuming layer: "all" its output
+  // values, or "slice": only those the tile's crossbars read (docs/simulator.md).
+  std::string output_delivery = "slice";
 };
 
 struct ChipParams {

@@ -306,6 +306,9 @@ Section noc_section() {
            "`packet`: every packet hop by hop, store-and-forward (cost per packet hop; the reference for NoC "
            "contention studies). Same link work and energy; cycles within 2 % on the measured cases "
            "(docs/simulator.md, docs/validation.md)"),
+      word("output_delivery", RERAM_REF(chip.noc.output_delivery), {"all", "slice"},
+           "what a layer's home tile sends each tile of the consuming weight layer: `all` its output values (an "
+           "upper bound), or `slice`: only the channels that tile's crossbars read (docs/simulator.md)"),
   };
   return n;
 }
