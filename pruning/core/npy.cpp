@@ -231,34 +231,25 @@ void write_npz_atomic(const std::string& path, const NpzMap& arrays) {
         static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
     if (z.size() + data.size() > 0xFFFFFFF0ull) throw InputError(path + ": archive larger than 4 GiB is not supported");
     uint32_t off = static_cast<uint32_t>(z.size());
-    // local header
-    wr32(z, 0x04034b50);
+    // The fields a local header and its central directory entry share, from the flags on:
+    // no flags, stored (no compression), time 0, date 1980-01-01, CRC, both sizes, name
+    // length, no extra field.
+    auto common = [&](std::string& out) {
+      for (uint16_t v : {0, 0, 0, 0x21}) wr16(out, v);
+      for (uint32_t v : {crc, static_cast<uint32_t>(data.size()), static_cast<uint32_t>(data.size())}) wr32(out, v);
+      wr16(out, static_cast<uint16_t>(name.size()));
+      wr16(out, 0);
+    };
+    wr32(z, 0x04034b50);  // local header: version needed 2.0
     wr16(z, 20);
-    wr16(z, 0);
-    wr16(z, 0);
-    wr16(z, 0);
-    wr16(z, 0x21);
-    wr32(z, crc);
-    wr32(z, static_cast<uint32_t>(data.size()));
-    wr32(z, static_cast<uint32_t>(data.size()));
-    wr16(z, static_cast<uint16_t>(name.size()));
-    wr16(z, 0);
+    common(z);
     z += name;
     z += data;
-    // central directory entry
-    wr32(cd, 0x02014b50);
+    wr32(cd, 0x02014b50);  // central directory entry: made by and needed 2.0
     wr16(cd, 20);
     wr16(cd, 20);
-    wr16(cd, 0);
-    wr16(cd, 0);
-    wr16(cd, 0);
-    wr16(cd, 0x21);
-    wr32(cd, crc);
-    wr32(cd, static_cast<uint32_t>(data.size()));
-    wr32(cd, static_cast<uint32_t>(data.size()));
-    wr16(cd, static_cast<uint16_t>(name.size()));
-    wr16(cd, 0);
-    wr16(cd, 0);
+    common(cd);
+    wr16(cd, 0);  // comment length, disk number, internal and external attributes
     wr16(cd, 0);
     wr16(cd, 0);
     wr32(cd, 0);

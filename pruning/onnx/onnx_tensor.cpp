@@ -81,6 +81,18 @@ void check_count(const Field& field, size_t n, const std::string& where) {
                      " for its shape");
 }
 
+// The n elements of a tensor as T: from raw_data (stored as T) when present, else from
+// its typed field (whose elements convert to T).
+template <class T, class Field>
+std::vector<T> elements(const onnx::TensorProto& t, const Field& field, size_t n, const std::string& where) {
+  if (t.has_raw_data()) return from_raw<T>(t.raw_data(), n, where);
+  check_count(field, n, where);
+  std::vector<T> v;
+  v.reserve(n);
+  for (auto x : field) v.push_back(static_cast<T>(x));
+  return v;
+}
+
 }  // namespace
 
 OnnxTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) {
@@ -94,38 +106,19 @@ OnnxTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) {
   if (checked_count(out.dims.data(), out.dims.size(), kMaxFileElements) < 0)
     throw InputError(where + ": shape " + out.shape_str() + " is too large");
   const size_t n = static_cast<size_t>(out.numel());
-  const bool raw = t.has_raw_data();
   switch (t.data_type()) {
     case onnx::TensorProto::FLOAT:
-      if (raw) {
-        out.f = from_raw<float>(t.raw_data(), n, where);
-      } else {
-        check_count(t.float_data(), n, where);
-        out.f.assign(t.float_data().begin(), t.float_data().end());
-      }
+      out.f = elements<float>(t, t.float_data(), n, where);
       break;
     case onnx::TensorProto::DOUBLE: {
-      std::vector<double> d;
-      if (raw) {
-        d = from_raw<double>(t.raw_data(), n, where);
-      } else {
-        check_count(t.double_data(), n, where);
-        d.assign(t.double_data().begin(), t.double_data().end());
-      }
+      const auto d = elements<double>(t, t.double_data(), n, where);
       out.f.assign(d.begin(), d.end());
       break;
     }
     case onnx::TensorProto::FLOAT16:
-    case onnx::TensorProto::BFLOAT16: {
-      std::vector<uint16_t> h;
-      if (raw) {
-        h = from_raw<uint16_t>(t.raw_data(), n, where);
-      } else {
-        check_count(t.int32_data(), n, where);  // the 16 bits are stored in int32_data
-        for (auto v : t.int32_data()) h.push_back(static_cast<uint16_t>(v));
-      }
-      out.f.reserve(n);
-      for (auto v : h) {
+    case onnx::TensorProto::BFLOAT16:
+      // The 16 bits of each value are stored in int32_data when there is no raw_data.
+      for (uint16_t v : elements<uint16_t>(t, t.int32_data(), n, where)) {
         if (t.data_type() == onnx::TensorProto::FLOAT16) {
           out.f.push_back(half_to_float(v));
         } else {
@@ -136,25 +129,14 @@ OnnxTensor decode_tensor(const onnx::TensorProto& t, const std::string& where) {
         }
       }
       break;
-    }
     case onnx::TensorProto::INT64:
       out.integer = true;
-      if (raw) {
-        out.i = from_raw<int64_t>(t.raw_data(), n, where);
-      } else {
-        check_count(t.int64_data(), n, where);
-        out.i.assign(t.int64_data().begin(), t.int64_data().end());
-      }
+      out.i = elements<int64_t>(t, t.int64_data(), n, where);
       break;
     case onnx::TensorProto::INT32: {
       out.integer = true;
-      if (raw) {
-        auto v = from_raw<int32_t>(t.raw_data(), n, where);
-        out.i.assign(v.begin(), v.end());
-      } else {
-        check_count(t.int32_data(), n, where);
-        out.i.assign(t.int32_data().begin(), t.int32_data().end());
-      }
+      const auto v = elements<int32_t>(t, t.int32_data(), n, where);
+      out.i.assign(v.begin(), v.end());
       break;
     }
     default:
