@@ -137,6 +137,15 @@ Compaction compact_tiles(const MatrixXf& mask, const LayerGrid& g) {
   return out;
 }
 
+// `v` cut into consecutive pieces of at most `size` elements (one crossbar's worth each).
+static std::vector<std::vector<int64_t>> chunks(const std::vector<int64_t>& v, int64_t size) {
+  std::vector<std::vector<int64_t>> out;
+  for (size_t s = 0; s < v.size(); s += static_cast<size_t>(size))
+    out.emplace_back(v.begin() + static_cast<long>(s),
+                     v.begin() + static_cast<long>(std::min(v.size(), s + static_cast<size_t>(size))));
+  return out;
+}
+
 // The columns with a kept cell in `rows`, packed xbar_cols at a time into crossbars on
 // those rows (row-block rb); each crossbar's index: rows x row_bits + columns x col_bits.
 static void pack_kept_columns(const MatrixXf& mask, const LayerGrid& g, int64_t rb, const std::vector<int64_t>& rows,
@@ -148,12 +157,10 @@ static void pack_kept_columns(const MatrixXf& mask, const LayerGrid& g, int64_t 
         kept.push_back(c);
         break;
       }
-  for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_cols), ++ch) {
-    std::vector<int64_t> cols(
-        kept.begin() + static_cast<long>(s),
-        kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_cols))));
+  int ch = 0;
+  for (std::vector<int64_t>& cols : chunks(kept, g.xbar_cols)) {
     out.index_bits += static_cast<int64_t>(rows.size()) * row_bits + static_cast<int64_t>(cols.size()) * col_bits;
-    out.crossbars.push_back({static_cast<int>(rb), static_cast<int>(ch), rows, std::move(cols)});
+    out.crossbars.push_back({static_cast<int>(rb), ch++, rows, std::move(cols)});
   }
 }
 
@@ -181,12 +188,10 @@ Compaction compact_rows(const MatrixXf& mask, const LayerGrid& g, int row_index_
           break;
         }
     }
-    for (size_t s = 0, ch = 0; s < kept.size(); s += static_cast<size_t>(g.xbar_rows), ++ch) {
-      std::vector<int64_t> rows(
-          kept.begin() + static_cast<long>(s),
-          kept.begin() + static_cast<long>(std::min(kept.size(), s + static_cast<size_t>(g.xbar_rows))));
+    int ch = 0;
+    for (std::vector<int64_t>& rows : chunks(kept, g.xbar_rows)) {
       out.index_bits += static_cast<int64_t>(rows.size()) * row_index_bits;
-      out.crossbars.push_back({static_cast<int>(ch), static_cast<int>(cb), std::move(rows), cols});
+      out.crossbars.push_back({ch++, static_cast<int>(cb), std::move(rows), cols});
     }
   }
   return out;

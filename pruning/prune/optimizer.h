@@ -7,6 +7,7 @@
 
 #include "pruning/prune/granularity.h"
 #include "pruning/prune/prune.h"
+#include "pruning/xbar/crossbar_view.h"
 
 namespace reram::prune {
 
@@ -64,9 +65,8 @@ MatrixXf cell_scores(const MatrixXf& w, const MatrixXf* grad, const std::string&
 MatrixXf project_plan(const Granularity& gr, const LayerPlan& p, const MatrixXf& score, const Budget& b);
 // The budget `fraction` of the way (cubic, AGP) from dense to the plan's target.
 Budget annealed_budget(const LayerPlan& p, double progress);
-// Crossbar-view matrix of a layer-shaped weight array and back.
-MatrixXf weight_to_matrix(const Layer& layer, const NdArray& w);
-NdArray matrix_to_weight(const Layer& layer, const MatrixXf& m);
+// Crossbar-view matrix of a layer-shaped weight array and back: weight_to_matrix and
+// matrix_to_weight of pruning/xbar/crossbar_view.h.
 
 namespace detail {
 void register_builtin_optimizers();

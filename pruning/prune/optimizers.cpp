@@ -40,41 +40,6 @@ Budget annealed_budget(const LayerPlan& p, double progress) {
   return Budget::density(1.0 + (p.target.value - 1.0) * w);
 }
 
-MatrixXf weight_to_matrix(const Layer& layer, const NdArray& w) {
-  LayerView v = layer_view(layer);
-  MatrixXf m = MatrixXf::Zero(v.rows, v.cols);
-  if (w.numel() != v.rows_per_group * v.cols)
-    throw InputError("layer '" + layer.name + "': weight has " + std::to_string(w.numel()) + " values, expected " +
-                     std::to_string(v.rows_per_group * v.cols));
-  if (layer.kind == LayerKind::Linear) {
-    for (int64_t o = 0; o < v.cols; ++o)
-      for (int64_t i = 0; i < v.rows; ++i) m(i, o) = w.data[static_cast<size_t>(o * v.rows + i)];
-  } else {
-    for (int64_t k = 0; k < v.cols; ++k) {
-      int64_t g = k / v.cols_per_group;
-      for (int64_t j = 0; j < v.rows_per_group; ++j)
-        m(g * v.rows_per_group + j, k) = w.data[static_cast<size_t>(k * v.rows_per_group + j)];
-    }
-  }
-  return m;
-}
-
-NdArray matrix_to_weight(const Layer& layer, const MatrixXf& m) {
-  LayerView v = layer_view(layer);
-  NdArray w(layer.weight_shape());
-  if (layer.kind == LayerKind::Linear) {
-    for (int64_t o = 0; o < v.cols; ++o)
-      for (int64_t i = 0; i < v.rows; ++i) w.data[static_cast<size_t>(o * v.rows + i)] = m(i, o);
-  } else {
-    for (int64_t k = 0; k < v.cols; ++k) {
-      int64_t g = k / v.cols_per_group;
-      for (int64_t j = 0; j < v.rows_per_group; ++j)
-        w.data[static_cast<size_t>(k * v.rows_per_group + j)] = m(g * v.rows_per_group + j, k);
-    }
-  }
-  return w;
-}
-
 namespace {
 
 MatrixXf net_matrix(const Network& net, const LayerPlan& p) {

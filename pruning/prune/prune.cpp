@@ -382,7 +382,7 @@ json finetune_masked(Network& net, const ArchConfig& arch, const PruneOptions& o
   t.epochs = opt.finetune_epochs;
   Trainer tr(net, t);
   for (auto& p : layers)
-    tr.set_mask(p.net_index, prune::matrix_to_weight(net.layers[static_cast<size_t>(p.net_index)], p.mask));
+    tr.set_mask(p.net_index, matrix_to_weight(net.layers[static_cast<size_t>(p.net_index)], p.mask));
   if (opt.noise_sigma > 0) tr.set_weight_noise(opt.noise_sigma);
   for (int e = 0; e < t.epochs; ++e) {
     EpochStats s = tr.train_epoch(train, e);

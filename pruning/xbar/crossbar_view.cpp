@@ -65,23 +65,44 @@ LayerMatrixView::LayerMatrixView(const Layer& L) {
   new (&map_) Eigen::Map<const ColMatrixXf>(W.data.data(), v.rows, v.cols);
 }
 
-void set_layer_matrix(Layer& L, const MatrixXf& M) {
-  LayerView v = layer_view(L);
-  if (M.rows() != v.rows || M.cols() != v.cols)
-    throw InputError("layer '" + L.name + "': matrix is " + std::to_string(M.rows()) + "x" + std::to_string(M.cols()) +
-                     ", crossbar view is " + std::to_string(v.rows) + "x" + std::to_string(v.cols));
-  NdArray W(L.weight_shape());
-  if (L.kind == LayerKind::Linear) {
+// Every weight of `layer` with its place in the crossbar matrix: f(row, col, index into the
+// weight tensor). Linear [out][in]: row = in, col = out; conv [K][C/g][R][S]: col = k, row =
+// its group's rows_per_group block (zero outside the block-diagonal).
+template <class F>
+void for_each_weight(const Layer& layer, const LayerView& v, F f) {
+  if (layer.kind == LayerKind::Linear) {
     for (int64_t o = 0; o < v.cols; ++o)
-      for (int64_t i = 0; i < v.rows; ++i) W.data[static_cast<size_t>(o * v.rows + i)] = M(i, o);
-  } else {
-    for (int64_t k = 0; k < v.cols; ++k) {
-      int64_t g = k / v.cols_per_group;
-      float* dst = W.data.data() + k * v.rows_per_group;
-      for (int64_t j = 0; j < v.rows_per_group; ++j) dst[j] = M(g * v.rows_per_group + j, k);
-    }
+      for (int64_t i = 0; i < v.rows; ++i) f(i, o, static_cast<size_t>(o * v.rows + i));
+    return;
   }
-  L.params["weight"] = std::move(W);
+  for (int64_t k = 0; k < v.cols; ++k) {
+    const int64_t g = k / v.cols_per_group;
+    for (int64_t j = 0; j < v.rows_per_group; ++j)
+      f(g * v.rows_per_group + j, k, static_cast<size_t>(k * v.rows_per_group + j));
+  }
 }
+
+MatrixXf weight_to_matrix(const Layer& layer, const NdArray& w) {
+  LayerView v = layer_view(layer);
+  if (w.numel() != v.rows_per_group * v.cols)
+    throw InputError("layer '" + layer.name + "': weight has " + std::to_string(w.numel()) + " values, expected " +
+                     std::to_string(v.rows_per_group * v.cols));
+  MatrixXf m = MatrixXf::Zero(v.rows, v.cols);
+  for_each_weight(layer, v, [&](int64_t r, int64_t c, size_t k) { m(r, c) = w.data[k]; });
+  return m;
+}
+
+NdArray matrix_to_weight(const Layer& layer, const MatrixXf& m) {
+  LayerView v = layer_view(layer);
+  if (m.rows() != v.rows || m.cols() != v.cols)
+    throw InputError("layer '" + layer.name + "': matrix is " + std::to_string(m.rows()) + "x" +
+                     std::to_string(m.cols()) + ", crossbar view is " + std::to_string(v.rows) + "x" +
+                     std::to_string(v.cols));
+  NdArray w(layer.weight_shape());
+  for_each_weight(layer, v, [&](int64_t r, int64_t c, size_t k) { w.data[k] = m(r, c); });
+  return w;
+}
+
+void set_layer_matrix(Layer& L, const MatrixXf& M) { L.params["weight"] = matrix_to_weight(L, M); }
 
 }  // namespace reram

@@ -30,6 +30,10 @@ struct LayerView {
 LayerView layer_view(const Layer& layer);
 // M from the layer's "weight" (throws when absent).
 MatrixXf layer_matrix(const Layer& layer);
+// M (rows x cols of the crossbar view) from a weight tensor of the layer's shape, and back
+// (off-group cells ignored).
+MatrixXf weight_to_matrix(const Layer& layer, const NdArray& w);
+NdArray matrix_to_weight(const Layer& layer, const MatrixXf& m);
 // Writes M back into the layer's "weight" (inverse of layer_matrix; off-group cells ignored).
 void set_layer_matrix(Layer& layer, const MatrixXf& m);
 
