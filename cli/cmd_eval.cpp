@@ -16,6 +16,10 @@
 namespace reram::cli {
 namespace {
 
+int run_eval(int argc, char** argv);
+RegisterCommand reg("eval", "accuracy of a mapped network on crossbar hardware (quantisation, ADC, non-idealities)",
+                    run_eval);
+
 // The readable summary of one evaluation.
 void print_result(const json& r, const Mapping& m, const ArchConfig& arch, int64_t images) {
   auto pct = [&](const char* k) {
@@ -152,9 +156,6 @@ int run_eval(int argc, char** argv) {
   if (!vm.count("quiet")) print_result(r, m, arch, test.size());
   return 0;
 }
-
-RegisterCommand reg("eval", "accuracy of a mapped network on crossbar hardware (quantisation, ADC, non-idealities)",
-                    run_eval);
 
 }  // namespace
 }  // namespace reram::cli

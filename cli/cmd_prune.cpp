@@ -20,19 +20,7 @@ namespace reram::cli {
 namespace {
 
 std::vector<double> parse_list(const std::string& s) {
-  std::vector<double> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      double v = std::stod(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-      out.push_back(v);
-    } catch (const std::exception&) {
-      throw ConfigError("--sensitivity-ratios: '" + item + "' is not a number");
-    }
-  }
+  std::vector<double> out = parse_number_list(s, "--sensitivity-ratios");
   if (out.empty()) throw ConfigError("--sensitivity-ratios is empty");
   for (size_t i = 0; i < out.size(); ++i)
     if (out[i] <= 0 || out[i] > 1 || (i && out[i] <= out[i - 1]))

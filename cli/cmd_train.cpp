@@ -19,18 +19,7 @@ namespace {
 
 std::vector<int> parse_milestones(const std::string& text) {
   std::vector<int> out;
-  std::stringstream ss(text);
-  std::string tok;
-  while (std::getline(ss, tok, ',')) {
-    try {
-      size_t used = 0;
-      const int v = std::stoi(tok, &used);
-      if (used != tok.size()) throw std::invalid_argument(tok);
-      out.push_back(v);
-    } catch (const std::exception&) {
-      throw ConfigError("--milestones: '" + tok + "' is not an epoch number (give e.g. 82,123)");
-    }
-  }
+  for (double v : parse_number_list(text, "--milestones", true)) out.push_back(static_cast<int>(v));
   return out;
 }
 

@@ -39,6 +39,10 @@ struct RegisterCommand {
 bool parse_options(int argc, char** argv, const po::options_description& desc, po::variables_map& vm,
                    const std::string& usage);
 
+// A comma-separated list of numbers given to `flag` ("0.1,0.25" or "82,123"); a ConfigError
+// naming the flag and the item that is not a number of that kind (int: whole numbers).
+std::vector<double> parse_number_list(const std::string& text, const std::string& flag, bool integers = false);
+
 // Common option groups.
 void add_arch_options(po::options_description& desc);  // --arch, --set
 // Loads --arch with the --set overrides; prints the config's warnings when `warn`.

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "cli/command.h"
 #include "pruning/core/error.h"
@@ -66,6 +67,25 @@ ArchConfig arch_from_options(const po::variables_map& vm, bool warn) {
   if (warn)
     for (const auto& w : a.warnings()) std::cerr << "reram: warning: " << w << "\n";
   return a;
+}
+
+std::vector<double> parse_number_list(const std::string& text, const std::string& flag, bool integers) {
+  std::vector<double> out;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = integers ? static_cast<double>(std::stoi(item, &used)) : std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size())
+      throw ConfigError(flag + ": '" + item + "' is not " + (integers ? "a whole number" : "a number"));
+    out.push_back(v);
+  }
+  return out;
 }
 
 const char* const kDataHelp =

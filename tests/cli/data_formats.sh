@@ -96,7 +96,7 @@ expect_error recipe-unknown-option "bad.recipe.json: unknown training option 'tr
   "$bin" train --recipe "$t/bad.recipe.json" --data "cifar10:$t/c10" -o "$t/x.npz"
 echo '{"format": "reram-recipe", "network": "net.json", "train": {"epochs": "ten"}}' > "$t/bad2.recipe.json"
 expect_error recipe-type "'train.epochs' has the wrong type" "$bin" train --recipe "$t/bad2.recipe.json" --data "cifar10:$t/c10" -o "$t/x.npz"
-expect_error milestones "--milestones: 'x' is not an epoch number" \
+expect_error milestones "--milestones: 'x' is not a whole number" \
   "$bin" train --network "$t/net.json" --data "cifar10:$t/c10" --schedule multistep --milestones 3,x -o "$t/x.npz"
 expect_error multistep-empty "multistep schedule needs milestones" \
   "$bin" train --network "$t/net.json" --data "cifar10:$t/c10" --schedule multistep --epochs 1 -o "$t/x.npz"
