@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/option_flags.h"
 #include "pruning/core/dataset.h"
 #include "pruning/core/json_util.h"
 #include "pruning/core/npy.h"
@@ -17,16 +18,10 @@
 namespace reram::cli {
 namespace {
 
-std::vector<int> parse_milestones(const std::string& text) {
-  std::vector<int> out;
-  for (double v : parse_number_list(text, "--milestones", true)) out.push_back(static_cast<int>(v));
-  return out;
-}
-
 // A training recipe (docs/data.md "Recipes"): {"format": "reram-recipe", "name",
 // "description", "network", "data", "train": {options}, "reference": {...}}. Its train
 // options fill every option not given on the command line.
-json load_recipe(const std::string& path, const po::variables_map& vm, TrainOptions& t, std::string& milestones) {
+json load_recipe(const std::string& path, const po::variables_map& vm, TrainOptions& t) {
   json r = load_json_file(path);
   if (!r.is_object() || r.value("format", "") != "reram-recipe")
     throw InputError(path + ": not a training recipe (\"format\": \"reram-recipe\" expected)");
@@ -37,59 +32,15 @@ json load_recipe(const std::string& path, const po::variables_map& vm, TrainOpti
   if (!r.contains("network") || !r["network"].is_string()) throw InputError(path + ": 'network' (a path) is missing");
   if (!r.contains("train") || !r["train"].is_object())
     throw InputError(path + ": 'train' (an object of options) is missing");
-  auto given = [&](const char* opt) { return vm.count(opt) && !vm[opt].defaulted(); };
-  for (const auto& [k, v] : r["train"].items()) {
-    try {
-      if (k == "epochs") {
-        if (!given("epochs")) t.epochs = v.get<int>();
-      } else if (k == "batch_size") {
-        if (!given("batch-size")) t.batch_size = v.get<int>();
-      } else if (k == "optimizer") {
-        if (!given("optimizer")) t.optimizer = v.get<std::string>();
-      } else if (k == "lr") {
-        if (!given("lr")) t.lr = v.get<double>();
-      } else if (k == "momentum") {
-        if (!given("momentum")) t.momentum = v.get<double>();
-      } else if (k == "weight_decay") {
-        if (!given("weight-decay")) t.weight_decay = v.get<double>();
-      } else if (k == "schedule") {
-        if (!given("schedule")) t.schedule = v.get<std::string>();
-      } else if (k == "step_size") {
-        if (!given("step-size")) t.step_size = v.get<int>();
-      } else if (k == "gamma") {
-        if (!given("gamma")) t.gamma = v.get<double>();
-      } else if (k == "milestones") {
-        if (!given("milestones")) {
-          milestones.clear();
-          for (const auto& m : v) milestones += (milestones.empty() ? "" : ",") + std::to_string(m.get<int>());
-        }
-      } else if (k == "augment") {
-        if (!vm["augment"].as<bool>()) t.augment = v.get<bool>();
-      } else if (k == "augment_pad") {
-        if (!given("augment-pad")) t.augment_pad = v.get<int>();
-      } else if (k == "seed") {
-        if (!given("seed")) t.seed = v.get<uint64_t>();
-      } else
-        throw InputError(path + ": unknown training option 'train." + k + "'");
-    } catch (const json::exception&) {
-      throw InputError(path + ": 'train." + k + "' has the wrong type (" + v.dump() + ")");
-    }
-  }
+  options_from_json(train_options(), t, r["train"], path, "train.",
+                    [&](const std::string& key) { return flag_given(vm, train_options(), key); });
   return r;
 }
 
 // The checks of the options that can fail before any file is read.
 void check_train_options(const TrainOptions& t, int64_t train_limit, int64_t test_limit) {
-  if (t.epochs < 0) throw ConfigError("--epochs must be >= 0");
   if (train_limit < 0 || test_limit < 0) throw ConfigError("--train-limit/--test-limit must be >= 0");
-  // Checked again by the Trainer; here too so a typo fails before the data set is read.
-  if (t.optimizer != "sgd" && t.optimizer != "adam")
-    throw ConfigError("--optimizer: unknown optimizer '" + t.optimizer + "' (sgd | adam)");
-  if (t.schedule != "cosine" && t.schedule != "step" && t.schedule != "multistep" && t.schedule != "constant")
-    throw ConfigError("--schedule: unknown schedule '" + t.schedule + "' (cosine | step | multistep | constant)");
-  if (t.batch_size < 1) throw ConfigError("--batch-size must be >= 1");
-  if (!(t.lr > 0)) throw ConfigError("--lr must be > 0");
-  if (t.threads < 0) throw ConfigError("--threads must be >= 0");
+  check_option_values(train_options(), t);  // checked again by the Trainer; here before the data set is read
 }
 
 // What a run used and measured, for the --report file.
@@ -116,22 +67,9 @@ json train_report(const TrainRun& run, const Network& net, const TrainOptions& t
   r["train_size"] = train.size();
   r["test_size"] = test.size();
   r["output"] = run.out;
-  r["options"] = {{"epochs", t.epochs},
-                  {"batch_size", t.batch_size},
-                  {"lr", t.lr},
-                  {"optimizer", t.optimizer},
-                  {"momentum", t.momentum},
-                  {"weight_decay", t.weight_decay},
-                  {"schedule", t.schedule},
-                  {"step_size", t.step_size},
-                  {"gamma", t.gamma},
-                  {"milestones", t.milestones},
-                  {"seed", t.seed},
-                  {"augment", t.augment},
-                  {"augment_pad", t.augment_pad},
-                  {"threads", t.threads},
-                  {"train_limit", run.train_limit},
-                  {"test_limit", run.test_limit}};
+  r["options"] = t.to_json();
+  r["options"]["train_limit"] = run.train_limit;
+  r["options"]["test_limit"] = run.test_limit;
   json ep = json::array();
   for (const EpochStats& s : stats)
     ep.push_back({{"epoch", s.epoch + 1},
@@ -148,7 +86,7 @@ json train_report(const TrainRun& run, const Network& net, const TrainOptions& t
 
 int run_train(int argc, char** argv) {
   TrainOptions t;
-  std::string network, weights, data = "fashion-mnist", out, report, recipe_path, milestones;
+  std::string network, weights, data = "fashion-mnist", out, report, recipe_path;
   int64_t train_limit = 0, test_limit = 0;
   po::options_description desc("reram train options");
   desc.add_options()("help,h", "show this help")(
@@ -158,40 +96,26 @@ int run_train(int argc, char** argv) {
                                                        "network description (.json or .onnx); optional with --recipe")(
       "weights", po::value(&weights), "start from these weights (.npz) instead of the network's own or a seeded init")(
       "from-scratch", "ignore the network's own weights and start from a seeded init")(
-      "data", po::value(&data)->default_value(data), kDataHelp)("epochs", po::value(&t.epochs)->default_value(t.epochs),
-                                                                "training epochs (0: evaluate only)")(
-      "batch-size", po::value(&t.batch_size)->default_value(t.batch_size), "mini-batch size")(
-      "lr", po::value(&t.lr)->default_value(t.lr), "initial learning rate")(
-      "optimizer", po::value(&t.optimizer)->default_value(t.optimizer), "sgd (with momentum) | adam")(
-      "momentum", po::value(&t.momentum)->default_value(t.momentum), "SGD momentum")(
-      "weight-decay", po::value(&t.weight_decay)->default_value(t.weight_decay),
-      "L2 weight decay on conv/linear weights")("schedule", po::value(&t.schedule)->default_value(t.schedule),
-                                                "cosine | step | multistep | constant")(
-      "milestones", po::value(&milestones),
-      "multistep schedule: epochs at which the lr is multiplied by --gamma, e.g. 82,123")(
-      "step-size", po::value(&t.step_size)->default_value(t.step_size), "step schedule: epochs per decay")(
-      "gamma", po::value(&t.gamma)->default_value(t.gamma), "step / multistep schedule: decay factor")(
-      "seed", po::value(&t.seed)->default_value(t.seed), "seed for init, shuffling and augmentation")(
+      "data", po::value(&data)->default_value(data), kDataHelp)(
       "train-limit", po::value(&train_limit)->default_value(0), "use only the first N training images (0: all)")(
       "test-limit", po::value(&test_limit)->default_value(0), "use only the first N test images (0: all)")(
-      "augment", po::bool_switch(&t.augment), "random crop (pad --augment-pad) + horizontal flip")(
-      "augment-pad", po::value(&t.augment_pad)->default_value(t.augment_pad), "padding in pixels of the random crop")(
-      "threads", po::value(&t.threads)->default_value(0),
-      "LibTorch intra-op threads (0: OMP_NUM_THREADS, else one per core)")("quiet", "no per-epoch progress lines")(
-      "output,o", po::value(&out)->required(), "trained weights (.npz)")(
+      "quiet", "no per-epoch progress lines")("output,o", po::value(&out)->required(), "trained weights (.npz)")(
       "report", po::value(&report), "per-epoch statistics and resolved options (.json)");
+  po::options_description training("training options (also a recipe's \"train\" keys, with '_' for '-')");
+  add_option_flags(training, train_options(), t);
+  desc.add(training);
   po::variables_map vm;
   if (!parse_options(
           argc, argv, desc, vm,
           "usage: reram train (--network NET.json | --recipe R.json) --data DATA [--epochs N] -o weights.npz"))
     return 0;
+  read_option_flags(vm, train_options(), t);
   json recipe;
   if (vm.count("recipe")) {
-    recipe = load_recipe(recipe_path, vm, t, milestones);
+    recipe = load_recipe(recipe_path, vm, t);
     if (!vm.count("network")) network = resolve_relative(recipe_path, recipe.at("network").get<std::string>());
   }
   if (network.empty()) throw ConfigError("give --network (or a --recipe that names one)");
-  if (!milestones.empty()) t.milestones = parse_milestones(milestones);
   if (t.schedule == "multistep" && t.milestones.empty())
     throw ConfigError("the multistep schedule needs milestones (--milestones, epochs, ascending)");
   t.progress = !vm.count("quiet");

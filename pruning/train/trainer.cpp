@@ -445,19 +445,13 @@ struct Trainer::Impl {
 Trainer::Trainer(const Network& net, const TrainOptions& opt) : impl_(std::make_unique<Impl>()) {
   impl_->net = net;
   impl_->opt = opt;
-  if (opt.batch_size < 1) throw ConfigError("batch size must be >= 1, got " + std::to_string(opt.batch_size));
-  if (opt.epochs < 0) throw ConfigError("epochs must be >= 0, got " + std::to_string(opt.epochs));
-  if (!(opt.lr > 0)) throw ConfigError("learning rate must be > 0");
-  if (opt.schedule != "cosine" && opt.schedule != "step" && opt.schedule != "multistep" && opt.schedule != "constant")
-    throw ConfigError("unknown schedule '" + opt.schedule + "' (cosine | step | multistep | constant)");
+  check_option_values(train_options(), opt);  // ranges and choices of the table
   if (opt.schedule == "multistep") {
     if (opt.milestones.empty()) throw ConfigError("the multistep schedule needs milestones (epochs, ascending)");
     for (size_t i = 0; i < opt.milestones.size(); ++i)
       if (opt.milestones[i] < 1 || (i > 0 && opt.milestones[i] <= opt.milestones[i - 1]))
         throw ConfigError("multistep milestones must be positive and ascending");
   }
-  if (opt.threads < 0) throw ConfigError("threads must be >= 0");
-  if (opt.augment_pad < 0 || opt.augment_pad > 16) throw ConfigError("augment pad must be in 0..16 pixels");
   if (impl_->net.layers.empty()) throw InputError("network '" + net.name + "' has no layers");
   // LibTorch's intra-op threads: OMP_NUM_THREADS when set (sweeps share the cores among
   // their stages this way), otherwise one per core.

@@ -11,26 +11,9 @@
 
 #include "pruning/core/dataset.h"
 #include "pruning/graph/network.h"
+#include "pruning/train/train_options.h"
 
 namespace reram {
-
-struct TrainOptions {
-  int epochs = 10;
-  int batch_size = 128;
-  std::string optimizer = "sgd";  // sgd (with momentum) | adam
-  double lr = 0.05;
-  double momentum = 0.9;
-  double weight_decay = 5e-4;
-  std::string schedule = "cosine";  // cosine | step | multistep | constant
-  int step_size = 10;               // step schedule: epochs per decay
-  double gamma = 0.1;               // step / multistep schedule: decay factor
-  std::vector<int> milestones;      // multistep schedule: epochs at which lr *= gamma (ascending)
-  uint64_t seed = 1;                // init, shuffling, augmentation
-  bool augment = false;             // random crop (pad augment_pad) + horizontal flip
-  int augment_pad = 2;              // pixels of padding for the random crop (CIFAR recipes: 4)
-  bool progress = true;             // one line per epoch on stderr
-  int threads = 0;                  // LibTorch intra-op threads (0: one per core)
-};
 
 struct EpochStats {
   int epoch = 0;

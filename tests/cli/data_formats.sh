@@ -92,7 +92,7 @@ P
   fi
 done
 echo '{"format": "reram-recipe", "network": "net.json", "train": {"epochs": 1, "lr_max": 2}}' > "$t/bad.recipe.json"
-expect_error recipe-unknown-option "bad.recipe.json: unknown training option 'train.lr_max'" \
+expect_error recipe-unknown-option "bad.recipe.json: unknown option 'train.lr_max'" \
   "$bin" train --recipe "$t/bad.recipe.json" --data "cifar10:$t/c10" -o "$t/x.npz"
 echo '{"format": "reram-recipe", "network": "net.json", "train": {"epochs": "ten"}}' > "$t/bad2.recipe.json"
 expect_error recipe-type "'train.epochs' has the wrong type" "$bin" train --recipe "$t/bad2.recipe.json" --data "cifar10:$t/c10" -o "$t/x.npz"
