@@ -152,11 +152,7 @@ static void pack_kept_columns(const MatrixXf& mask, const LayerGrid& g, int64_t 
                               int row_bits, int col_bits, Compaction& out) {
   std::vector<int64_t> kept;
   for (int64_t c = 0; c < g.cols; ++c)
-    for (int64_t r : rows)
-      if (mask(r, c) != 0) {
-        kept.push_back(c);
-        break;
-      }
+    if (std::any_of(rows.begin(), rows.end(), [&](int64_t r) { return mask(r, c) != 0; })) kept.push_back(c);
   int ch = 0;
   for (std::vector<int64_t>& cols : chunks(kept, g.xbar_cols)) {
     out.index_bits += static_cast<int64_t>(rows.size()) * row_bits + static_cast<int64_t>(cols.size()) * col_bits;
@@ -179,14 +175,10 @@ Compaction compact_rows(const MatrixXf& mask, const LayerGrid& g, int row_index_
   out.row_gather = true;
   for (int64_t cb = 0; cb < g.col_blocks(); ++cb) {
     auto cols = block_cols(g, cb);
-    std::vector<int64_t> kept;
+    std::vector<int64_t> kept;  // rows in tiling order with a kept cell in this column block
     for (int64_t p = 0; p < g.rows; ++p) {
-      int64_t r = g.row_at(p);
-      for (int64_t c : cols)
-        if (mask(r, c) != 0) {
-          kept.push_back(r);
-          break;
-        }
+      const int64_t r = g.row_at(p);
+      if (std::any_of(cols.begin(), cols.end(), [&](int64_t c) { return mask(r, c) != 0; })) kept.push_back(r);
     }
     int ch = 0;
     for (std::vector<int64_t>& rows : chunks(kept, g.xbar_rows)) {

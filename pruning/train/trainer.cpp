@@ -96,6 +96,11 @@ struct Trainer::Impl {
                        it->second.shape_str() + ", expected " + NdArray(shape).shape_str());
     return from_nd(it->second);
   }
+  // The parameter when the layer has it, else a tensor of `shape` filled with `fill`.
+  torch::Tensor param_or(const Layer& l, const std::string& key, std::vector<int64_t> shape, double fill) const {
+    torch::Tensor t = param_in(l, key, shape);
+    return t.defined() ? t : torch::full(shape, fill, torch::kFloat);
+  }
 
   void build() {
     torch::manual_seed(opt.seed);
@@ -133,25 +138,18 @@ struct Trainer::Impl {
         }
         if (l.has_bias) {
           int64_t nb = ws[0];
-          s.bias = param_in(l, "bias", {nb});
-          if (!s.bias.defined()) s.bias = torch::zeros({nb}, torch::kFloat);
+          s.bias = param_or(l, "bias", {nb}, 0.0);
         }
       } else if (l.kind == LayerKind::BatchNorm) {
-        int64_t c = l.in_channels();
-        s.weight = param_in(l, "weight", {c});
-        if (!s.weight.defined()) s.weight = torch::ones({c});
-        s.bias = param_in(l, "bias", {c});
-        if (!s.bias.defined()) s.bias = torch::zeros({c});
-        s.running_mean = param_in(l, "running_mean", {c});
-        if (!s.running_mean.defined()) s.running_mean = torch::zeros({c});
-        s.running_var = param_in(l, "running_var", {c});
-        if (!s.running_var.defined()) s.running_var = torch::ones({c});
+        const int64_t c = l.in_channels();
+        s.weight = param_or(l, "weight", {c}, 1.0);
+        s.bias = param_or(l, "bias", {c}, 0.0);
+        s.running_mean = param_or(l, "running_mean", {c}, 0.0);
+        s.running_var = param_or(l, "running_var", {c}, 1.0);
       } else if (l.kind == LayerKind::LayerNorm) {
-        int64_t c = l.in_channels();
-        s.weight = param_in(l, "weight", {c});
-        if (!s.weight.defined()) s.weight = torch::ones({c});
-        s.bias = param_in(l, "bias", {c});
-        if (!s.bias.defined()) s.bias = torch::zeros({c});
+        const int64_t c = l.in_channels();
+        s.weight = param_or(l, "weight", {c}, 1.0);
+        s.bias = param_or(l, "bias", {c}, 0.0);
       } else if (l.kind == LayerKind::ClassToken || l.kind == LayerKind::AddConst || l.kind == LayerKind::Embedding) {
         std::vector<int64_t> shape = l.param_specs().at(0).second;
         s.weight = param_in(l, "weight", shape);
