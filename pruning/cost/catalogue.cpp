@@ -16,6 +16,10 @@ double none(A) { return 0.0; }
 double per_clock(A, P p) { return 1.0 / p.cycle_ns; }
 double per_step(A, P p) { return 1.0 / p.step_ns; }
 double xbars(A a) { return a.pe.crossbars; }
+// Instances: the tile's count of a digital unit (tile.activation_units, ...).
+std::function<double(A)> tile_units(int TileParams::*count) {
+  return [count](A a) { return double(a.tile.*count); };
+}
 
 std::vector<ComponentInfo> build() {
   std::vector<ComponentInfo> c;
@@ -60,27 +64,21 @@ std::vector<ComponentInfo> build() {
       [](A a, P p) { return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / p.cycle_ns; });
   add("bus", Level::Tile, "bus", "one bit from the buffer to a PE", false, false, one,
       [](A a, P p) { return double(a.tile.bus_width_bits) / p.cycle_ns; });
-  add(
-      "activation", Level::Tile, "activation", "one activation function", false, false,
-      [](A a) { return double(a.tile.activation_units); }, per_clock);
-  add(
-      "pooling", Level::Tile, "pooling", "one input element of a pooling window", false, false,
-      [](A a) { return double(a.tile.pooling_units); }, per_clock);
-  add(
-      "matmul", Level::Tile, "matmul", "one multiply-accumulate of two activations", false, false,
-      [](A a) { return double(a.tile.matmul_units); }, per_clock);
-  add(
-      "softmax", Level::Tile, "softmax", "one softmax output value", false, false,
-      [](A a) { return double(a.tile.softmax_units); }, per_clock);
-  add(
-      "normalization", Level::Tile, "normalization", "one LayerNorm output value", false, false,
-      [](A a) { return double(a.tile.norm_units); }, per_clock);
+  add("activation", Level::Tile, "activation", "one activation function", false, false,
+      tile_units(&TileParams::activation_units), per_clock);
+  add("pooling", Level::Tile, "pooling", "one input element of a pooling window", false, false,
+      tile_units(&TileParams::pooling_units), per_clock);
+  add("matmul", Level::Tile, "matmul", "one multiply-accumulate of two activations", false, false,
+      tile_units(&TileParams::matmul_units), per_clock);
+  add("softmax", Level::Tile, "softmax", "one softmax output value", false, false,
+      tile_units(&TileParams::softmax_units), per_clock);
+  add("normalization", Level::Tile, "normalization", "one LayerNorm output value", false, false,
+      tile_units(&TileParams::norm_units), per_clock);
   // chip.dynamic_products = "crossbar": attention operands written into crossbars per input.
   add("cell_write", Level::Tile, "cell_write", "one cell of an attention operand written into a crossbar", false, false,
       none, per_clock);
-  add(
-      "tile_shift_add", Level::Tile, "shift_add", "one partial-sum or residual add", false, false,
-      [](A a) { return double(a.tile.shift_add_units); }, per_clock);
+  add("tile_shift_add", Level::Tile, "shift_add", "one partial-sum or residual add", false, false,
+      tile_units(&TileParams::shift_add_units), per_clock);
   add("tile_output_register", Level::Tile, "register", "one output value", false, false, one,
       [](A a, P p) { return double(a.tile.activation_units) / p.cycle_ns; });
   add("tile_controller", Level::Tile, "controller", "none (static power only)", false, false, one, per_clock);

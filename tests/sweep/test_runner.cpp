@@ -86,6 +86,22 @@ SweepOptions fake_options(const std::string& dir, int jobs) {
   return o;
 }
 
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A fresh output directory `name`, its stage log (removed) and fake options with `jobs`.
+struct FakeSweep {
+  FakeSweep(const std::string& name, int jobs) : dir(fresh_dir(name)), log(dir + ".log"), o(fake_options(dir, jobs)) {
+    fs::remove(log);
+  }
+  std::string dir, log;
+  SweepOptions o;
+};
+
 // The test plan run locally with the fake stages (failing where `fail` says so).
 RunSummary run_fake(const SweepOptions& o, const std::string& log, bool fail) {
   Sweep s(test_plan(), o);
@@ -97,9 +113,9 @@ RunSummary run_fake(const SweepOptions& o, const std::string& log, bool fail) {
 }  // namespace
 
 TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
-  std::string dir = fresh_dir("share"), log = dir + ".log";
-  fs::remove(log);
-  SweepOptions o = fake_options(dir, 2);
+  FakeSweep f("share", 2);
+  const std::string &dir = f.dir, &log = f.log;
+  SweepOptions& o = f.o;
   {
     Sweep s(test_plan(), o);
     s.set_command_rewriter(fake(log, false));
@@ -138,9 +154,9 @@ TEST(SweepRunner, SharesMappingsAcrossAdcPointsAndResumes) {
 }
 
 TEST(SweepRunner, FailedPointIsRecordedAndDoesNotStopOthers) {
-  std::string dir = fresh_dir("fail"), log = dir + ".log";
-  fs::remove(log);
-  SweepOptions o = fake_options(dir, 1);
+  FakeSweep f("fail", 1);
+  const std::string &dir = f.dir, &log = f.log;
+  SweepOptions& o = f.o;
   RunSummary r = run_fake(o, log, true);
   EXPECT_EQ(r.ok, 3);
   EXPECT_EQ(r.failed, 1);
@@ -189,24 +205,13 @@ TEST(SweepRunner, UnresolvablePointFailsAloneAndAllBadIsAPlanError) {
   fs::remove(dir + ".log");
 }
 
-namespace {
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
-
 // SIGKILL the sweep (no chance to clean up) after some points finished: those points
 // keep their result files byte for byte, the re-run does only what is missing, and the
 // stage directories the killed run left half-written are discarded.
 TEST(SweepRunner, KilledSweepLosesNoFinishedPoint) {
-  std::string dir = fresh_dir("kill"), log = dir + ".log";
-  fs::remove(log);
-  SweepOptions o = fake_options(dir, 1);
+  FakeSweep f("kill", 1);
+  const std::string &dir = f.dir, &log = f.log;
+  SweepOptions& o = f.o;
   auto slow = [=](const StageTask& t, std::vector<std::string> argv) {
     auto a = fake(log, false)(t, argv);
     a.back() = "sleep 0.3; " + a.back();
