@@ -7,9 +7,54 @@
 
 #include "pruning/core/error.h"
 #include "pruning/core/int_math.h"
+#include "pruning/core/option_table.h"
 #include "pruning/core/version.h"
 
 namespace reram {
+
+namespace {
+
+// The stored fields of a mapped layer and of a physical crossbar besides the ones whose
+// reading is checked against the network (name, shape, rows/cols ranges): one row each
+// drives save_mapping and load_mapping (docs/mapping-format.md).
+const std::vector<Option<MappedLayer>>& layer_fields() {
+  using L = MappedLayer;
+  static const std::vector<Option<L>> rows = {
+      option("dense_crossbars", &L::dense_crossbars, "crossbars of the unpruned layer"),
+      option("granularity", &L::granularity, "how it was pruned"),
+      option("row_gather", &L::row_gather, "word lines fed through an input gather"),
+      option("col_recombine", &L::col_recombine, "outputs routed through an output index map"),
+      option("index_bits", &L::index_bits, "index memory of the compaction"),
+      option("weights_total", &L::weights_total, "structural weights"),
+      option("weights_kept", &L::weights_kept, "non-zero weights kept"),
+      option("crossbars", &L::crossbars, "ids of its crossbars"),
+  };
+  return rows;
+}
+
+const std::vector<Option<PhysicalCrossbar>>& crossbar_fields() {
+  using X = PhysicalCrossbar;
+  static const std::vector<Option<X>> rows = {
+      option("row_block", &X::row_block, "row in the layer's crossbar grid"),
+      option("col_block", &X::col_block, "column in the layer's crossbar grid"),
+      option("nonzeros", &X::nonzeros, "non-zero weights stored (-1: unknown)"),
+      option("active_ous", &X::active_ous, "operation units holding a weight (-1: unknown)"),
+      option("total_ous", &X::total_ous, "operation units of the used region (-1: unknown)"),
+      option("tile", &X::tile, "placement: tile"),
+      option("pe", &X::pe, "placement: PE of the tile"),
+      option("slot", &X::slot, "placement: crossbar of the PE"),
+  };
+  return rows;
+}
+
+// Every field of `table` from the object `r` reads (required; JsonReader::fail on a wrong type).
+template <class O>
+void read_fields(JsonReader& r, const std::vector<Option<O>>& table, O& x) {
+  for (const Option<O>& o : table)
+    if (!o.set(x, r.raw(o.key))) r.fail(o.key, "has the wrong type");
+}
+
+}  // namespace
 
 namespace {
 
@@ -366,39 +411,24 @@ void save_mapping(const Mapping& m, const std::string& path) {
                   {"pes_used", m.pes_used}};
   json layers = json::array();
   for (const auto& L : m.layers) {
-    layers.push_back({{"name", L.name},
-                      {"network_layer", L.network_layer},
-                      {"rows", L.view.rows},
-                      {"cols", L.view.cols},
-                      {"groups", L.view.groups},
-                      {"rows_per_group", L.view.rows_per_group},
-                      {"cols_per_group", L.view.cols_per_group},
-                      {"kernel_area", L.view.kernel_area},
-                      {"output_positions", L.view.output_positions},
-                      {"dense_crossbars", L.dense_crossbars},
-                      {"granularity", L.granularity},
-                      {"row_gather", L.row_gather},
-                      {"col_recombine", L.col_recombine},
-                      {"index_bits", L.index_bits},
-                      {"weights_total", L.weights_total},
-                      {"weights_kept", L.weights_kept},
-                      {"crossbars", L.crossbars}});
+    json l = {{"name", L.name},
+              {"network_layer", L.network_layer},
+              {"rows", L.view.rows},
+              {"cols", L.view.cols},
+              {"groups", L.view.groups},
+              {"rows_per_group", L.view.rows_per_group},
+              {"cols_per_group", L.view.cols_per_group},
+              {"kernel_area", L.view.kernel_area},
+              {"output_positions", L.view.output_positions}};
+    l.update(options_json(layer_fields(), L));
+    layers.push_back(std::move(l));
   }
   j["layers"] = layers;
   json xs = json::array();
   for (const auto& x : m.crossbars) {
-    xs.push_back({{"id", x.id},
-                  {"layer", x.layer},
-                  {"row_block", x.row_block},
-                  {"col_block", x.col_block},
-                  {"rows", to_ranges(x.rows)},
-                  {"cols", to_ranges(x.cols)},
-                  {"nonzeros", x.nonzeros},
-                  {"active_ous", x.active_ous},
-                  {"total_ous", x.total_ous},
-                  {"tile", x.tile},
-                  {"pe", x.pe},
-                  {"slot", x.slot}});
+    json j = {{"id", x.id}, {"layer", x.layer}, {"rows", to_ranges(x.rows)}, {"cols", to_ranges(x.cols)}};
+    j.update(options_json(crossbar_fields(), x));
+    xs.push_back(std::move(j));
   }
   j["crossbars"] = xs;
   write_file_atomic(path, j.dump() + "\n");
@@ -459,14 +489,7 @@ Mapping load_mapping(const std::string& path) {
       lr.req<int64_t>(k);
     if (lr.req<int64_t>("rows") != L.view.rows || lr.req<int64_t>("cols") != L.view.cols)
       lr.fail("rows", "disagrees with the shape of layer '" + L.name + "'");
-    L.dense_crossbars = lr.req<int64_t>("dense_crossbars");
-    L.granularity = lr.req<std::string>("granularity");
-    L.row_gather = lr.req<bool>("row_gather");
-    L.col_recombine = lr.req<bool>("col_recombine");
-    L.index_bits = lr.req<int64_t>("index_bits");
-    L.weights_total = lr.req<int64_t>("weights_total");
-    L.weights_kept = lr.req<int64_t>("weights_kept");
-    L.crossbars = lr.req<std::vector<int>>("crossbars");
+    read_fields(lr, layer_fields(), L);
     lr.finish();
     m.layers.push_back(std::move(L));
   }
@@ -479,8 +502,7 @@ Mapping load_mapping(const std::string& path) {
     if (x.id != static_cast<int>(i)) xr.fail("id", "must equal its position in the list");
     x.layer = xr.req<int>("layer");
     if (x.layer < 0 || x.layer >= static_cast<int>(m.layers.size())) xr.fail("layer", "is out of range");
-    x.row_block = xr.req<int>("row_block");
-    x.col_block = xr.req<int>("col_block");
+    read_fields(xr, crossbar_fields(), x);
     x.rows = from_ranges(xr.raw("rows"), where + ".rows");
     x.cols = from_ranges(xr.raw("cols"), where + ".cols");
     const LayerView& v = m.layers[static_cast<size_t>(x.layer)].view;
@@ -494,12 +516,6 @@ Mapping load_mapping(const std::string& path) {
       xr.fail("rows", "index beyond the layer's rows");
     if (!x.cols.empty() && *std::max_element(x.cols.begin(), x.cols.end()) >= v.cols)
       xr.fail("cols", "index beyond the layer's columns");
-    x.nonzeros = xr.req<int64_t>("nonzeros");
-    x.active_ous = xr.req<int64_t>("active_ous");
-    x.total_ous = xr.req<int64_t>("total_ous");
-    x.tile = xr.req<int>("tile");
-    x.pe = xr.req<int>("pe");
-    x.slot = xr.req<int>("slot");
     xr.finish();
     m.crossbars.push_back(std::move(x));
   }
