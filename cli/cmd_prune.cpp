@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/option_flags.h"
 #include "pruning/core/dataset.h"
 #include "pruning/core/json_util.h"
 #include "pruning/prune/granularity.h"
@@ -108,25 +109,14 @@ po::options_description prune_options(PruneArgs& a) {
   desc.add_options()("help,h", "show this help (lists granularities and optimizers)")(
       "network", po::value(&a.network)->required(), "network description (.json or .onnx)")(
       "weights", po::value(&a.weights), "trained weights (.npz) unless the network carries its own")(
-      "granularity", po::value(&a.o.granularity)->default_value(a.o.granularity), "pruning granularity (see below)")(
-      "optimizer", po::value(&a.o.optimizer)->default_value(a.o.optimizer), "magnitude | lgd | admm")(
-      "score", po::value(&a.o.score)->default_value(a.o.score), "magnitude scores: l1 | l2 | taylor")(
-      "schedule", po::value(&a.o.schedule)->default_value(a.o.schedule),
-      "magnitude: oneshot | agp (cubic, over --prune-epochs)")(
       "keep-crossbars", po::value(&a.o.keep_crossbars),
       "keep at most this fraction of the prunable layers' dense crossbars")(
       "weight-sparsity", po::value(&a.o.weight_sparsity), "remove this fraction of weights in every prunable layer")(
       "ratios", po::value(&a.ratios_file), "JSON {layer: crossbar keep ratio}; unlisted layers stay dense")(
-      "allocation", po::value(&a.o.allocation)->default_value(a.o.allocation),
-      "uniform | score (global ranking of kept-score share per crossbar) | sensitivity (with --sensitivity-file)")(
       "sensitivity-file", po::value(&a.sens_file), "a --sensitivity report used by --allocation sensitivity")(
       "include-first", "prune the first weight layer too (excluded by default)")(
       "include-last", "prune the last weight layer too (excluded by default)")(
-      "reorder", po::value(&a.o.reorder)->default_value(a.o.reorder), "input feature-map reorder: auto | on | off")(
-      "finetune-epochs", po::value(&a.o.finetune_epochs)->default_value(0), "masked fine-tuning epochs")(
-      "prune-epochs", po::value(&a.o.prune_epochs)->default_value(a.o.prune_epochs),
-      "training epochs of agp / lgd / admm")("lr", po::value(&a.o.train.lr)->default_value(a.o.train.lr),
-                                             "learning rate of pruning and fine-tuning")(
+      "lr", po::value(&a.o.train.lr)->default_value(a.o.train.lr), "learning rate of pruning and fine-tuning")(
       "batch-size", po::value(&a.o.train.batch_size)->default_value(a.o.train.batch_size), "mini-batch size")(
       "train-schedule", po::value(&a.o.train.schedule)->default_value(a.o.train.schedule),
       "lr schedule: cosine | step | constant")(
@@ -139,17 +129,8 @@ po::options_description prune_options(PruneArgs& a) {
       "mixed-fine-p", po::value<double>(), "= --granularity-param fine_p=V (mixed)")(
       "ou-rows", po::value<double>(), "= --granularity-param rows=V (ou)")("ou-cols", po::value<double>(),
                                                                            "= --granularity-param cols=V (ou)")(
-      "project-every", po::value(&a.o.project_every)->default_value(a.o.project_every),
-      "lgd/agp: steps between projections")("lgd-sigma", po::value(&a.o.lgd_sigma)->default_value(a.o.lgd_sigma),
-                                            "lgd: initial group-score noise")(
-      "lgd-projection", po::value(&a.o.lgd_projection)->default_value(a.o.lgd_projection),
-      "lgd: lazy (the forward pass uses the projection, the dense weights keep learning) | eager (weights "
-      "overwritten)")("admm-rho", po::value(&a.o.admm_rho)->default_value(a.o.admm_rho), "admm: initial penalty")(
-      "admm-rho-growth", po::value(&a.o.admm_rho_growth)->default_value(a.o.admm_rho_growth),
-      "admm: penalty growth per update")("quantize", "round kept weights to conductance levels (always on for admm)")(
       "noise", po::value(&a.o.noise_sigma)->default_value(0.0),
       "relative weight noise during fine-tuning (device mismatch)")(
-      "seed", po::value(&a.o.seed)->default_value(a.o.seed), "seed for LGD noise, shuffling")(
       "data", po::value(&a.data)->default_value(a.data), (std::string(kDataHelp) + "; 'none': no data").c_str())(
       "train-limit", po::value(&a.train_limit)->default_value(0), "first N training images (0: all)")(
       "test-limit", po::value(&a.test_limit)->default_value(0), "first N test images (0: all)")(
@@ -177,17 +158,20 @@ po::options_description prune_options(PruneArgs& a) {
       "search-dir", po::value(&a.search.state_dir), "state of the search, reused by a rerun (default: OUTPUT.search)")(
       "output,o", po::value(&a.out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")(
       "report", po::value(&a.report), "PRUNE.json report");
+  po::options_description method("pruning method options (the report's \"options\" keys, with '_' for '-')");
+  add_option_flags(method, reram::prune_options(), a.o, {"exclude_first", "exclude_last", "noise_sigma"});
+  desc.add(method);
   add_arch_options(desc);
   return desc;
 }
 
 // Flags into options, and the checks the option table cannot express.
 void finish_options(PruneArgs& a, const po::variables_map& vm) {
+  read_option_flags(vm, reram::prune_options(), a.o);
   a.o.exclude_first = !vm.count("include-first");
   a.o.exclude_last = !vm.count("include-last");
   a.o.train.progress = !vm.count("quiet");
   a.o.train.seed = a.o.seed;
-  if (vm.count("quantize")) a.o.quantize = true;
   a.o.measure_plain_epoch = vm.count("measure-plain-epoch") > 0;
   if (!a.ratios_file.empty()) a.o.layer_ratios = load_ratios(a.ratios_file);
   for (const auto& kv : a.granularity_params) {
@@ -211,7 +195,6 @@ void finish_options(PruneArgs& a, const po::variables_map& vm) {
       a.o.granularity_params[param] = vm[flag].as<double>();
     }
   if (!a.sens_file.empty()) a.o.sensitivity = load_json_file(a.sens_file);
-  if (a.o.finetune_epochs < 0 || a.o.prune_epochs < 0) throw ConfigError("epoch counts must be >= 0");
   if (a.o.train.threads < 0) throw ConfigError("--threads must be >= 0");
   if (a.sens_split != "test" && a.sens_split != "train-tail")
     throw ConfigError("--sensitivity-split must be test or train-tail, got '" + a.sens_split + "'");

@@ -71,7 +71,7 @@ struct Option {
       return s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0 ? s.substr(0, s.size() - 2) : s;
     };
     const bool lo = std::isfinite(min), hi = std::isfinite(max);
-    if (lo && hi) return num(min) + "…" + num(max);
+    if (lo && hi) return min_open ? "> " + num(min) + ", <= " + num(max) : num(min) + "…" + num(max);
     if (lo) return (min_open ? "> " : ">= ") + num(min);
     if (hi) return "<= " + num(max);
     return "";

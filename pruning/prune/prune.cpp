@@ -17,29 +17,47 @@ namespace reram {
 using prune::Budget;
 using prune::LayerPlan;
 
+const std::vector<Option<PruneOptions>>& prune_options() {
+  using P = PruneOptions;
+  static const std::vector<Option<P>> rows = {
+      option("granularity", &P::granularity, "pruning granularity (listed below)"),
+      option("optimizer", &P::optimizer, "pruning optimiser (listed below)"),
+      option("score", &P::score, "magnitude scores").one_of({"l1", "l2", "taylor"}),
+      option("schedule", &P::schedule, "magnitude: one shot, or agp (cubic, over prune_epochs)")
+          .one_of({"oneshot", "agp"}),
+      option("allocation", &P::allocation,
+             "crossbar budget per layer: uniform, score (global ranking of kept-score share per crossbar) or "
+             "sensitivity (with --sensitivity-file)")
+          .one_of({"uniform", "score", "sensitivity"}),
+      option("exclude_first", &P::exclude_first, "keep the first weight layer dense"),
+      option("exclude_last", &P::exclude_last, "keep the last weight layer dense"),
+      option("reorder", &P::reorder, "input feature-map reorder").one_of({"auto", "on", "off"}),
+      option("finetune_epochs", &P::finetune_epochs, "masked fine-tuning epochs").at_least(0),
+      option("prune_epochs", &P::prune_epochs, "training epochs of agp / lgd / admm").at_least(0),
+      option("taylor_batches", &P::taylor_batches, "batches averaged for Taylor scores").at_least(1),
+      option("project_every", &P::project_every, "lgd/agp: steps between projections").at_least(1),
+      option("lgd_sigma", &P::lgd_sigma, "lgd: initial group-score noise").at_least(0),
+      option("lgd_projection", &P::lgd_projection,
+             "lgd: lazy (the forward pass uses the projection, the dense weights keep learning) or eager (weights "
+             "overwritten)")
+          .one_of({"lazy", "eager"}),
+      option("anneal_fraction", &P::anneal_fraction, "lgd/agp: share of the schedule spent annealing")
+          .above(0)
+          .at_most(1),
+      option("admm_rho", &P::admm_rho, "admm: initial penalty").above(0),
+      option("admm_rho_growth", &P::admm_rho_growth, "admm: penalty growth per update").at_least(1),
+      option("admm_update_steps", &P::admm_update_steps, "admm: steps between Z/U updates (0: a quarter epoch)")
+          .at_least(0),
+      option("quantize", &P::quantize, "round kept weights to conductance levels (always on for admm)"),
+      option("noise_sigma", &P::noise_sigma, "relative weight noise during fine-tuning (device mismatch)").at_least(0),
+      option("seed", &P::seed, "seed for LGD noise and shuffling"),
+  };
+  return rows;
+}
+
 json PruneOptions::to_json() const {
-  json j = {{"granularity", granularity},
-            {"optimizer", optimizer},
-            {"score", score},
-            {"schedule", schedule},
-            {"allocation", allocation},
-            {"exclude_first", exclude_first},
-            {"exclude_last", exclude_last},
-            {"reorder", reorder},
-            {"finetune_epochs", finetune_epochs},
-            {"prune_epochs", prune_epochs},
-            {"train", train.to_json()},  // the fine-tuning options (finetune_epochs sets their epochs)
-            {"taylor_batches", taylor_batches},
-            {"project_every", project_every},
-            {"lgd_sigma", lgd_sigma},
-            {"lgd_projection", lgd_projection},
-            {"anneal_fraction", anneal_fraction},
-            {"admm_rho", admm_rho},
-            {"admm_rho_growth", admm_rho_growth},
-            {"admm_update_steps", admm_update_steps},
-            {"quantize", quantize},
-            {"noise_sigma", noise_sigma},
-            {"seed", seed}};
+  json j = options_json(prune_options(), *this);
+  j["train"] = train.to_json();  // the fine-tuning options (finetune_epochs sets their epochs)
   if (keep_crossbars >= 0) j["keep_crossbars"] = keep_crossbars;
   if (weight_sparsity >= 0) j["weight_sparsity"] = weight_sparsity;
   if (!layer_ratios.empty()) j["layer_ratios"] = layer_ratios;
@@ -179,22 +197,11 @@ void check_options(const PruneOptions& o, bool have_train) {
     throw ConfigError("--weight-sparsity must be in [0, 1), got " + std::to_string(o.weight_sparsity));
   for (auto& kv : o.layer_ratios)
     if (kv.second <= 0 || kv.second > 1) throw ConfigError("ratio of layer '" + kv.first + "' must be in (0, 1]");
-  if (o.score != "l1" && o.score != "l2" && o.score != "taylor")
-    throw ConfigError("unknown score '" + o.score + "' (l1, l2, taylor)");
-  if (o.schedule != "oneshot" && o.schedule != "agp")
-    throw ConfigError("unknown schedule '" + o.schedule + "' (oneshot, agp)");
-  if (o.reorder != "auto" && o.reorder != "on" && o.reorder != "off")
-    throw ConfigError("--reorder must be auto, on or off");
-  if (o.allocation != "uniform" && o.allocation != "sensitivity" && o.allocation != "score")
-    throw ConfigError("--allocation must be uniform, score or sensitivity, got '" + o.allocation + "'");
+  check_option_values(prune_options(), o);  // ranges and choices of the table
   if (o.allocation == "score" && o.keep_crossbars < 0) throw ConfigError("score allocation needs --keep-crossbars");
   if (o.allocation == "sensitivity" && (o.sensitivity.is_null() || o.keep_crossbars < 0))
     throw ConfigError("sensitivity allocation needs --sensitivity-file and --keep-crossbars");
   prune::granularity(o.granularity).resolve_params(o.granularity_params);
-  if (o.project_every < 1) throw ConfigError("project_every must be at least 1");
-  if (o.lgd_projection != "lazy" && o.lgd_projection != "eager")
-    throw ConfigError("--lgd-projection must be lazy or eager, got '" + o.lgd_projection + "'");
-  if (o.noise_sigma < 0) throw ConfigError("noise_sigma must be non-negative");
   if (opt.needs_training_data(o) && !have_train)
     throw ConfigError("optimizer '" + o.optimizer + "' (score " + o.score + ", schedule " + o.schedule +
                       ") needs training data (--data)");

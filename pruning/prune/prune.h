@@ -57,6 +57,11 @@ struct PruneOptions {
   json to_json() const;
 };
 
+// The pruning options declared once (pruning/core/option_table.h): one row per scalar
+// option (not the target, layer ratios, sensitivity, granularity parameters or the nested
+// training options) drives `reram prune`'s flags, the checks and PruneOptions::to_json.
+const std::vector<Option<PruneOptions>>& prune_options();
+
 struct PruneResult {
   Mapping mapping;
   json report;

@@ -15,7 +15,7 @@ COMMON=(--network "$T/net.json" --weights "$T/w.npz" --arch "$SRC/arch_configs/d
 if "$RERAM" prune "${COMMON[@]}" --granularity column --optimizer lgd --lgd-projection sideways -o "$T/x.json" 2> "$T/err"; then
   echo "an unknown --lgd-projection was accepted" >&2; exit 1
 fi
-grep -q "lgd-projection must be lazy or eager, got 'sideways'" "$T/err" || { cat "$T/err" >&2; exit 1; }
+grep -q "lgd-projection: unknown value \"sideways\" (lazy | eager)" "$T/err" || { cat "$T/err" >&2; exit 1; }
 "$RERAM" prune "${COMMON[@]}" --granularity crossbar --optimizer admm -o "$T/admm.json" --report "$T/r_admm.json" > /dev/null
 "$RERAM" prune "${COMMON[@]}" --granularity row --schedule agp -o "$T/agp.json" --report "$T/r_agp.json" > /dev/null
 /usr/bin/python3 - "$T" <<'PY'

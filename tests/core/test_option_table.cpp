@@ -36,7 +36,8 @@ TEST(OptionTable, RowsKnowTheirFlagTypeAndConstraint) {
   EXPECT_EQ(table()[4].type, OptionType::IntList);
   EXPECT_EQ(option("batch_size", &Opts::n, "").flag(), "--batch-size");
   EXPECT_EQ(table()[0].constraint(), ">= 1");
-  EXPECT_EQ(table()[1].constraint(), "0…1");
+  EXPECT_EQ(table()[1].constraint(), "> 0, <= 1");
+  EXPECT_EQ(option("k", &Opts::n, "").at_least(0).at_most(16).constraint(), "0…16");
   EXPECT_EQ(table()[2].constraint(), "a | b");
   EXPECT_EQ(table()[3].constraint(), "");
 }
@@ -83,7 +84,8 @@ TEST(OptionTable, ChecksNameTheFlagAndTheRange) {
                         {"--n must be >= 1, got 0"});
   o.n = 1;
   o.rate = 0;  // open at 0
-  test::expect_mentions(test::error_of<ConfigError>([&] { check_option_values(table(), o); }), {"--rate must be 0…1"});
+  test::expect_mentions(test::error_of<ConfigError>([&] { check_option_values(table(), o); }),
+                        {"--rate must be > 0, <= 1, got 0"});
   o.rate = 1;  // closed at 1
   EXPECT_NO_THROW(check_option_values(table(), o));
   o.mode = "c";
