@@ -7,6 +7,9 @@
 #include "pruning/arch/arch_fields.h"
 #include "pruning/cost/catalogue.h"
 #include "pruning/cost/cost_model.h"
+#ifdef RERAM_PRUNE_AVAILABLE
+#include "pruning/prune/prune.h"
+#endif
 #include "sim/stats.h"
 
 namespace reram::cli {
@@ -39,6 +42,8 @@ int run_models(int argc, char** argv) {
   desc.add_options()("help,h", "show this help")("json", "print JSON instead of the readable listing")(
       "keys", "list every arch-config key: default, unit, checks and meaning (docs/config.md's table)")(
       "report-fields", "list every field of a reram sim report: unit and meaning (docs/simulator.md's table)")(
+      "options", po::value<std::string>(),
+      "train | prune: list the training or pruning options (docs/data.md's and docs/pruning.md's tables)")(
       "arch", po::value<std::string>(), "architecture config (JSON): show its components' resolved costs")(
       "set", po::value<std::vector<std::string>>()->composing(), "override an arch key (repeatable)");
   po::variables_map vm;
@@ -51,6 +56,20 @@ int run_models(int argc, char** argv) {
   if (vm.count("keys")) {
     std::cout << arch::keys_markdown();
     return 0;
+  }
+  if (vm.count("options")) {
+    const std::string which = vm["options"].as<std::string>();
+#ifdef RERAM_PRUNE_AVAILABLE
+    if (which == "train") {
+      std::cout << options_markdown(train_options(), TrainOptions());
+      return 0;
+    }
+    if (which == "prune") {
+      std::cout << options_markdown(prune_options(), PruneOptions());
+      return 0;
+    }
+#endif
+    throw ConfigError("--options: '" + which + "' is not train or prune (or this build has no training backend)");
   }
   if (vm.count("report-fields")) {
     std::cout << sim::statistics_markdown();

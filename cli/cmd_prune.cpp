@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "cli/command.h"
@@ -103,6 +104,9 @@ struct PruneArgs {
   }
 };
 
+// Table rows with flags of their own: --include-first/--include-last switch them off.
+const std::set<std::string> kOwnFlags = {"exclude_first", "exclude_last"};
+
 // The option table of `reram prune`.
 po::options_description prune_options(PruneArgs& a) {
   po::options_description desc("reram prune options");
@@ -129,8 +133,6 @@ po::options_description prune_options(PruneArgs& a) {
       "mixed-fine-p", po::value<double>(), "= --granularity-param fine_p=V (mixed)")(
       "ou-rows", po::value<double>(), "= --granularity-param rows=V (ou)")("ou-cols", po::value<double>(),
                                                                            "= --granularity-param cols=V (ou)")(
-      "noise", po::value(&a.o.noise_sigma)->default_value(0.0),
-      "relative weight noise during fine-tuning (device mismatch)")(
       "data", po::value(&a.data)->default_value(a.data), (std::string(kDataHelp) + "; 'none': no data").c_str())(
       "train-limit", po::value(&a.train_limit)->default_value(0), "first N training images (0: all)")(
       "test-limit", po::value(&a.test_limit)->default_value(0), "first N test images (0: all)")(
@@ -159,7 +161,7 @@ po::options_description prune_options(PruneArgs& a) {
       "output,o", po::value(&a.out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")(
       "report", po::value(&a.report), "PRUNE.json report");
   po::options_description method("pruning method options (the report's \"options\" keys, with '_' for '-')");
-  add_option_flags(method, reram::prune_options(), a.o, {"exclude_first", "exclude_last", "noise_sigma"});
+  add_option_flags(method, reram::prune_options(), a.o, kOwnFlags);
   desc.add(method);
   add_arch_options(desc);
   return desc;
@@ -167,7 +169,7 @@ po::options_description prune_options(PruneArgs& a) {
 
 // Flags into options, and the checks the option table cannot express.
 void finish_options(PruneArgs& a, const po::variables_map& vm) {
-  read_option_flags(vm, reram::prune_options(), a.o);
+  read_option_flags(vm, reram::prune_options(), a.o, kOwnFlags);
   a.o.exclude_first = !vm.count("include-first");
   a.o.exclude_last = !vm.count("include-last");
   a.o.train.progress = !vm.count("quiet");

@@ -66,10 +66,13 @@ json flag_json(const Option<O>& o, const std::string& text) {
   throw bad("a value");
 }
 
-// Sets every option whose flag is in `vm` (given, or its default).
+// Sets every option whose flag is in `vm` (given, or its default), but for `skip` (the rows
+// add_option_flags left to flags of their own).
 template <class O>
-void read_option_flags(const po::variables_map& vm, const std::vector<Option<O>>& table, O& x) {
+void read_option_flags(const po::variables_map& vm, const std::vector<Option<O>>& table, O& x,
+                       const std::set<std::string>& skip = {}) {
   for (const Option<O>& o : table) {
+    if (skip.count(o.key)) continue;
     const std::string name = o.flag().substr(2);
     if (!vm.count(name)) continue;
     const std::string text = vm[name].as<std::string>();

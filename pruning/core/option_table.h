@@ -28,10 +28,12 @@ struct Option {
   std::vector<std::string> choices;  // String: the accepted words (empty: any)
   double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
   bool min_open = false;  // numbers: min < value (else min <= value)
+  std::string spelling;   // the flag when it is not --key with '-' for '_' (e.g. "--noise")
   std::function<json(const O&)> get;
   std::function<bool(O&, const json&)> set;  // false (nothing set) for a value of the wrong type
 
   std::string flag() const {
+    if (!spelling.empty()) return spelling;
     std::string f = "--" + key;
     for (char& c : f)
       if (c == '_') c = '-';
@@ -52,6 +54,11 @@ struct Option {
   Option at_most(double v) const {
     Option o = *this;
     o.max = v;
+    return o;
+  }
+  Option spelled(std::string flag) const {
+    Option o = *this;
+    o.spelling = std::move(flag);
     return o;
   }
   Option one_of(std::vector<std::string> words) const {
@@ -130,6 +137,7 @@ std::vector<Option<O>> part_options(P O::*part, const std::vector<Option<P>>& ro
     o.min = r.min;
     o.max = r.max;
     o.min_open = r.min_open;
+    o.spelling = r.spelling;
     o.get = [part, g = r.get](const O& x) { return g(x.*part); };
     o.set = [part, s = r.set](O& x, const json& v) { return s(x.*part, v); };
     out.push_back(std::move(o));
@@ -183,6 +191,21 @@ void check_option_values(const std::vector<Option<O>>& table, const O& x) {
         throw ConfigError(o.flag() + " must be " + o.constraint() + ", got " + v.dump());
     }
   }
+}
+
+// The table as markdown (docs/pruning.md, docs/data.md): one row per option with its key,
+// flag, default (from `defaults`), range or choices and meaning.
+template <class O>
+std::string options_markdown(const std::vector<Option<O>>& table, const O& defaults) {
+  std::string s = "| key | flag | default | range | meaning |\n|---|---|---|---|---|\n";
+  for (const Option<O>& o : table) {
+    const json d = o.get(defaults);
+    std::string c = o.constraint();
+    for (size_t p = 0; (p = c.find('|', p)) != std::string::npos; p += 2) c.replace(p, 1, "\\|");
+    s += "| `" + o.key + "` | `" + o.flag() + "` | `" + (d.is_string() ? d.get<std::string>() : d.dump()) + "` | " + c +
+         " | " + o.help + " |\n";
+  }
+  return s;
 }
 
 }  // namespace reram

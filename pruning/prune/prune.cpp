@@ -29,8 +29,10 @@ const std::vector<Option<PruneOptions>>& prune_options() {
              "crossbar budget per layer: uniform, score (global ranking of kept-score share per crossbar) or "
              "sensitivity (with --sensitivity-file)")
           .one_of({"uniform", "score", "sensitivity"}),
-      option("exclude_first", &P::exclude_first, "keep the first weight layer dense"),
-      option("exclude_last", &P::exclude_last, "keep the last weight layer dense"),
+      option("exclude_first", &P::exclude_first, "keep the first weight layer dense; --include-first prunes it")
+          .spelled("--include-first"),
+      option("exclude_last", &P::exclude_last, "keep the last weight layer dense; --include-last prunes it")
+          .spelled("--include-last"),
       option("reorder", &P::reorder, "input feature-map reorder").one_of({"auto", "on", "off"}),
       option("finetune_epochs", &P::finetune_epochs, "masked fine-tuning epochs").at_least(0),
       option("prune_epochs", &P::prune_epochs, "training epochs of agp / lgd / admm").at_least(0),
@@ -49,7 +51,9 @@ const std::vector<Option<PruneOptions>>& prune_options() {
       option("admm_update_steps", &P::admm_update_steps, "admm: steps between Z/U updates (0: a quarter epoch)")
           .at_least(0),
       option("quantize", &P::quantize, "round kept weights to conductance levels (always on for admm)"),
-      option("noise_sigma", &P::noise_sigma, "relative weight noise during fine-tuning (device mismatch)").at_least(0),
+      option("noise_sigma", &P::noise_sigma, "relative weight noise during fine-tuning (device mismatch)")
+          .at_least(0)
+          .spelled("--noise"),
       option("seed", &P::seed, "seed for LGD noise and shuffling"),
   };
   return rows;
