@@ -8,18 +8,24 @@
 namespace reram::cost {
 
 // ---------------------------------------------------------------------------
-// Registry: one line per model in models.def.
+// Registry: the built-in models are one line each in models.def.
 
 #define RERAM_REGISTER_COST_MODEL(id) const ModelInfo& model_info_##id();
 #include "pruning/cost/models.def"
 #undef RERAM_REGISTER_COST_MODEL
 
-const std::vector<const ModelInfo*>& registered_models() {
-  static const std::vector<const ModelInfo*> all = {
-#define RERAM_REGISTER_COST_MODEL(id) &model_info_##id(),
+Registry<ModelInfo>& cost_models() {
+  static Registry<ModelInfo> registry("cost model", [](Registry<ModelInfo>& r) {
+#define RERAM_REGISTER_COST_MODEL(id) r.add(model_info_##id().name, std::make_unique<ModelInfo>(model_info_##id()));
 #include "pruning/cost/models.def"
 #undef RERAM_REGISTER_COST_MODEL
-  };
+  });
+  return registry;
+}
+
+std::vector<const ModelInfo*> registered_models() {
+  std::vector<const ModelInfo*> all;
+  cost_models().each([&](const std::string&, const ModelInfo& m) { all.push_back(&m); });
   return all;
 }
 

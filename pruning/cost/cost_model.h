@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pruning/core/json_util.h"
+#include "pruning/core/registry.h"
 
 namespace reram {
 
@@ -107,8 +108,11 @@ struct ModelInfo {
   std::function<std::unique_ptr<CostModel>(Params&)> make;
 };
 
-// Every registered model, in registration order (pruning/cost/models.def).
-const std::vector<const ModelInfo*>& registered_models();
+// The registry of cost models (pruning/core/registry.h): the built-in ones (one line each in
+// pruning/cost/models.def) and any added at run time with cost_models().add(name, info).
+Registry<ModelInfo>& cost_models();
+// Every registered model, in name order.
+std::vector<const ModelInfo*> registered_models();
 // The model called `name`, or a ConfigError naming `where` and the known models.
 const ModelInfo& find_model(const std::string& name, const std::string& component, const std::string& where);
 // The parameter declarations of a model (describe mode), for listings and docs.
