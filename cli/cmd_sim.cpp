@@ -17,7 +17,7 @@ int run_sim(int argc, char** argv) {
       "weights", po::value<std::string>(), "weights .npz for --network (optional: only occupancy needs them)")(
       "batch", po::value<int>()->default_value(1), "images per run")(
       "dataflow", po::value<std::string>()->default_value("layer"),
-      "layer | pipelined (ISAAC-style inter-layer pipeline)")(
+      ("registered: " + sim::dataflows().list() + " (pipelined: the ISAAC-style inter-layer pipeline)").c_str())(
       "clocked", "reference mode: step every clock (slow; same cycle count)")(
       "input-density", po::value<std::string>(),
       "reram eval report (or JSON object layer -> density): measured input bit density per layer for the cost models")(

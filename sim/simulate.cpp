@@ -16,9 +16,19 @@
 
 namespace reram::sim {
 
-const std::vector<std::string>& dataflows() {
-  static const std::vector<std::string> d = {"layer", "pipelined"};
-  return d;
+Registry<Dataflow>& dataflows() {
+  static Registry<Dataflow> registry("dataflow", [](Registry<Dataflow>& r) {
+    r.add("layer", std::make_unique<Dataflow>(Dataflow{"layer",
+                                                       "one layer after another: a layer's first vector "
+                                                       "waits for the previous layer's last",
+                                                       true}));
+    r.add("pipelined",
+          std::make_unique<Dataflow>(Dataflow{"pipelined",
+                                              "ISAAC style: a vector waits only for the producer vectors its "
+                                              "receptive field needs",
+                                              false}));
+  });
+  return registry;
 }
 
 namespace {
@@ -300,8 +310,7 @@ json compression_json(const Mapping& m) {
 
 json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   if (opt.batch < 1) throw ConfigError("sim: --batch must be at least 1 (got " + std::to_string(opt.batch) + ")");
-  if (std::find(dataflows().begin(), dataflows().end(), opt.dataflow) == dataflows().end())
-    throw ConfigError("sim: unknown dataflow '" + opt.dataflow + "' (known: layer, pipelined)");
+  const Dataflow& dataflow = dataflows().get(opt.dataflow);  // ConfigError listing the registered ones
   std::vector<std::string> warnings;
   Workload w;
   try {
@@ -317,7 +326,7 @@ json simulate(const Mapping& m, const ArchConfig& a, const SimOptions& opt) {
   cfg.timing = timing_params(a);
   cfg.noc = noc_geometry(a, a.chip.tiles_auto ? w.tiles_used : a.chip.tiles);
   cfg.batch = opt.batch;
-  cfg.pipelined = opt.dataflow == "pipelined";
+  cfg.pipelined = !dataflow.layer_barrier;
   cfg.clocked = opt.clocked;
   const ChipRun run = run_chip(cfg);
 

@@ -13,6 +13,7 @@
 
 #include "pruning/arch/arch_config.h"
 #include "pruning/core/json_util.h"
+#include "pruning/core/registry.h"
 #include "pruning/xbar/mapping.h"
 
 namespace reram::sim {
@@ -29,8 +30,13 @@ struct SimOptions {
   std::map<std::string, double> input_bit_density;
 };
 
-// The registered dataflows (for --help and validation).
-const std::vector<std::string>& dataflows();
+// A dataflow: how a layer's vectors wait for their producers (docs/simulator.md).
+struct Dataflow {
+  std::string name, summary;
+  bool layer_barrier = true;  // a layer's first vector waits for the previous layer's last
+};
+// The registered dataflows (pruning/core/registry.h): layer and pipelined.
+Registry<Dataflow>& dataflows();
 
 // Simulates one mapping on one architecture. Throws InputError / ConfigError for a
 // mapping that does not fit the arch (crossbar geometry, tile count) or bad options.
