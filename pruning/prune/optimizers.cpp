@@ -58,7 +58,9 @@ TrainOptions phase_options(const PruneOptions& o, int epochs) {
 
 // Trains the pruning phase, logging each epoch's wall time (the overhead benchmark
 // compares it with a plain epoch of the same net).
-void run_epochs(PruneContext& ctx, Trainer& tr, const Dataset& train) {
+// The optimiser's training phase: tr's epochs over `train` (progress, per-epoch times in the
+// log), then the trained weights back into ctx.net (for lgd: the dense W).
+void train_phase(PruneContext& ctx, Trainer& tr, const Dataset& train) {
   json secs = json::array(), cpu = json::array();
   for (int e = 0; e < tr.options().epochs; ++e) {
     const std::clock_t c0 = std::clock();
@@ -72,6 +74,7 @@ void run_epochs(PruneContext& ctx, Trainer& tr, const Dataset& train) {
   ctx.log["epoch_seconds"] = secs;
   // Process CPU time: insensitive to other processes' load (the overhead benchmark).
   ctx.log["epoch_cpu_seconds"] = cpu;
+  tr.export_weights(ctx.net);
 }
 
 const Dataset& need_train(const PruneContext& ctx, const std::string& who) {
@@ -154,8 +157,7 @@ class Magnitude : public Optimizer {
         T.set_mask(p.net_index, matrix_to_weight(L, p.mask));
       }
     });
-    run_epochs(ctx, tr, train);
-    tr.export_weights(ctx.net);
+    train_phase(ctx, tr, train);
     ctx.log["agp_projections"] = projections;
     hard_prune(ctx);
   }
@@ -223,8 +225,7 @@ class Lgd : public Optimizer {
       }
       projection_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     });
-    run_epochs(ctx, tr, train);
-    tr.export_weights(ctx.net);  // the dense W (lazy) or the last projection plus steps (eager)
+    train_phase(ctx, tr, train);  // ctx.net: the dense W (lazy) or the last projection plus steps (eager)
     ctx.log["lgd_projections"] = projections;
     ctx.log["lgd_projection_seconds"] = projection_seconds;  // inside the epoch times
     hard_prune(ctx);
@@ -284,8 +285,7 @@ class Admm : public Optimizer {
       residuals.push_back(std::sqrt(num / std::max(den, 1e-30)));
       update_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     });
-    run_epochs(ctx, tr, train);
-    tr.export_weights(ctx.net);
+    train_phase(ctx, tr, train);
     ctx.log["admm_relative_residuals"] = residuals;
     ctx.log["admm_final_rho"] = rho;
     ctx.log["admm_update_seconds"] = update_seconds;  // Z/U steps, inside the epoch times
