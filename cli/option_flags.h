@@ -56,11 +56,21 @@ json flag_json(const Option<O>& o, const std::string& text) {
       for (double v : parse_number_list(text, o.flag(), true)) a.push_back(static_cast<int64_t>(v));
       return a;
     }
-    case OptionType::Int:
+    case OptionType::Int: {
+      size_t used = 0;
+      int64_t v = 0;
+      try {
+        v = std::stoll(text, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != text.size()) throw bad("a whole number");
+      return v;
+    }
     case OptionType::Double: {
-      const std::vector<double> v = parse_number_list(text, o.flag(), o.type == OptionType::Int);
-      if (v.size() != 1) throw bad(o.type == OptionType::Int ? "a whole number" : "a number");
-      return o.type == OptionType::Int ? json(static_cast<int64_t>(v[0])) : json(v[0]);
+      const std::vector<double> v = parse_number_list(text, o.flag());
+      if (v.size() != 1) throw bad("a number");
+      return v[0];
     }
   }
   throw bad("a value");

@@ -108,7 +108,16 @@ Option<O> option(std::string key, T O::*m, std::string help) {
     if constexpr (std::is_same_v<T, bool>) {
       if (!v.is_boolean()) return false;
     } else if constexpr (std::is_integral_v<T>) {
-      if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<int64_t>() < 0)) return false;
+      if (!v.is_number_integer()) return false;
+      if (v.is_number_unsigned()) {
+        if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
+      } else {
+        const int64_t i = v.get<int64_t>();
+        if (i < 0 && std::is_unsigned_v<T>) return false;
+        if (!std::is_unsigned_v<T> && (i < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+                                       i > static_cast<int64_t>(std::numeric_limits<T>::max())))
+          return false;
+      }
     } else if constexpr (std::is_floating_point_v<T>) {
       if (!v.is_number()) return false;
     } else if constexpr (std::is_same_v<T, std::string>) {

@@ -94,3 +94,16 @@ TEST(OptionTable, ChecksNameTheFlagAndTheRange) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(OptionTable, IntegersOutOfTheMemberRangeAreWrongTypes) {
+  Opts o;
+  for (const json& bad : {json{{"n", 3000000000LL}}, json{{"n", -3000000000LL}}})
+    reram::test::expect_mentions(reram::test::error_of([&] { options_from_json(table(), o, bad, "r.json", ""); }),
+                                 {"'n' has the wrong type"});
+  options_from_json(table(), o, json{{"seed", 12345678901234ULL}}, "r.json", "");
+  EXPECT_EQ(o.seed, 12345678901234ULL);
+}
+
+}  // namespace
