@@ -16,6 +16,11 @@ if "$RERAM" prune "${COMMON[@]}" --granularity column --optimizer lgd --lgd-proj
   echo "an unknown --lgd-projection was accepted" >&2; exit 1
 fi
 grep -q "lgd-projection: unknown value \"sideways\" (lazy | eager)" "$T/err" || { cat "$T/err" >&2; exit 1; }
+# Every option row's range is checked, with the flag named: anneal_fraction is in (0, 1].
+if "$RERAM" prune "${COMMON[@]}" --optimizer lgd --anneal-fraction 0 -o "$T/x.json" 2> "$T/err"; then
+  echo "--anneal-fraction 0 was accepted" >&2; exit 1
+fi
+grep -q -- "--anneal-fraction must be > 0, <= 1, got 0" "$T/err" || { cat "$T/err" >&2; exit 1; }
 "$RERAM" prune "${COMMON[@]}" --granularity crossbar --optimizer admm -o "$T/admm.json" --report "$T/r_admm.json" > /dev/null
 "$RERAM" prune "${COMMON[@]}" --granularity row --schedule agp -o "$T/agp.json" --report "$T/r_agp.json" > /dev/null
 /usr/bin/python3 - "$T" <<'PY'
