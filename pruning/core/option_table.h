@@ -96,7 +96,7 @@ constexpr OptionType option_type() {
 }
 }  // namespace detail
 
-// A row bound to the member `m` of O (or of its part `part`, e.g. PruneOptions::train).
+// A row bound to the member `m` of O.
 template <class O, class T>
 Option<O> option(std::string key, T O::*m, std::string help) {
   Option<O> o;
@@ -131,27 +131,6 @@ Option<O> option(std::string key, T O::*m, std::string help) {
     return true;
   };
   return o;
-}
-
-// The rows of a part's table as rows of the whole's (PruneOptions' train options).
-template <class O, class P>
-std::vector<Option<O>> part_options(P O::*part, const std::vector<Option<P>>& rows) {
-  std::vector<Option<O>> out;
-  for (const Option<P>& r : rows) {
-    Option<O> o;
-    o.key = r.key;
-    o.type = r.type;
-    o.help = r.help;
-    o.choices = r.choices;
-    o.min = r.min;
-    o.max = r.max;
-    o.min_open = r.min_open;
-    o.spelling = r.spelling;
-    o.get = [part, g = r.get](const O& x) { return g(x.*part); };
-    o.set = [part, s = r.set](O& x, const json& v) { return s(x.*part, v); };
-    out.push_back(std::move(o));
-  }
-  return out;
 }
 
 template <class O>
