@@ -157,6 +157,9 @@ po::options_description prune_options(PruneArgs& a) {
       "bisection steps after the lowest budget")("search-min-keep",
                                                  po::value(&a.search.min_keep)->default_value(a.search.min_keep),
                                                  "lowest kept crossbar fraction tried")(
+      "search-final-epochs", po::value(&a.search.final_finetune_epochs)->default_value(0),
+      "with --max-accuracy-loss: prune the chosen budget once more with N fine-tuning epochs (the steps use "
+      "--finetune-epochs); -o gets it if it still holds the bound")(
       "search-dir", po::value(&a.search.state_dir), "state of the search, reused by a rerun (default: OUTPUT.search)")(
       "output,o", po::value(&a.out)->required(), "sparse mapping (.json + .npz), or the sensitivity JSON")(
       "report", po::value(&a.report), "PRUNE.json report");
@@ -282,6 +285,12 @@ int run_search(PruneArgs& a, const po::variables_map& vm, const Network& net, co
                 row["test_accuracy"].is_number() ? 100 * row["test_accuracy"].get<double>() : -1.0,
                 row["within_bound"].get<bool>() ? "yes" : "no");
   std::printf("chosen: keep %.4f\n", sr.search["chosen_keep_crossbars"].get<double>());
+  const json& fin = sr.search["final"];
+  if (fin.is_object())
+    std::printf("final fine-tuning (%d epochs): validation %.2f%%, test %.2f%%: %s\n",
+                fin["finetune_epochs"].get<int>(), 100 * fin["validation_accuracy"].get<double>(),
+                fin["test_accuracy"].is_number() ? 100 * fin["test_accuracy"].get<double>() : -1.0,
+                fin["used"].get<bool>() ? "written" : "below the bound, the search's mapping written");
   return 0;
 }
 

@@ -41,6 +41,8 @@ void check_search_options(const PruneOptions& opt, const Dataset& validation, co
     throw ConfigError("--max-accuracy-loss must be in 0..100 percentage points, got " +
                       std::to_string(s.max_accuracy_loss));
   if (s.steps < 1 || s.steps > 30) throw ConfigError("--search-steps must be in 1..30, got " + std::to_string(s.steps));
+  if (s.final_finetune_epochs < 0 || s.final_finetune_epochs > 1000)
+    throw ConfigError("--search-final-epochs must be in 0..1000, got " + std::to_string(s.final_finetune_epochs));
   if (!(s.min_keep > 0 && s.min_keep < 1))
     throw ConfigError("--search-min-keep must be in (0, 1), got " + std::to_string(s.min_keep));
   if (validation.size() == 0) throw ConfigError("the search needs validation images (--validation-samples)");
@@ -75,29 +77,31 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
 
   std::map<double, json> points;  // keep -> frontier row
   std::map<double, PruneResult> feasible_results;
-  auto run = [&](double keep, int step, int total) -> bool {
-    const std::string state = s.state_dir.empty() ? "" : s.state_dir + "/keep_" + keep_tag(keep) + ".json";
-    const std::string map_path = s.state_dir.empty() ? "" : s.state_dir + "/keep_" + keep_tag(keep) + ".map.json";
+  // One budget pruned with `epochs` of fine-tuning, its state in `<state_dir>/<name>.json`
+  // (+ `.map.json`). Returns the frontier row; `result` gets the mapping when it is needed.
+  auto evaluate = [&](double keep, int epochs, const std::string& name, const std::string& label,
+                      PruneResult* result) -> json {
+    json step_inputs = inputs;
+    if (epochs != opt.finetune_epochs) step_inputs["options"]["finetune_epochs"] = epochs;
+    const std::string state = s.state_dir.empty() ? "" : s.state_dir + "/" + name + ".json";
+    const std::string map_path = s.state_dir.empty() ? "" : s.state_dir + "/" + name + ".map.json";
     if (!state.empty() && file_exists(state) && file_exists(map_path)) {
       json st = load_json_file(state);
-      if (st.value("inputs", json()) == inputs) {
+      if (st.value("inputs", json()) == step_inputs) {
         // The bound may differ from the run that made the file: judge the step anew.
         st["row"]["within_bound"] = st["row"]["validation_accuracy"].get<double>() >= bound;
-        points[keep] = st["row"];
-        if (st["row"]["within_bound"].get<bool>()) {
-          PruneResult r;
-          r.mapping = load_mapping(map_path);
-          r.report = st["prune_report"];
-          feasible_results[keep] = std::move(r);
+        if (result && st["row"]["within_bound"].get<bool>()) {
+          result->mapping = load_mapping(map_path);
+          result->report = st["prune_report"];
         }
-        if (s.progress)
-          std::fprintf(stderr, "search step %d/%d: keep %.4f: reused from %s\n", step, total, keep, state.c_str());
-        return points[keep]["within_bound"].get<bool>();
+        if (s.progress) std::fprintf(stderr, "%s: keep %.4f: reused from %s\n", label.c_str(), keep, state.c_str());
+        return st["row"];
       }
     }
     const auto t0 = std::chrono::steady_clock::now();
     PruneOptions o = opt;
     o.keep_crossbars = keep;
+    o.finetune_epochs = epochs;
     PruneResult r = prune_network(net, arch, o, &train, &validation);
     const json& acc = r.report["accuracy"];
     const double val = acc["finetuned"].is_number() ? acc["finetuned"].get<double>() : acc["pruned"].get<double>();
@@ -112,16 +116,24 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
                 {"compression", tp["compression"]},
                 {"within_bound", ok},
                 {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
-    points[keep] = row;
     if (!state.empty()) {
       save_mapping(r.mapping, map_path);  // first: a state file always has its mapping
-      write_json_atomic(state, {{"inputs", inputs}, {"row", row}, {"prune_report", r.report}});
+      write_json_atomic(state, {{"inputs", step_inputs}, {"row", row}, {"prune_report", r.report}});
     }
     if (s.progress)
-      std::fprintf(stderr, "search step %d/%d: keep %.4f -> %.2fx, validation %.2f%% %s (bound %.2f%%)%s, %.0f s\n",
-                   step, total, keep, tp["compression"].get<double>(), 100 * val, ok ? ">=" : "<", 100 * bound,
+      std::fprintf(stderr, "%s: keep %.4f -> %.2fx, validation %.2f%% %s (bound %.2f%%)%s, %.0f s\n", label.c_str(),
+                   keep, tp["compression"].get<double>(), 100 * val, ok ? ">=" : "<", 100 * bound,
                    test ? (", test " + std::to_string(100 * tst).substr(0, 5) + "%").c_str() : "",
                    row["seconds"].get<double>());
+    if (result && ok) *result = std::move(r);
+    return row;
+  };
+  auto run = [&](double keep, int step, int total) -> bool {
+    PruneResult r;
+    const json row = evaluate(keep, opt.finetune_epochs, "keep_" + keep_tag(keep),
+                              "search step " + std::to_string(step) + "/" + std::to_string(total), &r);
+    points[keep] = row;
+    const bool ok = row["within_bound"].get<bool>();
     if (ok) feasible_results[keep] = std::move(r);
     return ok;
   };
@@ -158,6 +170,19 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
   } else {
     out.best = std::move(feasible_results.at(best_keep));
   }
+  // The final stage: the chosen budget fine-tuned longer. It replaces the search's mapping
+  // unless it falls below the bound (then the search's own mapping, which held, stays).
+  json final_stage = nullptr;
+  if (s.final_finetune_epochs > 0 && best_keep < 1.0) {
+    PruneResult r;
+    json row = evaluate(best_keep, s.final_finetune_epochs,
+                        "final_keep_" + keep_tag(best_keep) + "_ft" + std::to_string(s.final_finetune_epochs),
+                        "final fine-tuning (" + std::to_string(s.final_finetune_epochs) + " epochs)", &r);
+    row["finetune_epochs"] = s.final_finetune_epochs;
+    row["used"] = row["within_bound"].get<bool>();
+    if (row["used"].get<bool>()) out.best = std::move(r);
+    final_stage = row;
+  }
   json frontier = json::array();
   for (const auto& [keep, row] : points) frontier.push_back(row);
   out.search = {{"max_accuracy_loss_points", s.max_accuracy_loss},
@@ -169,6 +194,8 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
                 {"validation_samples", validation.size()},
                 {"chosen_keep_crossbars", best_keep},
                 {"chosen", best_keep < 1.0 ? points.at(best_keep) : json(nullptr)},
+                {"final_finetune_epochs", s.final_finetune_epochs},
+                {"final", final_stage},
                 {"frontier", frontier},
                 {"state_dir", s.state_dir}};
   return out;

@@ -13,6 +13,10 @@ struct SearchOptions {
   double max_accuracy_loss = 1.0;  // percentage points of validation accuracy below the dense net's
   int steps = 6;                   // bisection steps after the lowest budget was tried
   double min_keep = 0.02;          // the lowest kept fraction tried
+  // > 0: the chosen budget is pruned once more with this many fine-tuning epochs (the
+  // search's steps use the prune options' finetune_epochs): short fine-tuning to rank the
+  // budgets, long fine-tuning for the one written, as NetAdapt (Yang et al., ECCV 2018) does.
+  int final_finetune_epochs = 0;
   // Directory of the search's state (one JSON per evaluated budget and the mappings of the
   // budgets within the bound): a rerun with the same inputs reuses every finished step.
   std::string state_dir;
@@ -21,7 +25,8 @@ struct SearchOptions {
 
 struct SearchResult {
   PruneResult best;  // the most compressed mapping within the bound (its prune report)
-  json search;       // reference, bound, every evaluated budget (the frontier), the choice
+  json search;       // reference, bound, every evaluated budget (the frontier), the choice,
+                     // and with final_finetune_epochs the final stage's accuracies
 };
 
 // `train`: the training images pruning and fine-tuning use; `validation`: held-out

@@ -47,10 +47,37 @@ P
 import json,sys; a,b=(json.load(open(f))['search'] for f in sys.argv[1:3])
 assert a['chosen_keep_crossbars']==b['chosen_keep_crossbars'] and a['frontier']==b['frontier'], (a, b)
 print('ok   rerun reused every step, same choice')" "$t/r.json" "$t/r2.json" || fail=1
+# The final stage (--search-final-epochs): the steps are reused, the chosen budget is pruned
+# once more with 1 fine-tuning epoch, and that is exactly a direct prune at the chosen keep
+# with 1 epoch on the same training images (the first 300; the validation split is the last
+# 300 of the training set, which --train-limit leaves out).
+"$bin" prune "${args[@]}" --validation-samples 300 --max-accuracy-loss 40 --search-final-epochs 1 -o "$t/m3.json" --search-dir "$t/m.json.search" --report "$t/r3.json" >"$t/out3" 2>"$t/err3" || { echo "FAIL final run"; cat "$t/err3"; fail=1; }
+[ "$(grep -c 'reused from' "$t/err3")" = 4 ] || { echo "FAIL final run did not reuse the 4 steps:"; cat "$t/err3"; fail=1; }
+grep -q "final fine-tuning (1 epochs)" "$t/out3" || { echo "FAIL final stage not printed"; cat "$t/out3"; fail=1; }
+keep=$(/usr/bin/python3 -c "import json,sys; print(repr(json.load(open(sys.argv[1]))['search']['chosen_keep_crossbars']))" "$t/r3.json")
+"$bin" prune "${args[@]}" --keep-crossbars "$keep" --finetune-epochs 1 -o "$t/d.json" --report "$t/d.r.json" >/dev/null 2>&1 || { echo "FAIL direct prune at keep $keep"; fail=1; }
+/usr/bin/python3 - "$t/r3.json" "$t/d.r.json" <<'P2' || fail=1
+import json, sys
+r, d = (json.load(open(f)) for f in sys.argv[1:3])
+s = r["search"]
+f = s["final"]
+assert s["final_finetune_epochs"] == 1 and f["finetune_epochs"] == 1, s
+assert f["keep_crossbars"] == s["chosen_keep_crossbars"], (f, s["chosen_keep_crossbars"])
+assert f["within_bound"] == (f["validation_accuracy"] >= s["bound_validation_accuracy"]) and f["used"] == f["within_bound"], f
+# The written mapping is the final stage's when it holds the bound.
+if f["used"]:
+    assert r["options"]["finetune_epochs"] == 1 and r["accuracy"]["finetuned"] == f["validation_accuracy"], r["accuracy"]
+# Same training images, seed and keep: the direct prune's test accuracy is the final stage's.
+assert d["accuracy"]["finetuned"] == f["test_accuracy"], (d["accuracy"], f)
+assert d["total_prunable"]["compression"] == f["compression"], (d["total_prunable"], f)
+print("ok   final stage: keep %.4f, 1 epoch, validation %.2f%%, test %.2f%% (= direct prune)" % (
+    f["keep_crossbars"], 100 * f["validation_accuracy"], 100 * f["test_accuracy"]))
+P2
 . "$src/tests/cli/lib/expect_error.sh"
 EXPECT_ONE_LINE=no
 expect_error conflict "conflicts with --keep-crossbars" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --keep-crossbars 0.5 -o "$t/x.json"
 expect_error validation-size "validation-samples must be in 1..59999" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --validation-samples 60000 -o "$t/x.json"
 expect_error negative-loss "max-accuracy-loss must be in 0..100" "$bin" prune "${args[@]}" --max-accuracy-loss -1 -o "$t/x.json"
+expect_error final-epochs "search-final-epochs must be in 0..1000" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --search-final-epochs -2 -o "$t/x.json"
 expect_error no-data "needs data" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --data none -o "$t/x.json"
 exit $fail
