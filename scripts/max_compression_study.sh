@@ -10,7 +10,8 @@
 # own recipe (scripts/train_workloads.sh), once (OUT/vgg55k.npz).
 #   usage: scripts/max_compression_study.sh [OUT]
 #   env:   RERAM, GRANS ("pim mixed column"), SEEDS ("1 2 3"), LOSS (1.0 points), FT_EPOCHS (2),
-#          STEPS (5), MIN_KEEP (0.04), THREADS (1), TEST_LIMIT (0: all 10,000)
+#          STEPS (5), MIN_KEEP (0.04), THREADS (1), TEST_LIMIT (0: all 10,000),
+#          FINAL_EPOCHS (0; N > 0: --search-final-epochs N, the chosen budget fine-tuned N epochs)
 # Long: about 2.5 minutes per search step on one core with the defaults (6 steps per search).
 # Every search resumes from OUT/<run>.map.json.search; rerun the script after an interruption.
 set -u
@@ -25,6 +26,7 @@ STEPS=${STEPS:-5}
 MIN_KEEP=${MIN_KEEP:-0.04}
 THREADS=${THREADS:-1}
 TEL=${TEST_LIMIT:-0}
+FINAL=${FINAL_EPOCHS:-0}
 NET=$ROOT/workloads/fmnist/vgg_fmnist.json
 mkdir -p "$OUT"
 W=$OUT/vgg55k.npz
@@ -42,6 +44,7 @@ for seed in $SEEDS; do
          --granularity "$g" --finetune-epochs "$FT" --lr 0.05 --seed "$seed" --threads "$THREADS"
          --validation-samples 5000 --test-limit "$TEL" --max-accuracy-loss "$LOSS" --search-steps "$STEPS"
          --search-min-keep "$MIN_KEEP" -o "$OUT/$run.map.json" --report "$OUT/$run.prune.json")
+    [ "$FINAL" -gt 0 ] && cmd+=(--search-final-epochs "$FINAL")
     printf '%q ' "${cmd[@]}" > "$OUT/$run.cmd"; echo >> "$OUT/$run.cmd"
     echo "== $run" >&2
     "${cmd[@]}" > "$OUT/$run.log" 2>&1 || { echo "$run failed (see $OUT/$run.log)" >&2; }
@@ -53,11 +56,14 @@ out = sys.argv[1]
 rows = {}
 lines = ["| run | chosen keep | compression (prunable) | validation: dense / chosen | test: dense / chosen | test loss (points) | budgets tried |",
          "|---|---:|---:|---:|---:|---:|---:|"]
-for f in sorted(glob.glob(os.path.join(out, "*.prune.json"))):
+reports = [f for f in sorted(glob.glob(os.path.join(out, "*.prune.json"))) if ".final" not in f]
+for f in reports:
     r = json.load(open(f))
     s = r["search"]
     run = os.path.basename(f)[:-len(".prune.json")]
     ch = s["chosen"] or {"validation_accuracy": s["reference_validation_accuracy"], "test_accuracy": s["reference_test_accuracy"]}
+    if (s.get("final") or {}).get("used"):
+        ch = s["final"]  # the final fine-tuning stage's accuracies are the written mapping's
     comp = r["total_prunable"]["compression"]
     loss = 100 * (s["reference_test_accuracy"] - ch["test_accuracy"])
     rows.setdefault(run.rsplit("_s", 1)[0], []).append((comp, loss))
@@ -68,7 +74,7 @@ lines += ["", "| granularity, bound | seeds | mean compression | mean test loss 
 for k, v in sorted(rows.items()):
     lines.append("| %s | %d | %.2fx | %.2f |" % (k, len(v), statistics.mean(c for c, _ in v), statistics.mean(l for _, l in v)))
 lines += ["", "Frontiers (keep, compression, validation %, test %, within the bound):", ""]
-for f in sorted(glob.glob(os.path.join(out, "*.prune.json"))):
+for f in reports:
     s = json.load(open(f))["search"]
     lines.append("* %s: " % os.path.basename(f)[:-len(".prune.json")] + "; ".join(
         "%.4f %.2fx %.2f %.2f %s" % (p["keep_crossbars"], p["compression"], 100 * p["validation_accuracy"],
