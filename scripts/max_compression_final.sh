@@ -61,14 +61,14 @@ print(repr(r['search']['chosen_keep_crossbars']), o['granularity'], o['train']['
   printf '%q ' "${cmd[@]}" > "$fin.cmd"; echo >> "$fin.cmd"
   echo "== $run: keep $keep, $N epochs" >&2
   "${cmd[@]}" > "$fin.log" 2>&1 || { echo "$run failed (see $fin.log)" >&2; continue; }
-  "$RERAM" eval --mapping "$fin.map.json" --data "$VAL" --threads "$THREADS" -o "$fin.val.json.tmp" \
+  "$RERAM" eval --mapping "$fin.map.json" --arch "$ROOT/arch_configs/default.json" --set 'chip.tiles="auto"' --data "$VAL" --threads "$THREADS" -o "$fin.val.json.tmp" \
     > "$fin.val.log" 2>&1 && mv "$fin.val.json.tmp" "$fin.val.json" || echo "$run: eval failed (see $fin.val.log)" >&2
 done
 
 /usr/bin/python3 - "$OUT" "$N" <<'P'
 import glob, json, os, statistics, sys
 out, n = sys.argv[1], sys.argv[2]
-lines = ["| run | chosen keep | compression (prunable) | search (%s): validation / test | final %s epochs: validation / test | test loss (points) |" % ("fine-tuning of the search", n),
+lines = ["| run | chosen keep | compression (prunable) | search: validation / test | final %s epochs: validation / test | test loss (points) |" % n,
          "|---|---:|---:|---:|---:|---:|"]
 rows = {}
 for f in sorted(glob.glob(os.path.join(out, "*.final%s.val.json" % n))):
