@@ -52,35 +52,21 @@ void check_search_options(const PruneOptions& opt, const Dataset& validation, co
         "--weight-sparsity and --ratios");
 }
 
-}  // namespace
+// One budget pruned with `epochs` of fine-tuning, its state in `<state_dir>/<name>.json`
+// (+ `.map.json`): a file made with the same inputs is reused.
+struct BudgetRunner {
+  const Network& net;
+  const ArchConfig& arch;
+  const PruneOptions& opt;
+  const Dataset& train;
+  const Dataset& validation;
+  const Dataset* test;
+  const SearchOptions& s;
+  json inputs;  // everything a step's result depends on
+  double bound;
 
-SearchResult search_max_compression(const Network& net, const ArchConfig& arch, const PruneOptions& opt,
-                                    const Dataset& train, const Dataset& validation, const Dataset* test,
-                                    const SearchOptions& s) {
-  check_search_options(opt, validation, s);
-  if (!s.state_dir.empty()) ::mkdir(s.state_dir.c_str(), 0755);
-
-  // Everything a step's result depends on: a state file made with other inputs is not reused.
-  PruneOptions base = opt;
-  base.train.progress = false;
-  const json inputs = {{"reram_version", version()},    {"options", base.to_json()},
-                       {"arch", arch.to_json()},        {"network", net.name},
-                       {"train_samples", train.size()}, {"validation_samples", validation.size()},
-                       {"data", train.source}};
-
-  const double reference = float_accuracy(net, opt, validation);
-  const double bound = reference - s.max_accuracy_loss / 100.0;
-  const double reference_test = test ? float_accuracy(net, opt, *test) : -1.0;
-  if (s.progress)
-    std::fprintf(stderr, "search: dense validation accuracy %.2f%%, bound %.2f%% (-%.2f points), %d steps\n",
-                 100 * reference, 100 * bound, s.max_accuracy_loss, s.steps + 1);
-
-  std::map<double, json> points;  // keep -> frontier row
-  std::map<double, PruneResult> feasible_results;
-  // One budget pruned with `epochs` of fine-tuning, its state in `<state_dir>/<name>.json`
-  // (+ `.map.json`). Returns the frontier row; `result` gets the mapping when it is needed.
-  auto evaluate = [&](double keep, int epochs, const std::string& name, const std::string& label,
-                      PruneResult* result) -> json {
+  // Returns the frontier row; `result` gets the mapping when the budget holds the bound.
+  json evaluate(double keep, int epochs, const std::string& name, const std::string& label, PruneResult* result) const {
     json step_inputs = inputs;
     if (epochs != opt.finetune_epochs) step_inputs["options"]["finetune_epochs"] = epochs;
     const std::string state = s.state_dir.empty() ? "" : s.state_dir + "/" + name + ".json";
@@ -127,11 +113,39 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
                    row["seconds"].get<double>());
     if (result && ok) *result = std::move(r);
     return row;
-  };
+  }
+};
+
+}  // namespace
+
+SearchResult search_max_compression(const Network& net, const ArchConfig& arch, const PruneOptions& opt,
+                                    const Dataset& train, const Dataset& validation, const Dataset* test,
+                                    const SearchOptions& s) {
+  check_search_options(opt, validation, s);
+  if (!s.state_dir.empty()) ::mkdir(s.state_dir.c_str(), 0755);
+
+  // Everything a step's result depends on: a state file made with other inputs is not reused.
+  PruneOptions base = opt;
+  base.train.progress = false;
+  const json inputs = {{"reram_version", version()},    {"options", base.to_json()},
+                       {"arch", arch.to_json()},        {"network", net.name},
+                       {"train_samples", train.size()}, {"validation_samples", validation.size()},
+                       {"data", train.source}};
+
+  const double reference = float_accuracy(net, opt, validation);
+  const double bound = reference - s.max_accuracy_loss / 100.0;
+  const double reference_test = test ? float_accuracy(net, opt, *test) : -1.0;
+  if (s.progress)
+    std::fprintf(stderr, "search: dense validation accuracy %.2f%%, bound %.2f%% (-%.2f points), %d steps\n",
+                 100 * reference, 100 * bound, s.max_accuracy_loss, s.steps + 1);
+
+  std::map<double, json> points;  // keep -> frontier row
+  std::map<double, PruneResult> feasible_results;
+  const BudgetRunner runner{net, arch, opt, train, validation, test, s, inputs, bound};
   auto run = [&](double keep, int step, int total) -> bool {
     PruneResult r;
-    const json row = evaluate(keep, opt.finetune_epochs, "keep_" + keep_tag(keep),
-                              "search step " + std::to_string(step) + "/" + std::to_string(total), &r);
+    const json row = runner.evaluate(keep, opt.finetune_epochs, "keep_" + keep_tag(keep),
+                                     "search step " + std::to_string(step) + "/" + std::to_string(total), &r);
     points[keep] = row;
     const bool ok = row["within_bound"].get<bool>();
     if (ok) feasible_results[keep] = std::move(r);
@@ -175,9 +189,9 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
   json final_stage = nullptr;
   if (s.final_finetune_epochs > 0 && best_keep < 1.0) {
     PruneResult r;
-    json row = evaluate(best_keep, s.final_finetune_epochs,
-                        "final_keep_" + keep_tag(best_keep) + "_ft" + std::to_string(s.final_finetune_epochs),
-                        "final fine-tuning (" + std::to_string(s.final_finetune_epochs) + " epochs)", &r);
+    json row = runner.evaluate(best_keep, s.final_finetune_epochs,
+                               "final_keep_" + keep_tag(best_keep) + "_ft" + std::to_string(s.final_finetune_epochs),
+                               "final fine-tuning (" + std::to_string(s.final_finetune_epochs) + " epochs)", &r);
     row["finetune_epochs"] = s.final_finetune_epochs;
     row["used"] = row["within_bound"].get<bool>();
     if (row["used"].get<bool>()) out.best = std::move(r);
