@@ -157,6 +157,9 @@ po::options_description prune_options(PruneArgs& a) {
       "bisection steps after the lowest budget")("search-min-keep",
                                                  po::value(&a.search.min_keep)->default_value(a.search.min_keep),
                                                  "lowest kept crossbar fraction tried")(
+      "search-confidence", po::value(&a.search.confidence_z)->default_value(0.0),
+      "with --max-accuracy-loss: a budget holds when its validation accuracy minus Z standard errors of its loss "
+      "(paired with the dense net) is within the bound; 0: plain comparison")(
       "search-final-epochs", po::value(&a.search.final_finetune_epochs)->default_value(0),
       "with --max-accuracy-loss: prune the chosen budget once more with N fine-tuning epochs (the steps use "
       "--finetune-epochs); -o gets it if it still holds the bound")(
@@ -275,13 +278,17 @@ int run_search(PruneArgs& a, const po::variables_map& vm, const Network& net, co
   save_mapping(sr.best.mapping, a.out);
   if (!a.report.empty()) write_json_atomic(a.report, sr.best.report);
   print_table(sr.best.report);
-  std::printf("\nsearch: dense validation %.2f%%, bound %.2f%% (-%.2f points); budgets tried:\n",
-              100 * sr.search["reference_validation_accuracy"].get<double>(),
-              100 * sr.search["bound_validation_accuracy"].get<double>(), a.search.max_accuracy_loss);
-  std::printf("  %-8s %-11s %-10s %-8s %s\n", "keep", "compression", "validation", "test", "within bound");
+  std::printf(
+      "\nsearch: dense validation %.2f%%, bound %.2f%% (-%.2f points, margin %g standard errors); budgets "
+      "tried:\n",
+      100 * sr.search["reference_validation_accuracy"].get<double>(),
+      100 * sr.search["bound_validation_accuracy"].get<double>(), a.search.max_accuracy_loss, a.search.confidence_z);
+  std::printf("  %-8s %-11s %-10s %-8s %-8s %s\n", "keep", "compression", "validation", "loss se", "test",
+              "within bound");
   for (const auto& row : sr.search["frontier"])
-    std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(),
+    std::printf("  %-8.4f %-11.2f %-10.2f %-8.2f %-8.2f %s\n", row["keep_crossbars"].get<double>(),
                 row["compression"].get<double>(), 100 * row["validation_accuracy"].get<double>(),
+                100 * row["validation_loss_se"].get<double>(),
                 row["test_accuracy"].is_number() ? 100 * row["test_accuracy"].get<double>() : -1.0,
                 row["within_bound"].get<bool>() ? "yes" : "no");
   std::printf("chosen: keep %.4f\n", sr.search["chosen_keep_crossbars"].get<double>());

@@ -25,6 +25,31 @@ double float_accuracy(const Network& net, const PruneOptions& o, const Dataset& 
   return tr.evaluate(d);
 }
 
+// Per image: 1 where the network classifies it correctly.
+std::vector<char> correct(const Network& net, const PruneOptions& o, const Dataset& d) {
+  TrainOptions t = o.train;
+  t.progress = false;
+  Trainer tr(net, t);
+  const std::vector<int> p = tr.predict(d);
+  std::vector<char> c(p.size());
+  for (size_t i = 0; i < p.size(); ++i) c[i] = p[i] == d.labels[i] ? 1 : 0;
+  return c;
+}
+
+// Standard error of the accuracy loss (dense minus pruned, both on the same images): the
+// per-image difference is -1, 0 or 1.
+double paired_loss_se(const std::vector<char>& dense, const std::vector<char>& pruned) {
+  const double n = static_cast<double>(dense.size());
+  double sum = 0, sq = 0;
+  for (size_t i = 0; i < dense.size(); ++i) {
+    const double d = dense[i] - pruned[i];
+    sum += d;
+    sq += d * d;
+  }
+  const double mean = sum / n;
+  return n > 1 ? std::sqrt(std::max(0.0, sq / n - mean * mean) / (n - 1)) : 0.0;
+}
+
 std::string keep_tag(double keep) {
   char b[32];
   std::snprintf(b, sizeof b, "%.6f", keep);
@@ -41,6 +66,8 @@ void check_search_options(const PruneOptions& opt, const Dataset& validation, co
     throw ConfigError("--max-accuracy-loss must be in 0..100 percentage points, got " +
                       std::to_string(s.max_accuracy_loss));
   if (s.steps < 1 || s.steps > 30) throw ConfigError("--search-steps must be in 1..30, got " + std::to_string(s.steps));
+  if (!(s.confidence_z >= 0 && s.confidence_z <= 10))
+    throw ConfigError("--search-confidence must be in 0..10 standard errors, got " + std::to_string(s.confidence_z));
   if (s.final_finetune_epochs < 0 || s.final_finetune_epochs > 1000)
     throw ConfigError("--search-final-epochs must be in 0..1000, got " + std::to_string(s.final_finetune_epochs));
   if (!(s.min_keep > 0 && s.min_keep < 1))
@@ -64,6 +91,12 @@ struct BudgetRunner {
   const SearchOptions& s;
   json inputs;  // everything a step's result depends on
   double bound;
+  std::vector<char> dense_correct;  // the dense network on the validation images
+
+  // Within the bound: validation accuracy minus z standard errors of the paired loss.
+  bool holds(const json& row) const {
+    return row["validation_accuracy"].get<double>() - s.confidence_z * row["validation_loss_se"].get<double>() >= bound;
+  }
 
   // Returns the frontier row; `result` gets the mapping when the budget holds the bound.
   json evaluate(double keep, int epochs, const std::string& name, const std::string& label, PruneResult* result) const {
@@ -74,8 +107,12 @@ struct BudgetRunner {
     if (!state.empty() && file_exists(state) && file_exists(map_path)) {
       json st = load_json_file(state);
       if (st.value("inputs", json()) == step_inputs) {
-        // The bound may differ from the run that made the file: judge the step anew.
-        st["row"]["within_bound"] = st["row"]["validation_accuracy"].get<double>() >= bound;
+        // The bound may differ from the run that made the file: judge the step anew. (Files
+        // written before the standard error was recorded get it from their mapping.)
+        if (!st["row"].contains("validation_loss_se"))
+          st["row"]["validation_loss_se"] =
+              paired_loss_se(dense_correct, correct(load_mapping(map_path).network, opt, validation));
+        st["row"]["within_bound"] = holds(st["row"]);
         if (result && st["row"]["within_bound"].get<bool>()) {
           result->mapping = load_mapping(map_path);
           result->report = st["prune_report"];
@@ -93,24 +130,27 @@ struct BudgetRunner {
     const double val = acc["finetuned"].is_number() ? acc["finetuned"].get<double>() : acc["pruned"].get<double>();
     const double tst = test ? float_accuracy(r.mapping.network, opt, *test) : -1.0;
     const json& tp = r.report["total_prunable"];
-    const bool ok = val >= bound;
     json row = {{"keep_crossbars", keep},
                 {"validation_accuracy", val},
+                {"validation_loss_se", paired_loss_se(dense_correct, correct(r.mapping.network, opt, validation))},
                 {"test_accuracy", test ? json(tst) : json(nullptr)},
                 {"occupied_crossbars", tp["occupied_crossbars"]},
                 {"dense_crossbars", tp["dense_crossbars"]},
                 {"compression", tp["compression"]},
-                {"within_bound", ok},
                 {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+    const bool ok = holds(row);
+    row["within_bound"] = ok;
     if (!state.empty()) {
       save_mapping(r.mapping, map_path);  // first: a state file always has its mapping
       write_json_atomic(state, {{"inputs", step_inputs}, {"row", row}, {"prune_report", r.report}});
     }
     if (s.progress)
-      std::fprintf(stderr, "%s: keep %.4f -> %.2fx, validation %.2f%% %s (bound %.2f%%)%s, %.0f s\n", label.c_str(),
-                   keep, tp["compression"].get<double>(), 100 * val, ok ? ">=" : "<", 100 * bound,
-                   test ? (", test " + std::to_string(100 * tst).substr(0, 5) + "%").c_str() : "",
-                   row["seconds"].get<double>());
+      std::fprintf(
+          stderr, "%s: keep %.4f -> %.2fx, validation %.2f%% (loss se %.2f points) %s (bound %.2f%%%s)%s, %.0f s\n",
+          label.c_str(), keep, tp["compression"].get<double>(), 100 * val,
+          100 * row["validation_loss_se"].get<double>(), ok ? "holds" : "fails", 100 * bound,
+          s.confidence_z > 0 ? (", " + std::to_string(s.confidence_z).substr(0, 4) + " se margin").c_str() : "",
+          test ? (", test " + std::to_string(100 * tst).substr(0, 5) + "%").c_str() : "", row["seconds"].get<double>());
     if (result && ok) *result = std::move(r);
     return row;
   }
@@ -141,7 +181,7 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
 
   std::map<double, json> points;  // keep -> frontier row
   std::map<double, PruneResult> feasible_results;
-  const BudgetRunner runner{net, arch, opt, train, validation, test, s, inputs, bound};
+  const BudgetRunner runner{net, arch, opt, train, validation, test, s, inputs, bound, correct(net, opt, validation)};
   auto run = [&](double keep, int step, int total) -> bool {
     PruneResult r;
     const json row = runner.evaluate(keep, opt.finetune_epochs, "keep_" + keep_tag(keep),
@@ -203,6 +243,7 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
                 {"reference_validation_accuracy", reference},
                 {"reference_test_accuracy", test ? json(reference_test) : json(nullptr)},
                 {"bound_validation_accuracy", bound},
+                {"confidence_z", s.confidence_z},
                 {"steps", s.steps},
                 {"min_keep", s.min_keep},
                 {"validation_samples", validation.size()},

@@ -17,6 +17,10 @@ struct SearchOptions {
   // search's steps use the prune options' finetune_epochs): short fine-tuning to rank the
   // budgets, long fine-tuning for the one written, as NetAdapt (Yang et al., ECCV 2018) does.
   int final_finetune_epochs = 0;
+  // A budget holds when its validation accuracy minus z standard errors of its loss (paired
+  // with the dense network on the same images) is within the bound; 0: the plain comparison.
+  // A larger z guards against a budget passing by the validation split's sampling error.
+  double confidence_z = 0.0;
   // Directory of the search's state (one JSON per evaluated budget and the mappings of the
   // budgets within the bound): a rerun with the same inputs reuses every finished step.
   std::string state_dir;

@@ -73,11 +73,36 @@ assert d["total_prunable"]["compression"] == f["compression"], (d["total_prunabl
 print("ok   final stage: keep %.4f, 1 epoch, validation %.2f%%, test %.2f%% (= direct prune)" % (
     f["keep_crossbars"], 100 * f["validation_accuracy"], 100 * f["test_accuracy"]))
 P2
+# --search-confidence 2: a budget holds only when validation accuracy minus 2 standard errors
+# of its paired loss is within the bound. Reuses the finished steps (their standard error
+# recorded), checks the rule on every row and the choice.
+"$bin" prune "${args[@]}" --validation-samples 300 --max-accuracy-loss 40 --search-confidence 2 -o "$t/m4.json" --search-dir "$t/m.json.search" --report "$t/r4.json" >"$t/out4" 2>"$t/err4" || { echo "FAIL confidence run"; cat "$t/err4"; fail=1; }
+/usr/bin/python3 - "$t/r4.json" "$t/r.json" <<'P2' || fail=1
+import json, math, sys
+s = json.load(open(sys.argv[1]))["search"]
+plain = {row["keep_crossbars"]: row for row in json.load(open(sys.argv[2]))["search"]["frontier"]}
+n = s["validation_samples"]
+assert s["confidence_z"] == 2, s["confidence_z"]
+for row in s["frontier"]:
+    se, val = row["validation_loss_se"], row["validation_accuracy"]
+    loss = s["reference_validation_accuracy"] - val
+    # The per-image difference is -1, 0 or 1: |loss| - loss^2 <= variance <= 1.
+    assert math.sqrt(max(0.0, abs(loss) - loss * loss) / (n - 1)) - 1e-12 <= se <= 1 / math.sqrt(n - 1), (row, loss)
+    assert row["within_bound"] == (val - 2 * se >= s["bound_validation_accuracy"]), row
+    if row["keep_crossbars"] in plain:  # same budget, same result, standard error as recorded
+        assert plain[row["keep_crossbars"]]["validation_loss_se"] == se, (row, plain[row["keep_crossbars"]])
+ok = [row for row in s["frontier"] if row["within_bound"]]
+if ok:
+    assert s["chosen_keep_crossbars"] == max(ok, key=lambda row: row["compression"])["keep_crossbars"], s
+print("ok   confidence margin: %d budgets, chosen keep %.4f, standard errors %s points" % (
+    len(s["frontier"]), s["chosen_keep_crossbars"], ", ".join("%.2f" % (100 * r["validation_loss_se"]) for r in s["frontier"])))
+P2
 . "$src/tests/cli/lib/expect_error.sh"
 EXPECT_ONE_LINE=no
 expect_error conflict "conflicts with --keep-crossbars" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --keep-crossbars 0.5 -o "$t/x.json"
 expect_error validation-size "validation-samples must be in 1..59999" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --validation-samples 60000 -o "$t/x.json"
 expect_error negative-loss "max-accuracy-loss must be in 0..100" "$bin" prune "${args[@]}" --max-accuracy-loss -1 -o "$t/x.json"
 expect_error final-epochs "search-final-epochs must be in 0..1000" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --search-final-epochs -2 -o "$t/x.json"
+expect_error confidence "search-confidence must be in 0..10" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --search-confidence -1 -o "$t/x.json"
 expect_error no-data "needs data" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --data none -o "$t/x.json"
 exit $fail
