@@ -75,7 +75,7 @@ for f in sorted(glob.glob(os.path.join(out, "*.final%s.val.json" % n))):
     run = os.path.basename(f)[:-len(".final%s.val.json" % n)]
     s = json.load(open(os.path.join(out, run + ".prune.json")))["search"]
     fin = json.load(open(os.path.join(out, run + ".final%s.prune.json" % n)))
-    val = json.load(open(f))["accuracy_float"]
+    val = json.load(open(f))["result"]["accuracy_float"]
     tst = fin["accuracy"]["finetuned"]
     comp = fin["total_prunable"]["compression"]
     loss = 100 * (s["reference_test_accuracy"] - tst)
