@@ -11,7 +11,8 @@
 #   usage: scripts/max_compression_study.sh [OUT]
 #   env:   RERAM, GRANS ("pim mixed column"), SEEDS ("1 2 3"), LOSS (1.0 points), FT_EPOCHS (2),
 #          STEPS (5), MIN_KEEP (0.04), THREADS (1), TEST_LIMIT (0: all 10,000),
-#          FINAL_EPOCHS (0; N > 0: --search-final-epochs N, the chosen budget fine-tuned N epochs)
+#          FINAL_EPOCHS (0; N > 0: --search-final-epochs N, the chosen budget fine-tuned N epochs),
+#          CONFIDENCE (0; Z > 0: --search-confidence Z, a margin of Z standard errors)
 # Long: about 2.5 minutes per search step on one core with the defaults (6 steps per search).
 # Every search resumes from OUT/<run>.map.json.search; rerun the script after an interruption.
 set -u
@@ -27,6 +28,7 @@ MIN_KEEP=${MIN_KEEP:-0.04}
 THREADS=${THREADS:-1}
 TEL=${TEST_LIMIT:-0}
 FINAL=${FINAL_EPOCHS:-0}
+CONF=${CONFIDENCE:-0}
 NET=$ROOT/workloads/fmnist/vgg_fmnist.json
 mkdir -p "$OUT"
 W=$OUT/vgg55k.npz
@@ -45,6 +47,7 @@ for seed in $SEEDS; do
          --validation-samples 5000 --test-limit "$TEL" --max-accuracy-loss "$LOSS" --search-steps "$STEPS"
          --search-min-keep "$MIN_KEEP" -o "$OUT/$run.map.json" --report "$OUT/$run.prune.json")
     [ "$FINAL" -gt 0 ] && cmd+=(--search-final-epochs "$FINAL")
+    [ "$CONF" != 0 ] && cmd+=(--search-confidence "$CONF")
     printf '%q ' "${cmd[@]}" > "$OUT/$run.cmd"; echo >> "$OUT/$run.cmd"
     echo "== $run" >&2
     "${cmd[@]}" > "$OUT/$run.log" 2>&1 || { echo "$run failed (see $OUT/$run.log)" >&2; }
