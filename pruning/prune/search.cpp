@@ -36,6 +36,13 @@ std::vector<char> correct(const Network& net, const PruneOptions& o, const Datas
   return c;
 }
 
+// Top-1 accuracy from per-image correctness (as Trainer::evaluate computes it).
+double accuracy_of(const std::vector<char>& c) {
+  int64_t n = 0;
+  for (char x : c) n += x;
+  return c.empty() ? 0.0 : static_cast<double>(n) / static_cast<double>(c.size());
+}
+
 // Standard error of the accuracy loss (dense minus pruned, both on the same images): the
 // per-image difference is -1, 0 or 1.
 double paired_loss_se(const std::vector<char>& dense, const std::vector<char>& pruned) {
@@ -109,12 +116,15 @@ struct BudgetRunner {
       if (st.value("inputs", json()) == step_inputs) {
         // The bound may differ from the run that made the file: judge the step anew. (Files
         // written before the standard error was recorded get it from their mapping.)
-        if (!st["row"].contains("validation_loss_se"))
-          st["row"]["validation_loss_se"] =
-              paired_loss_se(dense_correct, correct(load_mapping(map_path).network, opt, validation));
+        Mapping m;
+        const bool need_se = !st["row"].contains("validation_loss_se");
+        if (need_se) {
+          m = load_mapping(map_path);
+          st["row"]["validation_loss_se"] = paired_loss_se(dense_correct, correct(m.network, opt, validation));
+        }
         st["row"]["within_bound"] = holds(st["row"]);
         if (result && st["row"]["within_bound"].get<bool>()) {
-          result->mapping = load_mapping(map_path);
+          result->mapping = need_se ? std::move(m) : load_mapping(map_path);
           result->report = st["prune_report"];
         }
         if (s.progress) std::fprintf(stderr, "%s: keep %.4f: reused from %s\n", label.c_str(), keep, state.c_str());
@@ -172,7 +182,8 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
                        {"train_samples", train.size()}, {"validation_samples", validation.size()},
                        {"data", train.source}};
 
-  const double reference = float_accuracy(net, opt, validation);
+  std::vector<char> dense_correct = correct(net, opt, validation);
+  const double reference = accuracy_of(dense_correct);
   const double bound = reference - s.max_accuracy_loss / 100.0;
   const double reference_test = test ? float_accuracy(net, opt, *test) : -1.0;
   if (s.progress)
@@ -181,7 +192,7 @@ SearchResult search_max_compression(const Network& net, const ArchConfig& arch, 
 
   std::map<double, json> points;  // keep -> frontier row
   std::map<double, PruneResult> feasible_results;
-  const BudgetRunner runner{net, arch, opt, train, validation, test, s, inputs, bound, correct(net, opt, validation)};
+  const BudgetRunner runner{net, arch, opt, train, validation, test, s, inputs, bound, std::move(dense_correct)};
   auto run = [&](double keep, int step, int total) -> bool {
     PruneResult r;
     const json row = runner.evaluate(keep, opt.finetune_epochs, "keep_" + keep_tag(keep),

@@ -97,6 +97,22 @@ if ok:
 print("ok   confidence margin: %d budgets, chosen keep %.4f, standard errors %s points" % (
     len(s["frontier"]), s["chosen_keep_crossbars"], ", ".join("%.2f" % (100 * r["validation_loss_se"]) for r in s["frontier"])))
 P2
+# A state file written before the standard error was recorded: the rerun derives it from the
+# saved mapping and gets the value a fresh run recorded.
+/usr/bin/python3 - "$t/m.json.search" <<'P2' || fail=1
+import glob, json, sys
+for f in glob.glob(sys.argv[1] + "/keep_*.json"):
+    if f.endswith(".map.json"):
+        continue
+    st = json.load(open(f))
+    del st["row"]["validation_loss_se"]
+    json.dump(st, open(f, "w"))
+P2
+"$bin" prune "${args[@]}" --validation-samples 300 --max-accuracy-loss 40 --search-confidence 2 -o "$t/m5.json" --search-dir "$t/m.json.search" --report "$t/r5.json" >/dev/null 2>"$t/err5" || { echo "FAIL legacy-state run"; cat "$t/err5"; fail=1; }
+/usr/bin/python3 -c "
+import json,sys; a,b=(json.load(open(f))['search'] for f in sys.argv[1:3])
+assert a['frontier']==b['frontier'] and a['chosen_keep_crossbars']==b['chosen_keep_crossbars'], (a['frontier'], b['frontier'])
+print('ok   state without standard errors: derived from the saved mappings, same frontier')" "$t/r4.json" "$t/r5.json" || fail=1
 . "$src/tests/cli/lib/expect_error.sh"
 EXPECT_ONE_LINE=no
 expect_error conflict "conflicts with --keep-crossbars" "$bin" prune "${args[@]}" --max-accuracy-loss 1 --keep-crossbars 0.5 -o "$t/x.json"
