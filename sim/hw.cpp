@@ -89,6 +89,10 @@ LayerController::LayerController(sc_core::sc_module_name name, Chip& chip, const
   if (!w.output_packets.empty()) {
     SC_THREAD(sender_thread);
   }
+  if (!w.reduce_packets.empty()) {
+    reduced_.assign(static_cast<size_t>(vectors), -1);
+    SC_THREAD(reduce_thread);
+  }
   for (const auto& [ref, n] : w.block_actions_per_vector) {
     auto e = w.block_energy_per_vector.find(ref);
     block_actions_.push_back({chip.block_index.at(ref), n, e == w.block_energy_per_vector.end() ? 0.0 : e->second});
@@ -284,28 +288,16 @@ std::vector<const Noc::Route*> LayerController::route_links(const std::vector<Pa
   return out;
 }
 
-int64_t LayerController::send(const std::vector<Packet>& packets, int stage, int64_t v) {
-  if (packets.empty()) return now_cycle();
-  if (reduce_links_.empty()) reduce_links_ = route_links(packets);  // send() carries the reduce packets
-  Transfer tr;
-  tr.tag = v;
-  tr.done = &reduce_ev_;
-  chip_.noc.send(&tr, reduce_links_, packets, {work.index, stage, v, 0}, now_cycle());
-  while (tr.left > 0) {  // the Noc knows the arrival once the last hop is granted
-    if (chip_.cfg.clocked)
-      wait(chip_.clock->posedge_event());
-    else
-      wait(reduce_ev_);
-  }
-  wait_until(tr.arrival);
-  return tr.arrival;
-}
-
-void LayerController::output_thread() {
-  const TimingParams& t = chip_.cfg.timing;
-  std::vector<Request> reqs(work.home_tiles.size());
-  Request off;
-  for (int64_t v = 0; v < vectors; ++v) {
+void LayerController::reduce_thread() {
+  // The network interfaces of the tiles holding a layer's other row blocks: a vector's
+  // partial sums leave for their home tiles in the cycle its crossbars produced them,
+  // while the crossbars go on with the next vector, so the partial sums of several vectors
+  // are in flight at once (the home tiles take them in vector order, output_thread).
+  // Sends happen at the start of their cycle, as sender_thread's do, so event-driven and
+  // clocked runs make the same requests in the same cycles.
+  reduce_routes_ = route_links(work.reduce_packets);
+  reduce_transfers_.assign(static_cast<size_t>(std::max<int64_t>(vectors, 0)), Transfer());
+  for (int64_t sent = 0; sent < vectors;) {
     while (ready_.empty() || ready_.front().second > now_cycle()) {
       if (chip_.cfg.clocked)
         wait(chip_.clock->posedge_event());
@@ -314,9 +306,56 @@ void LayerController::output_thread() {
       else
         wait_until(ready_.front().second);
     }
-    ready_.pop_front();
-    // Partial sums of row blocks on other tiles travel to each column block's home tile.
-    send(work.reduce_packets, 1, v);
+    while (!ready_.empty() && ready_.front().second <= now_cycle()) {
+      auto [v, t0] = ready_.front();
+      ready_.pop_front();
+      Transfer& tr = reduce_transfers_[static_cast<size_t>(v)];
+      tr.tag = v;
+      tr.sink = &reduce_arrivals_;
+      tr.done = &reduce_ev_;
+      chip_.noc.send(&tr, reduce_routes_, work.reduce_packets, {work.index, 1, v, 0}, t0);
+      if (tr.left == 0) {
+        reduce_arrivals_.emplace_back(tr.arrival, v);
+        reduce_ev_.notify();
+      }
+      ++sent;
+    }
+  }
+}
+
+void LayerController::output_thread() {
+  const TimingParams& t = chip_.cfg.timing;
+  std::vector<Request> reqs(work.home_tiles.size());
+  Request off;
+  const bool reduce = !work.reduce_packets.empty();
+  for (int64_t v = 0; v < vectors; ++v) {
+    if (!reduce) {
+      while (ready_.empty() || ready_.front().second > now_cycle()) {
+        if (chip_.cfg.clocked)
+          wait(chip_.clock->posedge_event());
+        else if (ready_.empty())
+          wait(ready_ev_);
+        else
+          wait_until(ready_.front().second);
+      }
+      ready_.pop_front();
+    } else {
+      // Partial sums of row blocks on other tiles travel to each column block's home tile
+      // (reduce_thread); the vector goes on once the last of them arrived.
+      auto arrived = [&] {
+        for (const auto& [cycle, u] : reduce_arrivals_) reduced_[static_cast<size_t>(u)] = cycle;
+        reduce_arrivals_.clear();
+        return reduced_[static_cast<size_t>(v)];
+      };
+      for (int64_t a = arrived(); a < 0 || a > now_cycle(); a = arrived()) {
+        if (chip_.cfg.clocked)
+          wait(chip_.clock->posedge_event());
+        else if (a < 0)
+          wait(reduce_ev_);
+        else
+          wait_until(a);
+      }
+    }
     // Reduction adds, activation, pooling and residual adds on the home tiles' units,
     // then the results are written to the home buffer.
     for (int stage = 2; stage <= 3; ++stage) {

@@ -258,17 +258,23 @@ class LayerController : public sc_core::sc_module {
   void output_thread();
   void fsm_thread();
   void sender_thread();
+  void reduce_thread();
   // Waits until `cycle` (event mode: one timed wait; clocked: one wait per clock edge).
   void wait_until(int64_t cycle);
   void settle();  // lets the arbiters of this cycle run
   void wait_delivered(const LayerController& p, int64_t v);
-  // Sends one vector's partial sums to their home tiles and waits until the last arrived.
-  int64_t send(const std::vector<Packet>& packets, int stage, int64_t v);
   // The NoC links each packet's XY route crosses, in order (resolved once per packet list:
   // a hop then costs no router or link look-up).
   std::vector<const Noc::Route*> route_links(const std::vector<Packet>& packets) const;
-  std::vector<const Noc::Route*> reduce_links_;
-  sc_core::sc_event reduce_ev_;  // the Noc delivered the partial sums send() waits for
+  // Handoff reduce_thread -> output path: (arrival, vector) of partial sums the Noc
+  // delivered, drained into reduced_ (cycle the last partial sum of each vector arrived).
+  std::vector<std::pair<int64_t, int64_t>> reduce_arrivals_;
+  // reduce_thread's routes and transfers: members, as the Noc uses them after the thread
+  // sent its last vector and returned.
+  std::vector<const Noc::Route*> reduce_routes_;
+  std::vector<Transfer> reduce_transfers_;
+  std::vector<int64_t> reduced_;
+  sc_core::sc_event reduce_ev_;  // the Noc delivered a vector's partial sums
   sc_core::sc_event sent_ev_;    // the Noc finished a transfer of sender_thread's
 
   Chip& chip_;

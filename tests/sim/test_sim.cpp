@@ -498,6 +498,23 @@ TEST(SimTiming, SteadyStateIntervalIsStepsTimesSlowerStage) {
   }
 }
 
+// A layer's two row blocks on two tiles: the second sends its partial sums to the home
+// tile over a slow NoC (a hop takes longer than a vector's computation). The partial sums
+// of several vectors are in flight at once, so the NoC adds its latency once, not once per
+// vector: the steady-state interval stays the crossbars' (event-driven and clocked alike).
+TEST(SimTiming, PartialSumsOfSeveralVectorsInFlight) {
+  ArchConfig a = simtest::isaac({"chip.tiles=4", "tile.pes=1", "pe.crossbars=1", "chip.noc.hop_latency_cycles=3000"});
+  Network n = simtest::linear_net(200, 10);  // 200 rows: two row blocks of 128-row crossbars
+  int64_t r = static_cast<int64_t>(std::ceil(a.crossbar.read_latency_ns * a.chip.clock_ghz - 1e-9));
+  int64_t c = static_cast<int64_t>(std::ceil(80 * a.pe.adc_latency_ns * a.chip.clock_ghz - 1e-9));
+  ASSERT_GT(2 * a.chip.noc.hop_latency_cycles, 16 * std::max(r, c));
+  for (bool clocked : {false, true}) {
+    json j2 = simtest::run(n, a, "pipelined", clocked, 2), j5 = simtest::run(n, a, "pipelined", clocked, 5);
+    ASSERT_EQ(j2["tiles_used"].get<int>(), 2);
+    EXPECT_EQ(j5["cycles"].get<int64_t>() - j2["cycles"].get<int64_t>(), 3 * 16 * std::max(r, c)) << clocked;
+  }
+}
+
 }  // namespace
 }  // namespace reram
 
