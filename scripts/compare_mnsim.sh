@@ -4,11 +4,15 @@
 # 32x32 ... 512x512, 64x256 and 256x64 crossbars (ADCs = cols / 2, MNSIM's ratio), and prints
 # reram's figures beside MNSIM's measured ones (results/peers/mnsim/mnsim.csv, variant "ratio",
 # measured with the commands in results/peers/mnsim/README.md) with the direction of each trend.
+# reram runs with the pipelined dataflow: MNSIM's main.py overlaps layers by default
+# (calculate_model_latency(mode=1), "inner layer pipeline"; -DisPipe turns it off).
 #   scripts/compare_mnsim.sh [BUILD_DIR] [OUT_DIR]      (LIMIT=seconds per run, default 600;
-#                                                         NOC=flow|packet: chip.noc.model, default flow)
+#                                                         NOC=flow|packet: chip.noc.model, default flow;
+#                                                         DATAFLOW=pipelined|layer, default pipelined)
 set -euo pipefail
 limit="${LIMIT:-600}"
 noc="${NOC:-flow}"
+dataflow="${DATAFLOW:-pipelined}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 out="${2:-$root/results/peers/mnsim}"
@@ -22,7 +26,7 @@ for net in vgg8 resnet18; do
     start=$(date +%s.%N)
     if ! timeout "$limit" "$build/reram" sim --network "$root/workloads/cifar10/$net.json" \
         --arch "$root/arch_configs/mnsim_like.json" --set crossbar.rows=$r --set crossbar.cols=$c \
-        --set pe.adcs_per_crossbar=$((c / 2)) --set chip.noc.model="$noc" -q -o "$tmp/s.json" 2>/dev/null; then
+        --set pe.adcs_per_crossbar=$((c / 2)) --set chip.noc.model="$noc" --dataflow "$dataflow" -q -o "$tmp/s.json" 2>/dev/null; then
       echo "$net,$r,$c,,,,,timeout>$limit" >> "$tmp/r.csv"
       echo "reram $net $shape: not finished within $limit s" >&2
       continue

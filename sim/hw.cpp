@@ -139,7 +139,6 @@ void LayerController::issue_thread() {
   const TimingParams& t = chip_.cfg.timing;
   const int64_t P = work.positions;
   const int S = t.input_steps;
-  const int64_t per_cycle = std::min(t.buffer_bits_per_cycle, t.bus_bits_per_cycle);
   std::vector<Request> reqs(work.tiles.size());
   for (int64_t g = 0; g < vectors; ++g) {
     const int64_t b = g / P, p = g % P;
@@ -164,7 +163,7 @@ void LayerController::issue_thread() {
     for (size_t i = 0; i < work.tiles.size(); ++i) {
       reqs[i] = Request();
       reqs[i].key = {work.index, 0, g, static_cast<int64_t>(i)};
-      reqs[i].duration = std::max<int64_t>(1, t.buffer_latency + ceil_div(work.fetch_bits[i], per_cycle));
+      reqs[i].duration = std::max<int64_t>(1, t.buffer_latency + t.fetch_cycles(work.fetch_bits[i]));
       chip_.tiles[static_cast<size_t>(work.tiles[i])]->buffer.request(&reqs[i]);
     }
     if (!reqs.empty()) {
@@ -368,8 +367,7 @@ void LayerController::output_thread() {
           reqs[k].duration = work.home_digital_cycles[k];
           tile.units.request(&reqs[k]);
         } else {
-          reqs[k].duration =
-              std::max<int64_t>(1, ceil_div(work.home_values[k] * t.activation_bits, t.buffer_bits_per_cycle));
+          reqs[k].duration = std::max<int64_t>(1, t.buffer_cycles(work.home_values[k] * t.activation_bits));
           tile.buffer.request(&reqs[k]);
         }
       }

@@ -43,6 +43,14 @@ int64_t to_cycles(double ns, double cycle_ns) {
 
 int64_t TimingParams::conv_cycles(int64_t cols) const { return conv_cycles(cols, adc_ns); }
 
+int64_t TimingParams::buffer_cycles(int64_t bits) const {
+  return ceil_div(bits, buffer_bits_per_access) * buffer_access_cycles;
+}
+
+int64_t TimingParams::fetch_cycles(int64_t bits) const {
+  return std::max(buffer_cycles(bits), ceil_div(bits, bus_bits_per_cycle));
+}
+
 int64_t TimingParams::conv_cycles(int64_t cols, double conv_ns) const {
   // Conversions are serialised over the ADCs a crossbar sees (ceil(cols / adcs) rounds
   // of one conversion each), then rounded up to whole digital cycles.
@@ -58,7 +66,8 @@ TimingParams timing_params(const ArchConfig& a) {
   t.adcs_per_xbar = static_cast<double>(a.pe.adcs_per_crossbar) / a.pe.adc_share;
   t.input_steps = a.input_steps();
   t.sa_cycles = 1;
-  t.buffer_bits_per_cycle = int64_t{a.tile.buffer_ports} * a.tile.buffer_width_bits;
+  t.buffer_bits_per_access = int64_t{a.tile.buffer_ports} * a.tile.buffer_width_bits;
+  t.buffer_access_cycles = a.tile.buffer_access_cycles;
   t.bus_bits_per_cycle = a.tile.bus_width_bits;
   t.buffer_latency = a.tile.buffer_latency_cycles;
   t.link_bits_per_cycle = a.chip.noc.link_width_bits;

@@ -21,12 +21,13 @@ using Actions = std::map<std::string, double>;
 // Arch parameters the timing model needs, in digital clock cycles.
 struct TimingParams {
   double cycle_ns = 1.0;
-  int64_t read_cycles = 1;            // one crossbar read (t_xbar)
-  double adc_ns = 1.0;                // one conversion
-  double adcs_per_xbar = 1.0;         // adcs_per_crossbar / adc_share (ADCs a crossbar sees)
-  int input_steps = 1;                // ceil(input_bits / dac_bits)
-  int64_t sa_cycles = 1;              // shift-and-add after each conversion batch
-  int64_t buffer_bits_per_cycle = 1;  // ports * width
+  int64_t read_cycles = 1;             // one crossbar read (t_xbar)
+  double adc_ns = 1.0;                 // one conversion
+  double adcs_per_xbar = 1.0;          // adcs_per_crossbar / adc_share (ADCs a crossbar sees)
+  int input_steps = 1;                 // ceil(input_bits / dac_bits)
+  int64_t sa_cycles = 1;               // shift-and-add after each conversion batch
+  int64_t buffer_bits_per_access = 1;  // ports * width
+  int64_t buffer_access_cycles = 1;    // cycles between two accesses of a port
   int64_t bus_bits_per_cycle = 1;
   int64_t buffer_latency = 1;
   int64_t link_bits_per_cycle = 1;
@@ -35,6 +36,10 @@ struct TimingParams {
   bool noc_flow = false;  // chip.noc.model == "flow"
   double offchip_bits_per_cycle = 1;
   int64_t activation_bits = 16;
+  // Cycles the tile buffer needs to move `bits` (its ports' accesses, each
+  // buffer_access_cycles long), and with the bus to the PEs (the slower of the two).
+  int64_t buffer_cycles(int64_t bits) const;
+  int64_t fetch_cycles(int64_t bits) const;
   // Conversion time of `cols` bit lines on one crossbar's ADCs, in cycles (>= 1).
   int64_t conv_cycles(int64_t cols) const;
   // The same with conversions of `conv_ns` each (a crossbar's own ADC, "per_crossbar").

@@ -76,7 +76,8 @@ struct TileParams {
   int buffer_ports = 2;
   int buffer_width_bits = 256;  // bits per port per access
   int buffer_latency_cycles = 1;
-  int bus_width_bits = 384;  // buffer-to-PE bus
+  int buffer_access_cycles = 1;  // clock cycles between two accesses of one port
+  int bus_width_bits = 384;      // buffer-to-PE bus
   int activation_units = 2;
   int pooling_units = 1;
   int shift_add_units = 1;

@@ -251,6 +251,9 @@ Section tile_section() {
       num<int>("buffer_width_bits", RERAM_REF(tile.buffer_width_bits), Check::Positive, "bits per port per access",
                "> 0"),
       num<int>("buffer_latency_cycles", RERAM_REF(tile.buffer_latency_cycles), Check::NonNegative, "cycles", "≥ 0"),
+      num<int>("buffer_access_cycles", RERAM_REF(tile.buffer_access_cycles), Check::Positive, "cycles",
+               "clock cycles between two accesses of one port, > 0: 1 = an access every cycle; an array slower "
+               "than the clock takes more (MNSIM 2.0's 20 ns buffer at 500 MHz: 10)"),
       num<int>("bus_width_bits", RERAM_REF(tile.bus_width_bits), Check::Positive, "bits", "buffer-to-PE bus, > 0"),
       num<int>("activation_units", RERAM_REF(tile.activation_units), Check::Positive, "", "> 0"),
       num<int>("pooling_units", RERAM_REF(tile.pooling_units), Check::Positive, "", "> 0"),

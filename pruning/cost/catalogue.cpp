@@ -60,8 +60,9 @@ std::vector<ComponentInfo> build() {
   add("output_recombine", Level::Pe, "output_recombine", "one column output added into place", true, false, none,
       per_clock);
   // ---- per tile ----
-  add("tile_buffer", Level::Tile, "buffer", "one bit read or written", false, false, one,
-      [](A a, P p) { return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / p.cycle_ns; });
+  add("tile_buffer", Level::Tile, "buffer", "one bit read or written", false, false, one, [](A a, P p) {
+    return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / (a.tile.buffer_access_cycles * p.cycle_ns);
+  });
   add("bus", Level::Tile, "bus", "one bit from the buffer to a PE", false, false, one,
       [](A a, P p) { return double(a.tile.bus_width_bits) / p.cycle_ns; });
   add("activation", Level::Tile, "activation", "one activation function", false, false,
@@ -94,7 +95,9 @@ std::vector<ComponentInfo> build() {
   add(
       "global_buffer", Level::Chip, "buffer", "one bit read or written", false, false,
       [](A a) { return a.chip.global_buffer_bytes > 0 ? 1.0 : 0.0; },
-      [](A a, P p) { return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / p.cycle_ns; });
+      [](A a, P p) {
+        return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / (a.tile.buffer_access_cycles * p.cycle_ns);
+      });
   add(
       "offchip_link", Level::Chip, "offchip", "one bit", false, false,
       [](A a) { return a.chip.offchip_link ? 1.0 : 0.0; },

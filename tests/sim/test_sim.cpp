@@ -498,6 +498,30 @@ TEST(SimTiming, SteadyStateIntervalIsStepsTimesSlowerStage) {
   }
 }
 
+// A buffer port that takes k cycles per access: the input fetch and the write-back take k
+// times the accesses (SingleCrossbarClosedForm's terms), and the peak rate falls k-fold.
+TEST(SimTiming, BufferAccessCyclesMultiplyBufferTime) {
+  const int in = 100, out = 10;
+  ArchConfig a1 = isaac({"chip.tiles=4"}), a4 = isaac({"chip.tiles=4", "tile.buffer_access_cycles=4"});
+  json r1 = run(simtest::linear_net(in, out), a1), r4 = run(simtest::linear_net(in, out), a4);
+  const int64_t width = int64_t{a1.tile.buffer_ports} * a1.tile.buffer_width_bits;
+  ASSERT_LE(width, a1.tile.bus_width_bits * 4);  // the buffer, not the bus, bounds the slow fetch
+  auto fetch = [&](int k) {
+    return std::max(cdiv(int64_t(in) * a1.precision.activation_bits, width) * k,
+                    cdiv(int64_t(in) * a1.precision.activation_bits, a1.tile.bus_width_bits));
+  };
+  auto write = [&](int k) { return cdiv(int64_t(out) * a1.precision.activation_bits, width) * k; };
+  EXPECT_EQ(r4["cycles"].get<int64_t>() - r1["cycles"].get<int64_t>(), fetch(4) - fetch(1) + write(4) - write(1));
+  EXPECT_GT(fetch(4), fetch(1));
+  auto rate = [](const json& r) {  // peak power = instances x (energy x rate + leakage)
+    const json& p = r["chip_peak"]["components"]["tile_buffer"];
+    const json& c = r["cost_models"]["components"]["tile_buffer"];
+    return (p["peak_power_mw"].get<double>() / p["instances"].get<double>() - c["leakage_mw"].get<double>()) /
+           c["energy_pj"].get<double>();
+  };
+  EXPECT_NEAR(rate(r4), rate(r1) / 4, 1e-6 * rate(r1));
+}
+
 // A layer's two row blocks on two tiles: the second sends its partial sums to the home
 // tile over a slow NoC (a hop takes longer than a vector's computation). The partial sums
 // of several vectors are in flight at once, so the NoC adds its latency once, not once per
