@@ -287,6 +287,27 @@ std::vector<const Noc::Route*> LayerController::route_links(const std::vector<Pa
   return out;
 }
 
+bool LayerController::launch(Transfer& tr, const std::vector<const Noc::Route*>& routes,
+                             const std::vector<Packet>& packets, int stage, int64_t v, int64_t t0,
+                             std::vector<std::pair<int64_t, int64_t>>* sink, sc_core::sc_event* done) {
+  tr.tag = v;
+  tr.sink = sink;
+  tr.done = done;
+  chip_.noc.send(&tr, routes, packets, {work.index, stage, v, 0}, t0);
+  return tr.left == 0;
+}
+
+void LayerController::wait_ready() {
+  while (ready_.empty() || ready_.front().second > now_cycle()) {
+    if (chip_.cfg.clocked)
+      wait(chip_.clock->posedge_event());
+    else if (ready_.empty())
+      wait(ready_ev_);
+    else
+      wait_until(ready_.front().second);
+  }
+}
+
 void LayerController::reduce_thread() {
   // The network interfaces of the tiles holding a layer's other row blocks: a vector's
   // partial sums leave for their home tiles in the cycle its crossbars produced them,
@@ -297,23 +318,12 @@ void LayerController::reduce_thread() {
   reduce_routes_ = route_links(work.reduce_packets);
   reduce_transfers_.assign(static_cast<size_t>(std::max<int64_t>(vectors, 0)), Transfer());
   for (int64_t sent = 0; sent < vectors;) {
-    while (ready_.empty() || ready_.front().second > now_cycle()) {
-      if (chip_.cfg.clocked)
-        wait(chip_.clock->posedge_event());
-      else if (ready_.empty())
-        wait(ready_ev_);
-      else
-        wait_until(ready_.front().second);
-    }
+    wait_ready();
     while (!ready_.empty() && ready_.front().second <= now_cycle()) {
       auto [v, t0] = ready_.front();
       ready_.pop_front();
       Transfer& tr = reduce_transfers_[static_cast<size_t>(v)];
-      tr.tag = v;
-      tr.sink = &reduce_arrivals_;
-      tr.done = &reduce_ev_;
-      chip_.noc.send(&tr, reduce_routes_, work.reduce_packets, {work.index, 1, v, 0}, t0);
-      if (tr.left == 0) {
+      if (launch(tr, reduce_routes_, work.reduce_packets, 1, v, t0, &reduce_arrivals_, &reduce_ev_)) {
         reduce_arrivals_.emplace_back(tr.arrival, v);
         reduce_ev_.notify();
       }
@@ -329,14 +339,7 @@ void LayerController::output_thread() {
   const bool reduce = !work.reduce_packets.empty();
   for (int64_t v = 0; v < vectors; ++v) {
     if (!reduce) {
-      while (ready_.empty() || ready_.front().second > now_cycle()) {
-        if (chip_.cfg.clocked)
-          wait(chip_.clock->posedge_event());
-        else if (ready_.empty())
-          wait(ready_ev_);
-        else
-          wait_until(ready_.front().second);
-      }
+      wait_ready();
       ready_.pop_front();
     } else {
       // Partial sums of row blocks on other tiles travel to each column block's home tile
@@ -422,11 +425,7 @@ void LayerController::sender_thread() {
       auto [v, t0] = outq_.front();
       outq_.pop_front();
       Transfer& tr = transfers[static_cast<size_t>(v)];
-      tr.tag = v;
-      tr.sink = &finished;
-      tr.done = &sent_ev_;
-      chip_.noc.send(&tr, routes, packets, {work.index, 4, v, 0}, t0);
-      if (tr.left == 0) arrivals.emplace(tr.arrival, v);
+      if (launch(tr, routes, packets, 4, v, t0, &finished, &sent_ev_)) arrivals.emplace(tr.arrival, v);
     }
     for (const auto& a : finished) arrivals.push(a);
     finished.clear();

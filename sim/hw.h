@@ -263,6 +263,11 @@ class LayerController : public sc_core::sc_module {
   void wait_until(int64_t cycle);
   void settle();  // lets the arbiters of this cycle run
   void wait_delivered(const LayerController& p, int64_t v);
+  // Hands vector v's packets of `stage` to the Noc at cycle t0; true when all of them
+  // arrive without a link (the arrival is known at once and sink/done stay untouched).
+  bool launch(Transfer& tr, const std::vector<const Noc::Route*>& routes, const std::vector<Packet>& packets, int stage,
+              int64_t v, int64_t t0, std::vector<std::pair<int64_t, int64_t>>* sink, sc_core::sc_event* done);
+  void wait_ready();  // until the crossbars' oldest unhandled vector is ready (ready_ front due)
   // The NoC links each packet's XY route crosses, in order (resolved once per packet list:
   // a hop then costs no router or link look-up).
   std::vector<const Noc::Route*> route_links(const std::vector<Packet>& packets) const;
