@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "pruning/core/error.h"
 #include "pruning/core/int_math.h"
 
 namespace reram::sim {
@@ -511,8 +512,13 @@ Chip::Chip(sc_core::sc_module_name name, const ChipConfig& c)
   for (int r : w.routers_used) links[r];
   for (const auto& l : w.layers)
     for (const auto* ps : {&l.reduce_packets, &l.output_packets})
-      for (const auto& p : *ps)
+      for (const auto& p : *ps) {
+        if (p.group >= 0 && !c.timing.noc_flow)
+          throw ConfigError(
+              "sim: chip.noc.output_delivery = \"multicast\" and chip.noc.reduction = \"in_network\" need "
+              "chip.noc.model = \"flow\"");
         for (const auto& [a, b] : cfg.noc.route(p.src, p.dst)) links[a].insert(b);
+      }
   for (const auto& [r, dst] : links) {
     routers[r] = std::make_unique<Router>(r, router_blocks[r]);
     for (int d : dst) routers[r]->out_links[d] = noc.add_link();

@@ -81,6 +81,10 @@ struct XbarGroup {
 struct Packet {
   int src = 0, dst = 0;
   int64_t bits = 0;
+  // Packets of one group in one transfer carry the same data where their routes share a
+  // link (a multicast, or partial sums added on the way): the flow model and the router
+  // energy count a shared link once per group, with its widest packet. -1: no group.
+  int group = -1;
 };
 
 // What one mapped weight layer does for each input vector.

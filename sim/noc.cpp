@@ -1,6 +1,7 @@
 // The network-on-chip engine (hw.h: Noc).
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <queue>
 #include <stdexcept>
 #include <unordered_map>
@@ -69,6 +70,9 @@ const Noc::Flow& Noc::flow_of(const std::vector<const Route*>& routes, const std
   if (!fresh) return f;
   std::unordered_map<int32_t, int32_t> index;  // link -> position in `links` (first seen)
   std::vector<FlowLink> links;
+  // A group's packets share each link they have in common (Packet::group): the link does
+  // the group's widest packet once.
+  std::map<std::pair<int32_t, int>, int64_t> shared;  // (link, group) -> cycles counted
   for (size_t i = 0; i < packets.size(); ++i) {
     const Route& r = *routes[i];
     if (r.empty()) {
@@ -84,9 +88,16 @@ const Noc::Flow& Noc::flow_of(const std::vector<const Route*>& routes, const std
         links.back().link = r[h];
       }
       FlowLink& fl = links[static_cast<size_t>(at->second)];
-      fl.work += d;
-      fl.min_duration = fl.packets == 0 ? d : std::min(fl.min_duration, d);
-      ++fl.packets;
+      if (packets[i].group < 0) {
+        fl.work += d;
+        ++fl.packets;
+      } else {
+        auto [s, first] = shared.try_emplace({r[h], packets[i].group}, 0);
+        fl.work += std::max<int64_t>(0, d - s->second);
+        s->second = std::max(s->second, d);
+        if (first) ++fl.packets;
+      }
+      fl.min_duration = fl.min_duration == 0 ? d : std::min(fl.min_duration, d);
       fl.entry = fl.entry || h == 0;
       fl.exit = fl.exit || h + 1 == r.size();
       if (prev >= 0) fl.upstream.push_back(prev);

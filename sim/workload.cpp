@@ -535,6 +535,7 @@ class WorkloadBuilder {
     std::map<int, int64_t> home_values;
     std::map<int, std::set<int64_t>> home_cols;
     std::map<std::pair<int, int>, int64_t> reduce_bits;
+    const bool in_network = a.chip.noc.reduction == "in_network";
     for (auto& [cb, xs] : by_cb) {
       std::sort(xs.begin(), xs.end(), [](const PhysicalCrossbar* p, const PhysicalCrossbar* q) {
         return std::tie(p->row_block, p->id) < std::tie(q->row_block, q->id);
@@ -551,8 +552,13 @@ class WorkloadBuilder {
       home_values[home] += static_cast<int64_t>(distinct.size());
       home_cols[home].insert(distinct.begin(), distinct.end());
       act(lw, tile_block(home, "tile_shift_add"), double(summed - static_cast<int64_t>(distinct.size())));
-      for (const auto& [tile, cols] : per_tile_cols)
-        if (tile != home) reduce_bits[{tile, home}] += cols * act_bits;
+      for (const auto& [tile, cols] : per_tile_cols) {
+        if (tile == home) continue;
+        if (in_network)  // one packet per column block: the group that is added on the way
+          lw.reduce_packets.push_back({tile, home, cols * act_bits, cb});
+        else
+          reduce_bits[{tile, home}] += cols * act_bits;
+      }
     }
     for (const auto& [k, bits] : reduce_bits) lw.reduce_packets.push_back({k.first, k.second, bits});
     for (const auto& [tile, v] : home_values) {
@@ -711,7 +717,7 @@ class WorkloadBuilder {
     const int64_t pc = m.layers[static_cast<size_t>(producer)].view.cols;
     const MappedLayer& L = m.layers[static_cast<size_t>(consumer)];
     std::map<int, std::vector<char>> need;
-    if (a.chip.noc.output_delivery != "slice" || pc <= 0 || L.view.rows % pc != 0) return need;
+    if (a.chip.noc.output_delivery == "all" || pc <= 0 || L.view.rows % pc != 0) return need;
     const int64_t per_channel = L.view.rows / pc;
     for (int id : L.crossbars) {
       const PhysicalCrossbar& x = m.crossbars[static_cast<size_t>(id)];
@@ -726,9 +732,15 @@ class WorkloadBuilder {
   void data_movement() {
     // `fraction`: the share of the producer's outputs that travels (a slice of them);
     // `need`: the channels each destination reads (channels_read; empty: all of them).
+    // With `multicast` every packet of a home tile carries all its values (the group of
+    // the home tile: one copy per link of the XY tree); the consumer keeps what it reads.
+    const bool multicast = a.chip.noc.output_delivery == "multicast";
     auto send_outputs = [&](int producer, const std::vector<int>& dst_tiles, double fraction = 1.0,
                             const std::map<int, std::vector<char>>& need = {}) {
       LayerWork& p = w.layers[static_cast<size_t>(producer)];
+      auto to_bits = [&](int64_t values) {
+        return static_cast<int64_t>(std::ceil(double(values) * fraction - 1e-9)) * act_bits;
+      };
       for (size_t k = 0; k < p.home_tiles.size(); ++k)
         for (int dst : dst_tiles) {
           int64_t values = p.home_values[k];
@@ -737,9 +749,12 @@ class WorkloadBuilder {
             for (int64_t c : p.home_cols[k]) values += it->second[static_cast<size_t>(c)];
             if (values == 0) continue;  // the tile reads none of this home's channels
           }
-          int64_t bits = static_cast<int64_t>(std::ceil(double(values) * fraction - 1e-9)) * act_bits;
-          act(p, tile_block(dst, "tile_buffer"), double(bits));  // written into the consumer's buffer
-          if (dst != p.home_tiles[k]) p.output_packets.push_back({p.home_tiles[k], dst, bits});
+          act(p, tile_block(dst, "tile_buffer"), double(to_bits(values)));  // written into the consumer's buffer
+          if (dst == p.home_tiles[k]) continue;
+          if (multicast)
+            p.output_packets.push_back({p.home_tiles[k], dst, to_bits(p.home_values[k]), static_cast<int>(k)});
+          else
+            p.output_packets.push_back({p.home_tiles[k], dst, to_bits(values)});
         }
     };
     for (size_t li = 0; li < w.layers.size(); ++li) {
@@ -827,12 +842,25 @@ class WorkloadBuilder {
     for (auto& lw : w.layers) {
       lw.actions_per_vector["router"] += 0.0;  // every layer reports its NoC energy, even none
       lw.energy_per_vector["router"] += 0.0;
-      for (const auto* ps : {&lw.reduce_packets, &lw.output_packets})
+      for (const auto* ps : {&lw.reduce_packets, &lw.output_packets}) {
+        // A group's packets share a link's traversal (Packet::group): its widest one counts.
+        std::map<std::tuple<int, int, int>, double> shared;  // (group, from, to) -> flits
         for (const auto& p : *ps) {
           double flits = double(ceil_div(p.bits, t.flit_bits));
-          act(lw, router_block(ng.router_of(p.src)), flits);
-          for (const auto& link : ng.route(p.src, p.dst)) act(lw, router_block(link.second), flits);
+          if (p.group < 0) {
+            act(lw, router_block(ng.router_of(p.src)), flits);
+            for (const auto& link : ng.route(p.src, p.dst)) act(lw, router_block(link.second), flits);
+            continue;
+          }
+          double& src = shared[{p.group, -1, ng.router_of(p.src)}];
+          src = std::max(src, flits);
+          for (const auto& [from, to] : ng.route(p.src, p.dst)) {
+            double& f = shared[{p.group, from, to}];
+            f = std::max(f, flits);
+          }
         }
+        for (const auto& [key, flits] : shared) act(lw, router_block(std::get<2>(key)), flits);
+      }
     }
   }
 

@@ -296,6 +296,11 @@ void read_chip(ArchConfig& a, JsonReader& r, arch::ReadContext& ctx) {
     arch::read_fields(a, n, ctx, arch::section("chip.noc"));
     if (a.chip.noc.topology == "mesh" && a.chip.noc.tiles_per_router != 1)
       n.fail("tiles_per_router", "must be 1 for a mesh (use cmesh for concentration)");
+    if (a.chip.noc.model == "packet" && a.chip.noc.output_delivery == "multicast")
+      n.fail("output_delivery", "\"multicast\" needs chip.noc.model = \"flow\" (the packet model has no multicast)");
+    if (a.chip.noc.model == "packet" && a.chip.noc.reduction == "in_network")
+      n.fail("reduction",
+             "\"in_network\" needs chip.noc.model = \"flow\" (the packet model adds no partial sums on the way)");
     n.finish();
   }
   x.finish();

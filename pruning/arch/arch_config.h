@@ -96,8 +96,12 @@ struct NocParams {
   int hop_latency_cycles = 1;
   std::string model = "flow";  // flow (one reservation per link and transfer) | packet (hop by hop)
   // What a producer's home tile sends each tile of the consuming layer: "all" its output
-  // values, or "slice": only those the tile's crossbars read (docs/simulator.md).
+  // values, or "slice": only those the tile's crossbars read, or "multicast": all its
+  // values once along the XY tree to every tile that reads any (docs/simulator.md).
   std::string output_delivery = "slice";
+  // Partial sums of a column block's row blocks: "home" (each tile sends its own to the
+  // home tile) or "in_network" (added where their routes meet; flow model only).
+  std::string reduction = "home";
 };
 
 struct ChipParams {

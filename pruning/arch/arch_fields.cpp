@@ -307,11 +307,16 @@ Section noc_section() {
       word("model", RERAM_REF(chip.noc.model), {"packet", "flow"},
            "`flow`: each transfer reserves each link it uses once (cost per transfer: the links it uses); "
            "`packet`: every packet hop by hop, store-and-forward (cost per packet hop; the reference for NoC "
-           "contention studies). Same link work and energy; cycles within 2 % on the measured cases "
-           "(docs/simulator.md, docs/validation.md)"),
-      word("output_delivery", RERAM_REF(chip.noc.output_delivery), {"all", "slice"},
+           "contention studies). Same link work and energy; cycles within 2 % on the measured ISAAC and default "
+           "cases, up to 33 % apart where the NoC bounds the run (docs/simulator.md, docs/validation.md)"),
+      word("output_delivery", RERAM_REF(chip.noc.output_delivery), {"all", "slice", "multicast"},
            "what a layer's home tile sends each tile of the consuming weight layer: `all` its output values (an "
-           "upper bound), or `slice`: only the channels that tile's crossbars read (docs/simulator.md)"),
+           "upper bound), `slice`: only the channels that tile's crossbars read, or `multicast`: all its values "
+           "once along the XY tree to every tile that reads any of them (flow model only; docs/simulator.md)"),
+      word("reduction", RERAM_REF(chip.noc.reduction), {"home", "in_network"},
+           "a column block's partial sums: `home`: each tile sends its own to the home tile; `in_network`: they "
+           "are added where their routes meet, so a link carries one vector per column block (flow model only; "
+           "docs/simulator.md)"),
   };
   return n;
 }

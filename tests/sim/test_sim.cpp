@@ -767,6 +767,115 @@ TEST(SimNoc, SliceDeliverySendsOnlyTheChannelsATileReads) {
   EXPECT_LT(rs["energy_pj"]["noc"].get<double>(), ra["energy_pj"]["noc"].get<double>());
 }
 
+// Link cycles the packets of one list occupy, every packet on every link of its XY route
+// (unicast), or each group's widest packet once per link it shares (Packet::group).
+int64_t link_work(const std::vector<sim::Packet>& ps, const sim::NocGeometry& g, int link_bits, bool grouped) {
+  std::map<std::tuple<int, int, int>, int64_t> shared;
+  int64_t work = 0;
+  for (const auto& p : ps) {
+    const int64_t d = std::max<int64_t>(1, cdiv(p.bits, link_bits));
+    for (const auto& [from, to] : g.route(p.src, p.dst)) {
+      if (!grouped) {
+        work += d;
+        continue;
+      }
+      int64_t& m = shared[{p.group, from, to}];
+      work += std::max<int64_t>(0, d - m);
+      m = std::max(m, d);
+    }
+  }
+  return work;
+}
+
+// `multicast`: a home tile's values go once along the XY tree to the tiles that read any of
+// them: the packets of `slice` (same source and destination) but each with all the home
+// tile's values, one group per home tile, and each link does a home tile's copy once.
+// Event-driven and clocked runs agree.
+TEST(SimNoc, MulticastSendsOneCopyPerLinkAndHomeTile) {
+  Network n = simtest::chain_1x1(2, 1024, 1024, 2);
+  const std::vector<std::string> sets = {"chip.tiles=\"auto\"", "tile.pes=2", "pe.crossbars=2"};
+  auto slice_sets = sets, all_sets = sets, mc_sets = sets;
+  slice_sets.push_back("chip.noc.output_delivery=\"slice\"");
+  all_sets.push_back("chip.noc.output_delivery=\"all\"");
+  mc_sets.push_back("chip.noc.output_delivery=\"multicast\"");
+  const ArchConfig slice = isaac(slice_sets), all = isaac(all_sets), mc = isaac(mc_sets);
+  Mapping m = map_dense(n, slice);
+  std::vector<std::string> warn;
+  sim::Workload ws = sim::build_workload(m, slice, warn), wm = sim::build_workload(m, mc, warn);
+  const sim::LayerWork& lm = wm.layers[0];
+  const auto &ps = ws.layers[0].output_packets, &pm = lm.output_packets;
+  ASSERT_EQ(ps.size(), pm.size());
+  ASSERT_GT(lm.home_tiles.size(), 1u);
+  const int act = slice.precision.activation_bits;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    EXPECT_EQ(std::tie(ps[i].src, ps[i].dst), std::tie(pm[i].src, pm[i].dst));
+    EXPECT_EQ(ps[i].group, -1);
+    ASSERT_GE(pm[i].group, 0);
+    EXPECT_EQ(lm.home_tiles[size_t(pm[i].group)], pm[i].src);
+    EXPECT_EQ(pm[i].bits, lm.home_values[size_t(pm[i].group)] * act);
+  }
+  const sim::NocGeometry g = sim::noc_geometry(slice, ws.tiles_used);
+  const int lb = slice.chip.noc.link_width_bits;
+  const int64_t tree = link_work(pm, g, lb, true);
+  ASSERT_LT(tree, link_work(pm, g, lb, false));  // the consumer's tiles share route prefixes
+  json rs = sim::simulate(m, slice, {}), rm = sim::simulate(m, mc, {}), ra = sim::simulate(m, all, {});
+  const int64_t vectors = lm.positions;  // every vector sends the same packets
+  EXPECT_EQ(rm["resources"]["noc_link_busy_cycles"].get<int64_t>(),
+            rs["resources"]["noc_link_busy_cycles"].get<int64_t>() - vectors * (link_work(ps, g, lb, false) - tree));
+  EXPECT_LT(rm["energy_pj"]["noc"].get<double>(), ra["energy_pj"]["noc"].get<double>());
+  EXPECT_LE(rm["cycles"].get<int64_t>(), ra["cycles"].get<int64_t>());
+  sim::SimOptions clocked;
+  clocked.clocked = true;
+  EXPECT_EQ(sim::simulate(m, mc, clocked)["cycles"], rm["cycles"]);
+}
+
+// `in_network` reduction: six row blocks on six tiles; their partial sums are added where
+// their routes meet, so a link carries the column block's vector once, not once per tile.
+TEST(SimNoc, InNetworkReductionCarriesOneVectorPerColumnBlockPerLink) {
+  const std::vector<std::string> sets = {"chip.tiles=\"auto\"", "tile.pes=1", "pe.crossbars=1"};
+  auto home_sets = sets, net_sets = sets;
+  net_sets.push_back("chip.noc.reduction=\"in_network\"");
+  const ArchConfig home = isaac(home_sets), in_net = isaac(net_sets);
+  Mapping m = map_dense(simtest::linear_net(6 * 128, 10), home);
+  std::vector<std::string> warn;
+  sim::Workload wh = sim::build_workload(m, home, warn), wn = sim::build_workload(m, in_net, warn);
+  const auto &ph = wh.layers[0].reduce_packets, &pn = wn.layers[0].reduce_packets;
+  ASSERT_EQ(wh.tiles_used, 6);
+  ASSERT_EQ(ph.size(), 5u);  // one column block: five tiles send to the home tile
+  ASSERT_EQ(pn.size(), 5u);
+  for (size_t i = 0; i < pn.size(); ++i) {
+    EXPECT_EQ(std::tie(ph[i].src, ph[i].dst, ph[i].bits), std::tie(pn[i].src, pn[i].dst, pn[i].bits));
+    EXPECT_EQ(pn[i].group, 0);
+  }
+  const sim::NocGeometry g = sim::noc_geometry(home, wh.tiles_used);
+  const int lb = home.chip.noc.link_width_bits;
+  const int64_t unicast = link_work(ph, g, lb, false), merged = link_work(pn, g, lb, true);
+  ASSERT_LT(merged, unicast);
+  json rh = sim::simulate(m, home, {}), rn = sim::simulate(m, in_net, {});
+  ASSERT_EQ(wn.layers[0].positions, 1);  // one vector
+  EXPECT_EQ(rn["resources"]["noc_link_busy_cycles"].get<int64_t>(),
+            rh["resources"]["noc_link_busy_cycles"].get<int64_t>() - unicast + merged);
+  EXPECT_LT(rn["energy_pj"]["noc"].get<double>(), rh["energy_pj"]["noc"].get<double>());
+  EXPECT_LE(rn["cycles"].get<int64_t>(), rh["cycles"].get<int64_t>());
+  sim::SimOptions clocked;
+  clocked.clocked = true;
+  EXPECT_EQ(sim::simulate(m, in_net, clocked)["cycles"], rn["cycles"]);
+}
+
+// Both need the flow model: with the packet model the config is refused, naming the key.
+TEST(SimNoc, MulticastAndInNetworkNeedTheFlowModel) {
+  for (const char* key : {"output_delivery=\"multicast\"", "reduction=\"in_network\""}) {
+    try {
+      isaac({"chip.noc.model=\"packet\"", std::string("chip.noc.") + key});
+      ADD_FAILURE() << key << " accepted with the packet model";
+    } catch (const ConfigError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(std::string(key).substr(0, std::string(key).find('='))), std::string::npos) << what;
+      EXPECT_NE(what.find("flow"), std::string::npos) << what;
+    }
+  }
+}
+
 // A consumer on one tile reads every channel of its producer: both deliveries send the same.
 TEST(SimNoc, SliceDeliveryEqualsAllOnOneConsumerTile) {
   Network n = simtest::small_cnn();
