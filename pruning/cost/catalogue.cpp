@@ -14,6 +14,10 @@ using P = const PeakContext&;
 double one(A) { return 1.0; }
 double none(A) { return 0.0; }
 double per_clock(A, P p) { return 1.0 / p.cycle_ns; }
+// Bits a buffer moves per ns: every port's access width, one access per buffer_access_cycles.
+double buffer_rate(A a, P p) {
+  return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / (a.tile.buffer_access_cycles * p.cycle_ns);
+}
 double per_step(A, P p) { return 1.0 / p.step_ns; }
 double xbars(A a) { return a.pe.crossbars; }
 // Instances: the tile's count of a digital unit (tile.activation_units, ...).
@@ -60,9 +64,7 @@ std::vector<ComponentInfo> build() {
   add("output_recombine", Level::Pe, "output_recombine", "one column output added into place", true, false, none,
       per_clock);
   // ---- per tile ----
-  add("tile_buffer", Level::Tile, "buffer", "one bit read or written", false, false, one, [](A a, P p) {
-    return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / (a.tile.buffer_access_cycles * p.cycle_ns);
-  });
+  add("tile_buffer", Level::Tile, "buffer", "one bit read or written", false, false, one, buffer_rate);
   add("bus", Level::Tile, "bus", "one bit from the buffer to a PE", false, false, one,
       [](A a, P p) { return double(a.tile.bus_width_bits) / p.cycle_ns; });
   add("activation", Level::Tile, "activation", "one activation function", false, false,
@@ -94,10 +96,7 @@ std::vector<ComponentInfo> build() {
   // ---- chip ----
   add(
       "global_buffer", Level::Chip, "buffer", "one bit read or written", false, false,
-      [](A a) { return a.chip.global_buffer_bytes > 0 ? 1.0 : 0.0; },
-      [](A a, P p) {
-        return double(a.tile.buffer_ports) * a.tile.buffer_width_bits / (a.tile.buffer_access_cycles * p.cycle_ns);
-      });
+      [](A a) { return a.chip.global_buffer_bytes > 0 ? 1.0 : 0.0; }, buffer_rate);
   add(
       "offchip_link", Level::Chip, "offchip", "one bit", false, false,
       [](A a) { return a.chip.offchip_link ? 1.0 : 0.0; },
